@@ -1,0 +1,238 @@
+"""Configuration: pydantic models for `feeds.yaml` and `settings.yaml`, loaded with clear errors.
+
+A config directory holds `feeds.yaml` (required), `settings.yaml`, `rules.yaml` and
+`entities.yaml` (optional: missing ones fall back to the defaults shipped in `config/`).
+String values may reference environment variables as `${NAME}` or `${NAME:-default}`, which
+is how secrets (alert channel tokens) stay out of the files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pipelines.errors import ConfigError
+from pipelines.models import FeedSource
+
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+M = TypeVar("M", bound=BaseModel)
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FeedEntry(_Strict):
+    url: str
+    name: str = ""
+    language: str | None = None
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"feed url must start with http:// or https://, got {value!r}")
+        return value
+
+
+class FeedsFile(_Strict):
+    feeds: list[FeedEntry] = Field(min_length=1)
+
+
+class FetchSettings(_Strict):
+    user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
+    max_connections: int = Field(default=50, ge=1)
+    per_host_limit: int = Field(default=2, ge=1)
+    per_host_delay_s: float = Field(default=0.0, ge=0)
+    timeout_s: float = Field(default=20.0, gt=0, description="overall deadline per request")
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    max_bytes: int = Field(default=5_000_000, ge=1024)
+    max_redirects: int = Field(default=5, ge=0)
+    allow_private_networks: bool = False
+    respect_robots_txt: bool = True
+    http2: bool = True
+
+
+class PollSettings(_Strict):
+    min_interval_s: float = Field(default=300.0, gt=0)
+    max_interval_s: float = Field(default=6 * 3600.0, gt=0)
+    default_interval_s: float = Field(default=900.0, gt=0)
+    backoff_base_s: float = Field(default=300.0, gt=0)
+    backoff_max_s: float = Field(default=24 * 3600.0, gt=0)
+    disable_after_failures: int = Field(default=10, ge=1)
+    max_items_per_feed: int = Field(default=200, ge=1)
+
+
+class ExtractSettings(_Strict):
+    workers: int = Field(default=0, ge=0, description="process pool size; 0 = number of cores")
+    timeout_s: float = Field(default=30.0, gt=0)
+    min_text_chars: int = Field(default=200, ge=0)
+
+
+class ChannelSettings(_Strict):
+    url: str = Field(description="an Apprise URL, or console:// for standard output")
+    topics: list[str] = Field(default_factory=list, description="empty = every topic")
+    digest_minutes: int = Field(default=0, ge=0)
+    max_per_hour: int = Field(default=0, ge=0, description="0 = no rate limit")
+
+
+class AlertSettings(_Strict):
+    channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+    max_attempts: int = Field(default=8, ge=1)
+    retry_base_s: float = Field(default=60.0, ge=0)
+
+
+class StoreSettings(_Strict):
+    lock_retries: int = Field(default=20, ge=0)
+    lock_retry_base_s: float = Field(default=0.25, gt=0)
+    lock_retry_max_s: float = Field(default=5.0, gt=0)
+
+
+class Settings(_Strict):
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    poll: PollSettings = Field(default_factory=PollSettings)
+    extract: ExtractSettings = Field(default_factory=ExtractSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything a run needs from the config directory, validated."""
+
+    config_dir: Path
+    feeds: list[FeedSource]
+    settings: Settings
+    rules_path: Path
+    entities_path: Path
+
+
+def expand_env(value: Any) -> Any:
+    """Replace `${NAME}` / `${NAME:-default}` in every string of a parsed YAML tree."""
+    if isinstance(value, str):
+
+        def _sub(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in os.environ:
+                return os.environ[name]
+            if default is not None:
+                return default
+            raise ConfigError(
+                f"environment variable {name} is referenced in the config but not set; "
+                f"export it or write ${{{name}:-default}}"
+            )
+
+        return _ENV_REF.sub(_sub, value)
+    if isinstance(value, list):
+        return [expand_env(v) for v in value]
+    if isinstance(value, dict):
+        return {k: expand_env(v) for k, v in value.items()}
+    return value
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file; syntax errors become a ConfigError naming file, line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from exc
+
+
+def _line_of(path: Path, loc: tuple[Any, ...]) -> str:
+    """Best-effort line number of a pydantic error location inside a YAML file."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return str(path)
+    line = None
+    for key in loc:
+        if node is None:
+            break
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == key), None)
+            if nxt is None:
+                key_node = next((k for k, _ in node.value if k.value == key), None)
+                node = key_node
+            else:
+                node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        if node is not None:
+            line = node.start_mark.line + 1
+    return f"{path}:{line}" if line else str(path)
+
+
+def validate_file(path: Path, model: type[M], data: Any) -> M:
+    """Validate parsed YAML against a model; errors name file:line, the field and the problem."""
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            field_path = ".".join(str(p) for p in loc) or "(top level)"
+            lines.append(f"{_line_of(path, loc)}: {field_path}: {err['msg']}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from exc
+
+
+def load_settings(config_dir: Path) -> Settings:
+    path = config_dir / "settings.yaml"
+    data = expand_env(read_yaml(path)) if path.exists() else {}
+    settings = validate_file(path, Settings, data)
+    if os.environ.get("NEWSWATCH_ALLOW_PRIVATE_NETWORKS", "").lower() in {"1", "true", "yes"}:
+        settings.fetch.allow_private_networks = True
+    return settings
+
+
+def load_feeds(config_dir: Path) -> list[FeedSource]:
+    path = config_dir / "feeds.yaml"
+    parsed = validate_file(path, FeedsFile, expand_env(read_yaml(path)))
+    seen: set[str] = set()
+    feeds = []
+    for entry in parsed.feeds:
+        if entry.url in seen:
+            raise ConfigError(f"{path}: feed {entry.url} is listed twice; remove one entry")
+        seen.add(entry.url)
+        feeds.append(FeedSource(entry.url, entry.name or entry.url, entry.language, entry.enabled))
+    return feeds
+
+
+def _with_default(config_dir: Path, name: str) -> Path:
+    own = config_dir / name
+    return own if own.exists() else DEFAULT_CONFIG_DIR / name
+
+
+def load_config(config_dir: Path) -> Config:
+    """Load and validate a config directory. Raises ConfigError with file:line on any problem."""
+    config_dir = Path(config_dir)
+    if not config_dir.is_dir():
+        raise ConfigError(
+            f"config directory {config_dir} does not exist; pass --config-dir or set "
+            "NEWSWATCH_CONFIG_DIR to a directory holding feeds.yaml"
+        )
+    return Config(
+        config_dir=config_dir,
+        feeds=load_feeds(config_dir),
+        settings=load_settings(config_dir),
+        rules_path=_with_default(config_dir, "rules.yaml"),
+        entities_path=_with_default(config_dir, "entities.yaml"),
+    )

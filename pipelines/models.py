@@ -1,0 +1,124 @@
+"""Plain value types passed between the stages of a run.
+
+Every stage takes and returns these; none of them does I/O. Times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+PollStatus = Literal["ok", "not_modified", "error", "skipped"]
+ExtractStatus = Literal["ok", "empty", "error", "timeout", "fetch_error", "blocked"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSource:
+    """One feed from `feeds.yaml`."""
+
+    url: str
+    name: str
+    language: str | None = None
+    enabled: bool = True
+
+
+@dataclass(slots=True)
+class FeedState:
+    """Per-feed scheduling and health, persisted in the `feed_state` table."""
+
+    feed_url: str
+    name: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    poll_interval_s: float | None = None
+    last_status: str | None = None
+    last_http_status: int | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    disabled: bool = False
+    disabled_reason: str | None = None
+    items_seen: int = 0
+    last_new_item_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry of a parsed feed, before its page is fetched."""
+
+    feed_url: str
+    guid: str
+    url: str
+    canonical_url: str
+    title: str
+    summary: str = ""
+    published_at: datetime | None = None
+    author: str | None = None
+
+
+@dataclass(slots=True)
+class PollResult:
+    """What polling one feed produced."""
+
+    feed_url: str
+    status: PollStatus
+    http_status: int | None = None
+    items: list[FeedItem] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    warning: str | None = None
+    retry_after_s: float | None = None
+    elapsed_s: float = 0.0
+
+
+@dataclass(slots=True)
+class FetchResult:
+    """The outcome of fetching one URL: either `content` or `error` is set."""
+
+    url: str
+    final_url: str
+    status_code: int | None
+    content: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    blocked: bool = False
+    elapsed_s: float = 0.0
+
+
+@dataclass(slots=True)
+class Article:
+    """A fetched and extracted article, keyed by a hash of its canonical URL."""
+
+    article_id: str
+    url: str
+    canonical_url: str
+    feed_url: str
+    guid: str
+    title: str
+    text: str
+    fetched_at: datetime
+    author: str | None = None
+    published_at: datetime | None = None
+    lang: str | None = None
+    site_name: str | None = None
+    content_hash: str = ""
+    simhash: int = 0
+    story_id: str = ""
+    extract_status: ExtractStatus = "ok"
+    extract_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One topic that fired for one article, with the evidence of why."""
+
+    article_id: str
+    topic: str
+    rule: str
+    score: float
+    evidence: dict[str, Any]
+    rules_version: str
+    matched_at: datetime
