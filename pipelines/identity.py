@@ -1,0 +1,99 @@
+"""Stable identities: canonical URLs, article ids, content hashes and near-duplicate signatures.
+
+An article's id is derived from its canonical URL only, so the same story fetched again (from a
+re-run, another feed, or a URL with tracking parameters) lands on the same key. Syndicated copies
+under different URLs are linked through `content_hash` (exact text) and `simhash` (near-duplicate).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from courlan import normalize_url
+
+_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "at_", "ga_", "hsa_")
+_TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "ref", "ref_src", "cmpid",
+     "ocid", "smid", "cid", "mkt_tok", "_ga", "s_cid", "spm", "rss", "output", "ito"}
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+SIMHASH_BITS = 64
+NEAR_DUPLICATE_DISTANCE = 6
+
+
+def canonical_url(url: str) -> str:
+    """Normalise a URL so that trivially different spellings of one address compare equal.
+
+    Lower-cases scheme and host, drops `www.`, default ports, fragments, tracking parameters
+    (utm_*, fbclid, …) and a trailing slash, and sorts the remaining query parameters.
+    The scheme is kept as https when the URL is http on a default port (outlets serve both).
+    """
+    url = url.strip()
+    try:
+        url = normalize_url(url, strict=False, trailing_slash=False)
+    except (ValueError, TypeError):
+        pass
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    port = parts.port
+    scheme = parts.scheme.lower()
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    if scheme == "http" and port in (None, 80):
+        scheme = "https"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith(_TRACKING_PREFIXES) and k.lower() not in _TRACKING_PARAMS
+    ]
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
+
+
+def article_id(canonical: str) -> str:
+    """The primary key of an article: a short hash of its canonical URL."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:24]
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def content_hash(text: str) -> str:
+    """Hash of the article text after whitespace and case normalisation (exact duplicates)."""
+    return hashlib.sha256(" ".join(_words(text)).encode("utf-8")).hexdigest()[:24]
+
+
+def simhash(text: str, shingle: int = 3) -> int:
+    """64-bit SimHash over word shingles: near-duplicates differ in few bits.
+
+    Returned as a signed 64-bit integer so that it fits DuckDB's BIGINT.
+    """
+    words = _words(text)
+    if not words:
+        return 0
+    grams = (
+        [" ".join(words[i : i + shingle]) for i in range(len(words) - shingle + 1)]
+        if len(words) >= shingle
+        else [" ".join(words)]
+    )
+    weights = [0] * SIMHASH_BITS
+    for gram in grams:
+        h = int.from_bytes(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest(), "big")
+        for bit in range(SIMHASH_BITS):
+            weights[bit] += 1 if h >> bit & 1 else -1
+    value = sum(1 << bit for bit in range(SIMHASH_BITS) if weights[bit] > 0)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def hamming(a: int, b: int) -> int:
+    """Number of differing bits between two signatures (as stored, signed or not)."""
+    return ((a ^ b) & (1 << 64) - 1).bit_count()
+
+
+def is_near_duplicate(a: int, b: int, max_distance: int = NEAR_DUPLICATE_DISTANCE) -> bool:
+    return a != 0 and b != 0 and hamming(a, b) <= max_distance

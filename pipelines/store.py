@@ -1,0 +1,628 @@
+"""The DuckDB store: schema migrations, exactly-once landing and the reads a run needs.
+
+All writes go through this module. The file is opened only for the duration of one short
+transaction, so between runs any tool can open it. Another process holding the file makes
+`open_store` wait and retry with backoff, then raise `StoreLockedError` with a clear message.
+Landing is idempotent: stable keys, batches de-duplicated before insert, `ON CONFLICT DO NOTHING`
+on the keys, and feed entries marked seen in the same transaction that lands their articles.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.config import StoreSettings
+from pipelines.errors import StoreError, StoreLockedError
+from pipelines.identity import article_id as make_article_id
+from pipelines.models import Article, FeedItem, FeedState, Match
+
+T = TypeVar("T")
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE articles (
+        article_id VARCHAR PRIMARY KEY,
+        url VARCHAR NOT NULL,
+        canonical_url VARCHAR NOT NULL,
+        feed_url VARCHAR,
+        guid VARCHAR,
+        title VARCHAR,
+        text VARCHAR,
+        author VARCHAR,
+        published_at TIMESTAMPTZ,
+        fetched_at TIMESTAMPTZ NOT NULL,
+        lang VARCHAR,
+        site_name VARCHAR,
+        content_hash VARCHAR,
+        simhash BIGINT,
+        story_id VARCHAR,
+        extract_status VARCHAR NOT NULL,
+        extract_error VARCHAR
+    );
+    CREATE TABLE article_sources (
+        article_id VARCHAR NOT NULL,
+        feed_url VARCHAR NOT NULL,
+        url VARCHAR NOT NULL,
+        first_seen_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (article_id, feed_url)
+    );
+    CREATE TABLE seen_entries (
+        feed_url VARCHAR NOT NULL,
+        guid VARCHAR NOT NULL,
+        canonical_url VARCHAR NOT NULL,
+        article_id VARCHAR NOT NULL,
+        first_seen_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (feed_url, guid)
+    );
+    CREATE TABLE matches (
+        article_id VARCHAR NOT NULL,
+        topic VARCHAR NOT NULL,
+        rule VARCHAR NOT NULL,
+        score DOUBLE NOT NULL,
+        evidence JSON,
+        rules_version VARCHAR NOT NULL,
+        matched_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (article_id, topic)
+    );
+    CREATE TABLE alerts (
+        alert_id VARCHAR PRIMARY KEY,
+        article_id VARCHAR NOT NULL,
+        story_id VARCHAR NOT NULL,
+        topic VARCHAR NOT NULL,
+        channel VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        next_attempt_at TIMESTAMPTZ,
+        sent_at TIMESTAMPTZ
+    );
+    CREATE TABLE feed_state (
+        feed_url VARCHAR PRIMARY KEY,
+        name VARCHAR,
+        etag VARCHAR,
+        last_modified VARCHAR,
+        last_polled_at TIMESTAMPTZ,
+        next_poll_at TIMESTAMPTZ,
+        poll_interval_s DOUBLE,
+        last_status VARCHAR,
+        last_http_status INTEGER,
+        last_error VARCHAR,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        disabled BOOLEAN NOT NULL DEFAULT false,
+        disabled_reason VARCHAR,
+        items_seen BIGINT NOT NULL DEFAULT 0,
+        last_new_item_at TIMESTAMPTZ
+    );
+    CREATE TABLE runs (
+        run_id VARCHAR PRIMARY KEY,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ,
+        summary JSON
+    );
+    """,
+]
+
+_LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    return any(marker in str(exc) for marker in _LOCK_MARKERS)
+
+
+def connect(
+    path: Path, *, read_only: bool = False, settings: StoreSettings | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the database, retrying with exponential backoff while another process holds it."""
+    settings = settings or StoreSettings()
+    path = Path(path)
+    if read_only and not path.exists():
+        raise StoreError(f"database {path} does not exist yet; run `newswatch run` first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    delay = settings.lock_retry_base_s
+    for attempt in range(settings.lock_retries + 1):
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise StoreError(f"cannot open database {path}: {exc}") from exc
+            if attempt == settings.lock_retries:
+                raise StoreLockedError(
+                    f"database {path} is locked by another process (tried {attempt + 1} times): "
+                    f"{exc}. Close the other program (DuckDB CLI, notebook) or wait for the "
+                    "running flow to finish, then run again; nothing was written."
+                ) from exc
+            time.sleep(min(delay, settings.lock_retry_max_s) * (0.5 + random.random()))
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply pending migrations in order; returns the schema version now in force."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+        "applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    current = int(row[0]) if row else 0
+    for version, script in enumerate(MIGRATIONS, start=1):
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(script)
+            con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, _now()])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        current = version
+    return current
+
+
+@contextmanager
+def open_store(
+    path: Path, *, read_only: bool = False, settings: StoreSettings | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open, migrate (when writable) and always close the database."""
+    con = connect(path, read_only=read_only, settings=settings)
+    try:
+        if not read_only:
+            migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads a run needs
+
+
+def load_feed_states(con: duckdb.DuckDBPyConnection) -> dict[str, FeedState]:
+    cols = [f.name for f in FeedState.__dataclass_fields__.values()]
+    rows = con.execute(f"SELECT {', '.join(cols)} FROM feed_state").fetchall()
+    return {row[0]: FeedState(**dict(zip(cols, row, strict=True))) for row in rows}
+
+
+def unseen_items(con: duckdb.DuckDBPyConnection, items: Sequence[FeedItem]) -> list[FeedItem]:
+    """Feed items whose GUID (for their feed) and canonical URL were never seen before.
+
+    Also de-duplicates within the batch: the first item for a canonical URL wins.
+    """
+    if not items:
+        return []
+    batch = pa.table(
+        {
+            "i": list(range(len(items))),
+            "feed_url": [it.feed_url for it in items],
+            "guid": [it.guid for it in items],
+            "canonical_url": [it.canonical_url for it in items],
+        }
+    )
+    con.register("_batch_items", batch)
+    try:
+        rows = con.execute(
+            """
+            SELECT b.i FROM _batch_items b
+            WHERE NOT EXISTS (SELECT 1 FROM seen_entries s
+                              WHERE s.feed_url = b.feed_url AND s.guid = b.guid)
+              AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.canonical_url = b.canonical_url)
+            ORDER BY b.i
+            """
+        ).fetchall()
+    finally:
+        con.unregister("_batch_items")
+    fresh: list[FeedItem] = []
+    urls: set[str] = set()
+    for (i,) in rows:
+        item = items[i]
+        if item.canonical_url not in urls:
+            urls.add(item.canonical_url)
+            fresh.append(item)
+    return fresh
+
+
+# ---------------------------------------------------------------------------------------------
+# Landing
+
+
+@dataclass(slots=True)
+class OutboxRow:
+    alert_id: str
+    article_id: str
+    story_id: str
+    topic: str
+    channel: str
+
+
+@dataclass(slots=True)
+class LandingBatch:
+    """Everything one run writes, landed together in one transaction."""
+
+    articles: list[Article] = field(default_factory=list)
+    seen: list[FeedItem] = field(default_factory=list)
+    matches: list[Match] = field(default_factory=list)
+    feed_states: list[FeedState] = field(default_factory=list)
+    channels: dict[str, list[str]] = field(default_factory=dict)
+    """channel name -> topics it wants (empty list = all topics): outbox rows are derived."""
+
+
+@dataclass(frozen=True, slots=True)
+class LandingReport:
+    articles_inserted: int
+    matches_inserted: int
+    alerts_queued: int
+    seen_inserted: int
+    new_match_keys: list[tuple[str, str]]
+
+
+def _dedupe(rows: Sequence[T], key: Any) -> list[T]:
+    seen: set[Any] = set()
+    out = []
+    for row in rows:
+        k = key(row)
+        if k not in seen:
+            seen.add(k)
+            out.append(row)
+    return out
+
+
+def _articles_table(articles: Sequence[Article]) -> pa.Table:
+    cols = [f for f in Article.__dataclass_fields__]
+    data: dict[str, list[Any]] = {c: [] for c in cols}
+    for art in articles:
+        for c in cols:
+            data[c].append(getattr(art, c))
+    schema = pa.schema(
+        [
+            (c, pa.int64() if c == "simhash" else
+             pa.timestamp("us", tz="UTC") if c in ("fetched_at", "published_at") else pa.string())
+            for c in cols
+        ]
+    )
+    return pa.table(data, schema=schema)
+
+
+def _rows_table(rows: Sequence[Any], schema: pa.Schema) -> pa.Table:
+    data = {name: [getattr(r, name) for r in rows] for name in schema.names}
+    return pa.table(data, schema=schema)
+
+
+_TS = pa.timestamp("us", tz="UTC")
+_SEEN_SCHEMA = pa.schema(
+    [("feed_url", pa.string()), ("guid", pa.string()), ("canonical_url", pa.string()),
+     ("article_id", pa.string()), ("first_seen_at", _TS)]
+)
+_MATCH_SCHEMA = pa.schema(
+    [("article_id", pa.string()), ("topic", pa.string()), ("rule", pa.string()),
+     ("score", pa.float64()), ("evidence", pa.string()), ("rules_version", pa.string()),
+     ("matched_at", _TS)]
+)
+
+
+@dataclass(slots=True)
+class _SeenRow:
+    feed_url: str
+    guid: str
+    canonical_url: str
+    article_id: str
+    first_seen_at: datetime
+
+
+@dataclass(slots=True)
+class _MatchRow:
+    article_id: str
+    topic: str
+    rule: str
+    score: float
+    evidence: str
+    rules_version: str
+    matched_at: datetime
+
+
+def land_batch(con: duckdb.DuckDBPyConnection, batch: LandingBatch) -> LandingReport:
+    """Land one run's results in a single transaction, exactly once.
+
+    Articles are keyed by article_id (from the canonical URL), matches by (article, topic),
+    seen entries by (feed, guid), alerts by (story, topic, channel). Rows already present are
+    left untouched, so landing the same batch twice changes nothing. Alerts are queued only
+    for matches that are new in this transaction, and one story (syndicated under several
+    URLs) is queued once per topic and channel.
+    """
+    now = _now()
+    articles = _dedupe(batch.articles, lambda a: a.article_id)
+    matches = _dedupe(batch.matches, lambda m: (m.article_id, m.topic))
+    seen_rows = _dedupe(
+        [
+            _SeenRow(it.feed_url, it.guid, it.canonical_url,
+                     make_article_id(it.canonical_url), now)
+            for it in batch.seen
+        ],
+        lambda r: (r.feed_url, r.guid),
+    )
+    match_rows = [
+        _MatchRow(m.article_id, m.topic, m.rule, m.score,
+                  json.dumps(m.evidence, ensure_ascii=False), m.rules_version, m.matched_at)
+        for m in matches
+    ]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        before = _counts(con)
+        if articles:
+            con.register("_new_articles", _articles_table(articles))
+            con.execute("CREATE OR REPLACE TEMP TABLE _story AS " + _STORY_SQL)
+            con.execute(
+                """
+                INSERT INTO articles BY NAME
+                SELECT n.* REPLACE (coalesce(s.story_id, n.article_id) AS story_id)
+                FROM _new_articles n LEFT JOIN _story s USING (article_id)
+                ON CONFLICT DO NOTHING
+                """
+            )
+            con.execute(
+                """
+                INSERT INTO article_sources
+                SELECT article_id, feed_url, url, fetched_at FROM _new_articles
+                WHERE feed_url IS NOT NULL
+                ON CONFLICT DO NOTHING
+                """
+            )
+            con.unregister("_new_articles")
+        if seen_rows:
+            con.register("_new_seen", _rows_table(seen_rows, _SEEN_SCHEMA))
+            con.execute("INSERT INTO seen_entries SELECT * FROM _new_seen ON CONFLICT DO NOTHING")
+            con.unregister("_new_seen")
+        new_keys: list[tuple[str, str]] = []
+        alerts_queued = 0
+        if match_rows:
+            con.register("_new_matches", _rows_table(match_rows, _MATCH_SCHEMA))
+            new_keys = [
+                (r[0], r[1])
+                for r in con.execute(
+                    """
+                    SELECT n.article_id, n.topic FROM _new_matches n
+                    WHERE NOT EXISTS (SELECT 1 FROM matches m
+                                      WHERE m.article_id = n.article_id AND m.topic = n.topic)
+                    """
+                ).fetchall()
+            ]
+            con.execute("INSERT INTO matches SELECT * FROM _new_matches ON CONFLICT DO NOTHING")
+            con.unregister("_new_matches")
+            alerts_queued = _queue_alerts(con, new_keys, batch.channels, now)
+        if batch.feed_states:
+            _upsert_feed_states(con, batch.feed_states)
+        after = _counts(con)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return LandingReport(
+        articles_inserted=after[0] - before[0],
+        matches_inserted=after[1] - before[1],
+        alerts_queued=alerts_queued,
+        seen_inserted=after[2] - before[2],
+        new_match_keys=new_keys,
+    )
+
+
+# A new article joins the story of an existing (or earlier-in-batch) article with the same
+# content hash, else of one whose SimHash differs in at most 6 bits (recent articles only).
+_STORY_SQL = """
+WITH candidates AS (
+    SELECT n.article_id, a.story_id AS story_id, 0 AS rank_kind, a.fetched_at AS t
+    FROM _new_articles n JOIN articles a
+      ON a.content_hash = n.content_hash AND n.extract_status = 'ok' AND a.extract_status = 'ok'
+    UNION ALL
+    SELECT n.article_id, a.story_id, 1, a.fetched_at
+    FROM _new_articles n JOIN articles a
+      ON n.extract_status = 'ok' AND a.extract_status = 'ok' AND n.simhash <> 0
+     AND a.fetched_at > n.fetched_at - INTERVAL 14 DAY
+     AND bit_count(xor(a.simhash, n.simhash)) <= 6
+    UNION ALL
+    SELECT n.article_id, p.article_id, 2, p.fetched_at
+    FROM _new_articles n JOIN _new_articles p
+      ON p.article_id < n.article_id AND n.extract_status = 'ok' AND p.extract_status = 'ok'
+     AND (p.content_hash = n.content_hash
+          OR (n.simhash <> 0 AND bit_count(xor(p.simhash, n.simhash)) <= 6))
+)
+SELECT article_id, arg_min(story_id, (rank_kind, t, story_id)) AS story_id
+FROM candidates GROUP BY article_id
+"""
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM matches), "
+        "(SELECT count(*) FROM seen_entries)"
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def _queue_alerts(
+    con: duckdb.DuckDBPyConnection,
+    new_keys: list[tuple[str, str]],
+    channels: dict[str, list[str]],
+    now: datetime,
+) -> int:
+    """Queue one outbox row per (story, topic, channel) for new matches."""
+    if not new_keys or not channels:
+        return 0
+    import hashlib
+
+    story_of = dict(
+        con.execute(
+            "SELECT article_id, story_id FROM articles WHERE article_id IN (SELECT unnest(?))",
+            [[k[0] for k in new_keys]],
+        ).fetchall()
+    )
+    rows: list[OutboxRow] = []
+    for article_id, topic in new_keys:
+        story = story_of.get(article_id) or article_id
+        for channel, topics in channels.items():
+            if topics and topic not in topics:
+                continue
+            key = hashlib.sha256(f"{story}\x1f{topic}\x1f{channel}".encode()).hexdigest()[:24]
+            rows.append(OutboxRow(key, article_id, story, topic, channel))
+    rows = _dedupe(rows, lambda r: r.alert_id)
+    if not rows:
+        return 0
+    before = con.execute("SELECT count(*) FROM alerts").fetchone()
+    table = pa.table(
+        {
+            "alert_id": [r.alert_id for r in rows],
+            "article_id": [r.article_id for r in rows],
+            "story_id": [r.story_id for r in rows],
+            "topic": [r.topic for r in rows],
+            "channel": [r.channel for r in rows],
+        }
+    )
+    con.register("_new_alerts", table)
+    con.execute(
+        """
+        INSERT INTO alerts (alert_id, article_id, story_id, topic, channel, status, attempts,
+                            created_at, next_attempt_at)
+        SELECT alert_id, article_id, story_id, topic, channel, 'pending', 0, ?, ?
+        FROM _new_alerts ON CONFLICT DO NOTHING
+        """,
+        [now, now],
+    )
+    con.unregister("_new_alerts")
+    after = con.execute("SELECT count(*) FROM alerts").fetchone()
+    assert before is not None and after is not None
+    return int(after[0]) - int(before[0])
+
+
+def _upsert_feed_states(con: duckdb.DuckDBPyConnection, states: Sequence[FeedState]) -> None:
+    states = list({s.feed_url: s for s in states}.values())
+    cols = list(FeedState.__dataclass_fields__)
+    data = {c: [asdict(s)[c] for s in states] for c in cols}
+    con.register("_new_states", pa.table(data))
+    assignments = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "feed_url")
+    con.execute(
+        f"INSERT INTO feed_state ({', '.join(cols)}) "
+        f"SELECT {', '.join(cols)} FROM _new_states "
+        f"ON CONFLICT (feed_url) DO UPDATE SET {assignments}"
+    )
+    con.unregister("_new_states")
+
+
+# ---------------------------------------------------------------------------------------------
+# Alerts outbox
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAlert:
+    alert_id: str
+    article_id: str
+    story_id: str
+    topic: str
+    channel: str
+    attempts: int
+    title: str
+    url: str
+    site_name: str | None
+    feed_url: str | None
+    published_at: datetime | None
+    rule: str
+    score: float
+    evidence: dict[str, Any]
+    outlets: list[str]
+
+
+def pending_alerts(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> list[PendingAlert]:
+    """Alerts waiting to be sent whose next attempt is due, with what a message needs."""
+    now = now or _now()
+    rows = con.execute(
+        """
+        SELECT al.alert_id, al.article_id, al.story_id, al.topic, al.channel, al.attempts,
+               a.title, a.url, a.site_name, a.feed_url, a.published_at,
+               m.rule, m.score, m.evidence,
+               (SELECT list(DISTINCT coalesce(s.site_name, s.feed_url) ORDER BY
+                            coalesce(s.site_name, s.feed_url))
+                FROM articles s WHERE s.story_id = al.story_id) AS outlets
+        FROM alerts al
+        JOIN articles a USING (article_id)
+        JOIN matches m ON m.article_id = al.article_id AND m.topic = al.topic
+        WHERE al.status = 'pending' AND (al.next_attempt_at IS NULL OR al.next_attempt_at <= ?)
+        ORDER BY al.created_at, al.alert_id
+        """,
+        [now],
+    ).fetchall()
+    return [
+        PendingAlert(
+            alert_id=r[0], article_id=r[1], story_id=r[2], topic=r[3], channel=r[4],
+            attempts=r[5], title=r[6] or "", url=r[7], site_name=r[8], feed_url=r[9],
+            published_at=r[10], rule=r[11], score=r[12],
+            evidence=json.loads(r[13]) if r[13] else {}, outlets=[o for o in (r[14] or []) if o],
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertOutcome:
+    alert_id: str
+    ok: bool
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+    give_up: bool = False
+
+
+def record_alert_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Sequence[AlertOutcome]) -> None:
+    """Mark alerts sent, or count a failed attempt and schedule the retry, in one transaction."""
+    if not outcomes:
+        return
+    now = _now()
+    table = pa.table(
+        {
+            "alert_id": [o.alert_id for o in outcomes],
+            "status": ["sent" if o.ok else ("failed" if o.give_up else "pending")
+                       for o in outcomes],
+            "error": [o.error for o in outcomes],
+            "next_attempt_at": pa.array([o.next_attempt_at for o in outcomes], type=_TS),
+            "sent_at": pa.array([now if o.ok else None for o in outcomes], type=_TS),
+        }
+    )
+    con.register("_outcomes", table)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            """
+            UPDATE alerts SET status = o.status, attempts = alerts.attempts + 1,
+                   last_error = o.error, next_attempt_at = o.next_attempt_at, sent_at = o.sent_at
+            FROM _outcomes o WHERE alerts.alert_id = o.alert_id AND alerts.status = 'pending'
+            """
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_outcomes")
+
+
+def record_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime,
+               summary: dict[str, Any]) -> None:
+    con.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET "
+        "finished_at = excluded.finished_at, summary = excluded.summary",
+        [run_id, started_at, _now(), json.dumps(summary, ensure_ascii=False, default=str)],
+    )
