@@ -7,6 +7,7 @@ under different URLs are linked through `content_hash` (exact text) and `simhash
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import unicodedata
@@ -16,8 +17,27 @@ from courlan import normalize_url
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "at_", "ga_", "hsa_")
 _TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "ref", "ref_src", "cmpid",
-     "ocid", "smid", "cid", "mkt_tok", "_ga", "s_cid", "spm", "rss", "output", "ito"}
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "ref",
+        "ref_src",
+        "cmpid",
+        "ocid",
+        "smid",
+        "cid",
+        "mkt_tok",
+        "_ga",
+        "s_cid",
+        "spm",
+        "rss",
+        "output",
+        "ito",
+    }
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
 SIMHASH_BITS = 64
@@ -32,10 +52,8 @@ def canonical_url(url: str) -> str:
     The scheme is kept as https when the URL is http on a default port (outlets serve both).
     """
     url = url.strip()
-    try:
+    with contextlib.suppress(ValueError, TypeError):
         url = normalize_url(url, strict=False, trailing_slash=False)
-    except (ValueError, TypeError):
-        pass
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().rstrip(".")
     if host.startswith("www."):

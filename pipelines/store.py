@@ -292,8 +292,14 @@ def _articles_table(articles: Sequence[Article]) -> pa.Table:
             data[c].append(getattr(art, c))
     schema = pa.schema(
         [
-            (c, pa.int64() if c == "simhash" else
-             pa.timestamp("us", tz="UTC") if c in ("fetched_at", "published_at") else pa.string())
+            (
+                c,
+                pa.int64()
+                if c == "simhash"
+                else pa.timestamp("us", tz="UTC")
+                if c in ("fetched_at", "published_at")
+                else pa.string(),
+            )
             for c in cols
         ]
     )
@@ -307,13 +313,24 @@ def _rows_table(rows: Sequence[Any], schema: pa.Schema) -> pa.Table:
 
 _TS = pa.timestamp("us", tz="UTC")
 _SEEN_SCHEMA = pa.schema(
-    [("feed_url", pa.string()), ("guid", pa.string()), ("canonical_url", pa.string()),
-     ("article_id", pa.string()), ("first_seen_at", _TS)]
+    [
+        ("feed_url", pa.string()),
+        ("guid", pa.string()),
+        ("canonical_url", pa.string()),
+        ("article_id", pa.string()),
+        ("first_seen_at", _TS),
+    ]
 )
 _MATCH_SCHEMA = pa.schema(
-    [("article_id", pa.string()), ("topic", pa.string()), ("rule", pa.string()),
-     ("score", pa.float64()), ("evidence", pa.string()), ("rules_version", pa.string()),
-     ("matched_at", _TS)]
+    [
+        ("article_id", pa.string()),
+        ("topic", pa.string()),
+        ("rule", pa.string()),
+        ("score", pa.float64()),
+        ("evidence", pa.string()),
+        ("rules_version", pa.string()),
+        ("matched_at", _TS),
+    ]
 )
 
 
@@ -351,15 +368,21 @@ def land_batch(con: duckdb.DuckDBPyConnection, batch: LandingBatch) -> LandingRe
     matches = _dedupe(batch.matches, lambda m: (m.article_id, m.topic))
     seen_rows = _dedupe(
         [
-            _SeenRow(it.feed_url, it.guid, it.canonical_url,
-                     make_article_id(it.canonical_url), now)
+            _SeenRow(it.feed_url, it.guid, it.canonical_url, make_article_id(it.canonical_url), now)
             for it in batch.seen
         ],
         lambda r: (r.feed_url, r.guid),
     )
     match_rows = [
-        _MatchRow(m.article_id, m.topic, m.rule, m.score,
-                  json.dumps(m.evidence, ensure_ascii=False), m.rules_version, m.matched_at)
+        _MatchRow(
+            m.article_id,
+            m.topic,
+            m.rule,
+            m.score,
+            json.dumps(m.evidence, ensure_ascii=False),
+            m.rules_version,
+            m.matched_at,
+        )
         for m in matches
     ]
     con.execute("BEGIN TRANSACTION")
@@ -547,7 +570,9 @@ class PendingAlert:
     outlets: list[str]
 
 
-def pending_alerts(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> list[PendingAlert]:
+def pending_alerts(
+    con: duckdb.DuckDBPyConnection, now: datetime | None = None
+) -> list[PendingAlert]:
     """Alerts waiting to be sent whose next attempt is due, with what a message needs."""
     now = now or _now()
     rows = con.execute(
@@ -568,10 +593,21 @@ def pending_alerts(con: duckdb.DuckDBPyConnection, now: datetime | None = None) 
     ).fetchall()
     return [
         PendingAlert(
-            alert_id=r[0], article_id=r[1], story_id=r[2], topic=r[3], channel=r[4],
-            attempts=r[5], title=r[6] or "", url=r[7], site_name=r[8], feed_url=r[9],
-            published_at=r[10], rule=r[11], score=r[12],
-            evidence=json.loads(r[13]) if r[13] else {}, outlets=[o for o in (r[14] or []) if o],
+            alert_id=r[0],
+            article_id=r[1],
+            story_id=r[2],
+            topic=r[3],
+            channel=r[4],
+            attempts=r[5],
+            title=r[6] or "",
+            url=r[7],
+            site_name=r[8],
+            feed_url=r[9],
+            published_at=r[10],
+            rule=r[11],
+            score=r[12],
+            evidence=json.loads(r[13]) if r[13] else {},
+            outlets=[o for o in (r[14] or []) if o],
         )
         for r in rows
     ]
@@ -594,8 +630,9 @@ def record_alert_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Ale
     table = pa.table(
         {
             "alert_id": [o.alert_id for o in outcomes],
-            "status": ["sent" if o.ok else ("failed" if o.give_up else "pending")
-                       for o in outcomes],
+            "status": [
+                "sent" if o.ok else ("failed" if o.give_up else "pending") for o in outcomes
+            ],
             "error": [o.error for o in outcomes],
             "next_attempt_at": pa.array([o.next_attempt_at for o in outcomes], type=_TS),
             "sent_at": pa.array([now if o.ok else None for o in outcomes], type=_TS),
@@ -619,8 +656,9 @@ def record_alert_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Ale
         con.unregister("_outcomes")
 
 
-def record_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime,
-               summary: dict[str, Any]) -> None:
+def record_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime, summary: dict[str, Any]
+) -> None:
     con.execute(
         "INSERT INTO runs VALUES (?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET "
         "finished_at = excluded.finished_at, summary = excluded.summary",

@@ -1,0 +1,42 @@
+# newswatch — the two set-up commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo run test lint format bench soak e2e clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("newswatch needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,dask]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install newswatch with its dev tools
+
+demo: $(STAMP) ## run the monitor once on the offline demo corpus
+	$(VENV)/bin/newswatch demo
+
+run: $(STAMP) ## one monitoring run on config/ (real feeds)
+	$(VENV)/bin/newswatch run
+
+test: $(STAMP) ## the whole test suite
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(STAMP) ## benchmarks; print JSON figures
+	$(PY) -m bench.run
+
+soak: $(STAMP) ## long reliability variants
+	$(PY) -m pytest -m soak tests/reliability
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,0 +1,204 @@
+"""The `newswatch` command line (typer).
+
+Heavy imports (Prefect, trafilatura) happen inside the commands so that `--help` is instant.
+Every expected failure prints one clear line and exits non-zero, without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.errors import NewswatchError
+
+app = typer.Typer(
+    name="newswatch",
+    help="Monitor RSS/Atom feeds for the stories you care about, land them in DuckDB, alert.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigDir = Annotated[
+    Path,
+    typer.Option(
+        "--config-dir",
+        envvar="NEWSWATCH_CONFIG_DIR",
+        help="Directory with feeds.yaml (and optional rules.yaml, entities.yaml, settings.yaml).",
+    ),
+]
+DbPath = Annotated[
+    Path,
+    typer.Option("--db", envvar="NEWSWATCH_DB", help="DuckDB database file."),
+]
+
+
+def quiet_prefect() -> None:
+    """Keep Prefect's own logging and shutdown chatter out of a normal CLI run."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "ERROR")
+    os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "ERROR")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def print_summary(summary: dict[str, Any], db_path: Path) -> None:
+    """A readable account of one run: feeds, articles, matches per topic, alerts."""
+    console.print(
+        f"[bold]Feeds polled:[/] {summary['feeds_polled']}  "
+        f"(ok {summary['feeds_ok']}, not modified {summary['feeds_not_modified']}, "
+        f"failed {summary['feeds_failed']})"
+    )
+    for err in summary["feed_errors"]:
+        console.print(f"  [yellow]! {err['feed']}[/]: {err['error']}", highlight=False)
+    for warn in summary["feed_warnings"]:
+        console.print(f"  [dim]~ {warn['feed']}: {warn['warning']}[/]", highlight=False)
+    console.print(
+        f"[bold]New entries:[/] {summary['new_entries']}   "
+        f"[bold]articles extracted:[/] {summary['articles_extracted']}   "
+        f"[bold]landed:[/] {summary['articles_landed']}"
+    )
+    for bad in summary["articles_failed"]:
+        console.print(
+            f"  [yellow]! {bad['url']}[/]: {bad['status']}: {bad['error']}", highlight=False
+        )
+    if not summary["new_matches"]:
+        console.print("[bold]New matches:[/] none")
+    for topic, rows in summary["new_matches"].items():
+        console.print(f"[bold green]{topic}[/]: {len(rows)} new match(es)")
+        for row in rows:
+            console.print(f"  • {row['title']}\n    {row['url']}", highlight=False)
+    console.print(
+        f"[bold]Alerts:[/] sent {summary['alerts_sent']}, failed {summary['alerts_failed']}, "
+        f"pending {summary['alerts_pending']}"
+    )
+    for err in summary["alert_errors"]:
+        console.print(f"  [yellow]! {err}[/]", highlight=False)
+    timings = ", ".join(f"{k} {v:.2f}s" for k, v in summary["timings_s"].items())
+    console.print(f"[dim]Timings: {timings}[/]")
+    console.print(f'[dim]Database: {db_path}  (query it: newswatch query "SELECT ...")[/]')
+
+
+def _run(config_dir: Path, db: Path, force_all: bool, as_json: bool) -> dict[str, Any]:
+    quiet_prefect()
+    from flows.monitor import run_once
+
+    try:
+        summary = run_once(str(config_dir), str(db), force_all=force_all)
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        print_summary(summary, db)
+    return summary
+
+
+@app.command()
+def run(
+    config_dir: ConfigDir = Path("config"),
+    db: DbPath = Path("data/newswatch.duckdb"),
+    all_feeds: Annotated[
+        bool, typer.Option("--all", help="Poll every enabled feed, due or not.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run one monitoring pass: poll due feeds, extract new articles, match, land, alert."""
+    _run(config_dir, db, all_feeds, as_json)
+
+
+@app.command()
+def demo(
+    db: DbPath = Path("data/newswatch.duckdb"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run the monitor once on the offline demo corpus (seeds/), served on 127.0.0.1."""
+    from flows.seed_server import SEEDS_DIR, serve_seeds
+
+    with serve_seeds() as base_url:
+        os.environ["NEWSWATCH_DEMO_BASE_URL"] = base_url
+        if not as_json:
+            console.print(f"[dim]Serving the demo corpus at {base_url}[/]")
+        _run(SEEDS_DIR / "config", db, True, as_json)
+    if not as_json:
+        console.print(
+            '\nTry: [bold]newswatch query "SELECT topic, count(*) FROM matches GROUP BY topic"[/]'
+        )
+
+
+@app.command()
+def feeds(
+    db: DbPath = Path("data/newswatch.duckdb"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show feed health: status, HTTP code, errors, failures, items seen, next poll."""
+    from pipelines.store import open_store
+
+    try:
+        with open_store(db, read_only=True) as con:
+            cur = con.execute(
+                "SELECT name, feed_url, last_status, last_http_status, consecutive_failures, "
+                "disabled, items_seen, last_new_item_at, next_poll_at, "
+                "coalesce(disabled_reason, last_error) AS problem FROM feed_state ORDER BY name"
+            )
+            cols = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        print(json.dumps([dict(zip(cols, r, strict=True)) for r in rows], default=str, indent=2))
+        return
+    table = Table(title=f"Feeds in {db}")
+    for col in cols:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    console.print(table)
+
+
+def _register_optional() -> None:
+    """Attach command groups that live in their own modules."""
+    import importlib
+
+    for module, attr, name in (
+        ("flows.cli_rules", "rules_app", "rules"),
+        ("flows.cli_store", "store_app", None),
+        ("flows.cli_alerts", "alerts_app", "alerts"),
+        ("flows.cli_ops", "ops_app", None),
+    ):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        sub = getattr(mod, attr)
+        if name:
+            app.add_typer(sub, name=name)
+        else:
+            for command in sub.registered_commands:
+                app.registered_commands.append(command)
+
+
+_register_optional()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""The `monitor` Prefect flow: one micro-batch from due feeds to sent alerts.
+
+One task per stage (never per article): poll → new entries → fetch → extract → match → land →
+alerts. Each task calls a plain function of `pipelines.monitor`. A failing feed is a warning in
+the summary, not a failed flow; the flow fails only when nothing could be done.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from pipelines.fetch import Fetcher
+from pipelines.rules import RuleSet, load_ruleset
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.concurrency.asyncio import concurrency
+
+from pipelines import monitor
+from pipelines.config import Config, load_config
+from pipelines.errors import NewswatchError
+from pipelines.models import (
+    Article,
+    FeedItem,
+    FeedSource,
+    FeedState,
+    FetchResult,
+    Match,
+    PollResult,
+)
+from pipelines.store import LandingReport
+
+DEFAULT_CONFIG_DIR = "config"
+DEFAULT_DB = "data/newswatch.duckdb"
+WRITE_LIMIT = "newswatch-duckdb-writes"
+"""Prefect global concurrency limit that serialises DuckDB writes of overlapping runs."""
+
+
+@task(name="load-config-and-rules", cache_policy=NO_CACHE)
+def load_config_task(config_dir: str) -> tuple[Config, RuleSet]:
+    config = load_config(Path(config_dir))
+    return config, load_ruleset(config.rules_path, config.entities_path)
+
+
+@task(name="plan-due-feeds", cache_policy=NO_CACHE)
+def plan_task(
+    db_path: str, config: Config, force_all: bool
+) -> tuple[list[FeedSource], dict[str, FeedState]]:
+    states = monitor.read_feed_states(Path(db_path), config)
+    return monitor.select_due(config, states, force_all, monitor.now_utc()), states
+
+
+@task(name="poll-feeds", cache_policy=NO_CACHE)
+async def poll_task(
+    fetcher: Fetcher, config: Config, due: list[FeedSource], states: dict[str, FeedState]
+) -> list[PollResult]:
+    results = await monitor.poll(fetcher, config, due, states)
+    logger = get_run_logger()
+    for r in results:
+        if r.status == "error":
+            logger.warning("feed %s failed: %s", r.feed_url, r.error)
+        elif r.warning:
+            logger.warning("feed %s: %s", r.feed_url, r.warning)
+    return results
+
+
+@task(name="find-new-entries", cache_policy=NO_CACHE)
+def new_entries_task(db_path: str, config: Config, results: list[PollResult]) -> list[FeedItem]:
+    return monitor.new_entries(Path(db_path), config, results)
+
+
+@task(name="fetch-pages", cache_policy=NO_CACHE)
+async def fetch_task(fetcher: Fetcher, items: list[FeedItem]) -> list[tuple[FeedItem, FetchResult]]:
+    return await monitor.fetch_pages(fetcher, items)
+
+
+@task(name="extract-articles", cache_policy=NO_CACHE)
+def extract_task(pages: list[tuple[FeedItem, FetchResult]], config: Config) -> list[Article]:
+    return monitor.extract(pages, config)
+
+
+@task(name="match-rules", cache_policy=NO_CACHE)
+def match_task(ruleset: RuleSet, articles: list[Article]) -> list[Match]:
+    return monitor.match(ruleset, articles)
+
+
+@task(name="land-in-duckdb", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+async def land_task(
+    db_path: str,
+    config: Config,
+    articles: list[Article],
+    fresh: list[FeedItem],
+    matches: list[Match],
+    states: list[FeedState],
+) -> LandingReport:
+    async with concurrency(WRITE_LIMIT, occupy=1):
+        return monitor.land(Path(db_path), config, articles, fresh, matches, states)
+
+
+@task(name="send-alerts", cache_policy=NO_CACHE)
+async def alerts_task(db_path: str, config: Config) -> monitor.AlertReport:
+    async with concurrency(WRITE_LIMIT, occupy=1):
+        return monitor.send_alerts(Path(db_path), config)
+
+
+def _markdown(summary: dict[str, Any]) -> str:
+    lines = [
+        "# newswatch run",
+        "",
+        f"- feeds polled: {summary['feeds_polled']} (ok {summary['feeds_ok']}, "
+        f"not modified {summary['feeds_not_modified']}, failed {summary['feeds_failed']})",
+        f"- new entries: {summary['new_entries']}, articles extracted: "
+        f"{summary['articles_extracted']}, landed: {summary['articles_landed']}",
+        "- new matches: "
+        + (", ".join(f"{t}: {len(rows)}" for t, rows in summary["new_matches"].items()) or "none"),
+        f"- alerts sent: {summary['alerts_sent']}, failed: {summary['alerts_failed']}, "
+        f"pending: {summary['alerts_pending']}",
+        "",
+        "| stage | seconds |",
+        "|---|---|",
+        *(f"| {k} | {v} |" for k, v in summary["timings_s"].items()),
+    ]
+    if summary["feed_errors"]:
+        lines += [
+            "",
+            "## Feed errors",
+            *(f"- {e['feed']}: {e['error']}" for e in summary["feed_errors"]),
+        ]
+    return "\n".join(lines)
+
+
+def _publish(summary: dict[str, Any]) -> None:
+    rows = [
+        {"topic": topic, "title": m["title"], "outlet": m["outlet"] or "", "link": m["url"]}
+        for topic, ms in summary["new_matches"].items()
+        for m in ms
+    ]
+    create_table_artifact(
+        key="newswatch-new-matches",
+        table=rows or [{"topic": "(none)"}],
+        description="New matches of this run",
+    )
+    create_markdown_artifact(
+        key="newswatch-run-summary",
+        markdown=_markdown(summary),
+        description="newswatch run summary",
+    )
+
+
+@flow(name="monitor", log_prints=True)
+async def monitor_flow(
+    config_dir: str = DEFAULT_CONFIG_DIR,
+    db_path: str = DEFAULT_DB,
+    force_all: bool = False,
+) -> dict[str, Any]:
+    """Poll due feeds, fetch and extract new articles, match rules, land in DuckDB, alert."""
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        timings[stage] = now - t
+        t = now
+
+    config, ruleset = load_config_task(config_dir)
+    due, states = plan_task(db_path, config, force_all)
+    lap("plan")
+    async with Fetcher(config.settings.fetch) as fetcher:
+        results = await poll_task(fetcher, config, due, states)
+        lap("poll")
+        fresh = new_entries_task(db_path, config, results)
+        pages = await fetch_task(fetcher, fresh) if fresh else []
+        lap("fetch")
+    articles = extract_task(pages, config) if pages else []
+    lap("extract")
+    matches = match_task(ruleset, articles) if articles else []
+    lap("match")
+    new_states = monitor.feed_states_after(config, states, results, fresh, monitor.now_utc())
+    landing = await land_task(db_path, config, articles, fresh, matches, new_states)
+    lap("land")
+    alerts = await alerts_task(db_path, config)
+    lap("alerts")
+    summary = monitor.summarise(results, fresh, articles, matches, landing, alerts, timings)
+    _publish(summary)
+    if due and summary["feeds_failed"] == len(due):
+        raise NewswatchError(
+            f"every due feed failed ({len(due)}); nothing could be done. First error: "
+            f"{summary['feed_errors'][0]['feed']}: {summary['feed_errors'][0]['error']}"
+        )
+    return summary
+
+
+def run_once(config_dir: str, db_path: str, force_all: bool = False) -> dict[str, Any]:
+    """Run the monitor flow in this process (used by the CLI and tests)."""
+    import asyncio
+
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    return asyncio.run(monitor_flow(config_dir=config_dir, db_path=db_path, force_all=force_all))

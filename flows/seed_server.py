@@ -1,0 +1,77 @@
+"""A small static HTTP server for the offline demo corpus (`seeds/site`).
+
+Serves files on 127.0.0.1 with `{{BASE_URL}}` replaced by the server's own address, and
+answers conditional requests (ETag / If-None-Match) with 304 like a real feed host. Used by
+`newswatch demo` and by the integration tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+PLACEHOLDER = b"{{BASE_URL}}"
+_TYPES = {".xml": "application/rss+xml", ".atom": "application/atom+xml", ".txt": "text/plain"}
+
+
+def _handler(root: Path, base_url: str) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "newswatch-seeds/1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_GET(self) -> None:
+            rel = self.path.split("?", 1)[0].lstrip("/")
+            path = (root / rel).resolve()
+            if not path.is_relative_to(root) or not path.is_file():
+                self.send_error(404)
+                return
+            body = path.read_bytes().replace(PLACEHOLDER, base_url.encode())
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            ctype = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "text/html"
+            if ctype.startswith("text/html"):
+                ctype = "text/html; charset=utf-8"
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", etag)
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+@contextmanager
+def serve_directory(root: Path, port: int = 0) -> Iterator[str]:
+    """Serve `root` on 127.0.0.1 (a free port by default); yields the base URL."""
+    root = root.resolve()
+    server = ThreadingHTTPServer(("127.0.0.1", port), BaseHTTPRequestHandler)
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    server.RequestHandlerClass = _handler(root, base_url)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="seed-server", daemon=True)
+    thread.start()
+    try:
+        yield base_url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def serve_seeds(port: int = 0) -> Iterator[str]:
+    """Serve the demo corpus `seeds/site`; yields the base URL."""
+    with serve_directory(SEEDS_DIR / "site", port) as base_url:
+        yield base_url

@@ -1,0 +1,232 @@
+"""The stages of one monitoring run as plain functions, in the order a run calls them.
+
+`flows/monitor.py` wraps each of these in a Prefect task; tests and benchmarks can call them
+directly. Nothing here imports Prefect.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipelines import store
+from pipelines.alerts import channel_topics, send_pending
+from pipelines.config import Config
+from pipelines.extract import extract_pages
+from pipelines.fetch import Fetcher
+from pipelines.models import (
+    Article,
+    FeedItem,
+    FeedSource,
+    FeedState,
+    FetchResult,
+    Match,
+    PollResult,
+)
+from pipelines.poll import poll_feeds
+from pipelines.rules import RuleSet
+from pipelines.schedule import due_feeds, next_state
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class PollOutcome:
+    due: list[FeedSource]
+    results: list[PollResult]
+    states: dict[str, FeedState]
+
+
+def read_feed_states(db_path: Path, config: Config) -> dict[str, FeedState]:
+    """Feed states from the store (empty for a new database)."""
+    with store.open_store(db_path, settings=config.settings.store) as con:
+        return store.load_feed_states(con)
+
+
+def select_due(
+    config: Config, states: dict[str, FeedState], force_all: bool, now: datetime
+) -> list[FeedSource]:
+    return due_feeds(config.feeds, states, now, force_all=force_all)
+
+
+async def poll(
+    fetcher: Fetcher, config: Config, due: Sequence[FeedSource], states: dict[str, FeedState]
+) -> list[PollResult]:
+    return await poll_feeds(fetcher, list(due), states, config.settings.poll)
+
+
+def new_entries(db_path: Path, config: Config, results: Sequence[PollResult]) -> list[FeedItem]:
+    """Entries of this poll that were never seen (by GUID per feed or by canonical URL)."""
+    items = [item for r in results for item in r.items]
+    if not items:
+        return []
+    with store.open_store(db_path, settings=config.settings.store) as con:
+        return store.unseen_items(con, items)
+
+
+async def fetch_pages(
+    fetcher: Fetcher, items: Sequence[FeedItem]
+) -> list[tuple[FeedItem, FetchResult]]:
+    results = await fetcher.fetch_many([it.url for it in items], check_robots=True)
+    return list(zip(items, results, strict=True))
+
+
+def extract(pages: Sequence[tuple[FeedItem, FetchResult]], config: Config) -> list[Article]:
+    return extract_pages(list(pages), config.settings.extract)
+
+
+def match(
+    ruleset: RuleSet, articles: Sequence[Article], now: datetime | None = None
+) -> list[Match]:
+    """Run every topic over every article that has text."""
+    now = now or now_utc()
+    out: list[Match] = []
+    for art in articles:
+        if art.extract_status != "ok":
+            continue
+        for hit in ruleset.match(art.title, art.text, art.lang):
+            out.append(
+                Match(
+                    art.article_id,
+                    hit.topic,
+                    hit.rule,
+                    hit.score,
+                    hit.evidence,
+                    ruleset.version,
+                    now,
+                )
+            )
+    return out
+
+
+def feed_states_after(
+    config: Config,
+    states: dict[str, FeedState],
+    results: Sequence[PollResult],
+    fresh: Sequence[FeedItem],
+    now: datetime,
+) -> list[FeedState]:
+    """The next state of every polled feed (schedule, health counters)."""
+    names = {f.url: f.name for f in config.feeds}
+    per_feed = Counter(it.feed_url for it in fresh)
+    updated = []
+    for result in results:
+        state = states.get(result.feed_url) or FeedState(result.feed_url)
+        state.name = names.get(result.feed_url, state.name)
+        updated.append(
+            next_state(state, result, per_feed.get(result.feed_url, 0), now, config.settings.poll)
+        )
+    return updated
+
+
+def land(
+    db_path: Path,
+    config: Config,
+    articles: Sequence[Article],
+    fresh: Sequence[FeedItem],
+    matches: Sequence[Match],
+    states: Sequence[FeedState],
+) -> store.LandingReport:
+    """Land everything in one transaction. Entries whose page could not be fetched stay unseen,
+    so a later run retries them; entries that were fetched are marked seen with their article."""
+    landed_urls = {a.canonical_url for a in articles if a.extract_status not in ("fetch_error",)}
+    seen = [it for it in fresh if it.canonical_url in landed_urls]
+    keep = [a for a in articles if a.extract_status != "fetch_error"]
+    batch = store.LandingBatch(
+        articles=keep,
+        seen=seen,
+        matches=list(matches),
+        feed_states=list(states),
+        channels=channel_topics(config.settings.alerts.channels),
+    )
+    with store.open_store(db_path, settings=config.settings.store) as con:
+        return store.land_batch(con, batch)
+
+
+@dataclass(slots=True)
+class AlertReport:
+    sent: int = 0
+    failed: int = 0
+    pending: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def send_alerts(db_path: Path, config: Config) -> AlertReport:
+    """Drain the outbox: send due alerts, record outcomes. Channels are tried outside the
+    database transaction, so a slow channel does not hold the file locked."""
+    settings = config.settings.alerts
+    with store.open_store(db_path, settings=config.settings.store) as con:
+        pending = store.pending_alerts(con)
+    if not pending:
+        return AlertReport()
+    outcomes = send_pending(pending, settings)
+    with store.open_store(db_path, settings=config.settings.store) as con:
+        store.record_alert_outcomes(con, outcomes)
+        row = con.execute("SELECT count(*) FROM alerts WHERE status = 'pending'").fetchone()
+    report = AlertReport(
+        sent=sum(o.ok for o in outcomes),
+        failed=sum(not o.ok for o in outcomes),
+        pending=int(row[0]) if row else 0,
+    )
+    report.errors = sorted(
+        {f"{a.channel}: {o.error}" for a, o in zip(pending, outcomes, strict=True) if o.error}
+    )
+    return report
+
+
+def summarise(
+    polled: Sequence[PollResult],
+    fresh: Sequence[FeedItem],
+    articles: Sequence[Article],
+    matches: Sequence[Match],
+    landing: store.LandingReport,
+    alerts: AlertReport,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    """A JSON-serialisable run summary for the CLI, the run table and the Prefect artifact."""
+    by_id = {a.article_id: a for a in articles}
+    new_keys = set(landing.new_match_keys)
+    per_topic: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for m in matches:
+        if (m.article_id, m.topic) in new_keys:
+            art = by_id[m.article_id]
+            per_topic[m.topic].append(
+                {
+                    "title": art.title,
+                    "url": art.url,
+                    "outlet": art.site_name or art.feed_url,
+                    "snippet": str(m.evidence.get("snippet", "")),
+                }
+            )
+    statuses = Counter(r.status for r in polled)
+    return {
+        "feeds_polled": len(polled),
+        "feeds_ok": statuses.get("ok", 0),
+        "feeds_not_modified": statuses.get("not_modified", 0),
+        "feeds_failed": statuses.get("error", 0),
+        "feed_errors": [
+            {"feed": r.feed_url, "error": r.error} for r in polled if r.status == "error"
+        ],
+        "feed_warnings": [{"feed": r.feed_url, "warning": r.warning} for r in polled if r.warning],
+        "new_entries": len(fresh),
+        "articles_extracted": sum(a.extract_status == "ok" for a in articles),
+        "articles_failed": [
+            {"url": a.url, "status": a.extract_status, "error": a.extract_error}
+            for a in articles
+            if a.extract_status != "ok"
+        ],
+        "articles_landed": landing.articles_inserted,
+        "new_matches": {topic: rows for topic, rows in sorted(per_topic.items())},
+        "alerts_queued": landing.alerts_queued,
+        "alerts_sent": alerts.sent,
+        "alerts_failed": alerts.failed,
+        "alerts_pending": alerts.pending,
+        "alert_errors": alerts.errors,
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
