@@ -1,0 +1,44 @@
+"""Shared fixtures: real DuckDB files in tmp dirs, the demo corpus on a real loopback server,
+and a Prefect test harness for tests that run real flows."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "newswatch.duckdb"
+
+
+@pytest.fixture(scope="session")
+def seed_base_url() -> Iterator[str]:
+    """The offline demo corpus served on 127.0.0.1, with NEWSWATCH_DEMO_BASE_URL set."""
+    from flows.seed_server import serve_seeds
+
+    with serve_seeds() as base_url:
+        old = os.environ.get("NEWSWATCH_DEMO_BASE_URL")
+        os.environ["NEWSWATCH_DEMO_BASE_URL"] = base_url
+        yield base_url
+        if old is None:
+            os.environ.pop("NEWSWATCH_DEMO_BASE_URL", None)
+        else:
+            os.environ["NEWSWATCH_DEMO_BASE_URL"] = old
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect API for the whole session (real flows, real task runs)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,0 +1,65 @@
+from pipelines.identity import (
+    article_id,
+    canonical_url,
+    content_hash,
+    hamming,
+    is_near_duplicate,
+    simhash,
+)
+
+BODY = (
+    "ISW recalled that during the May 16 talks in Istanbul, the Russian delegation threatened "
+    "to capture Ukraine's Kharkiv and Sumy regions. Analysts believe this tactic signals that "
+    "if Ukraine agrees to the Kremlin's initial terms, Russia will put forward even tougher "
+    "territorial demands. Putin's representatives stated that Ukraine must hand over full "
+    "control of the Luhansk, Donetsk, Zaporizhzhia and Kherson regions."
+)
+
+
+def test_canonical_url_strips_tracking_fragment_www_and_trailing_slash() -> None:
+    a = canonical_url("HTTPS://WWW.Example.com/news/story/?utm_source=rss&utm_medium=feed#top")
+    b = canonical_url("https://example.com/news/story")
+    assert a == b == "https://example.com/news/story"
+
+
+def test_canonical_url_keeps_meaningful_query_sorted() -> None:
+    assert canonical_url("https://example.com/a?id=7&page=2&fbclid=x") == canonical_url(
+        "https://example.com/a?page=2&id=7"
+    )
+    assert canonical_url("https://example.com/a?id=7") != canonical_url("https://example.com/a?id=8")
+
+
+def test_canonical_url_keeps_non_default_port() -> None:
+    assert canonical_url("http://127.0.0.1:8123/x.html?utm_campaign=y") == (
+        "http://127.0.0.1:8123/x.html"
+    )
+
+
+def test_article_id_is_stable_and_distinct() -> None:
+    one = article_id(canonical_url("https://example.com/a/"))
+    assert one == article_id(canonical_url("https://www.example.com/a?utm_source=x"))
+    assert one != article_id(canonical_url("https://example.com/b"))
+    assert len(one) == 24
+
+
+def test_content_hash_ignores_case_and_whitespace() -> None:
+    assert content_hash("Hello   World\n") == content_hash("hello world")
+    assert content_hash("hello world") != content_hash("hello worlds")
+
+
+def test_simhash_near_duplicates_are_close_and_others_far() -> None:
+    edited = BODY.replace("Analysts believe", "Experts think") + " Reporting by staff."
+    unrelated = (
+        "The central bank kept its key rate unchanged on Thursday, citing slowing inflation "
+        "and a stronger currency, and signalled that cuts may come later in the year as "
+        "lending to households and companies cools and the budget deficit narrows."
+    )
+    assert hamming(simhash(BODY), simhash(BODY)) == 0
+    assert is_near_duplicate(simhash(BODY), simhash(edited), max_distance=12)
+    assert hamming(simhash(BODY), simhash(unrelated)) > 12
+
+
+def test_simhash_fits_signed_bigint() -> None:
+    value = simhash(BODY)
+    assert -(2**63) <= value < 2**63
+    assert simhash("") == 0
