@@ -1,0 +1,135 @@
+"""The whole vertical slice: a real Prefect flow against the demo corpus on a real loopback
+HTTP server, landing in a real DuckDB file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from flows.seed_server import SEEDS_DIR
+
+EXPECTED = yaml.safe_load((SEEDS_DIR / "expected.yaml").read_text(encoding="utf-8"))["articles"]
+SEED_ARTICLE = "isw-territorial-demands.html"
+
+
+@pytest.fixture(scope="module")
+def first_and_second_run(
+    tmp_path_factory: pytest.TempPathFactory, seed_base_url: str, prefect_harness: None
+) -> tuple[Path, dict, dict]:
+    from flows.monitor import run_once
+
+    db = tmp_path_factory.mktemp("flow") / "newswatch.duckdb"
+    config_dir = str(SEEDS_DIR / "config")
+    first = run_once(config_dir, str(db), force_all=True)
+    second = run_once(config_dir, str(db), force_all=True)
+    return db, first, second
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_first_run_lands_every_seed_article(first_and_second_run: tuple[Path, dict, dict]) -> None:
+    db, first, _ = first_and_second_run
+    assert first["feeds_failed"] == 0
+    assert first["feeds_polled"] >= 3
+    urls = {r[0].rsplit("/", 1)[-1] for r in rows(db, "SELECT url FROM articles")}
+    assert set(EXPECTED) <= urls
+    assert first["articles_landed"] == len(urls)
+    bad = rows(db, "SELECT url, extract_status FROM articles WHERE extract_status <> 'ok'")
+    assert bad == []
+
+
+def test_both_topics_present_and_seed_article_flagged_for_both(
+    first_and_second_run: tuple[Path, dict, dict],
+) -> None:
+    db, first, _ = first_and_second_run
+    per_topic = dict(rows(db, "SELECT topic, count(*) FROM matches GROUP BY topic"))
+    assert set(per_topic) == {"istanbul_talks", "territorial_demands"}
+    seed_topics = {
+        r[0]
+        for r in rows(
+            db,
+            "SELECT m.topic FROM matches m JOIN articles a USING (article_id) "
+            f"WHERE a.url LIKE '%/{SEED_ARTICLE}'",
+        )
+    }
+    assert seed_topics == {"istanbul_talks", "territorial_demands"}
+    assert sum(len(v) for v in first["new_matches"].values()) == sum(per_topic.values())
+
+
+def test_matches_follow_the_expected_labels(first_and_second_run: tuple[Path, dict, dict]) -> None:
+    db, _, _ = first_and_second_run
+    found: dict[str, set[str]] = {}
+    for url, topic in rows(
+        db, "SELECT a.url, m.topic FROM articles a LEFT JOIN matches m USING (article_id)"
+    ):
+        found.setdefault(url.rsplit("/", 1)[-1], set())
+        if topic:
+            found[url.rsplit("/", 1)[-1]].add(topic)
+    wrong = {
+        name: (sorted(found.get(name, set())), sorted(spec["topics"] or []))
+        for name, spec in EXPECTED.items()
+        if found.get(name, set()) != set(spec["topics"] or [])
+    }
+    assert wrong == {}
+
+
+def test_evidence_explains_each_match(first_and_second_run: tuple[Path, dict, dict]) -> None:
+    db, _, _ = first_and_second_run
+    for (evidence, rules_version) in rows(db, "SELECT evidence, rules_version FROM matches"):
+        ev = json.loads(evidence)
+        assert ev["hits"], "a match without hits explains nothing"
+        assert "[" in ev["snippet"]
+        assert rules_version
+
+
+def test_second_run_over_unchanged_feeds_lands_nothing(
+    first_and_second_run: tuple[Path, dict, dict],
+) -> None:
+    db, first, second = first_and_second_run
+    assert second["new_entries"] == 0
+    assert second["articles_landed"] == 0
+    assert second["new_matches"] == {}
+    assert second["alerts_queued"] == 0
+    assert second["feeds_not_modified"] == second["feeds_polled"]
+    dupes = rows(db, "SELECT canonical_url FROM articles GROUP BY 1 HAVING count(*) > 1")
+    assert dupes == []
+
+
+def test_each_alert_sent_once_to_console(first_and_second_run: tuple[Path, dict, dict]) -> None:
+    db, first, second = first_and_second_run
+    sent = rows(db, "SELECT status, count(*) FROM alerts GROUP BY 1")
+    assert dict(sent) == {"sent": first["alerts_sent"]}
+    assert first["alerts_sent"] > 0
+    assert second["alerts_sent"] == 0
+
+
+def test_feed_state_recorded(first_and_second_run: tuple[Path, dict, dict]) -> None:
+    db, _, _ = first_and_second_run
+    states = rows(db, "SELECT last_status, etag IS NOT NULL, consecutive_failures FROM feed_state")
+    assert states and all(s == ("not_modified", True, 0) for s in states)
+
+
+def test_demo_command_runs_clean_in_a_fresh_process(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    db = tmp_path / "demo.duckdb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "demo", "--db", str(db)],
+        capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "istanbul_talks" in proc.stdout and "territorial_demands" in proc.stdout
+    assert "Feeds polled" in proc.stdout
+    topics = dict(rows(db, "SELECT topic, count(*) FROM matches GROUP BY topic"))
+    assert set(topics) == {"istanbul_talks", "territorial_demands"}
