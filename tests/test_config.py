@@ -53,8 +53,11 @@ def test_bad_feed_url_and_duplicates(tmp_path: Path) -> None:
 def test_env_references_and_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NW_TEST_BASE", "http://127.0.0.1:9999")
     write(tmp_path, "feeds.yaml", "feeds:\n  - url: ${NW_TEST_BASE}/feed.xml\n")
-    write(tmp_path, "settings.yaml",
-          "alerts:\n  channels:\n    hook:\n      url: json://${NW_HOOK:-localhost:1}/x\n")
+    write(
+        tmp_path,
+        "settings.yaml",
+        "alerts:\n  channels:\n    hook:\n      url: json://${NW_HOOK:-localhost:1}/x\n",
+    )
     cfg = load_config(tmp_path)
     assert cfg.feeds[0].url == "http://127.0.0.1:9999/feed.xml"
     assert cfg.settings.alerts.channels["hook"].url == "json://localhost:1/x"

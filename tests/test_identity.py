@@ -26,7 +26,9 @@ def test_canonical_url_keeps_meaningful_query_sorted() -> None:
     assert canonical_url("https://example.com/a?id=7&page=2&fbclid=x") == canonical_url(
         "https://example.com/a?page=2&id=7"
     )
-    assert canonical_url("https://example.com/a?id=7") != canonical_url("https://example.com/a?id=8")
+    assert canonical_url("https://example.com/a?id=7") != canonical_url(
+        "https://example.com/a?id=8"
+    )
 
 
 def test_canonical_url_keeps_non_default_port() -> None:

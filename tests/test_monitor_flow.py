@@ -85,7 +85,7 @@ def test_matches_follow_the_expected_labels(first_and_second_run: tuple[Path, di
 
 def test_evidence_explains_each_match(first_and_second_run: tuple[Path, dict, dict]) -> None:
     db, _, _ = first_and_second_run
-    for (evidence, rules_version) in rows(db, "SELECT evidence, rules_version FROM matches"):
+    for evidence, rules_version in rows(db, "SELECT evidence, rules_version FROM matches"):
         ev = json.loads(evidence)
         assert ev["hits"], "a match without hits explains nothing"
         assert "[" in ev["snippet"]
@@ -95,7 +95,7 @@ def test_evidence_explains_each_match(first_and_second_run: tuple[Path, dict, di
 def test_second_run_over_unchanged_feeds_lands_nothing(
     first_and_second_run: tuple[Path, dict, dict],
 ) -> None:
-    db, first, second = first_and_second_run
+    db, _first, second = first_and_second_run
     assert second["new_entries"] == 0
     assert second["articles_landed"] == 0
     assert second["new_matches"] == {}
@@ -125,7 +125,11 @@ def test_demo_command_runs_clean_in_a_fresh_process(tmp_path: Path) -> None:
     db = tmp_path / "demo.duckdb"
     proc = subprocess.run(
         [sys.executable, "-m", "flows.cli", "demo", "--db", str(db)],
-        capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr

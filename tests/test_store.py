@@ -28,23 +28,42 @@ def item(url: str, feed: str = "https://feed.example/rss", guid: str | None = No
     return FeedItem(feed, guid or url, url, canonical_url(url), f"Title of {url}")
 
 
-def article(url: str, text: str = TEXT, feed: str = "https://feed.example/rss",
-            site: str = "Outlet A") -> Article:
+def article(
+    url: str, text: str = TEXT, feed: str = "https://feed.example/rss", site: str = "Outlet A"
+) -> Article:
     canon = canonical_url(url)
     return Article(
-        article_id=article_id(canon), url=url, canonical_url=canon, feed_url=feed, guid=url,
-        title=f"Title of {url}", text=text, fetched_at=NOW, site_name=site,
-        content_hash=content_hash(text), simhash=simhash(text),
+        article_id=article_id(canon),
+        url=url,
+        canonical_url=canon,
+        feed_url=feed,
+        guid=url,
+        title=f"Title of {url}",
+        text=text,
+        fetched_at=NOW,
+        site_name=site,
+        content_hash=content_hash(text),
+        simhash=simhash(text),
     )
 
 
 def match(art: Article, topic: str = "territorial_demands") -> Match:
-    return Match(art.article_id, topic, f"{topic}.r1", 3.0,
-                 {"hits": [], "snippet": "threatened to capture [Kharkiv]"}, "v1", NOW)
+    return Match(
+        art.article_id,
+        topic,
+        f"{topic}.r1",
+        3.0,
+        {"hits": [], "snippet": "threatened to capture [Kharkiv]"},
+        "v1",
+        NOW,
+    )
 
 
-def batch_for(arts: list[Article], topics: tuple[str, ...] = ("territorial_demands",),
-              channels: dict[str, list[str]] | None = None) -> store.LandingBatch:
+def batch_for(
+    arts: list[Article],
+    topics: tuple[str, ...] = ("territorial_demands",),
+    channels: dict[str, list[str]] | None = None,
+) -> store.LandingBatch:
     return store.LandingBatch(
         articles=arts,
         seen=[item(a.url, a.feed_url or "") for a in arts],
@@ -70,8 +89,11 @@ def test_migrate_creates_schema_and_is_idempotent(db_path: Path) -> None:
 
 
 def test_landing_the_same_batch_twice_stores_each_row_once(db_path: Path) -> None:
-    texts = [TEXT, "Drones struck energy sites near Odesa overnight, officials said.",
-             "The parliament approved the budget after a long night session on taxes."]
+    texts = [
+        TEXT,
+        "Drones struck energy sites near Odesa overnight, officials said.",
+        "The parliament approved the budget after a long night session on taxes.",
+    ]
     arts = [article(f"https://a.example/story-{i}", text=t) for i, t in enumerate(texts)]
     with store.open_store(db_path) as con:
         first = store.land_batch(con, batch_for(arts))
@@ -95,10 +117,14 @@ def test_duplicates_inside_one_batch_are_collapsed(db_path: Path) -> None:
 
 def test_syndicated_copies_share_a_story_and_alert_once(db_path: Path) -> None:
     original = article("https://outlet-a.example/isw", site="Outlet A")
-    copy = article("https://outlet-b.example/world/isw-copy", site="Outlet B",
-                   feed="https://b.example/rss")
-    near = article("https://outlet-c.example/isw", site="Outlet C",
-                   text=TEXT.replace("on Saturday", "on Saturday, according to a report"))
+    copy = article(
+        "https://outlet-b.example/world/isw-copy", site="Outlet B", feed="https://b.example/rss"
+    )
+    near = article(
+        "https://outlet-c.example/isw",
+        site="Outlet C",
+        text=TEXT.replace("on Saturday", "on Saturday, according to a report"),
+    )
     with store.open_store(db_path) as con:
         store.land_batch(con, batch_for([original]))
         report = store.land_batch(con, batch_for([copy, near]))
@@ -120,8 +146,11 @@ def test_alerts_queue_per_channel_topic_filter(db_path: Path) -> None:
         )
         rows = con.execute("SELECT channel, topic FROM alerts ORDER BY 1, 2").fetchall()
     assert report.alerts_queued == 3
-    assert rows == [("all", "istanbul_talks"), ("all", "territorial_demands"),
-                    ("talks-only", "istanbul_talks")]
+    assert rows == [
+        ("all", "istanbul_talks"),
+        ("all", "territorial_demands"),
+        ("talks-only", "istanbul_talks"),
+    ]
 
 
 def test_alert_outcomes_retry_then_send(db_path: Path) -> None:
@@ -142,8 +171,14 @@ def test_alert_outcomes_retry_then_send(db_path: Path) -> None:
 
 
 def test_feed_state_round_trip_and_update(db_path: Path) -> None:
-    state = FeedState("https://f.example/rss", name="F", etag='"abc"', consecutive_failures=2,
-                      last_polled_at=NOW, items_seen=5)
+    state = FeedState(
+        "https://f.example/rss",
+        name="F",
+        etag='"abc"',
+        consecutive_failures=2,
+        last_polled_at=NOW,
+        items_seen=5,
+    )
     with store.open_store(db_path) as con:
         store.land_batch(con, store.LandingBatch(feed_states=[state]))
         state.etag = '"def"'
@@ -163,8 +198,9 @@ def test_unseen_items_by_guid_and_canonical_url(db_path: Path) -> None:
             con,
             [
                 item("https://a.example/seen"),  # same guid, same feed
-                item("https://a.example/seen?utm_source=x", feed="https://other/rss",
-                     guid="g-other"),  # same canonical URL from another feed
+                item(
+                    "https://a.example/seen?utm_source=x", feed="https://other/rss", guid="g-other"
+                ),  # same canonical URL from another feed
                 item("https://a.example/new"),
                 item("https://www.a.example/new/", guid="dup-in-batch"),
             ],
@@ -191,10 +227,16 @@ def test_lock_held_by_another_process_is_retried_then_reported(db_path: Path) ->
     with store.open_store(db_path):
         pass
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb,sys; c=duckdb.connect(sys.argv[1]); print('locked', flush=True); "
-         "sys.stdin.read()", str(db_path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb,sys; c=duckdb.connect(sys.argv[1]); print('locked', flush=True); "
+            "sys.stdin.read()",
+            str(db_path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
