@@ -1,0 +1,189 @@
+"""Page bytes → Article, with trafilatura, in a process pool with a hard per-page timeout.
+
+trafilatura has no timeout of its own and some pathological pages take very long, so each page
+runs in a worker under a SIGALRM deadline, and the whole batch under an overall deadline after
+which stuck workers are killed. Charset detection: the HTTP charset when given, else trafilatura
+detects it from the bytes (meta charset, then statistics), which handles cp1251 and KOI8-R.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import signal
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from datetime import UTC, datetime
+from typing import Any
+
+from pipelines.config import ExtractSettings
+from pipelines.identity import article_id, canonical_url, content_hash, simhash
+from pipelines.models import Article, ExtractStatus, FeedItem, FetchResult
+
+_HTML_LANG = re.compile(rb"<html[^>]*\blang=[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
+_CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
+
+
+class _PageTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _PageTimeout
+
+
+def _decode(content: bytes, content_type: str | None) -> bytes | str:
+    """Decode with the HTTP charset when the server declared one; else let trafilatura detect."""
+    match = _CHARSET.search(content_type or "")
+    if match:
+        try:
+            return content.decode(match.group(1))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return content
+
+
+def extract_one(content: bytes, url: str, content_type: str | None = None) -> dict[str, Any]:
+    """Extract text and metadata from one page. Pure; used in the worker processes."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        _decode(content, content_type),
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
+    )
+    if doc is None:
+        return {"text": ""}
+    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    lang = data.get("language")
+    if not lang:
+        found = _HTML_LANG.search(content[:4096])
+        lang = found.group(1).decode().lower() if found else None
+    return {
+        "text": data.get("text") or "",
+        "title": data.get("title"),
+        "author": data.get("author"),
+        "date": data.get("date"),
+        "language": lang,
+        "sitename": data.get("sitename"),
+    }
+
+
+def _worker(content: bytes, url: str, content_type: str | None, timeout_s: float) -> dict:
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    try:
+        return {"ok": extract_one(content, url, content_type)}
+    except _PageTimeout:
+        return {"timeout": f"extraction took longer than {timeout_s:g}s"}
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _article(
+    item: FeedItem,
+    fetched: FetchResult,
+    outcome: dict[str, Any],
+    settings: ExtractSettings,
+    now: datetime,
+) -> Article:
+    canon = canonical_url(item.url)
+    status: ExtractStatus = "ok"
+    error: str | None = None
+    meta: dict[str, Any] = {}
+    if fetched.error is not None:
+        status = "blocked" if fetched.blocked else "fetch_error"
+        error = fetched.error
+    elif "timeout" in outcome:
+        status, error = "timeout", outcome["timeout"]
+    elif "error" in outcome:
+        status, error = "error", outcome["error"]
+    else:
+        meta = outcome["ok"]
+        if len(meta.get("text", "")) < settings.min_text_chars:
+            status = "empty"
+            error = (
+                f"extracted {len(meta.get('text', ''))} characters of text "
+                f"(< {settings.min_text_chars}): not an article page, or a layout trafilatura "
+                "cannot read"
+            )
+    text = meta.get("text", "") if status == "ok" else ""
+    return Article(
+        article_id=article_id(canon),
+        url=item.url,
+        canonical_url=canon,
+        feed_url=item.feed_url,
+        guid=item.guid,
+        title=(meta.get("title") or item.title or "").strip(),
+        text=text,
+        fetched_at=now,
+        author=meta.get("author") or item.author,
+        published_at=_parse_date(meta.get("date")) or item.published_at,
+        lang=meta.get("language"),
+        site_name=meta.get("sitename"),
+        content_hash=content_hash(text) if text else "",
+        simhash=simhash(text) if text else 0,
+        extract_status=status,
+        extract_error=error,
+    )
+
+
+def extract_pages(
+    pages: Sequence[tuple[FeedItem, FetchResult]], settings: ExtractSettings
+) -> list[Article]:
+    """One Article per page (status ok/empty/timeout/error/fetch_error/blocked), input order."""
+    now = datetime.now(UTC)
+    todo = [i for i, (_, fetched) in enumerate(pages) if fetched.error is None]
+    outcomes: dict[int, dict[str, Any]] = {}
+    if todo:
+        workers = max(1, min(settings.workers or os.cpu_count() or 1, len(todo)))
+        ctx = multiprocessing.get_context("forkserver")
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        futures: dict[Future[dict[str, Any]], int] = {}
+        try:
+            for i in todo:
+                fetched = pages[i][1]
+                fut = pool.submit(
+                    _worker,
+                    fetched.content,
+                    fetched.final_url,
+                    fetched.headers.get("content-type"),
+                    settings.timeout_s,
+                )
+                futures[fut] = i
+            # Each page is bounded by its alarm; the batch deadline only catches a worker stuck
+            # in C code that never returns to Python to receive the signal.
+            rounds = -(-len(todo) // workers)
+            done, not_done = wait(futures, timeout=settings.timeout_s * (rounds + 1) + 10)
+            for fut in done:
+                try:
+                    outcomes[futures[fut]] = fut.result()
+                except Exception as exc:
+                    outcomes[futures[fut]] = {"error": f"worker failed: {exc}"}
+            for fut in not_done:
+                outcomes[futures[fut]] = {"timeout": "extraction worker did not finish in time"}
+        finally:
+            if any(not f.done() for f in futures):
+                for proc in list(getattr(pool, "_processes", {}).values()):
+                    proc.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+    return [
+        _article(item, fetched, outcomes.get(i, {}), settings, now)
+        for i, (item, fetched) in enumerate(pages)
+    ]

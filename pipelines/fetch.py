@@ -1,0 +1,180 @@
+"""One shared async HTTP client with the limits a polite, safe crawler needs.
+
+- a global concurrency limit and a per-host limit with a minimum delay between requests;
+- an overall deadline per request (connect + redirects + body), not only an inactivity timeout;
+- the body is streamed and cut at `max_bytes` of *decoded* data, so a gzip bomb stops at the cap;
+- redirects are followed by hand, at most `max_redirects`, each hop checked by the SSRF guard;
+- robots.txt is honoured for article pages.
+
+`fetch` never raises for a network, limit or guard problem: the `FetchResult` says what happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from pipelines.config import FetchSettings
+from pipelines.errors import BlockedURLError
+from pipelines.guard import check_url
+from pipelines.models import FetchResult
+from pipelines.robots import RobotsCache
+
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class Fetcher:
+    def __init__(self, settings: FetchSettings) -> None:
+        self.settings = settings
+        self._client: httpx.AsyncClient | None = None
+        self._global = asyncio.Semaphore(settings.max_connections)
+        self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_host_limit)
+        )
+        self._last_request: dict[str, float] = {}
+        self._host_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.robots = RobotsCache(settings.user_agent)
+
+    async def __aenter__(self) -> Fetcher:
+        s = self.settings
+        self._client = httpx.AsyncClient(
+            http2=s.http2,
+            follow_redirects=False,
+            timeout=httpx.Timeout(s.timeout_s, connect=s.connect_timeout_s),
+            limits=httpx.Limits(
+                max_connections=s.max_connections, max_keepalive_connections=s.max_connections
+            ),
+            headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def _polite_wait(self, host: str) -> None:
+        delay = self.settings.per_host_delay_s
+        if delay <= 0:
+            return
+        async with self._host_locks[host]:
+            last = self._last_request.get(host)
+            now = time.monotonic()
+            if last is not None and now - last < delay:
+                await asyncio.sleep(delay - (now - last))
+            self._last_request[host] = time.monotonic()
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        check_robots: bool = False,
+    ) -> FetchResult:
+        """GET one URL within every limit; returns content, a 304, or an error description."""
+        started = time.monotonic()
+        host = urlsplit(url).hostname or ""
+        try:
+            if check_robots and self.settings.respect_robots_txt:
+                if not await self.robots.allowed(url, self.fetch):
+                    return FetchResult(
+                        url, url, None, error="disallowed by robots.txt", blocked=True
+                    )
+            async with self._global, self._hosts[host]:
+                await self._polite_wait(host)
+                async with asyncio.timeout(self.settings.timeout_s):
+                    result = await self._get(url, etag, last_modified)
+        except TimeoutError:
+            result = FetchResult(
+                url,
+                url,
+                None,
+                error=f"timed out after {self.settings.timeout_s:g}s (overall deadline)",
+            )
+        except BlockedURLError as exc:
+            result = FetchResult(url, url, None, error=str(exc), blocked=True)
+        except httpx.HTTPError as exc:
+            result = FetchResult(url, url, None, error=f"{type(exc).__name__}: {exc}".rstrip(": "))
+        except (OSError, ValueError) as exc:
+            result = FetchResult(url, url, None, error=f"{type(exc).__name__}: {exc}")
+        result.elapsed_s = time.monotonic() - started
+        return result
+
+    async def _get(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
+        assert self._client is not None, "use `async with Fetcher(...)`"
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current = url
+        for _hop in range(self.settings.max_redirects + 1):
+            await check_url(current, self.settings.allow_private_networks)
+            async with self._client.stream("GET", current, headers=headers) as response:
+                if response.status_code in _REDIRECTS and "location" in response.headers:
+                    current = urljoin(current, response.headers["location"])
+                    continue
+                resp_headers = {k.lower(): v for k, v in response.headers.items()}
+                if response.status_code == 304:
+                    return FetchResult(url, current, 304, headers=resp_headers)
+                try:
+                    body = await self._read_capped(response)
+                except _BodyTooLarge:
+                    return FetchResult(
+                        url,
+                        current,
+                        response.status_code,
+                        headers=resp_headers,
+                        error=f"body larger than {self.settings.max_bytes} bytes; not read",
+                    )
+                if response.status_code >= 400:
+                    return FetchResult(
+                        url,
+                        current,
+                        response.status_code,
+                        body,
+                        resp_headers,
+                        error=f"HTTP {response.status_code}",
+                    )
+                return FetchResult(url, current, response.status_code, body, resp_headers)
+        return FetchResult(
+            url, current, None, error=f"more than {self.settings.max_redirects} redirects"
+        )
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        cap = self.settings.max_bytes
+        declared = response.headers.get("content-length")
+        if (
+            declared
+            and declared.isdigit()
+            and int(declared) > cap
+            and not response.headers.get("content-encoding")
+        ):
+            raise _BodyTooLarge
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise _BodyTooLarge
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def fetch_many(self, urls: list[str], check_robots: bool = True) -> list[FetchResult]:
+        """Fetch many URLs concurrently within the limits; results in input order."""
+        return list(await asyncio.gather(*(self.fetch(u, check_robots=check_robots) for u in urls)))

@@ -1,0 +1,82 @@
+"""SSRF guard: refuse URLs that resolve to addresses a public news feed never lives on.
+
+Checked after DNS resolution and again on every redirect hop. Private, loopback, link-local,
+CGNAT, multicast, reserved, NAT64 and IPv4-mapped/compatible forms are refused. Odd spellings
+of IPv4 (decimal `2130706433`, hex `0x7f.1`, short `127.1`) are normalised by the resolver first,
+so they are caught like the dotted form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from pipelines.errors import BlockedURLError
+
+_EXTRA_BLOCKED = [
+    ipaddress.ip_network("100.64.0.0/10"),  # CGNAT
+    ipaddress.ip_network("64:ff9b::/96"),  # NAT64
+    ipaddress.ip_network("64:ff9b:1::/48"),  # local-use NAT64
+    ipaddress.ip_network("2002::/16"),  # 6to4
+    ipaddress.ip_network("2001::/32"),  # Teredo
+    ipaddress.ip_network("0.0.0.0/8"),
+]
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def blocked_reason(addr: Address) -> str | None:
+    """Why an address must not be fetched, or None if it is a public unicast address."""
+    if isinstance(addr, ipaddress.IPv6Address):
+        embedded = addr.ipv4_mapped or addr.sixtofour or (addr.teredo[1] if addr.teredo else None)
+        if embedded is None and addr.packed[:12] == bytes(12) and int(addr) > 1:
+            embedded = ipaddress.IPv4Address(addr.packed[12:])  # IPv4-compatible ::a.b.c.d
+        if embedded is not None:
+            inner = blocked_reason(embedded)
+            return f"embeds {embedded} which is {inner}" if inner else "an IPv4-embedding form"
+    for label, test in (
+        ("loopback", addr.is_loopback),
+        ("private", addr.is_private),
+        ("link-local", addr.is_link_local),
+        ("multicast", addr.is_multicast),
+        ("reserved", addr.is_reserved),
+        ("unspecified", addr.is_unspecified),
+    ):
+        if test:
+            return label
+    for net in _EXTRA_BLOCKED:
+        if addr.version == net.version and addr in net:
+            return f"in {net}"
+    return None
+
+
+async def resolve(host: str, port: int) -> list[Address]:
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+
+
+async def check_url(url: str, allow_private: bool) -> None:
+    """Raise BlockedURLError if the URL's scheme or any resolved address is not allowed."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise BlockedURLError(f"{url}: only http and https URLs are fetched")
+    host = parts.hostname
+    if not host:
+        raise BlockedURLError(f"{url}: no host in URL")
+    if allow_private:
+        return
+    try:
+        addrs = await resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError) as exc:
+        raise BlockedURLError(f"{url}: cannot resolve host {host!r}: {exc}") from exc
+    for addr in addrs:
+        reason = blocked_reason(addr)
+        if reason:
+            raise BlockedURLError(
+                f"{url}: refused by the SSRF guard: {host} resolves to {addr} ({reason}); "
+                "set fetch.allow_private_networks (or NEWSWATCH_ALLOW_PRIVATE_NETWORKS=1) "
+                "only for local testing"
+            )
