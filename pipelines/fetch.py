@@ -90,11 +90,12 @@ class Fetcher:
         started = time.monotonic()
         host = urlsplit(url).hostname or ""
         try:
-            if check_robots and self.settings.respect_robots_txt:
-                if not await self.robots.allowed(url, self.fetch):
-                    return FetchResult(
-                        url, url, None, error="disallowed by robots.txt", blocked=True
-                    )
+            if (
+                check_robots
+                and self.settings.respect_robots_txt
+                and not await self.robots.allowed(url, self.fetch)
+            ):
+                return FetchResult(url, url, None, error="disallowed by robots.txt", blocked=True)
             async with self._global, self._hosts[host]:
                 await self._polite_wait(host)
                 async with asyncio.timeout(self.settings.timeout_s):

@@ -8,6 +8,7 @@ the reason recorded, and stays disabled until re-enabled (`newswatch feeds --ena
 
 from __future__ import annotations
 
+import itertools
 import random
 import statistics
 from dataclasses import replace
@@ -37,7 +38,7 @@ def _publishing_interval(result: PollResult, settings: PollSettings) -> float:
     )[:20]
     if len(times) < 2:
         return settings.default_interval_s
-    gaps = [(a - b).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(a - b).total_seconds() for a, b in itertools.pairwise(times)]
     gaps = [g for g in gaps if g > 0] or [settings.default_interval_s]
     return statistics.median(gaps) / 2
 
