@@ -1,0 +1,44 @@
+"""The rules engine: a boolean query language with entities, multilingual matching and evidence.
+
+    ruleset = load_ruleset(rules_path, entities_path)   # RuleError on any problem
+    for hit in ruleset.match(title, text, lang):        # TopicHit(topic, rule, score, evidence)
+        ...
+
+See docs/RULES.md for the language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.rules.loader import Entity, LoadedRules, Rule, Topic, load_rules
+from pipelines.rules.matcher import Matcher, TopicHit
+
+__all__ = ["Entity", "Rule", "RuleSet", "Topic", "TopicHit", "load_ruleset"]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    loaded: LoadedRules
+    matcher: Matcher
+
+    @property
+    def version(self) -> str:
+        return self.loaded.version
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        return self.loaded.topics
+
+    @property
+    def entities(self) -> dict[str, Entity]:
+        return self.loaded.entities
+
+    def match(self, title: str, text: str, lang: str | None = None) -> list[TopicHit]:
+        return self.matcher.match(title, text, lang)
+
+
+def load_ruleset(rules_path: Path, entities_path: Path) -> RuleSet:
+    loaded = load_rules(Path(rules_path), Path(entities_path))
+    return RuleSet(loaded, Matcher(loaded))

@@ -1,0 +1,241 @@
+"""rules.yaml and entities.yaml → validated models, with file:line:column errors and hints."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pipelines.errors import RuleError
+from pipelines.rules.query import Node, QuerySyntaxError, atoms, parse_query
+
+ENTITY_TYPES = ("place", "person", "organisation", "event", "other")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EntitySpec(_Strict):
+    id: str = Field(pattern=r"^[\w.-]+$")
+    type: str
+    names: dict[str, list[str]] = Field(description="language code -> names and aliases")
+    description: str = ""
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if value not in ENTITY_TYPES:
+            raise ValueError(f"type must be one of {', '.join(ENTITY_TYPES)}")
+        return value
+
+
+class EntitiesFile(_Strict):
+    entities: list[EntitySpec]
+    groups: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class RuleSpec(_Strict):
+    id: str = Field(pattern=r"^[\w.-]+$")
+    query: str
+    weight: float = 1.0
+
+
+class TopicSpec(_Strict):
+    id: str = Field(pattern=r"^[\w.-]+$")
+    description: str = ""
+    rules: list[RuleSpec] = Field(min_length=1)
+    exclude: list[str] = Field(default_factory=list)
+    threshold: float = 0.0
+
+
+class RulesFile(_Strict):
+    topics: list[TopicSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    id: str
+    type: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    query: str
+    node: Node
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    description: str
+    rules: tuple[Rule, ...]
+    exclude: tuple[Rule, ...]
+    threshold: float
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedRules:
+    topics: tuple[Topic, ...]
+    entities: dict[str, Entity]
+    groups: dict[str, tuple[str, ...]]
+    version: str
+
+
+def _compose(path: Path, text: str) -> tuple[Any, yaml.Node | None]:
+    try:
+        return yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise RuleError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+
+
+def _node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
+    node = root
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == key), None)
+            if pair is None:
+                return node
+            node = pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            return node
+    return node
+
+
+def _where(path: Path, node: yaml.Node | None, offset: int = 0) -> str:
+    if node is None:
+        return str(path)
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    if isinstance(node, yaml.ScalarNode):
+        if node.style in ("'", '"'):
+            col += 1
+        if node.style in ("|", ">"):
+            text = node.value[:offset]
+            line += 1 + text.count("\n")
+            col = node.start_mark.column + 1 + len(text.rsplit("\n", 1)[-1])
+            return f"{path}:{line}:{col}"
+        col += offset
+    return f"{path}:{line}:{col}"
+
+
+def _validate(path: Path, model: type[BaseModel], data: Any, root: yaml.Node | None) -> Any:
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            dotted = ".".join(str(p) for p in loc) or "(top level)"
+            lines.append(f"{_where(path, _node_at(root, loc))}: {dotted}: {err['msg']}")
+        raise RuleError("\n".join(lines)) from exc
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    return (
+        f"did you mean {', '.join('@' + c for c in close)}?"
+        if close
+        else ("define it in entities.yaml (entities: or groups:)")
+    )
+
+
+def load_rules(rules_path: Path, entities_path: Path) -> LoadedRules:
+    """Read and check both files; every problem is a RuleError naming file:line:column."""
+    texts = {}
+    for p in (rules_path, entities_path):
+        try:
+            texts[p] = p.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise RuleError(f"{p}: file not found") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RuleError(f"{p}: cannot read: {exc}") from exc
+    ent_data, ent_root = _compose(entities_path, texts[entities_path])
+    ents: EntitiesFile = _validate(entities_path, EntitiesFile, ent_data, ent_root)
+    entities: dict[str, Entity] = {}
+    for i, spec in enumerate(ents.entities):
+        if spec.id in entities:
+            node = _node_at(ent_root, ("entities", i, "id"))
+            raise RuleError(f"{_where(entities_path, node)}: entity {spec.id!r} defined twice")
+        aliases = tuple(dict.fromkeys(a for names in spec.names.values() for a in names if a))
+        if not aliases:
+            node = _node_at(ent_root, ("entities", i, "names"))
+            raise RuleError(f"{_where(entities_path, node)}: entity {spec.id!r} has no names")
+        entities[spec.id] = Entity(spec.id, spec.type, aliases)
+    groups: dict[str, tuple[str, ...]] = {}
+    for gname, members in ents.groups.items():
+        if gname in entities:
+            node = _node_at(ent_root, ("groups", gname))
+            raise RuleError(
+                f"{_where(entities_path, node)}: group {gname!r} has the id of an entity"
+            )
+        for j, member in enumerate(members):
+            if member not in entities:
+                node = _node_at(ent_root, ("groups", gname, j))
+                raise RuleError(
+                    f"{_where(entities_path, node)}: group {gname!r} names unknown entity "
+                    f"{member!r}\n  hint: {_suggest(member, list(entities))}"
+                )
+        groups[gname] = tuple(members)
+
+    data, root = _compose(rules_path, texts[rules_path])
+    parsed: RulesFile = _validate(rules_path, RulesFile, data, root)
+    known = list(entities) + list(groups)
+
+    def compile_query(source: str, loc: tuple[Any, ...], rule_id: str, weight: float) -> Rule:
+        node_yaml = _node_at(root, loc)
+        try:
+            node = parse_query(source)
+        except QuerySyntaxError as exc:
+            hint = f"\n  hint: {exc.hint}" if exc.hint else ""
+            raise RuleError(
+                f"{_where(rules_path, node_yaml, exc.offset)}: {exc.message}{hint}"
+            ) from exc
+        for atom in atoms(node):
+            if atom.kind == "entity" and atom.value not in entities and atom.value not in groups:
+                raise RuleError(
+                    f"{_where(rules_path, node_yaml, atom.offset)}: unknown entity "
+                    f"@{atom.value}\n  hint: {_suggest(atom.value, known)}"
+                )
+        return Rule(rule_id, source, node, weight)
+
+    topics = []
+    seen_topics: set[str] = set()
+    for ti, t in enumerate(parsed.topics):
+        if t.id in seen_topics:
+            node = _node_at(root, ("topics", ti, "id"))
+            raise RuleError(f"{_where(rules_path, node)}: topic {t.id!r} defined twice")
+        seen_topics.add(t.id)
+        rule_ids: set[str] = set()
+        rules = []
+        for ri, r in enumerate(t.rules):
+            if r.id in rule_ids:
+                node = _node_at(root, ("topics", ti, "rules", ri, "id"))
+                raise RuleError(f"{_where(rules_path, node)}: rule {r.id!r} defined twice")
+            rule_ids.add(r.id)
+            rules.append(
+                compile_query(
+                    r.query, ("topics", ti, "rules", ri, "query"), f"{t.id}.{r.id}", r.weight
+                )
+            )
+        exclude = [
+            compile_query(q, ("topics", ti, "exclude", ei), f"{t.id}.exclude{ei + 1}", 0.0)
+            for ei, q in enumerate(t.exclude)
+        ]
+        topics.append(Topic(t.id, t.description, tuple(rules), tuple(exclude), t.threshold))
+    digest = hashlib.sha256()
+    for p in (rules_path, entities_path):
+        digest.update(texts[p].encode("utf-8"))
+        digest.update(b"\0")
+    return LoadedRules(tuple(topics), entities, groups, digest.hexdigest()[:16])

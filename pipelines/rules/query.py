@@ -1,0 +1,311 @@
+"""The rule query language: tokenizer and recursive-descent parser producing an AST.
+
+    query   := or
+    or      := and ("OR" and)*
+    and     := near (["AND"] near)*          adjacent operands are ANDed
+    near    := unary ("NEAR/" n unary)*       unordered, within n words, same field
+    unary   := "NOT" unary | field? primary
+    field   := ("title:" | "text:")
+    primary := "(" or ")" | "quoted phrase" | word* | word | @entity
+
+Operators are upper case (AND, OR, NOT, NEAR/n); lower-case "and"/"or"/"not" are words.
+Every error carries the offset of the offending character and a hint.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+FIELDS = ("title", "text")
+
+
+class QuerySyntaxError(Exception):
+    def __init__(self, message: str, offset: int, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """A leaf: kind is 'term', 'phrase', 'prefix' or 'entity'."""
+
+    kind: str
+    value: str
+    field: str | None
+    offset: int
+
+    @property
+    def label(self) -> str:
+        scope = f"{self.field}:" if self.field else ""
+        shown = {
+            "phrase": f'"{self.value}"',
+            "prefix": f"{self.value}*",
+            "entity": f"@{self.value}",
+        }.get(self.kind, self.value)
+        return scope + shown
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    left: Node
+    right: Node
+    distance: int
+
+
+Node = Atom | And | Or | Not | Near
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<lparen>\()
+  | (?P<rparen>\))
+  | (?P<phrase>"[^"]*"?)
+  | (?P<near>NEAR(?:/\S*)?)(?=[\s()"]|$)
+  | (?P<op>AND|OR|NOT)(?=[\s()"]|$)
+  | (?P<field>[A-Za-z_]+:)
+  | (?P<entity>@[\w.-]*)
+  | (?P<word>[^\s()"@]+)
+    """,
+    re.VERBOSE | re.UNICODE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    kind: str
+    text: str
+    offset: int
+
+
+def _lex(source: str) -> list[_Tok]:
+    toks = []
+    pos = 0
+    while pos < len(source):
+        m = _TOKEN.match(source, pos)
+        if m is None:  # pragma: no cover - the word class accepts everything else
+            raise QuerySyntaxError(f"unexpected character {source[pos]!r}", pos)
+        kind = m.lastgroup or ""
+        if kind != "ws":
+            toks.append(_Tok(kind, m.group(), pos))
+        pos = m.end()
+    return toks
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.toks = _lex(source)
+        self.i = 0
+
+    def peek(self) -> _Tok | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self) -> _Tok:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def end_offset(self) -> int:
+        return len(self.source)
+
+    def parse(self) -> Node:
+        if not self.toks:
+            raise QuerySyntaxError("empty query", 0, "write at least one term")
+        node = self.parse_or()
+        tok = self.peek()
+        if tok is not None:
+            if tok.kind == "rparen":
+                raise QuerySyntaxError(
+                    "unbalanced parenthesis: ')' without a matching '('",
+                    tok.offset,
+                    "remove it or add the opening '('",
+                )
+            raise QuerySyntaxError(f"unexpected {tok.text!r}", tok.offset)  # pragma: no cover
+        return node
+
+    def parse_or(self) -> Node:
+        parts = [self.parse_and()]
+        while (tok := self.peek()) is not None and tok.kind == "op" and tok.text == "OR":
+            self.take()
+            parts.append(self.parse_and(after=tok))
+        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+
+    def parse_and(self, after: _Tok | None = None) -> Node:
+        parts = [self.parse_near(after)]
+        while (tok := self.peek()) is not None:
+            if tok.kind == "op" and tok.text == "AND":
+                self.take()
+                parts.append(self.parse_near(tok))
+            elif tok.kind in ("rparen",) or (tok.kind == "op" and tok.text == "OR"):
+                break
+            else:
+                parts.append(self.parse_near())
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def parse_near(self, after: _Tok | None = None) -> Node:
+        node = self.parse_unary(after)
+        while (tok := self.peek()) is not None and tok.kind == "near":
+            self.take()
+            m = re.fullmatch(r"NEAR/(\d+)", tok.text)
+            if not m:
+                raise QuerySyntaxError(
+                    f"{tok.text!r}: NEAR needs a word distance",
+                    tok.offset,
+                    "write NEAR/5 for 'within 5 words, in any order'",
+                )
+            distance = int(m.group(1))
+            if distance < 1:
+                raise QuerySyntaxError("NEAR distance must be at least 1", tok.offset)
+            node = Near(node, self.parse_unary(tok), distance)
+        return node
+
+    def parse_unary(self, after: _Tok | None = None) -> Node:
+        tok = self.peek()
+        if tok is None:
+            where = after.offset if after else self.end_offset()
+            what = f"after {after.text!r}" if after else "at the end of the query"
+            raise QuerySyntaxError(
+                f"expected a term, phrase, @entity or '(' {what}",
+                where,
+                "an operator needs an operand on both sides",
+            )
+        if tok.kind == "op" and tok.text == "NOT":
+            self.take()
+            return Not(self.parse_unary(tok))
+        field = None
+        if tok.kind == "field":
+            self.take()
+            field = tok.text[:-1].lower()
+            if field not in FIELDS:
+                raise QuerySyntaxError(
+                    f"unknown field {tok.text!r}", tok.offset, "fields are title: and text:"
+                )
+            nxt = self.peek()
+            if nxt is None or nxt.kind not in ("word", "phrase", "entity", "lparen"):
+                raise QuerySyntaxError(
+                    f"expected a term, phrase, @entity or '(' after {tok.text!r}",
+                    tok.offset + len(tok.text),
+                    "write e.g. title:Istanbul or title:(talks OR negotiations)",
+                )
+        return self.parse_primary(field, after)
+
+    def parse_primary(self, field: str | None, after: _Tok | None) -> Node:
+        tok = self.peek()
+        assert tok is not None
+        if tok.kind == "lparen":
+            self.take()
+            if (nxt := self.peek()) is not None and nxt.kind == "rparen":
+                raise QuerySyntaxError("empty parentheses", tok.offset, "put a query inside")
+            node = self.parse_or()
+            close = self.peek()
+            if close is None or close.kind != "rparen":
+                raise QuerySyntaxError(
+                    "unbalanced parenthesis: '(' is never closed",
+                    tok.offset,
+                    "add the missing ')'",
+                )
+            self.take()
+            return _scoped(node, field) if field else node
+        if tok.kind in ("op", "near", "rparen"):
+            where = f"after {after.text!r}" if after else f"before {tok.text!r}"
+            raise QuerySyntaxError(
+                f"expected a term, phrase, @entity or '(' {where}",
+                tok.offset,
+                "an operator needs an operand on both sides; to search the word itself, "
+                'quote it ("and") or write it in lower case',
+            )
+        self.take()
+        if tok.kind == "phrase":
+            if len(tok.text) < 2 or not tok.text.endswith('"'):
+                raise QuerySyntaxError(
+                    "unterminated phrase: missing closing '\"'",
+                    tok.offset,
+                    'close the phrase with "',
+                )
+            inner = tok.text[1:-1].strip()
+            if not inner:
+                raise QuerySyntaxError("empty phrase", tok.offset, 'write words between the ""')
+            return Atom("phrase", inner, field, tok.offset)
+        if tok.kind == "entity":
+            name = tok.text[1:]
+            if not name:
+                raise QuerySyntaxError(
+                    "'@' without an entity id",
+                    tok.offset,
+                    "write @kharkiv or a group such as @occupied_regions",
+                )
+            return Atom("entity", name, field, tok.offset)
+        if tok.kind == "field":  # pragma: no cover - handled in parse_unary
+            raise QuerySyntaxError(f"unexpected {tok.text!r}", tok.offset)
+        word = tok.text
+        if word.endswith("*"):
+            stem = word.rstrip("*")
+            if "*" in stem or len(stem) < 3:
+                raise QuerySyntaxError(
+                    f"wildcard {word!r} is too short or misplaced",
+                    tok.offset,
+                    "a prefix wildcard needs at least 3 letters before a final * (negotiat*)",
+                )
+            return Atom("prefix", stem, field, tok.offset)
+        if "*" in word:
+            raise QuerySyntaxError(
+                f"wildcard inside {word!r}", tok.offset, "only a final * is supported (negotiat*)"
+            )
+        return Atom("term", word, field, tok.offset)
+
+
+def _scoped(node: Node, field: str) -> Node:
+    """Apply a field scope to every atom under a parenthesised group."""
+    if isinstance(node, Atom):
+        return Atom(node.kind, node.value, node.field or field, node.offset)
+    if isinstance(node, And):
+        return And(tuple(_scoped(c, field) for c in node.children))
+    if isinstance(node, Or):
+        return Or(tuple(_scoped(c, field) for c in node.children))
+    if isinstance(node, Not):
+        return Not(_scoped(node.child, field))
+    return Near(_scoped(node.left, field), _scoped(node.right, field), node.distance)
+
+
+def parse_query(source: str) -> Node:
+    """Parse a query; raises QuerySyntaxError with the offset of the problem."""
+    return _Parser(source).parse()
+
+
+def atoms(node: Node) -> list[Atom]:
+    if isinstance(node, Atom):
+        return [node]
+    if isinstance(node, And | Or):
+        return [a for c in node.children for a in atoms(c)]
+    if isinstance(node, Not):
+        return atoms(node.child)
+    return atoms(node.left) + atoms(node.right)
+
+
+def positive_atoms(node: Node) -> list[Atom]:
+    """Atoms not under a NOT: a rule can only fire if one of them is present."""
+    if isinstance(node, Atom):
+        return [node]
+    if isinstance(node, And | Or):
+        return [a for c in node.children for a in positive_atoms(c)]
+    if isinstance(node, Not):
+        return []
+    return positive_atoms(node.left) + positive_atoms(node.right)
