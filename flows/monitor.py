@@ -7,21 +7,21 @@ the summary, not a failed flow; the flow fails only when nothing could be done.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
 from typing import Any
 
-from pipelines.fetch import Fetcher
-from pipelines.rules import RuleSet, load_ruleset
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.asyncio import concurrency
 
 from pipelines import monitor
 from pipelines.config import Config, load_config
 from pipelines.errors import NewswatchError
+from pipelines.fetch import Fetcher
 from pipelines.models import (
     Article,
     FeedItem,
@@ -31,6 +31,7 @@ from pipelines.models import (
     Match,
     PollResult,
 )
+from pipelines.rules import RuleSet, load_ruleset
 from pipelines.store import LandingReport
 
 DEFAULT_CONFIG_DIR = "config"
@@ -87,6 +88,28 @@ def match_task(ruleset: RuleSet, articles: list[Article]) -> list[Match]:
     return monitor.match(ruleset, articles)
 
 
+_limit_exists: bool | None = None
+
+
+async def _write_slot() -> contextlib.AbstractAsyncContextManager[Any]:
+    """The global concurrency slot that serialises writes, when the deploy step created it.
+
+    Without a server-side limit (ad-hoc `newswatch run` on an ephemeral API) writes are still
+    safe: the store retries on DuckDB's lock error.
+    """
+    global _limit_exists
+    if _limit_exists is None:
+        from prefect.client.orchestration import get_client
+
+        try:
+            async with get_client() as client:
+                await client.read_global_concurrency_limit_by_name(WRITE_LIMIT)
+            _limit_exists = True
+        except Exception:
+            _limit_exists = False
+    return concurrency(WRITE_LIMIT, occupy=1) if _limit_exists else contextlib.nullcontext()
+
+
 @task(name="land-in-duckdb", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 async def land_task(
     db_path: str,
@@ -96,13 +119,13 @@ async def land_task(
     matches: list[Match],
     states: list[FeedState],
 ) -> LandingReport:
-    async with concurrency(WRITE_LIMIT, occupy=1):
+    async with await _write_slot():
         return monitor.land(Path(db_path), config, articles, fresh, matches, states)
 
 
 @task(name="send-alerts", cache_policy=NO_CACHE)
 async def alerts_task(db_path: str, config: Config) -> monitor.AlertReport:
-    async with concurrency(WRITE_LIMIT, occupy=1):
+    async with await _write_slot():
         return monitor.send_alerts(Path(db_path), config)
 
 
@@ -132,18 +155,18 @@ def _markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _publish(summary: dict[str, Any]) -> None:
+async def _publish(summary: dict[str, Any]) -> None:
     rows = [
         {"topic": topic, "title": m["title"], "outlet": m["outlet"] or "", "link": m["url"]}
         for topic, ms in summary["new_matches"].items()
         for m in ms
     ]
-    create_table_artifact(
+    await acreate_table_artifact(
         key="newswatch-new-matches",
         table=rows or [{"topic": "(none)"}],
         description="New matches of this run",
     )
-    create_markdown_artifact(
+    await acreate_markdown_artifact(
         key="newswatch-run-summary",
         markdown=_markdown(summary),
         description="newswatch run summary",
@@ -185,7 +208,7 @@ async def monitor_flow(
     alerts = await alerts_task(db_path, config)
     lap("alerts")
     summary = monitor.summarise(results, fresh, articles, matches, landing, alerts, timings)
-    _publish(summary)
+    await _publish(summary)
     if due and summary["feeds_failed"] == len(due):
         raise NewswatchError(
             f"every due feed failed ({len(due)}); nothing could be done. First error: "

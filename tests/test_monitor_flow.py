@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 import pytest
@@ -32,6 +33,11 @@ def first_and_second_run(
     return db, first, second
 
 
+def page(url: str) -> str:
+    """The file name of an article URL, without query string."""
+    return urlsplit(url).path.rsplit("/", 1)[-1]
+
+
 def rows(db: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql).fetchall()
@@ -41,7 +47,7 @@ def test_first_run_lands_every_seed_article(first_and_second_run: tuple[Path, di
     db, first, _ = first_and_second_run
     assert first["feeds_failed"] == 0
     assert first["feeds_polled"] >= 3
-    urls = {r[0].rsplit("/", 1)[-1] for r in rows(db, "SELECT url FROM articles")}
+    urls = {page(r[0]) for r in rows(db, "SELECT url FROM articles")}
     assert set(EXPECTED) <= urls
     assert first["articles_landed"] == len(urls)
     bad = rows(db, "SELECT url, extract_status FROM articles WHERE extract_status <> 'ok'")
@@ -72,9 +78,9 @@ def test_matches_follow_the_expected_labels(first_and_second_run: tuple[Path, di
     for url, topic in rows(
         db, "SELECT a.url, m.topic FROM articles a LEFT JOIN matches m USING (article_id)"
     ):
-        found.setdefault(url.rsplit("/", 1)[-1], set())
+        found.setdefault(page(url), set())
         if topic:
-            found[url.rsplit("/", 1)[-1]].add(topic)
+            found[page(url)].add(topic)
     wrong = {
         name: (sorted(found.get(name, set())), sorted(spec["topics"] or []))
         for name, spec in EXPECTED.items()
