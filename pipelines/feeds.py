@@ -44,7 +44,7 @@ def parse_feed(
     lowered = {k.lower(): v for k, v in headers.items()}
     parsed = feedparser.parse(
         content,
-        response_headers={"content-location": feed_url, **lowered},
+        response_headers=lowered,
         resolve_relative_uris=False,
         sanitize_html=False,
     )

@@ -38,11 +38,11 @@ def blocked_reason(addr: Address) -> str | None:
             return f"embeds {embedded} which is {inner}" if inner else "an IPv4-embedding form"
     for label, test in (
         ("loopback", addr.is_loopback),
-        ("private", addr.is_private),
         ("link-local", addr.is_link_local),
         ("multicast", addr.is_multicast),
-        ("reserved", addr.is_reserved),
         ("unspecified", addr.is_unspecified),
+        ("reserved", addr.is_reserved),
+        ("private", addr.is_private),
     ):
         if test:
             return label

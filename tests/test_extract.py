@@ -1,0 +1,148 @@
+"""Extraction in the process pool: metadata, legacy encodings, empty pages, hard timeout."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pipelines.config import ExtractSettings
+from pipelines.extract import extract_one, extract_pages
+from pipelines.identity import canonical_url
+from pipelines.models import FeedItem, FetchResult
+
+BODY_RU = (
+    "Во время переговоров в Стамбуле российская делегация пригрозила захватить Харьковскую и "
+    "Сумскую области. Об этом сообщили источники, знакомые с ходом встречи. "
+) * 6
+
+
+def page(body: str, lang: str = "ru", charset_meta: str | None = None) -> str:
+    meta = f'<meta charset="{charset_meta}">' if charset_meta else ""
+    paras = "".join(f"<p>{body}</p>" for _ in range(2))
+    return (
+        f'<html lang="{lang}"><head>{meta}<title>Заголовок статьи</title>'
+        '<meta name="author" content="Алексей Смирнов">'
+        '<meta property="og:site_name" content="Независимый обозреватель">'
+        '<meta property="article:published_time" content="2025-06-05T15:20:00+00:00">'
+        f"</head><body><nav>Главная Мир</nav><article><h1>Заголовок статьи</h1>{paras}"
+        "</article><footer>© 2025</footer></body></html>"
+    )
+
+
+def item(url: str = "https://ru.example/a") -> FeedItem:
+    return FeedItem(
+        "https://ru.example/rss",
+        url,
+        url,
+        canonical_url(url),
+        "Feed title",
+        published_at=datetime(2025, 6, 1, tzinfo=UTC),
+    )
+
+
+def test_extract_one_keeps_metadata() -> None:
+    data = extract_one(page(BODY_RU).encode(), "https://ru.example/a")
+    assert "Стамбуле" in data["text"] and "Главная" not in data["text"]
+    assert data["title"] == "Заголовок статьи"
+    assert data["author"] == "Алексей Смирнов"
+    assert data["sitename"] == "Независимый обозреватель"
+    assert data["language"] == "ru"
+    assert data["date"] == "2025-06-05"
+
+
+def test_legacy_encodings_come_out_as_correct_text() -> None:
+    pages = [
+        (
+            item("https://ru.example/cp1251"),
+            FetchResult(
+                "u",
+                "https://ru.example/cp1251",
+                200,
+                page(BODY_RU, charset_meta="windows-1251").encode("cp1251"),
+                {"content-type": "text/html"},
+            ),
+        ),
+        (
+            item("https://ru.example/koi8"),
+            FetchResult(
+                "u",
+                "https://ru.example/koi8",
+                200,
+                page(BODY_RU).encode("koi8-r"),
+                {"content-type": "text/html; charset=koi8-r"},
+            ),
+        ),
+        (
+            item("https://ru.example/koi8-meta"),
+            FetchResult(
+                "u",
+                "https://ru.example/koi8-meta",
+                200,
+                page(BODY_RU, charset_meta="koi8-r").encode("koi8-r"),
+                {"content-type": "text/html"},
+            ),
+        ),
+    ]
+    arts = extract_pages(pages, ExtractSettings(workers=2))
+    for art in arts:
+        assert art.extract_status == "ok", (art.url, art.extract_error)
+        assert "переговоров в Стамбуле" in art.text, art.url
+        assert art.title == "Заголовок статьи"
+
+
+def test_empty_page_and_fetch_error_are_recorded_with_reasons() -> None:
+    pages = [
+        (
+            item("https://x.example/empty"),
+            FetchResult(
+                "u", "https://x.example/empty", 200, b"<html><body><p>Hi</p></body></html>"
+            ),
+        ),
+        (
+            item("https://x.example/down"),
+            FetchResult("u", "https://x.example/down", None, error="ConnectError: refused"),
+        ),
+        (
+            item("https://x.example/robots"),
+            FetchResult(
+                "u",
+                "https://x.example/robots",
+                None,
+                error="disallowed by robots.txt",
+                blocked=True,
+            ),
+        ),
+    ]
+    empty, down, robots = extract_pages(pages, ExtractSettings(workers=1))
+    assert empty.extract_status == "empty" and "characters of text" in (empty.extract_error or "")
+    assert empty.title == "Feed title"
+    assert down.extract_status == "fetch_error" and down.extract_error == "ConnectError: refused"
+    assert robots.extract_status == "blocked"
+    assert empty.article_id != down.article_id
+
+
+def test_pool_reports_timeouts_per_page_and_keeps_order() -> None:
+    huge = ("<div><p>" + "слово " * 50 + "</p></div>") * 3000
+    slow = f"<html><body>{huge}</body></html>".encode()
+    pages = [
+        (
+            item(f"https://x.example/slow{i}"),
+            FetchResult("u", f"https://x.example/slow{i}", 200, slow),
+        )
+        for i in range(3)
+    ]
+    arts = extract_pages(pages, ExtractSettings(workers=2, timeout_s=0.01))
+    assert [a.url for a in arts] == [f"https://x.example/slow{i}" for i in range(3)]
+    assert {a.extract_status for a in arts} == {"timeout"}
+    assert all("longer than 0.01s" in (a.extract_error or "") for a in arts)
+
+
+def test_timeout_is_enforced_in_the_worker() -> None:
+    from pipelines.extract import _worker
+
+    huge = ("<div><p>" + "слово " * 50 + "</p></div>") * 3000
+    out = _worker(f"<html><body>{huge}</body></html>".encode(), "https://x/", None, 0.01)
+    assert out == {"timeout": "extraction took longer than 0.01s"}
+
+
+def test_no_pages_no_pool() -> None:
+    assert extract_pages([], ExtractSettings()) == []

@@ -1,0 +1,204 @@
+"""Fetching against real servers on 127.0.0.1: conditional GET, limits, guard, robots.txt."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from pipelines.config import FetchSettings
+from pipelines.fetch import Fetcher
+
+LOCAL = FetchSettings(allow_private_networks=True, timeout_s=3, max_bytes=200_000)
+
+
+def fetch(url: str, settings: FetchSettings = LOCAL, **kw: object):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        async with Fetcher(settings) as f:
+            return await f.fetch(url, **kw)  # type: ignore[arg-type]
+
+    return asyncio.run(go())
+
+
+def test_conditional_get_returns_304_without_body(httpserver: HTTPServer) -> None:
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return Response("<rss/>", headers={"ETag": '"v1"', "Last-Modified": "Mon, 19 May 2025"})
+
+    httpserver.expect_request("/feed").respond_with_handler(handler)
+    first = fetch(httpserver.url_for("/feed"))
+    assert first.status_code == 200 and first.content == b"<rss/>"
+    assert first.headers["etag"] == '"v1"'
+    second = fetch(httpserver.url_for("/feed"), etag='"v1"')
+    assert second.status_code == 304 and second.content == b"" and second.error is None
+
+
+def test_http_error_is_reported_not_raised(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/gone").respond_with_data("no", status=410)
+    res = fetch(httpserver.url_for("/gone"))
+    assert res.status_code == 410 and res.error == "HTTP 410"
+
+
+def test_connection_refused_is_reported() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    res = fetch(f"http://127.0.0.1:{port}/x")
+    assert res.status_code is None and res.error and "Connect" in res.error
+
+
+def test_huge_page_is_cut_at_the_cap(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/huge").respond_with_data(b"x" * 1_000_000)
+    res = fetch(httpserver.url_for("/huge"))
+    assert res.content == b"" and res.error and "larger than 200000 bytes" in res.error
+
+
+def test_gzip_bomb_stops_at_the_cap(httpserver: HTTPServer) -> None:
+    bomb = gzip.compress(b"\0" * 200_000_000, compresslevel=9)
+    assert len(bomb) < 300_000
+    httpserver.expect_request("/bomb").respond_with_data(
+        bomb, headers={"Content-Encoding": "gzip", "Content-Type": "text/html"}
+    )
+    res = fetch(httpserver.url_for("/bomb"))
+    assert res.content == b"" and res.error and "larger than" in res.error
+
+
+def test_redirects_are_bounded(httpserver: HTTPServer) -> None:
+    for i in range(10):
+        httpserver.expect_request(f"/r{i}").respond_with_data(
+            "", status=302, headers={"Location": f"/r{i + 1}"}
+        )
+    res = fetch(
+        httpserver.url_for("/r0"), FetchSettings(allow_private_networks=True, max_redirects=3)
+    )
+    assert res.error == "more than 3 redirects"
+
+
+def test_redirect_is_followed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/old").respond_with_data(
+        "", status=301, headers={"Location": "/new"}
+    )
+    httpserver.expect_request("/new").respond_with_data("hello")
+    res = fetch(httpserver.url_for("/old"))
+    assert res.content == b"hello" and res.final_url.endswith("/new")
+
+
+class _Drip(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        try:
+            for _ in range(600):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.05)
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
+@pytest.fixture
+def drip_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_slow_drip_is_cut_by_the_overall_deadline(drip_server: str) -> None:
+    started = time.monotonic()
+    res = fetch(drip_server, FetchSettings(allow_private_networks=True, timeout_s=1.0))
+    elapsed = time.monotonic() - started
+    assert res.error and "overall deadline" in res.error
+    assert elapsed < 10  # the server would drip for 30 s; the deadline ended it
+
+
+def test_robots_txt_disallow_is_honoured(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /private/\n"
+    )
+    httpserver.expect_request("/private/a.html").respond_with_data("secret")
+    httpserver.expect_request("/public/a.html").respond_with_data("public")
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with Fetcher(LOCAL) as f:
+            return await f.fetch_many(
+                [httpserver.url_for("/private/a.html"), httpserver.url_for("/public/a.html")]
+            )
+
+    private, public = asyncio.run(go())
+    assert private.blocked and private.error == "disallowed by robots.txt"
+    assert public.content == b"public"
+    paths = [req.path for req, _ in httpserver.log]
+    assert "/private/a.html" not in paths and paths.count("/robots.txt") == 1
+
+
+def _fetch_with_robots(url: str):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        async with Fetcher(LOCAL) as f:
+            return await f.fetch(url, check_robots=True)
+
+    return asyncio.run(go())
+
+
+def test_missing_robots_txt_allows_everything(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data("not found", status=404)
+    httpserver.expect_request("/a.html").respond_with_data("ok")
+    assert _fetch_with_robots(httpserver.url_for("/a.html")).content == b"ok"
+
+
+def test_failing_robots_txt_disallows_the_origin(httpserver: HTTPServer) -> None:
+    """RFC 9309: an unreachable robots.txt (5xx) means complete disallow."""
+    httpserver.expect_request("/robots.txt").respond_with_data("oops", status=503)
+    httpserver.expect_request("/a.html").respond_with_data("ok")
+    res = _fetch_with_robots(httpserver.url_for("/a.html"))
+    assert res.blocked and res.error == "disallowed by robots.txt"
+
+
+def test_per_host_limit_bounds_concurrency(httpserver: HTTPServer) -> None:
+    active = 0
+    peak = 0
+    lock = threading.Lock()
+
+    def handler(request: Request) -> Response:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.05)
+        with lock:
+            active -= 1
+        return Response("ok")
+
+    httpserver.expect_request("/p").respond_with_handler(handler)
+    settings = FetchSettings(allow_private_networks=True, per_host_limit=2)
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with Fetcher(settings) as f:
+            return await f.fetch_many([httpserver.url_for("/p")] * 8, check_robots=False)
+
+    results = asyncio.run(go())
+    assert all(r.content == b"ok" for r in results)
+    assert peak <= 2
+
+
+def test_user_agent_identifies_newswatch(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/ua").respond_with_data("ok")
+    fetch(httpserver.url_for("/ua"))
+    request, _ = httpserver.log[-1]
+    assert request.headers["User-Agent"].startswith("newswatch/")

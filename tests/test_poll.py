@@ -1,0 +1,76 @@
+"""Polling real feeds on a loopback server: 304s, Retry-After, broken feeds."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from pipelines.config import FetchSettings, PollSettings
+from pipelines.fetch import Fetcher
+from pipelines.models import FeedSource, FeedState
+from pipelines.poll import parse_retry_after, poll_feeds
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>a</title><link>https://n.example/a</link></item></channel></rss>"""
+
+
+def poll(sources: list[FeedSource], states: dict[str, FeedState] | None = None):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        async with Fetcher(FetchSettings(allow_private_networks=True, timeout_s=3)) as f:
+            return await poll_feeds(f, sources, states or {}, PollSettings())
+
+    return asyncio.run(go())
+
+
+def test_poll_ok_then_304_with_stored_etag(httpserver: HTTPServer) -> None:
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"e1"':
+            return Response(status=304)
+        return Response(RSS, headers={"ETag": '"e1"', "Content-Type": "application/rss+xml"})
+
+    httpserver.expect_request("/rss").respond_with_handler(handler)
+    src = FeedSource(httpserver.url_for("/rss"), "N")
+    (first,) = poll([src])
+    assert first.status == "ok" and len(first.items) == 1 and first.etag == '"e1"'
+    (second,) = poll([src], {src.url: FeedState(src.url, etag=first.etag)})
+    assert second.status == "not_modified" and second.items == [] and second.etag == '"e1"'
+
+
+def test_retry_after_on_429_and_503(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/busy").respond_with_data(
+        "", status=429, headers={"Retry-After": "120"}
+    )
+    later = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    httpserver.expect_request("/down").respond_with_data(
+        "", status=503, headers={"Retry-After": later}
+    )
+    busy, down = poll(
+        [FeedSource(httpserver.url_for("/busy"), "B"), FeedSource(httpserver.url_for("/down"), "D")]
+    )
+    assert busy.status == "error" and busy.retry_after_s == 120 and busy.http_status == 429
+    assert down.retry_after_s is not None and 3500 < down.retry_after_s <= 3600
+
+
+def test_broken_feeds_are_errors_with_messages(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/html").respond_with_data(
+        "<html><p>hi</p></html>", content_type="text/html"
+    )
+    httpserver.expect_request("/empty").respond_with_data("")
+    httpserver.expect_request("/404").respond_with_data("nope", status=404)
+    html, empty, missing = poll(
+        [FeedSource(httpserver.url_for(p), p) for p in ("/html", "/empty", "/404")]
+    )
+    assert html.status == "error" and "no entries" in (html.error or "")
+    assert empty.status == "error" and "empty body" in (empty.error or "")
+    assert missing.status == "error" and missing.error == "HTTP 404"
+
+
+def test_parse_retry_after_forms() -> None:
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    assert parse_retry_after("30") == 30
+    assert parse_retry_after("Wed, 01 Jan 2025 00:10:00 GMT", now) == 600
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
