@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.errors import NewswatchError
@@ -51,7 +52,7 @@ def quiet_prefect() -> None:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -63,9 +64,9 @@ def print_summary(summary: dict[str, Any], db_path: Path) -> None:
         f"failed {summary['feeds_failed']})"
     )
     for err in summary["feed_errors"]:
-        console.print(f"  [yellow]! {err['feed']}[/]: {err['error']}", highlight=False)
+        console.print(f"  [yellow]! {escape(err['feed'])}[/]: {escape(str(err['error']))}")
     for warn in summary["feed_warnings"]:
-        console.print(f"  [dim]~ {warn['feed']}: {warn['warning']}[/]", highlight=False)
+        console.print(f"  [dim]~ {escape(warn['feed'])}: {escape(str(warn['warning']))}[/]")
     console.print(
         f"[bold]New entries:[/] {summary['new_entries']}   "
         f"[bold]articles extracted:[/] {summary['articles_extracted']}   "
@@ -80,13 +81,13 @@ def print_summary(summary: dict[str, Any], db_path: Path) -> None:
     for topic, rows in summary["new_matches"].items():
         console.print(f"[bold green]{topic}[/]: {len(rows)} new match(es)")
         for row in rows:
-            console.print(f"  • {row['title']}\n    {row['url']}", highlight=False)
+            console.print(f"  • {row['title']}\n    {row['url']}", highlight=False, markup=False)
     console.print(
         f"[bold]Alerts:[/] sent {summary['alerts_sent']}, failed {summary['alerts_failed']}, "
         f"pending {summary['alerts_pending']}"
     )
     for err in summary["alert_errors"]:
-        console.print(f"  [yellow]! {err}[/]", highlight=False)
+        console.print(f"  [yellow]! {escape(err)}[/]", highlight=False)
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in summary["timings_s"].items())
     console.print(f"[dim]Timings: {timings}[/]")
     console.print(f'[dim]Database: {db_path}  (query it: newswatch query "SELECT ...")[/]')

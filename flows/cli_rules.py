@@ -1,0 +1,230 @@
+"""`newswatch rules …`: check, match, eval and explain the topic rules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from pipelines.config import DEFAULT_CONFIG_DIR
+from pipelines.errors import NewswatchError
+
+rules_app = typer.Typer(
+    help="Check the rule files, run rules over articles, measure them on labelled data.",
+    no_args_is_help=True,
+)
+console = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+ConfigDir = Annotated[
+    Path,
+    typer.Option(
+        "--config-dir",
+        envvar="NEWSWATCH_CONFIG_DIR",
+        help="Directory with rules.yaml and entities.yaml (defaults: shipped ones).",
+    ),
+]
+InputFile = Annotated[
+    str, typer.Option("--input", "-i", help="JSON Lines file, or - for standard input.")
+]
+
+
+def _paths(config_dir: Path) -> tuple[Path, Path]:
+    def pick(name: str) -> Path:
+        own = config_dir / name
+        return own if own.exists() else DEFAULT_CONFIG_DIR / name
+
+    return pick("rules.yaml"), pick("entities.yaml")
+
+
+def _load(config_dir: Path):  # type: ignore[no-untyped-def]
+    from pipelines.rules import load_ruleset
+
+    rules_path, entities_path = _paths(config_dir)
+    try:
+        return load_ruleset(rules_path, entities_path)
+    except NewswatchError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _records(source: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    stream: TextIO
+    if source == "-":
+        stream = sys.stdin
+    else:
+        try:
+            stream = open(source, encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            err.print(f"[bold red]error:[/] cannot read {source}: {exc}", highlight=False)
+            raise typer.Exit(2) from None
+    with stream:
+        for lineno, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                err.print(
+                    f"[bold red]error:[/] {source}:{lineno}: invalid JSON: {exc.msg}",
+                    highlight=False,
+                )
+                raise typer.Exit(2) from None
+            if not isinstance(record, dict) or ("text" not in record and "title" not in record):
+                err.print(
+                    f"[bold red]error:[/] {source}:{lineno}: expected an object with "
+                    "'title' and/or 'text'",
+                    highlight=False,
+                )
+                raise typer.Exit(2)
+            record.setdefault("id", lineno)
+            yield lineno, record
+
+
+@rules_app.command()
+def check(config_dir: ConfigDir = Path("config")) -> None:
+    """Validate rules.yaml and entities.yaml; print topics, rules and entities."""
+    ruleset = _load(config_dir)
+    rules_path, entities_path = _paths(config_dir)
+    console.print(f"[green]OK[/] {rules_path} + {entities_path}  (version {ruleset.version})")
+    table = Table(title="Topics")
+    for col in ("topic", "rules", "exclusions", "threshold"):
+        table.add_column(col)
+    for t in ruleset.topics:
+        table.add_row(t.id, str(len(t.rules)), str(len(t.exclude)), f"{t.threshold:g}")
+    console.print(table)
+    for t in ruleset.topics:
+        console.print(f"[bold]{t.id}[/]: {escape(t.description)}", highlight=False)
+        for r in t.rules:
+            console.print(f"  • {r.id}: {' '.join(r.query.split())}", highlight=False, markup=False)
+    kinds: dict[str, int] = {}
+    for e in ruleset.entities.values():
+        kinds[e.type] = kinds.get(e.type, 0) + 1
+    aliases = sum(len(e.aliases) for e in ruleset.entities.values())
+    by_kind = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    groups = ", ".join(ruleset.loaded.groups) or "none"
+    console.print(
+        f"Entities: {len(ruleset.entities)} ({by_kind}), {aliases} names and aliases; "
+        f"groups: {groups}"
+    )
+
+
+@rules_app.command()
+def match(input: InputFile = "-", config_dir: ConfigDir = Path("config")) -> None:
+    """Print one JSON line per input article: id, topics that matched, evidence."""
+    ruleset = _load(config_dir)
+    for _, rec in _records(input):
+        hits = ruleset.match(
+            str(rec.get("title") or ""), str(rec.get("text") or ""), rec.get("lang")
+        )
+        out = {
+            "id": rec["id"],
+            "topics": [h.topic for h in hits],
+            "evidence": {h.topic: {"rule": h.rule, "score": h.score, **h.evidence} for h in hits},
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+
+
+@rules_app.command("eval")
+def evaluate(
+    input: InputFile = "-",
+    config_dir: ConfigDir = Path("config"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print figures as JSON.")] = False,
+) -> None:
+    """Precision, recall and F1 per topic on a labelled JSONL set; list misses and false alarms."""
+    from pipelines.rules.evaluate import evaluate as run_eval
+
+    ruleset = _load(config_dir)
+    records = [rec for _, rec in _records(input)]
+    missing = [r["id"] for r in records if "labels" not in r]
+    if missing:
+        err.print(f"[bold red]error:[/] records without 'labels': {missing[:5]}")
+        raise typer.Exit(2)
+    report = run_eval(ruleset, records)
+    if as_json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{len(records)} labelled articles, rules version {ruleset.version}")
+    for col in ("topic", "precision", "recall", "F1", "tp", "fp", "fn"):
+        table.add_column(col)
+    for topic, m in report["topics"].items():
+        table.add_row(
+            topic,
+            f"{m['precision']:.3f}",
+            f"{m['recall']:.3f}",
+            f"{m['f1']:.3f}",
+            str(m["tp"]),
+            str(m["fp"]),
+            str(m["fn"]),
+        )
+    console.print(table)
+    for topic, m in report["topics"].items():
+        for miss in m["misses"]:
+            console.print(
+                f"[yellow]miss[/] {topic} {miss['id']}: {escape(miss['title'])}", highlight=False
+            )
+        for fa in m["false_alarms"]:
+            console.print(
+                f"[red]false alarm[/] {topic} {fa['id']}: {fa['title']}\n"
+                f"    rule {fa['rule']}: {fa['snippet']}",
+                highlight=False,
+            )
+
+
+@rules_app.command()
+def explain(
+    source: Annotated[str, typer.Argument(help="A URL or a local HTML/text file.")],
+    config_dir: ConfigDir = Path("config"),
+) -> None:
+    """Fetch or read one page, extract it, and show which rules fire and why."""
+    from pipelines.extract import extract_one
+
+    ruleset = _load(config_dir)
+    if source.startswith(("http://", "https://")):
+        import httpx
+
+        try:
+            resp = httpx.get(
+                source,
+                timeout=20,
+                follow_redirects=True,
+                headers={"User-Agent": "newswatch/0.1 (rules explain)"},
+            )
+            resp.raise_for_status()
+        except httpx.HTTPError as exc:
+            err.print(f"[bold red]error:[/] cannot fetch {source}: {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        content, url, ctype = resp.content, str(resp.url), resp.headers.get("content-type")
+    else:
+        path = Path(source)
+        if not path.is_file():
+            err.print(f"[bold red]error:[/] {source}: no such file", highlight=False)
+            raise typer.Exit(2)
+        content, url, ctype = path.read_bytes(), path.resolve().as_uri(), None
+    page = extract_one(content, url, ctype)
+    if not page.get("text"):
+        err.print(f"[bold red]error:[/] no article text could be extracted from {source}")
+        raise typer.Exit(1)
+    console.print(
+        f"[bold]{page.get('title') or '(no title)'}[/]  "
+        f"[dim]{page.get('language') or '?'} · {len(page['text'])} chars[/]"
+    )
+    hits = ruleset.match(page.get("title") or "", page["text"], page.get("language"))
+    if not hits:
+        console.print("No topic matched.")
+    for hit in hits:
+        console.print(
+            f"\n[bold green]{hit.topic}[/] via rule [bold]{hit.rule}[/] (score {hit.score:g})"
+        )
+        console.print(f"  {hit.evidence['snippet']}", highlight=False, markup=False)
+        terms = sorted({f"{h['term']} ← {h['query']}" for h in hit.evidence["hits"]})
+        console.print("  terms: " + "; ".join(terms), highlight=False, markup=False)
+        if hit.evidence["entities"]:
+            console.print("  entities: " + ", ".join(hit.evidence["entities"]))
