@@ -74,7 +74,7 @@ def print_summary(summary: dict[str, Any], db_path: Path) -> None:
     )
     for bad in summary["articles_failed"]:
         console.print(
-            f"  [yellow]! {bad['url']}[/]: {bad['status']}: {bad['error']}", highlight=False
+            f"  [yellow]! {escape(bad['url'])}[/]: {bad['status']}: {escape(str(bad['error']))}",
         )
     if not summary["new_matches"]:
         console.print("[bold]New matches:[/] none")
