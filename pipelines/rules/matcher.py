@@ -114,7 +114,10 @@ class Matcher:
                         self._rules_by_key[key].add(index)
         # Every entity is searched, so evidence can list all entities an article names.
         for entity_id in loaded.entities:
-            self._register(Atom("entity", entity_id, None, 0), stem_patterns, surface_patterns)
+            for key in self._register(
+                Atom("entity", entity_id, None, 0), stem_patterns, surface_patterns
+            ):
+                self._labels.setdefault(key, f"@{entity_id}")
         for pattern, values in stem_patterns.items():
             self._stem_ac.add_word(pattern, tuple(values))
         for pattern, values in surface_patterns.items():
@@ -151,8 +154,6 @@ class Matcher:
                     stems = _stems(alias)
                     if stems:
                         stem_patterns[" " + " ".join(stems) + " "].add((key, value, len(stems)))
-                if entity.id not in self._labels:
-                    self._labels[key] = f"@{value}"
         return keys
 
     def _scan(self, field: _Field) -> list[Hit]:

@@ -1,0 +1,273 @@
+"""The rules engine: language, multilingual matching, evidence, errors, shipped topics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipelines.config import DEFAULT_CONFIG_DIR
+from pipelines.errors import RuleError
+from pipelines.rules import load_ruleset
+from pipelines.rules.evaluate import evaluate
+from pipelines.rules.query import QuerySyntaxError, parse_query
+from pipelines.rules.text import tokenize
+
+REPO = Path(__file__).resolve().parent.parent
+ENTITIES = """entities:
+  - id: kharkiv
+    type: place
+    names: {en: [Kharkiv, Kharkov], uk: [Харків, Харківщина], ru: [Харьков]}
+  - id: sumy
+    type: place
+    names: {en: [Sumy], uk: [Суми, Сумщина], ru: [Сумы]}
+  - id: kyiv
+    type: place
+    names: {en: [Kyiv], uk: [Київ]}
+  - id: medinsky
+    type: person
+    names: {en: [Vladimir Medinsky, Medinsky]}
+groups:
+  border: [kharkiv, sumy]
+"""
+
+
+def ruleset(tmp_path: Path, query: str, exclude: list[str] | None = None, threshold: float = 0):  # type: ignore[no-untyped-def]
+    rules = {
+        "topics": [
+            {
+                "id": "t",
+                "description": "test",
+                "threshold": threshold,
+                "rules": [{"id": "r", "query": query}],
+                "exclude": exclude or [],
+            }
+        ]
+    }
+    (tmp_path / "rules.yaml").write_text(json.dumps(rules, ensure_ascii=False), "utf-8")
+    (tmp_path / "entities.yaml").write_text(ENTITIES, "utf-8")
+    return load_ruleset(tmp_path / "rules.yaml", tmp_path / "entities.yaml")
+
+
+def fires(rs, text: str, title: str = "") -> bool:  # type: ignore[no-untyped-def]
+    return any(h.topic == "t" for h in rs.match(title, text))
+
+
+# --- language --------------------------------------------------------------------------------
+
+
+def test_and_or_not_and_precedence(tmp_path: Path) -> None:
+    rs = ruleset(tmp_path, "talks AND (Istanbul OR Ankara) NOT football")
+    assert fires(rs, "The talks in Istanbul went on.")
+    assert fires(rs, "Ankara talks.")
+    assert not fires(rs, "The talks in Istanbul about football.")
+    assert not fires(rs, "Istanbul only.")
+
+
+def test_implicit_and_and_lowercase_words(tmp_path: Path) -> None:
+    rs = ruleset(tmp_path, "peace talks")
+    assert fires(rs, "Talks for a lasting peace.")
+    assert not fires(rs, "Peace only.")
+    rs = ruleset(tmp_path, '"war and peace"')
+    assert fires(rs, "He read War and Peace.")
+
+
+def test_phrases_are_ordered_and_adjacent(tmp_path: Path) -> None:
+    rs = ruleset(tmp_path, '"prisoner exchange"')
+    assert fires(rs, "A prisoner exchange took place.")
+    assert fires(rs, "Prisoners exchanged")  # stems: prisoner exchang
+    assert not fires(rs, "An exchange of every prisoner.")
+
+
+def test_near_is_unordered_within_n_words(tmp_path: Path) -> None:
+    rs = ruleset(tmp_path, "threat NEAR/3 seize")
+    assert fires(rs, "a threat to seize land")
+    assert fires(rs, "they seize it, a threat")
+    assert not fires(rs, "a threat that was made long ago before they tried to seize")
+
+
+def test_near_within_one_field_only(tmp_path: Path) -> None:
+    rs = ruleset(tmp_path, "threat NEAR/2 seize")
+    assert not fires(rs, "seize the day", title="A threat")
+
+
+def test_prefix_wildcard(tmp_path: Path) -> None:
+    rs = ruleset(tmp_path, "negotiat*")
+    for text in ("negotiations", "Negotiators met", "they negotiated"):
+        assert fires(rs, text)
+    assert not fires(rs, "negation")
+
+
+def test_field_scoping(tmp_path: Path) -> None:
+    rs = ruleset(tmp_path, "title:Istanbul AND talks")
+    assert fires(rs, "talks held", title="In Istanbul")
+    assert not fires(rs, "talks held in Istanbul", title="Other")
+    rs = ruleset(tmp_path, "title:(Istanbul OR Ankara)")
+    assert fires(rs, "", title="Ankara news") and not fires(rs, "Ankara news")
+
+
+def test_entities_expand_to_aliases_and_groups(tmp_path: Path) -> None:
+    rs = ruleset(tmp_path, "@border")
+    for text in (
+        "Kharkov",
+        "Kharkiv",
+        "Харків",
+        "Харкова",
+        "Харкові",
+        "Харківщини",
+        "Харьковской области",
+        "Сумщину",
+        "Сумы",
+        "Sumy",
+    ):
+        assert fires(rs, text), text
+    assert not fires(rs, "Kyiv")
+    hit = rs.match("", "Shelling in Харкові")[0]
+    assert hit.evidence["entities"] == ["kharkiv"]
+
+
+def test_multiword_alias(tmp_path: Path) -> None:
+    rs = ruleset(tmp_path, "@medinsky")
+    assert fires(rs, "aide Vladimir Medinsky said")
+    assert fires(rs, "Medinsky said")
+
+
+def test_case_accent_and_apostrophe_folding(tmp_path: Path) -> None:
+    rs = ruleset(tmp_path, "@kyiv AND cafe")
+    assert fires(rs, "KYIV’S best CAFÉ")
+    assert fires(rs, "Kyiv's cafe")
+    assert [t.folded for t in tokenize("Kyiv’s Kyiv's")] == ["kyiv", "s", "kyiv", "s"]
+
+
+def test_exclusions_and_threshold(tmp_path: Path) -> None:
+    rs = ruleset(tmp_path, "talks", exclude=["football"])
+    assert fires(rs, "talks") and not fires(rs, "football talks")
+    rs = ruleset(tmp_path, "talks OR Istanbul", threshold=2)
+    assert not fires(rs, "talks")
+    assert fires(rs, "talks in Istanbul")
+    assert fires(rs, "", title="talks")  # a title hit weighs 2
+
+
+def test_evidence_offsets_point_at_the_text(tmp_path: Path) -> None:
+    rs = ruleset(tmp_path, "@border NEAR/5 (capture OR seize)")
+    text = "Officials said the delegation threatened to capture Ukraine’s Kharkiv region."
+    (hit,) = rs.match("Headline", text)
+    terms = {(h["term"], h["query"]) for h in hit.evidence["hits"]}
+    assert terms == {("capture", "capture"), ("Kharkiv", "@border")}
+    for h in hit.evidence["hits"]:
+        assert text[h["start"] : h["end"]] == h["term"] and h["field"] == "text"
+    assert "[capture]" in hit.evidence["snippet"] and "[Kharkiv]" in hit.evidence["snippet"]
+    assert json.loads(json.dumps(hit.evidence)) == hit.evidence
+
+
+def test_version_is_a_hash_of_both_files(tmp_path: Path) -> None:
+    v1 = ruleset(tmp_path, "talks").version
+    assert ruleset(tmp_path, "talks").version == v1
+    assert ruleset(tmp_path, "talks OR peace").version != v1
+    assert len(v1) == 16
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "message", "hint"),
+    [
+        ("(talks OR peace", "unbalanced parenthesis", "add the missing ')'"),
+        ("talks)", "unbalanced parenthesis", "remove it"),
+        ("talks NEAR peace", "NEAR needs a word distance", "NEAR/5"),
+        ("talks AND", "expected a term", "operand on both sides"),
+        ('"open phrase', "unterminated phrase", "close the phrase"),
+        ("ab*", "too short", "at least 3 letters"),
+        ("ti:talks", "unknown field", "title: and text:"),
+        ("@", "without an entity id", "@kharkiv"),
+    ],
+)
+def test_query_errors_name_file_line_column_and_hint(
+    tmp_path: Path, query: str, message: str, hint: str
+) -> None:
+    with pytest.raises(RuleError) as info:
+        ruleset(tmp_path, query)
+    text = str(info.value)
+    assert text.startswith(f"{tmp_path / 'rules.yaml'}:1:")
+    assert (message in text and f"hint: {hint}" in text) or hint in text
+
+
+def test_error_column_points_at_the_problem(tmp_path: Path) -> None:
+    (tmp_path / "entities.yaml").write_text(ENTITIES, "utf-8")
+    (tmp_path / "rules.yaml").write_text(
+        "topics:\n  - id: t\n    rules:\n      - id: r\n        query: talks AND @kharkov\n",
+        "utf-8",
+    )
+    with pytest.raises(RuleError) as info:
+        load_ruleset(tmp_path / "rules.yaml", tmp_path / "entities.yaml")
+    assert str(info.value).startswith(f"{tmp_path / 'rules.yaml'}:5:26: unknown entity @kharkov")
+    assert "did you mean @kharkiv" in str(info.value)
+
+
+def test_unknown_key_and_missing_rules_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "entities.yaml").write_text(ENTITIES, "utf-8")
+    (tmp_path / "rules.yaml").write_text("topics:\n  - id: t\n    rulez: []\n", "utf-8")
+    with pytest.raises(RuleError) as info:
+        load_ruleset(tmp_path / "rules.yaml", tmp_path / "entities.yaml")
+    assert "rules.yaml:2" in str(info.value) and "rules: Field required" in str(info.value)
+    assert "rulez: Extra inputs are not permitted" in str(info.value)
+
+
+def test_bad_group_member_and_yaml_syntax(tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text("topics: [{id: t, rules: [{id: r, query: x}]}]", "utf-8")
+    (tmp_path / "entities.yaml").write_text(ENTITIES + "  more: [sumi]\n", "utf-8")
+    with pytest.raises(RuleError, match=r"entities\.yaml:\d+:\d+: group 'more' names unknown "):
+        load_ruleset(tmp_path / "rules.yaml", tmp_path / "entities.yaml")
+    (tmp_path / "entities.yaml").write_text("entities: [", "utf-8")
+    with pytest.raises(RuleError, match=r"entities\.yaml:1:\d+: invalid YAML"):
+        load_ruleset(tmp_path / "rules.yaml", tmp_path / "entities.yaml")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('ab "()*@:/ANDORNEAR1title')), max_size=40))
+def test_parser_raises_only_syntax_errors(source: str) -> None:
+    try:
+        parse_query(source)
+    except QuerySyntaxError as exc:
+        assert 0 <= exc.offset <= len(source)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_matcher_never_fails_on_any_text(text: str) -> None:
+    rs = load_ruleset(DEFAULT_CONFIG_DIR / "rules.yaml", DEFAULT_CONFIG_DIR / "entities.yaml")
+    for hit in rs.match(text[:50], text):
+        for h in hit.evidence["hits"]:
+            source = text[:50] if h["field"] == "title" else text
+            assert source[h["start"] : h["end"]] == h["term"]
+
+
+# --- shipped rules ---------------------------------------------------------------------------
+
+
+def shipped():  # type: ignore[no-untyped-def]
+    return load_ruleset(DEFAULT_CONFIG_DIR / "rules.yaml", DEFAULT_CONFIG_DIR / "entities.yaml")
+
+
+def test_seed_article_matches_both_shipped_topics() -> None:
+    from seeds.articles import SEED
+
+    title, text = SEED["title"], SEED["body"]
+    assert {h.topic for h in shipped().match(title, text)} == {
+        "istanbul_talks",
+        "territorial_demands",
+    }
+
+
+@pytest.mark.parametrize("name", ["articles.jsonl", "heldout.jsonl"])
+def test_shipped_rules_precision_and_recall_on_labelled_sets(name: str) -> None:
+    path = REPO / "tests" / "data" / "labelled" / name
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    report = evaluate(shipped(), records, ["istanbul_talks", "territorial_demands"])
+    for topic, m in report["topics"].items():
+        assert m["precision"] >= 0.9, (topic, m["false_alarms"])
+        assert m["recall"] >= 0.9, (topic, m["misses"])
