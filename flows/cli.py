@@ -27,7 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(soft_wrap=True)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 ConfigDir = Annotated[
     Path,
@@ -94,6 +94,15 @@ def print_summary(summary: dict[str, Any], db_path: Path) -> None:
 
 
 def _run(config_dir: Path, db: Path, force_all: bool, as_json: bool) -> dict[str, Any]:
+    """Validate the configuration first (so a typo never starts a flow), then run the flow."""
+    from pipelines.config import load_config
+    from pipelines.rules import load_ruleset
+
+    try:
+        config = load_config(config_dir)
+        load_ruleset(config.rules_path, config.entities_path)
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
     quiet_prefect()
     from flows.monitor import run_once
 

@@ -21,7 +21,7 @@ rules_app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigDir = Annotated[
     Path,

@@ -1,0 +1,100 @@
+"""The command line: help, clear errors, rules commands (via typer's runner, in-process)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_help_lists_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("run", "demo", "feeds", "rules"):
+        assert command in result.output
+
+
+def test_run_with_invalid_config_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text("feeds:\n  - url: nope\n", "utf-8")
+    result = runner.invoke(
+        app, ["run", "--config-dir", str(tmp_path), "--db", str(tmp_path / "x.duckdb")]
+    )
+    assert result.exit_code == 2
+    assert "feeds.yaml:2" in result.output and "Traceback" not in result.output
+
+
+def test_feeds_on_missing_database(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["feeds", "--db", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 2 and "does not exist yet" in result.output
+
+
+def test_rules_check_prints_summary() -> None:
+    result = runner.invoke(app, ["rules", "check"])
+    assert result.exit_code == 0, result.output
+    assert "istanbul_talks" in result.output and "territorial_demands" in result.output
+    assert "Entities:" in result.output
+
+
+def test_rules_check_reports_error_with_location(tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text(
+        "topics:\n  - id: t\n    rules:\n      - id: r\n        query: (talks OR\n", "utf-8"
+    )
+    result = runner.invoke(app, ["rules", "check", "--config-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "rules.yaml:5:" in result.output and "hint:" in result.output
+
+
+def test_rules_match_reads_stdin_jsonl() -> None:
+    lines = "\n".join(
+        json.dumps(r, ensure_ascii=False)
+        for r in [
+            {
+                "id": "a",
+                "title": "Talks in Istanbul",
+                "text": "Russian and Ukrainian delegations met in Istanbul for negotiations.",
+            },
+            {"id": "b", "title": "Football", "text": "A match in Madrid."},
+        ]
+    )
+    result = runner.invoke(app, ["rules", "match", "--input", "-"], input=lines)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert out[0]["id"] == "a" and out[0]["topics"] == ["istanbul_talks"]
+    assert out[0]["evidence"]["istanbul_talks"]["hits"]
+    assert out[1] == {"id": "b", "topics": [], "evidence": {}}
+
+
+def test_rules_match_bad_json_line_is_reported() -> None:
+    result = runner.invoke(app, ["rules", "match"], input='{"id": 1, "text": "x"}\n{oops\n')
+    assert result.exit_code == 2 and "-:2: invalid JSON" in result.output
+
+
+def test_rules_eval_json_figures() -> None:
+    path = REPO / "tests" / "data" / "labelled" / "heldout.jsonl"
+    result = runner.invoke(app, ["rules", "eval", "--input", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["articles"] == 30
+    assert set(report["topics"]) == {"istanbul_talks", "territorial_demands"}
+
+
+def test_rules_explain_local_file(tmp_path: Path) -> None:
+    page = (REPO / "seeds" / "site" / "articles" / "isw-territorial-demands.html").read_text()
+    local = tmp_path / "page.html"
+    local.write_text(page.replace("{{BASE_URL}}", "https://example.org"), "utf-8")
+    result = runner.invoke(app, ["rules", "explain", str(local)])
+    assert result.exit_code == 0, result.output
+    assert "istanbul_talks via rule" in result.output
+    assert "territorial_demands via rule" in result.output
+    assert "[Kharkiv]" in result.output
+
+
+def test_rules_explain_missing_file() -> None:
+    result = runner.invoke(app, ["rules", "explain", "/nonexistent/page.html"])
+    assert result.exit_code == 2 and "no such file" in result.output
