@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipelines.config import DEFAULT_CONFIG_DIR
+from pipelines.config import rules_paths
 from pipelines.errors import NewswatchError
 
 rules_app = typer.Typer(
@@ -36,18 +36,10 @@ InputFile = Annotated[
 ]
 
 
-def _paths(config_dir: Path) -> tuple[Path, Path]:
-    def pick(name: str) -> Path:
-        own = config_dir / name
-        return own if own.exists() else DEFAULT_CONFIG_DIR / name
-
-    return pick("rules.yaml"), pick("entities.yaml")
-
-
 def _load(config_dir: Path):  # type: ignore[no-untyped-def]
     from pipelines.rules import load_ruleset
 
-    rules_path, entities_path = _paths(config_dir)
+    rules_path, entities_path = rules_paths(config_dir)
     try:
         return load_ruleset(rules_path, entities_path)
     except NewswatchError as exc:
@@ -92,7 +84,7 @@ def _records(source: str) -> Iterator[tuple[int, dict[str, Any]]]:
 def check(config_dir: ConfigDir = Path("config")) -> None:
     """Validate rules.yaml and entities.yaml; print topics, rules and entities."""
     ruleset = _load(config_dir)
-    rules_path, entities_path = _paths(config_dir)
+    rules_path, entities_path = rules_paths(config_dir)
     console.print(f"[green]OK[/] {rules_path} + {entities_path}  (version {ruleset.version})")
     table = Table(title="Topics")
     for col in ("topic", "rules", "exclusions", "threshold"):

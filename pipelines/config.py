@@ -221,6 +221,11 @@ def _with_default(config_dir: Path, name: str) -> Path:
     return own if own.exists() else DEFAULT_CONFIG_DIR / name
 
 
+def rules_paths(config_dir: Path) -> tuple[Path, Path]:
+    """rules.yaml and entities.yaml of a config directory, or the shipped defaults."""
+    return _with_default(config_dir, "rules.yaml"), _with_default(config_dir, "entities.yaml")
+
+
 def load_config(config_dir: Path) -> Config:
     """Load and validate a config directory. Raises ConfigError with file:line on any problem."""
     config_dir = Path(config_dir)

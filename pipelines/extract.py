@@ -134,7 +134,7 @@ def _article(
         text=text,
         fetched_at=now,
         author=meta.get("author") or item.author,
-        published_at=_parse_date(meta.get("date")) or item.published_at,
+        published_at=item.published_at or _parse_date(meta.get("date")),
         lang=meta.get("language"),
         site_name=meta.get("sitename"),
         content_hash=content_hash(text) if text else "",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines import store
+from pipelines import search, store
 from pipelines.alerts import channel_topics, send_pending
 from pipelines.config import Config
 from pipelines.extract import extract_pages
@@ -146,7 +146,10 @@ def land(
         channels=channel_topics(config.settings.alerts.channels),
     )
     with store.open_store(db_path, settings=config.settings.store) as con:
-        return store.land_batch(con, batch)
+        report = store.land_batch(con, batch)
+        if report.articles_inserted:
+            search.refresh_index(con)
+        return report
 
 
 @dataclass(slots=True)

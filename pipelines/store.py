@@ -26,6 +26,7 @@ from pipelines.config import StoreSettings
 from pipelines.errors import StoreError, StoreLockedError
 from pipelines.identity import article_id as make_article_id
 from pipelines.models import Article, FeedItem, FeedState, Match
+from pipelines.views import VIEWS_SQL
 
 T = TypeVar("T")
 
@@ -113,6 +114,21 @@ MIGRATIONS: list[str] = [
         summary JSON
     );
     """,
+    # 2: match history (what `rematch` superseded) and the documented views
+    """
+    CREATE TABLE match_history (
+        article_id VARCHAR NOT NULL,
+        topic VARCHAR NOT NULL,
+        rule VARCHAR NOT NULL,
+        score DOUBLE NOT NULL,
+        evidence JSON,
+        rules_version VARCHAR NOT NULL,
+        matched_at TIMESTAMPTZ NOT NULL,
+        superseded_at TIMESTAMPTZ NOT NULL,
+        superseded_by VARCHAR NOT NULL
+    );
+    """
+    + VIEWS_SQL,
 ]
 
 _LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")

@@ -1,0 +1,184 @@
+"""`newswatch query | search | export | rematch`: working with the DuckDB dataset."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.table import Table
+
+from flows.cli import ConfigDir, DbPath, console, fail
+from pipelines.errors import NewswatchError
+
+store_app = typer.Typer()
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+def _open_read_only(db: Path) -> duckdb.DuckDBPyConnection:
+    from pipelines import search, store
+
+    try:
+        con = store.connect(db, read_only=True)
+        search.load_fts(con)
+        return con
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+
+
+@store_app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="A SQL query (read-only).")],
+    db: DbPath = Path("data/newswatch.duckdb"),
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows shown in table format.")] = 100,
+) -> None:
+    """Run SQL on the database, opened read-only.
+
+    While you hold the file open, a run that needs to write waits and retries (DuckDB allows one
+    writer or many readers), so keep long interactive sessions in a copy of the file."""
+    if fmt is Format.parquet and output is None:
+        raise fail("--format parquet needs --output FILE.parquet")
+    con = _open_read_only(db)
+    try:
+        if fmt is Format.parquet:
+            assert output is not None
+            con.execute(f"COPY ({sql.rstrip().rstrip(';')}) TO '{output}' (FORMAT parquet)")
+            console.print(f"wrote {output}")
+            return
+        cur = con.execute(sql)
+        if cur.description is None:
+            return
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    except duckdb.Error as exc:
+        raise fail(f"{type(exc).__name__}: {exc}".replace("\n", " ")) from None
+    finally:
+        con.close()
+    out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        if fmt is Format.csv:
+            import csv
+
+            writer = csv.writer(out)
+            writer.writerow(cols)
+            writer.writerows(rows)
+        elif fmt is Format.json:
+            for row in rows:
+                out.write(
+                    json.dumps(dict(zip(cols, row, strict=True)), ensure_ascii=False, default=str)
+                    + "\n"
+                )
+        else:
+            table = Table(show_lines=False)
+            for col in cols:
+                table.add_column(col, overflow="fold")
+            for row in rows[:limit]:
+                table.add_row(*["" if v is None else str(v) for v in row])
+            console.print(table)
+            if len(rows) > limit:
+                console.print(f"[dim]{len(rows) - limit} more rows (use --limit or --format)[/]")
+    finally:
+        if output:
+            out.close()
+
+
+@store_app.command()
+def search(
+    words: Annotated[str, typer.Argument(help="Words to look for (BM25 full-text search).")],
+    db: DbPath = Path("data/newswatch.duckdb"),
+    limit: Annotated[int, typer.Option(help="Number of results.")] = 20,
+) -> None:
+    """Full-text search over article titles and texts."""
+    from pipelines.search import search as run_search
+
+    con = _open_read_only(db)
+    try:
+        results = run_search(con, words, limit)
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        con.close()
+    if not results:
+        console.print("no article matches")
+    for _, title, url, score in results:
+        console.print(f"{score:6.2f}  {title}\n        {url}", markup=False, highlight=False)
+
+
+@store_app.command()
+def export(
+    out_dir: Annotated[Path, typer.Argument(help="Directory for the Parquet dataset.")] = Path(
+        "data/export"
+    ),
+    db: DbPath = Path("data/newswatch.duckdb"),
+) -> None:
+    """Write articles and matches as Parquet, partitioned by publication day."""
+    con = _open_read_only(db)
+    try:
+        for name, sql in (
+            (
+                "articles",
+                "SELECT *, CAST(coalesce(published_at, fetched_at) AS DATE) AS day FROM articles",
+            ),
+            (
+                "matches",
+                "SELECT m.*, CAST(coalesce(a.published_at, a.fetched_at) AS DATE) AS day "
+                "FROM matches m JOIN articles a USING (article_id)",
+            ),
+        ):
+            target = out_dir / name
+            target.mkdir(parents=True, exist_ok=True)
+            con.execute(
+                f"COPY ({sql}) TO '{target}' "
+                "(FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)"
+            )
+            console.print(f"wrote {target}/day=*/")
+    except duckdb.Error as exc:
+        raise fail(f"export failed: {exc}") from None
+    finally:
+        con.close()
+
+
+@store_app.command()
+def rematch(
+    config_dir: ConfigDir = Path("config"),
+    db: DbPath = Path("data/newswatch.duckdb"),
+    since: Annotated[
+        datetime | None,
+        typer.Option(help="Only articles fetched on or after this date.", formats=["%Y-%m-%d"]),
+    ] = None,
+    topic: Annotated[str | None, typer.Option(help="Only this topic.")] = None,
+) -> None:
+    """Re-run the current rules over stored articles and update matches (no alerts)."""
+    from pipelines import store
+    from pipelines.config import load_settings, rules_paths
+    from pipelines.rematch import rematch as run_rematch
+    from pipelines.rules import load_ruleset
+
+    try:
+        ruleset = load_ruleset(*rules_paths(config_dir))
+        settings = load_settings(config_dir)
+        with store.open_store(db, settings=settings.store) as con:
+            day: date | None = since.date() if since else None
+            report = run_rematch(con, ruleset, day, topic)
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"rematched {report.articles} articles with rules {report.rules_version}: "
+        f"{report.added} added, {report.updated} updated, {report.removed} removed "
+        "(kept in match_history); no alerts queued"
+    )

@@ -1,0 +1,170 @@
+"""Views, full-text search, read-only queries, Parquet export, rematch and migrations."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from pipelines import search, store
+from pipelines.config import DEFAULT_CONFIG_DIR
+from pipelines.rematch import rematch
+from pipelines.rules import load_ruleset
+from tests.test_store import article, batch_for
+
+runner = CliRunner()
+TALKS = (
+    "Russian and Ukrainian delegations met in Istanbul for direct talks and agreed a "
+    "prisoner exchange, Medinsky and Umerov said."
+)
+DEMANDS = (
+    "The Kremlin demanded that Ukraine withdraw its troops from the Donetsk and Luhansk "
+    "regions and threatened to seize Kharkiv."
+)
+
+
+@pytest.fixture
+def filled_db(db_path: Path) -> Path:
+    ruleset = load_ruleset(DEFAULT_CONFIG_DIR / "rules.yaml", DEFAULT_CONFIG_DIR / "entities.yaml")
+    arts = [
+        article("https://a.example/talks", TALKS),
+        article("https://b.example/demands", DEMANDS, site="Outlet B"),
+    ]
+    from pipelines.monitor import match
+
+    with store.open_store(db_path) as con:
+        batch = batch_for(arts, topics=())
+        batch.matches = match(ruleset, arts)
+        store.land_batch(con, batch)
+        search.refresh_index(con)
+    return db_path
+
+
+def test_views_answer_common_questions(filled_db: Path) -> None:
+    with duckdb.connect(str(filled_db), read_only=True) as con:
+        latest = con.execute("SELECT topic, outlet, snippet FROM latest_matches").fetchall()
+        per_day = con.execute("SELECT topic, matches FROM matches_per_topic_day").fetchall()
+        entities = con.execute(
+            "SELECT entity FROM entity_mentions_weekly WHERE topic = 'territorial_demands'"
+        ).fetchall()
+        health = con.execute("SELECT health FROM feed_health").fetchall()
+    assert {t for t, _, _ in latest} == {"istanbul_talks", "territorial_demands"}
+    assert all("[" in s for _, _, s in latest)
+    assert sorted(per_day) == [("istanbul_talks", 1), ("territorial_demands", 1)]
+    assert {"donetsk", "luhansk", "kharkiv"} <= {e for (e,) in entities}
+    assert health == [("quiet",)]
+
+
+def test_full_text_search_finds_by_word(filled_db: Path) -> None:
+    with store.connect(filled_db, read_only=True) as con:
+        results = search.search(con, "prisoner exchange")
+    assert [r[2] for r in results] == ["https://a.example/talks"]
+
+
+def test_query_is_read_only_and_errors_are_clear(filled_db: Path) -> None:
+    result = runner.invoke(app, ["query", "DELETE FROM articles", "--db", str(filled_db)])
+    assert result.exit_code == 2 and "read-only" in result.output
+    result = runner.invoke(app, ["query", "SELEC 1", "--db", str(filled_db)])
+    assert result.exit_code == 2 and "Parser Error" in result.output
+    with duckdb.connect(str(filled_db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (2,)
+
+
+def test_query_formats(filled_db: Path, tmp_path: Path) -> None:
+    sql = "SELECT topic, count(*) AS n FROM matches GROUP BY topic ORDER BY topic"
+    out = runner.invoke(app, ["query", sql, "--db", str(filled_db), "--format", "json"])
+    assert [json.loads(x) for x in out.output.splitlines()] == [
+        {"topic": "istanbul_talks", "n": 1},
+        {"topic": "territorial_demands", "n": 1},
+    ]
+    csv_file = tmp_path / "out.csv"
+    runner.invoke(app, ["query", sql, "--db", str(filled_db), "-f", "csv", "-o", str(csv_file)])
+    assert csv_file.read_text().splitlines()[0] == "topic,n"
+    pq = tmp_path / "out.parquet"
+    res = runner.invoke(app, ["query", sql, "--db", str(filled_db), "-f", "parquet", "-o", str(pq)])
+    assert res.exit_code == 0
+    assert duckdb.sql(f"SELECT count(*) FROM '{pq}'").fetchone() == (2,)
+
+
+def test_export_writes_partitioned_parquet(filled_db: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["export", str(tmp_path / "x"), "--db", str(filled_db)])
+    assert result.exit_code == 0, result.output
+    parts = sorted(p.name for p in (tmp_path / "x" / "articles").iterdir())
+    assert parts == ["day=2025-05-17"]
+    back = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet('{tmp_path}/x/matches/*/*.parquet', "
+        "hive_partitioning = true)"
+    ).fetchone()
+    assert back == (2,)
+
+
+def test_rematch_updates_keeps_history_and_never_alerts(filled_db: Path, tmp_path: Path) -> None:
+    rules = (DEFAULT_CONFIG_DIR / "rules.yaml").read_text()
+    narrowed = tmp_path / "rules.yaml"
+    # Drop every territorial rule but one that cannot fire: its match must be superseded.
+    narrowed.write_text(
+        rules.split("  - id: territorial_demands")[0]
+        + """
+  - id: territorial_demands
+    rules:
+      - id: never
+        query: zzzunmatchable
+"""
+    )
+    ruleset = load_ruleset(narrowed, DEFAULT_CONFIG_DIR / "entities.yaml")
+    with store.open_store(filled_db) as con:
+        alerts_before = con.execute("SELECT count(*) FROM alerts").fetchone()
+        report = rematch(con, ruleset, since=datetime(2025, 1, 1, tzinfo=UTC).date())
+        current = con.execute("SELECT topic, rules_version FROM matches").fetchall()
+        history = con.execute(
+            "SELECT topic, superseded_by FROM match_history ORDER BY topic"
+        ).fetchall()
+        alerts_after = con.execute("SELECT count(*) FROM alerts").fetchone()
+    assert (report.articles, report.added, report.removed) == (2, 0, 1)
+    assert current == [("istanbul_talks", ruleset.version)]
+    assert ("territorial_demands", ruleset.version) in history
+    assert alerts_after == alerts_before
+
+
+def test_rematch_unknown_topic_is_an_error(filled_db: Path) -> None:
+    from pipelines.errors import RuleError
+
+    ruleset = load_ruleset(DEFAULT_CONFIG_DIR / "rules.yaml", DEFAULT_CONFIG_DIR / "entities.yaml")
+    with store.open_store(filled_db) as con, pytest.raises(RuleError, match="unknown topic"):
+        rematch(con, ruleset, topic="istanbul")
+
+
+def test_v1_database_upgrades_in_place_without_loss(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    with duckdb.connect(str(db_path)) as con:
+        con.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+            "applied_at TIMESTAMPTZ NOT NULL)"
+        )
+        con.execute(store.MIGRATIONS[0])
+        con.execute("INSERT INTO schema_version VALUES (1, now())")
+    with store.open_store(db_path) as con:
+        store.land_batch(con, batch_for([article("https://a.example/old")]))
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("DELETE FROM schema_version WHERE version > 1")
+        for view in (
+            "latest_matches",
+            "matches_per_topic_day",
+            "matches_per_outlet",
+            "feed_health",
+            "entity_mentions_weekly",
+            "stories",
+        ):
+            con.execute(f"DROP VIEW {view}")
+        con.execute("DROP TABLE match_history")
+    with store.open_store(db_path) as con:
+        assert con.execute("SELECT max(version) FROM schema_version").fetchone() == (
+            len(store.MIGRATIONS),
+        )
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM latest_matches").fetchone() == (1,)
