@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.asyncio import concurrency
 
-from pipelines import monitor
+from pipelines import leases, monitor
 from pipelines.config import Config, load_config
 from pipelines.errors import NewswatchError
 from pipelines.fetch import Fetcher
@@ -46,12 +47,25 @@ def load_config_task(config_dir: str) -> tuple[Config, RuleSet]:
     return config, load_ruleset(config.rules_path, config.entities_path)
 
 
-@task(name="plan-due-feeds", cache_policy=NO_CACHE)
-def plan_task(
-    db_path: str, config: Config, force_all: bool
-) -> tuple[list[FeedSource], dict[str, FeedState]]:
-    states = monitor.read_feed_states(Path(db_path), config)
-    return monitor.select_due(config, states, force_all, monitor.now_utc()), states
+@task(name="plan-and-claim-feeds", cache_policy=NO_CACHE)
+async def plan_task(db_path: str, config: Config, force_all: bool, owner: str) -> leases.Claim:
+    """Claim the due feeds no other run holds (several workers share feeds, none is polled
+    twice); see `pipelines.leases`."""
+    async with await _write_slot():
+        claim = leases.claim_due_feeds(
+            Path(db_path), config, owner, monitor.now_utc(), force_all=force_all
+        )
+    if claim.held_elsewhere:
+        get_run_logger().info(
+            "%d due feed(s) are being polled by another run; skipped", len(claim.held_elsewhere)
+        )
+    return claim
+
+
+@task(name="release-feed-leases", cache_policy=NO_CACHE)
+async def release_task(db_path: str, config: Config, owner: str) -> None:
+    async with await _write_slot():
+        leases.release_feeds(Path(db_path), config, owner)
 
 
 @task(name="poll-feeds", cache_policy=NO_CACHE)
@@ -81,6 +95,34 @@ async def fetch_task(fetcher: Fetcher, items: list[FeedItem]) -> list[tuple[Feed
 @task(name="extract-articles", cache_policy=NO_CACHE)
 def extract_task(pages: list[tuple[FeedItem, FetchResult]], config: Config) -> list[Article]:
     return monitor.extract(pages, config)
+
+
+@flow(name="extract-on-dask", log_prints=True)
+def extract_on_dask_flow(
+    pages: list[tuple[FeedItem, FetchResult]], config: Config, batch_size: int
+) -> list[Article]:
+    """Extraction as one task per batch of pages on a Dask cluster (never one per article)."""
+    batches = [pages[i : i + batch_size] for i in range(0, len(pages), batch_size)]
+    futures = [
+        extract_task.with_options(task_run_name=f"extract-articles[{i}]").submit(batch, config)
+        for i, batch in enumerate(batches)
+    ]
+    return [article for fut in futures for article in fut.result()]
+
+
+def extract_on_dask(
+    pages: list[tuple[FeedItem, FetchResult]], config: Config, address: str, batch_size: int
+) -> list[Article]:
+    """Run the extraction stage on an existing Dask cluster (`tcp://scheduler:8786`).
+
+    Each batch runs `pipelines.extract.extract_pages` on a Dask worker, which starts its own
+    process pool (hard per-page timeout): start the workers with
+    `DASK_DISTRIBUTED__WORKER__DAEMON=False` so that they may have child processes.
+    """
+    from prefect_dask import DaskTaskRunner
+
+    runner = DaskTaskRunner(address=address)
+    return extract_on_dask_flow.with_options(task_runner=runner)(pages, config, batch_size)
 
 
 @task(name="match-rules", cache_policy=NO_CACHE)
@@ -146,6 +188,12 @@ def _markdown(summary: dict[str, Any]) -> str:
         "|---|---|",
         *(f"| {k} | {v} |" for k, v in summary["timings_s"].items()),
     ]
+    if summary.get("feeds_held_elsewhere"):
+        lines += [
+            "",
+            f"- skipped {len(summary['feeds_held_elsewhere'])} due feed(s) that another run "
+            "was polling",
+        ]
     if summary["feed_errors"]:
         lines += [
             "",
@@ -173,13 +221,32 @@ async def _publish(summary: dict[str, Any]) -> None:
     )
 
 
-@flow(name="monitor", log_prints=True)
+def _run_name() -> str:
+    return "monitor " + monitor.now_utc().strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _owner() -> str:
+    """Lease owner: this flow run (a fresh id outside a flow run)."""
+    from prefect.runtime import flow_run
+
+    return str(flow_run.get_id() or uuid.uuid4())
+
+
+@flow(name="monitor", flow_run_name=_run_name, log_prints=True)
 async def monitor_flow(
     config_dir: str = DEFAULT_CONFIG_DIR,
     db_path: str = DEFAULT_DB,
     force_all: bool = False,
+    dask_address: str | None = None,
+    extract_batch_size: int = 50,
 ) -> dict[str, Any]:
-    """Poll due feeds, fetch and extract new articles, match rules, land in DuckDB, alert."""
+    """Poll due feeds, fetch and extract new articles, match rules, land in DuckDB, alert.
+
+    Relative paths resolve against the working directory (the repository root for deployed
+    runs). `dask_address` (or NEWSWATCH_DASK_ADDRESS) runs extraction on an existing Dask
+    cluster, in batches of `extract_batch_size` pages.
+    """
+    dask_address = dask_address or os.environ.get("NEWSWATCH_DASK_ADDRESS") or None
     timings: dict[str, float] = {}
     t = time.perf_counter()
 
@@ -190,24 +257,34 @@ async def monitor_flow(
         t = now
 
     config, ruleset = load_config_task(config_dir)
-    due, states = plan_task(db_path, config, force_all)
+    owner = _owner()
+    claim = await plan_task(db_path, config, force_all, owner)
+    due, states = claim.due, claim.states
     lap("plan")
-    async with Fetcher(config.settings.fetch) as fetcher:
-        results = await poll_task(fetcher, config, due, states)
-        lap("poll")
-        fresh = new_entries_task(db_path, config, results)
-        pages = await fetch_task(fetcher, fresh) if fresh else []
-        lap("fetch")
-    articles = extract_task(pages, config) if pages else []
-    lap("extract")
-    matches = match_task(ruleset, articles) if articles else []
-    lap("match")
-    new_states = monitor.feed_states_after(config, states, results, fresh, monitor.now_utc())
-    landing = await land_task(db_path, config, articles, fresh, matches, new_states)
-    lap("land")
+    try:
+        async with Fetcher(config.settings.fetch) as fetcher:
+            results = await poll_task(fetcher, config, due, states)
+            lap("poll")
+            fresh = new_entries_task(db_path, config, results)
+            pages = await fetch_task(fetcher, fresh) if fresh else []
+            lap("fetch")
+        if pages and dask_address:
+            articles = extract_on_dask(pages, config, dask_address, max(1, extract_batch_size))
+        else:
+            articles = extract_task(pages, config) if pages else []
+        lap("extract")
+        matches = match_task(ruleset, articles) if articles else []
+        lap("match")
+        new_states = monitor.feed_states_after(config, states, results, fresh, monitor.now_utc())
+        landing = await land_task(db_path, config, articles, fresh, matches, new_states)
+        lap("land")
+    finally:
+        if due:
+            await release_task(db_path, config, owner)
     alerts = await alerts_task(db_path, config)
     lap("alerts")
     summary = monitor.summarise(results, fresh, articles, matches, landing, alerts, timings)
+    summary["feeds_held_elsewhere"] = claim.held_elsewhere
     await _publish(summary)
     if due and summary["feeds_failed"] == len(due):
         raise NewswatchError(

@@ -1,0 +1,39 @@
+"""`newswatch serve`: run the deployments in one long-lived process (no work pool needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flows.cli import ConfigDir, DbPath, console, quiet_prefect
+
+ops_app = typer.Typer()
+
+
+@ops_app.command()
+def serve(
+    config_dir: ConfigDir = Path("config"),
+    db: DbPath = Path("data/newswatch.duckdb"),
+    interval: Annotated[float, typer.Option(help="Minutes between scheduled monitor runs.")] = 5.0,
+    no_schedule: Annotated[
+        bool, typer.Option("--no-schedule", help="Serve without schedules (ad-hoc runs only).")
+    ] = False,
+) -> None:
+    """Serve the monitor, rematch and feed-health deployments until interrupted.
+
+    Needs a Prefect API (PREFECT_API_URL); trigger extra runs with
+    `prefect deployment run 'monitor/newswatch-monitor'`.
+    """
+    quiet_prefect()
+    from prefect import serve as prefect_serve
+
+    from flows.deployments import build_deployments
+
+    deployments = build_deployments(
+        str(config_dir.resolve()), str(db.resolve()), interval, schedules=not no_schedule
+    )
+    names = ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
+    console.print(f"Serving {names}", highlight=False)
+    prefect_serve(*deployments, print_starting_message=False)

@@ -1,0 +1,145 @@
+"""End to end: a real `prefect server`, `newswatch serve`, and `prefect deployment run`.
+
+Every wait is bounded by a deadline; every process is killed in `finally`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from flows.seed_server import SEEDS_DIR
+
+BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="WARNING",
+        PREFECT_UI_ENABLED="false",
+    )
+    log = (home / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+    def healthy() -> bool:
+        assert proc.poll() is None, (home / "server.log").read_text()[-3000:]
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(healthy, 120, "prefect server health")
+        yield env
+    finally:
+        stop(proc)
+        log.close()
+
+
+def test_deployment_run_through_served_deployment(
+    prefect_server: dict[str, str], seed_base_url: str, tmp_path: Path
+) -> None:
+    env = {**prefect_server, "NEWSWATCH_DEMO_BASE_URL": seed_base_url}
+    db = tmp_path / "e2e.duckdb"
+    log = (tmp_path / "serve.log").open("wb")
+    served = subprocess.Popen(
+        [
+            str(BIN / "newswatch"),
+            "serve",
+            "--config-dir",
+            str(SEEDS_DIR / "config"),
+            "--db",
+            str(db),
+            "--no-schedule",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        cwd=tmp_path,
+    )
+    try:
+
+        def triggered() -> bool:
+            assert served.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+            run = subprocess.run(
+                [
+                    str(BIN / "prefect"),
+                    "deployment",
+                    "run",
+                    "monitor/newswatch-monitor",
+                    "--param",
+                    "force_all=true",
+                    "--watch",
+                    "--watch-timeout",
+                    "240",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            if run.returncode != 0 and "not found" in (run.stdout + run.stderr).lower():
+                return False
+            assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+            assert "Completed" in run.stdout, run.stdout[-2000:]
+            return True
+
+        wait_until(triggered, 280, "the deployment to be served and its run to complete")
+    finally:
+        stop(served)
+        log.close()
+    with duckdb.connect(str(db), read_only=True) as con:
+        topics = dict(con.execute("SELECT topic, count(*) FROM matches GROUP BY topic").fetchall())
+        articles = con.execute("SELECT count(*) FROM articles").fetchone()
+    assert set(topics) == {"istanbul_talks", "territorial_demands"}
+    assert articles is not None and articles[0] >= 20
