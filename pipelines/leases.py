@@ -1,0 +1,123 @@
+"""Feed leases: several monitor runs (or workers) share the feeds without polling one twice.
+
+A run claims its due feeds in one short transaction: it drops expired leases, reads the feed
+states, keeps the due feeds nobody else holds, and writes a lease (owner, expiry) for each.
+After landing (which moves each polled feed's `next_poll_at` forward) it releases its leases.
+
+Why this is enough: a second run either claims while the first holds the lease (the feed is
+skipped) or after the first released it, and the release comes after the landing, so by then
+the feed is no longer due. A crashed run's leases expire after `ttl_s`, and its feeds, whose
+`next_poll_at` never moved, are due again. DuckDB makes the claim atomic: across processes the
+file lock serialises writers (open_store retries), and within one process two transactions that
+touch the same lease conflict and the loser retries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from pipelines.config import Config
+from pipelines.errors import StoreError
+from pipelines.models import FeedSource, FeedState
+from pipelines.schedule import due_feeds
+from pipelines.store import load_feed_states, open_store
+
+DEFAULT_TTL_S = 900.0
+LEASE_DDL = """
+CREATE TABLE IF NOT EXISTS feed_leases (
+    feed_url VARCHAR PRIMARY KEY,
+    owner VARCHAR NOT NULL,
+    leased_until TIMESTAMPTZ NOT NULL
+)
+"""
+
+
+@dataclass(slots=True)
+class Claim:
+    """What a run may poll: its due feeds, the states they were planned from, and the due
+    feeds it skipped because another run holds them."""
+
+    owner: str
+    due: list[FeedSource]
+    states: dict[str, FeedState]
+    held_elsewhere: list[str] = field(default_factory=list)
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error):  # DuckDB already rolled back a failed COMMIT
+        con.execute("ROLLBACK")
+
+
+def _retrying(attempts: int = 20) -> range:
+    return range(attempts)
+
+
+def claim_due_feeds(
+    db_path: Path,
+    config: Config,
+    owner: str,
+    now: datetime,
+    force_all: bool = False,
+    ttl_s: float = DEFAULT_TTL_S,
+) -> Claim:
+    """Claim the due feeds no other run holds (all enabled ones with force_all)."""
+    with open_store(db_path, settings=config.settings.store) as con:
+        last: Exception | None = None
+        for attempt in _retrying():
+            try:
+                con.execute(LEASE_DDL)
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    con.execute("DELETE FROM feed_leases WHERE leased_until <= ?", [now])
+                    held = {
+                        url
+                        for (url,) in con.execute(
+                            "SELECT feed_url FROM feed_leases WHERE owner <> ?", [owner]
+                        ).fetchall()
+                    }
+                    states = load_feed_states(con)
+                    candidates = due_feeds(config.feeds, states, now, force_all=force_all)
+                    mine = [f for f in candidates if f.url not in held]
+                    until = now + timedelta(seconds=ttl_s)
+                    if mine:
+                        con.executemany(
+                            "INSERT INTO feed_leases VALUES (?, ?, ?) ON CONFLICT (feed_url) "
+                            "DO UPDATE SET owner = excluded.owner, "
+                            "leased_until = excluded.leased_until",
+                            [(f.url, owner, until) for f in mine],
+                        )
+                    con.execute("COMMIT")
+                except BaseException:
+                    _rollback(con)
+                    raise
+                skipped = sorted(f.url for f in candidates if f.url in held)
+                return Claim(owner, mine, states, skipped)
+            except (duckdb.TransactionException, duckdb.CatalogException) as exc:
+                # a concurrent claim in this process touched the same rows: try again
+                last = exc
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+        raise StoreError(f"could not claim feeds in {db_path}: {last}")
+
+
+def release_feeds(db_path: Path, config: Config, owner: str) -> int:
+    """Drop this run's leases; returns how many there were."""
+    with open_store(db_path, settings=config.settings.store) as con:
+        last: Exception | None = None
+        for attempt in _retrying():
+            try:
+                con.execute(LEASE_DDL)
+                row = con.execute(
+                    "SELECT count(*) FROM feed_leases WHERE owner = ?", [owner]
+                ).fetchone()
+                con.execute("DELETE FROM feed_leases WHERE owner = ?", [owner])
+                return int(row[0]) if row else 0
+            except (duckdb.TransactionException, duckdb.CatalogException) as exc:
+                last = exc
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+        raise StoreError(f"could not release feed leases in {db_path}: {last}")
