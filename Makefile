@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo run test lint format bench soak e2e clean
+.PHONY: install demo run test lint format bench soak e2e clean deploy-prefect
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("newswatch needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -40,3 +40,8 @@ soak: $(STAMP) ## long reliability variants
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache
+
+deploy-prefect: $(STAMP) ## create the work pool and concurrency limit, deploy (needs PREFECT_API_URL)
+	-$(VENV)/bin/prefect work-pool create newswatch --type process
+	-$(VENV)/bin/prefect gcl create newswatch-duckdb-writes --limit 1
+	NEWSWATCH_HOME=$(CURDIR) $(VENV)/bin/prefect --no-prompt deploy --all --prefect-file deploy/prefect.yaml

@@ -143,3 +143,59 @@ def test_deployment_run_through_served_deployment(
         articles = con.execute("SELECT count(*) FROM articles").fetchone()
     assert set(topics) == {"istanbul_talks", "territorial_demands"}
     assert articles is not None and articles[0] >= 20
+
+
+def prefect(
+    env: dict[str, str], *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "prefect"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=SEEDS_DIR.parent,
+    )
+
+
+def test_work_pool_deploy_and_worker_run(
+    prefect_server: dict[str, str], seed_base_url: str, tmp_path: Path
+) -> None:
+    repo = SEEDS_DIR.parent
+    env = {**prefect_server, "NEWSWATCH_DEMO_BASE_URL": seed_base_url, "NEWSWATCH_HOME": str(repo)}
+    assert prefect(env, "work-pool", "create", "newswatch", "--type", "process").returncode == 0
+    gcl = prefect(env, "gcl", "create", "newswatch-duckdb-writes", "--limit", "1")
+    assert gcl.returncode == 0, gcl.stdout + gcl.stderr
+    deployed = prefect(
+        env, "--no-prompt", "deploy", "--all", "--prefect-file", "deploy/prefect.yaml", timeout=180
+    )
+    assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
+    db = tmp_path / "pool.duckdb"
+    run = prefect(
+        env,
+        "deployment",
+        "run",
+        "monitor/newswatch-monitor",
+        "--param",
+        f"db_path={db}",
+        "--param",
+        f"config_dir={SEEDS_DIR / 'config'}",
+        "--param",
+        "force_all=true",
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    worker = prefect(
+        env,
+        "worker",
+        "start",
+        "--pool",
+        "newswatch",
+        "--type",
+        "process",
+        "--run-once",
+        timeout=240,
+    )
+    assert worker.returncode == 0, worker.stdout[-3000:] + worker.stderr[-3000:]
+    with duckdb.connect(str(db), read_only=True) as con:
+        topics = dict(con.execute("SELECT topic, count(*) FROM matches GROUP BY topic").fetchall())
+    assert set(topics) == {"istanbul_talks", "territorial_demands"}
