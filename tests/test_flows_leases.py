@@ -1,0 +1,101 @@
+"""Several runs share feeds without polling one twice: feed leases in DuckDB.
+
+Unit tests of `pipelines.leases` on a real file, and two real monitor flow runs started at the
+same moment against the demo corpus on a loopback server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.seed_server import SEEDS_DIR
+from pipelines.config import load_config
+from pipelines.leases import claim_due_feeds, release_feeds
+
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def config(seed_base_url: str):  # type: ignore[no-untyped-def]
+    return load_config(SEEDS_DIR / "config")
+
+
+def test_second_claim_gets_nothing_while_the_first_holds_the_feeds(config, db_path: Path) -> None:
+    first = claim_due_feeds(db_path, config, "run-a", NOW)
+    assert len(first.due) == len(config.feeds) == 3
+    second = claim_due_feeds(db_path, config, "run-b", NOW)
+    assert second.due == []
+    assert second.held_elsewhere == sorted(f.url for f in config.feeds)
+
+
+def test_force_all_does_not_take_feeds_held_by_another_run(config, db_path: Path) -> None:
+    claim_due_feeds(db_path, config, "run-a", NOW)
+    assert claim_due_feeds(db_path, config, "run-b", NOW, force_all=True).due == []
+
+
+def test_released_feeds_can_be_claimed_again(config, db_path: Path) -> None:
+    claim_due_feeds(db_path, config, "run-a", NOW)
+    assert release_feeds(db_path, config, "run-a") == 3
+    assert len(claim_due_feeds(db_path, config, "run-b", NOW).due) == 3
+
+
+def test_leases_of_a_crashed_run_expire(config, db_path: Path) -> None:
+    claim_due_feeds(db_path, config, "crashed", NOW, ttl_s=60)
+    assert claim_due_feeds(db_path, config, "run-b", NOW + timedelta(seconds=30)).due == []
+    later = claim_due_feeds(db_path, config, "run-b", NOW + timedelta(seconds=61))
+    assert len(later.due) == 3
+
+
+def test_claiming_again_renews_own_leases(config, db_path: Path) -> None:
+    claim_due_feeds(db_path, config, "run-a", NOW, ttl_s=60)
+    again = claim_due_feeds(db_path, config, "run-a", NOW + timedelta(seconds=30), ttl_s=60)
+    assert len(again.due) == 3
+    other = claim_due_feeds(db_path, config, "run-b", NOW + timedelta(seconds=80))
+    assert other.due == []
+
+
+def test_concurrent_claims_in_threads_split_the_feeds(config, db_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    claim_due_feeds(db_path, config, "warm-up", NOW - timedelta(days=1), ttl_s=1)
+    with ThreadPoolExecutor(8) as pool:
+        claims = list(pool.map(lambda i: claim_due_feeds(db_path, config, f"r{i}", NOW), range(8)))
+    polled = [url for c in claims for url in (f.url for f in c.due)]
+    assert sorted(polled) == sorted(f.url for f in config.feeds)
+
+
+def test_two_monitor_runs_at_once_poll_each_feed_once(
+    seed_base_url: str, prefect_harness: None, tmp_path: Path
+) -> None:
+    from flows.monitor import monitor_flow
+
+    db = tmp_path / "shared.duckdb"
+    config_dir = str(SEEDS_DIR / "config")
+
+    async def both() -> list[dict]:
+        return list(
+            await asyncio.gather(
+                monitor_flow(config_dir=config_dir, db_path=str(db)),
+                monitor_flow(config_dir=config_dir, db_path=str(db)),
+            )
+        )
+
+    first, second = asyncio.run(both())
+    assert first["feeds_polled"] + second["feeds_polled"] == 3
+    assert first["feeds_failed"] == second["feeds_failed"] == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        articles = con.execute("SELECT count(*) FROM articles").fetchone()
+        dupes = con.execute(
+            "SELECT count(*) FROM (SELECT canonical_url FROM articles GROUP BY 1 "
+            "HAVING count(*) > 1)"
+        ).fetchone()
+        leases = con.execute("SELECT count(*) FROM feed_leases").fetchone()
+    assert articles and articles[0] >= 20
+    assert dupes == (0,)
+    assert leases == (0,), "every run releases its leases"
+    assert first["articles_landed"] + second["articles_landed"] == articles[0]
