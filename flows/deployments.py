@@ -44,3 +44,55 @@ def build_deployments(
             tags=["newswatch"],
         ),
     ]
+
+
+WRITE_LIMIT = "newswatch-duckdb-writes"
+"""Same name as `flows.monitor.WRITE_LIMIT` (repeated so that this module imports light)."""
+WORK_POOL = "newswatch"
+
+
+async def aensure_write_limit(limit: int = 1) -> bool:
+    """Create the global concurrency limit that serialises DuckDB writes, if missing.
+
+    Returns True when it was created. Idempotent, safe against a concurrent deploy.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    async with get_client() as client:
+        try:
+            await client.read_global_concurrency_limit_by_name(WRITE_LIMIT)
+            return False
+        except ObjectNotFound:
+            pass
+        try:
+            await client.create_global_concurrency_limit(
+                GlobalConcurrencyLimitCreate(name=WRITE_LIMIT, limit=limit)
+            )
+        except ObjectAlreadyExists:
+            return False
+        return True
+
+
+def ensure_write_limit(limit: int = 1) -> bool:
+    import asyncio
+
+    return asyncio.run(aensure_write_limit(limit))
+
+
+def prepare_deploy(limit: int = 1) -> dict[str, str]:
+    """Build step of deploy/prefect.yaml: create the DuckDB write limit, and hand the code
+    directory (the cwd of `prefect deploy`, the repository root) to the pull step, so that
+    relative parameters (`config`, `data/newswatch.duckdb`) resolve there on every worker.
+
+    `NEWSWATCH_HOME`, when set, names the code directory instead (a worker host whose checkout
+    lives elsewhere than the deploying machine's).
+    """
+    import os
+    from pathlib import Path
+
+    created = ensure_write_limit(limit)
+    print(f"global concurrency limit {WRITE_LIMIT!r}: {'created' if created else 'present'}")
+    home = os.environ.get("NEWSWATCH_HOME") or str(Path.cwd())
+    return {"directory": str(Path(home).resolve())}
