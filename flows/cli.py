@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from flows.cli_common import ConfigDir, DbPath, console, fail, quiet_prefect
 from pipelines.errors import NewswatchError
 
 app = typer.Typer(
@@ -26,34 +26,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
-
-ConfigDir = Annotated[
-    Path,
-    typer.Option(
-        "--config-dir",
-        envvar="NEWSWATCH_CONFIG_DIR",
-        help="Directory with feeds.yaml (and optional rules.yaml, entities.yaml, settings.yaml).",
-    ),
-]
-DbPath = Annotated[
-    Path,
-    typer.Option("--db", envvar="NEWSWATCH_DB", help="DuckDB database file."),
-]
-
-
-def quiet_prefect() -> None:
-    """Keep Prefect's own logging and shutdown chatter out of a normal CLI run."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "ERROR")
-    os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "ERROR")
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
 
 
 def print_summary(summary: dict[str, Any], db_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli import ConfigDir, DbPath, console, quiet_prefect
+from flows.cli_common import ConfigDir, DbPath, console, quiet_prefect
 
 ops_app = typer.Typer()
 

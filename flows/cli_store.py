@@ -13,7 +13,7 @@ import duckdb
 import typer
 from rich.table import Table
 
-from flows.cli import ConfigDir, DbPath, console, fail
+from flows.cli_common import ConfigDir, DbPath, console, fail
 from pipelines.errors import NewswatchError
 
 store_app = typer.Typer()

@@ -19,6 +19,7 @@ from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.asyncio import concurrency
 
+from flows.events import emit_match_events
 from pipelines import leases, monitor
 from pipelines.config import Config, load_config
 from pipelines.errors import NewswatchError
@@ -286,6 +287,7 @@ async def monitor_flow(
     summary = monitor.summarise(results, fresh, articles, matches, landing, alerts, timings)
     summary["feeds_held_elsewhere"] = claim.held_elsewhere
     await _publish(summary)
+    emit_match_events(summary["new_matches"])
     if due and summary["feeds_failed"] == len(due):
         raise NewswatchError(
             f"every due feed failed ({len(due)}); nothing could be done. First error: "

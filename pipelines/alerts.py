@@ -1,24 +1,36 @@
 """Alert channels and the outbox sender.
 
-Outbox rows are queued by `store.land_batch` in the same transaction as their match. This module
-turns pending rows into messages and delivers them: `console://` prints to standard output (the
-demo), every other URL goes through Apprise (Slack, Telegram, Discord, Teams, e-mail, json://
-webhooks, ...). A failed delivery is retried later with exponential backoff; one channel being
-down never blocks the others.
+Outbox rows are queued by `store.land_batch` in the same transaction as their match, one per
+(story, topic, channel). This module turns pending rows into messages and delivers them:
+
+- `console://` prints to standard output (the demo);
+- `webhook+https://host/path` (or `webhook+http://`) POSTs newswatch's own versioned JSON
+  payload (see docs/ALERTS.md) with the alert id as `Idempotency-Key`;
+- every other URL goes through Apprise (Slack, Telegram, Discord, Teams, e-mail, json://, …).
+
+A failed delivery is retried later with exponential backoff; a channel that fails is not tried
+again in the same pass, so a dead endpoint costs one timeout per run and never blocks the other
+channels. Delivery is at-least-once across a crash between sending and recording: receivers that
+must never see a duplicate dedupe on the alert id, which is stable for (story, topic, channel).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pipelines.config import AlertSettings, ChannelSettings
 from pipelines.store import AlertOutcome, PendingAlert
 
 CONSOLE_SCHEME = "console://"
+WEBHOOK_PREFIX = "webhook+"
+PAYLOAD_SCHEMA_VERSION = 1
 _SECRET_IN_URL = re.compile(r"(://)([^/@\s]+)@|(/)([A-Za-z0-9_\-]{16,})")
 
 
@@ -26,18 +38,45 @@ _SECRET_IN_URL = re.compile(r"(://)([^/@\s]+)@|(/)([A-Za-z0-9_\-]{16,})")
 class Message:
     title: str
     body: str
+    payload: dict[str, Any]
 
 
-def redact(url: str) -> str:
-    """Hide credentials and token-like path segments of a channel URL for logs and errors."""
+def redact(text: str) -> str:
+    """Hide credentials and token-like path segments of channel URLs inside any text."""
     return _SECRET_IN_URL.sub(
-        lambda m: f"{m.group(1)}***@" if m.group(1) else f"{m.group(3)}***", url
+        lambda m: f"{m.group(1)}***@" if m.group(1) else f"{m.group(3)}***", text
     )
 
 
 def channel_topics(channels: dict[str, ChannelSettings]) -> dict[str, list[str]]:
     """The channel → topics mapping that landing uses to queue outbox rows."""
     return {name: list(ch.topics) for name, ch in channels.items()}
+
+
+def payload(alert: PendingAlert) -> dict[str, Any]:
+    """The documented, versioned JSON body of one alert (webhook channels, events)."""
+    return {
+        "schema_version": PAYLOAD_SCHEMA_VERSION,
+        "alert_id": alert.alert_id,
+        "topic": alert.topic,
+        "article": {
+            "id": alert.article_id,
+            "title": alert.title,
+            "url": alert.url,
+            "outlet": alert.site_name or alert.feed_url,
+            "published_at": alert.published_at.isoformat() if alert.published_at else None,
+        },
+        "story_id": alert.story_id,
+        "outlets": alert.outlets,
+        "rule": alert.rule,
+        "score": alert.score,
+        "snippet": alert.evidence.get("snippet", ""),
+        "hits": [
+            {k: h.get(k) for k in ("term", "query", "field", "entity")}
+            for h in alert.evidence.get("hits", [])
+        ],
+        "entities": alert.evidence.get("entities", []),
+    }
 
 
 def format_message(alert: PendingAlert) -> Message:
@@ -57,18 +96,56 @@ def format_message(alert: PendingAlert) -> Message:
         lines.append(f"Why: {snippet}")
     if entities:
         lines.append(f"Entities: {entities}")
-    return Message(title=f"[newswatch] {alert.topic}: {alert.title}", body="\n".join(lines))
+    return Message(f"[newswatch] {alert.topic}: {alert.title}", "\n".join(lines), payload(alert))
+
+
+def digest_message(channel: str, alerts: Sequence[PendingAlert]) -> Message:
+    """One message for several alerts (digest mode)."""
+    parts = [format_message(a) for a in alerts]
+    topics = sorted({a.topic for a in alerts})
+    body = "\n\n".join(f"• {m.title}\n{m.body}" for m in parts)
+    return Message(
+        f"[newswatch] {len(alerts)} new matches ({', '.join(topics)})",
+        body,
+        {
+            "schema_version": PAYLOAD_SCHEMA_VERSION,
+            "digest": True,
+            "channel": channel,
+            "alerts": [m.payload for m in parts],
+        },
+    )
 
 
 Deliver = Callable[[str, Message], str | None]
 """Sends one message to one channel URL; returns None on success or an error text."""
 
 
-def deliver(url: str, message: Message) -> str | None:
-    """Deliver through Apprise (or print for console://); returns an error text on failure."""
-    if url.startswith(CONSOLE_SCHEME):
-        print(f"\n🔔 {message.title}\n{message.body}\n", flush=True)
-        return None
+def _deliver_webhook(url: str, message: Message) -> str | None:
+    import httpx
+
+    target = url[len(WEBHOOK_PREFIX) :]
+    key = message.payload.get("alert_id") or ",".join(
+        a["alert_id"] for a in message.payload.get("alerts", [])
+    )
+    try:
+        resp = httpx.post(
+            target,
+            content=json.dumps(message.payload, ensure_ascii=False).encode("utf-8"),
+            headers={
+                "Content-Type": "application/json",
+                "Idempotency-Key": key,
+                "User-Agent": "newswatch-alerts/1",
+            },
+            timeout=15,
+        )
+    except httpx.HTTPError as exc:
+        return redact(f"{type(exc).__name__}: {exc}")
+    if resp.status_code >= 300:
+        return f"webhook answered HTTP {resp.status_code}"
+    return None
+
+
+def _deliver_apprise(url: str, message: Message) -> str | None:
     import apprise
 
     errors: list[str] = []
@@ -87,13 +164,36 @@ def deliver(url: str, message: Message) -> str | None:
             return f"not a valid Apprise URL: {redact(url)}"
         ok = app.notify(title=message.title, body=message.body)
     except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
+        return redact(f"{type(exc).__name__}: {exc}")
     finally:
         logger.removeHandler(handler)
     if ok:
         return None
-    detail = "; ".join(errors[-2:]) or "the service refused the notification"
-    return redact(detail)
+    return redact("; ".join(errors[-2:]) or "the service refused the notification")
+
+
+def deliver(url: str, message: Message) -> str | None:
+    """Deliver one message to one channel URL; returns an error text (secrets redacted)."""
+    if url.startswith(CONSOLE_SCHEME):
+        print(f"\n🔔 {message.title}\n{message.body}\n", flush=True)
+        return None
+    if url.startswith(WEBHOOK_PREFIX):
+        return _deliver_webhook(url, message)
+    return _deliver_apprise(url, message)
+
+
+def _retry(
+    alert: PendingAlert,
+    error: str,
+    settings: AlertSettings,
+    now: datetime,
+) -> AlertOutcome:
+    attempts = alert.attempts + 1
+    give_up = attempts >= settings.max_attempts
+    delay = settings.retry_base_s * (2 ** (attempts - 1))
+    return AlertOutcome(
+        alert.alert_id, False, error, None if give_up else now + timedelta(seconds=delay), give_up
+    )
 
 
 def send_pending(
@@ -101,47 +201,62 @@ def send_pending(
     settings: AlertSettings,
     *,
     now: datetime | None = None,
+    sent_last_hour: dict[tuple[str, str], int] | None = None,
     deliver_fn: Deliver = deliver,
 ) -> list[AlertOutcome]:
-    """Try each pending alert once; returns outcomes to record in the outbox.
+    """Try each due alert once; returns outcomes to record in the outbox.
 
-    A channel that fails once in this call is not tried again in the same call (its other
-    alerts are rescheduled), so a dead endpoint costs one timeout per run, not one per alert.
+    `sent_last_hour` counts alerts already sent per (channel, topic) in the past hour, for the
+    per-topic rate limit: alerts over the limit are deferred (not dropped) to the next hour.
+    Channels in digest mode send one message for all their due alerts once the oldest has
+    waited `digest_minutes`.
     """
     now = now or datetime.now(UTC)
+    counts = defaultdict(int, sent_last_hour or {})
     outcomes: list[AlertOutcome] = []
-    down: dict[str, str] = {}
+    by_channel: dict[str, list[PendingAlert]] = defaultdict(list)
     for alert in alerts:
-        channel = settings.channels.get(alert.channel)
+        by_channel[alert.channel].append(alert)
+    for name, queued in by_channel.items():
+        channel = settings.channels.get(name)
         if channel is None:
-            outcomes.append(
+            outcomes += [
                 AlertOutcome(
-                    alert.alert_id,
-                    False,
-                    f"channel {alert.channel!r} is no longer configured",
-                    None,
-                    True,
+                    a.alert_id, False, f"channel {name!r} is no longer configured", None, True
                 )
-            )
+                for a in queued
+            ]
             continue
-        error = down.get(alert.channel)
-        if error is None:
-            error = deliver_fn(channel.url, format_message(alert))
-            if error is not None:
-                down[alert.channel] = error
-        if error is None:
-            outcomes.append(AlertOutcome(alert.alert_id, True))
+        ready: list[PendingAlert] = []
+        for alert in queued:
+            key = (name, alert.topic)
+            if channel.max_per_hour and counts[key] >= channel.max_per_hour:
+                outcomes.append(
+                    AlertOutcome(
+                        alert.alert_id, False, None, now + timedelta(hours=1), False, deferred=True
+                    )
+                )
+                continue
+            counts[key] += 1
+            ready.append(alert)
+        if not ready:
             continue
-        attempts = alert.attempts + 1
-        give_up = attempts >= settings.max_attempts
-        delay = settings.retry_base_s * (2 ** (attempts - 1))
-        outcomes.append(
-            AlertOutcome(
-                alert.alert_id,
-                False,
-                error,
-                None if give_up else now + timedelta(seconds=delay),
-                give_up,
-            )
-        )
+        if channel.digest_minutes:
+            oldest = min(a.created_at for a in ready)
+            if now - oldest < timedelta(minutes=channel.digest_minutes):
+                continue
+            error = deliver_fn(channel.url, digest_message(name, ready))
+            outcomes += [
+                AlertOutcome(a.alert_id, True) if error is None else _retry(a, error, settings, now)
+                for a in ready
+            ]
+            continue
+        down: str | None = None
+        for alert in ready:
+            error = down or deliver_fn(channel.url, format_message(alert))
+            if error is None:
+                outcomes.append(AlertOutcome(alert.alert_id, True))
+            else:
+                down = error
+                outcomes.append(_retry(alert, error, settings, now))
     return outcomes

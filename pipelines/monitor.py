@@ -166,15 +166,16 @@ def send_alerts(db_path: Path, config: Config) -> AlertReport:
     settings = config.settings.alerts
     with store.open_store(db_path, settings=config.settings.store) as con:
         pending = store.pending_alerts(con)
+        recent = store.sent_last_hour(con) if pending else {}
     if not pending:
         return AlertReport()
-    outcomes = send_pending(pending, settings)
+    outcomes = send_pending(pending, settings, sent_last_hour=recent)
     with store.open_store(db_path, settings=config.settings.store) as con:
         store.record_alert_outcomes(con, outcomes)
         row = con.execute("SELECT count(*) FROM alerts WHERE status = 'pending'").fetchone()
     report = AlertReport(
         sent=sum(o.ok for o in outcomes),
-        failed=sum(not o.ok for o in outcomes),
+        failed=sum(not o.ok and not o.deferred for o in outcomes),
         pending=int(row[0]) if row else 0,
     )
     report.errors = sorted(
@@ -201,10 +202,13 @@ def summarise(
             art = by_id[m.article_id]
             per_topic[m.topic].append(
                 {
+                    "article_id": art.article_id,
                     "title": art.title,
                     "url": art.url,
                     "outlet": art.site_name or art.feed_url,
+                    "rule": m.rule,
                     "snippet": str(m.evidence.get("snippet", "")),
+                    "entities": list(m.evidence.get("entities", [])),
                 }
             )
     statuses = Counter(r.status for r in polled)

@@ -584,6 +584,7 @@ class PendingAlert:
     score: float
     evidence: dict[str, Any]
     outlets: list[str]
+    created_at: datetime
 
 
 def pending_alerts(
@@ -598,7 +599,8 @@ def pending_alerts(
                m.rule, m.score, m.evidence,
                (SELECT list(DISTINCT coalesce(s.site_name, s.feed_url) ORDER BY
                             coalesce(s.site_name, s.feed_url))
-                FROM articles s WHERE s.story_id = al.story_id) AS outlets
+                FROM articles s WHERE s.story_id = al.story_id) AS outlets,
+               al.created_at
         FROM alerts al
         JOIN articles a USING (article_id)
         JOIN matches m ON m.article_id = al.article_id AND m.topic = al.topic
@@ -624,6 +626,7 @@ def pending_alerts(
             score=r[12],
             evidence=json.loads(r[13]) if r[13] else {},
             outlets=[o for o in (r[14] or []) if o],
+            created_at=r[15],
         )
         for r in rows
     ]
@@ -636,6 +639,8 @@ class AlertOutcome:
     error: str | None = None
     next_attempt_at: datetime | None = None
     give_up: bool = False
+    deferred: bool = False
+    """Held back by a rate limit: rescheduled without counting an attempt."""
 
 
 def record_alert_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Sequence[AlertOutcome]) -> None:
@@ -652,6 +657,7 @@ def record_alert_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Ale
             "error": [o.error for o in outcomes],
             "next_attempt_at": pa.array([o.next_attempt_at for o in outcomes], type=_TS),
             "sent_at": pa.array([now if o.ok else None for o in outcomes], type=_TS),
+            "counted": [0 if o.deferred else 1 for o in outcomes],
         }
     )
     con.register("_outcomes", table)
@@ -659,8 +665,9 @@ def record_alert_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Ale
     try:
         con.execute(
             """
-            UPDATE alerts SET status = o.status, attempts = alerts.attempts + 1,
-                   last_error = o.error, next_attempt_at = o.next_attempt_at, sent_at = o.sent_at
+            UPDATE alerts SET status = o.status, attempts = alerts.attempts + o.counted,
+                   last_error = coalesce(o.error, alerts.last_error),
+                   next_attempt_at = o.next_attempt_at, sent_at = o.sent_at
             FROM _outcomes o WHERE alerts.alert_id = o.alert_id AND alerts.status = 'pending'
             """
         )
@@ -670,6 +677,19 @@ def record_alert_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Ale
         raise
     finally:
         con.unregister("_outcomes")
+
+
+def sent_last_hour(
+    con: duckdb.DuckDBPyConnection, now: datetime | None = None
+) -> dict[tuple[str, str], int]:
+    """Alerts sent per (channel, topic) in the hour before `now`, for rate limits."""
+    now = now or _now()
+    rows = con.execute(
+        "SELECT channel, topic, count(*) FROM alerts WHERE status = 'sent' "
+        "AND sent_at > ? - INTERVAL 1 HOUR GROUP BY ALL",
+        [now],
+    ).fetchall()
+    return {(r[0], r[1]): int(r[2]) for r in rows}
 
 
 def record_run(

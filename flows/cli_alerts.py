@@ -1,0 +1,95 @@
+"""`newswatch alerts test | pending`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from flows.cli_common import ConfigDir, DbPath, console, fail
+from pipelines.errors import NewswatchError
+
+alerts_app = typer.Typer(
+    help="Send a test alert, list alerts waiting in the outbox.", no_args_is_help=True
+)
+
+
+@alerts_app.command()
+def test(
+    config_dir: ConfigDir = Path("config"),
+    channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
+) -> None:
+    """Send a sample alert to every configured channel (or one) and report each result."""
+    from pipelines.alerts import deliver, format_message, redact
+    from pipelines.config import load_settings
+    from pipelines.store import PendingAlert
+
+    try:
+        settings = load_settings(config_dir)
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    channels = settings.alerts.channels
+    if channel is not None:
+        if channel not in channels:
+            raise fail(f"no channel {channel!r}; configured: {', '.join(channels) or 'none'}")
+        channels = {channel: channels[channel]}
+    if not channels:
+        raise fail(f"no alert channels in {config_dir / 'settings.yaml'} (alerts.channels)")
+    sample = PendingAlert(
+        alert_id="test",
+        article_id="test",
+        story_id="test",
+        topic="istanbul_talks",
+        channel="",
+        attempts=0,
+        title="newswatch test alert",
+        url="https://example.org/test",
+        site_name="newswatch",
+        feed_url=None,
+        published_at=datetime.now(UTC),
+        rule="test.rule",
+        score=1.0,
+        evidence={"snippet": "this is a [test] of the alert channel", "entities": [], "hits": []},
+        outlets=["newswatch"],
+        created_at=datetime.now(UTC),
+    )
+    failed = 0
+    for name, ch in channels.items():
+        error = deliver(ch.url, format_message(sample))
+        if error is None:
+            console.print(f"[green]sent[/] {name} ({redact(ch.url)})", highlight=False)
+        else:
+            failed += 1
+            console.print(
+                f"[red]failed[/] {name} ({redact(ch.url)}): {error}", highlight=False, markup=False
+            )
+    if failed:
+        raise typer.Exit(1)
+
+
+@alerts_app.command()
+def pending(db: DbPath = Path("data/newswatch.duckdb")) -> None:
+    """List alerts waiting in the outbox, with attempts, last error and next try."""
+    from pipelines import store
+
+    try:
+        with store.open_store(db, read_only=True) as con:
+            rows = con.execute(
+                "SELECT al.channel, al.topic, a.title, al.status, al.attempts, al.last_error, "
+                "al.next_attempt_at FROM alerts al JOIN articles a USING (article_id) "
+                "WHERE al.status IN ('pending', 'failed') ORDER BY al.created_at"
+            ).fetchall()
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    if not rows:
+        console.print("nothing pending: every alert was delivered")
+        return
+    table = Table(title=f"{len(rows)} alert(s) not delivered")
+    for col in ("channel", "topic", "title", "status", "attempts", "last error", "next try"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    console.print(table)
