@@ -16,7 +16,7 @@ from typing import Any
 import ahocorasick
 
 from pipelines.rules.loader import LoadedRules, Rule, Topic
-from pipelines.rules.query import And, Atom, Node, Not, Or, positive_atoms
+from pipelines.rules.query import And, Atom, Near, Node, Not, Or, positive_atoms
 from pipelines.rules.text import fold, stem, tokenize
 
 Key = tuple[str, str]
@@ -101,11 +101,13 @@ class Matcher:
         surface_patterns: dict[str, set[tuple[Key, str | None, int]]] = defaultdict(set)
         self._rules_by_key: dict[Key, set[int]] = defaultdict(set)
         self._rules: list[tuple[Topic, Rule]] = []
-        self._member_keys: dict[Key, tuple[Key, ...]] = {}
+        self._key_cache: dict[Atom, tuple[Key, ...]] = {}
+        self._must: list[list[frozenset[Key]]] = []
         for topic in loaded.topics:
             for rule in (*topic.rules, *topic.exclude):
                 index = len(self._rules)
                 self._rules.append((topic, rule))
+                self._must.append(self._required(rule.node))
                 for atom in _all_atoms(rule.node):
                     for key in self._register(atom, stem_patterns, surface_patterns):
                         self._labels.setdefault(key, atom.label)
@@ -126,7 +128,27 @@ class Matcher:
             if len(ac):
                 ac.make_automaton()
 
+    def _required(self, node: Node) -> list[frozenset[Key]]:
+        """Key sets of which the article must contain at least one key each for `node` to
+        hold: a cheap necessary test that rejects most candidate rules before evaluation."""
+        if isinstance(node, Atom):
+            return [frozenset(self._keys(node))]
+        if isinstance(node, And):
+            return [ks for child in node.children for ks in self._required(child)]
+        if isinstance(node, Near):
+            return self._required(node.left) + self._required(node.right)
+        if isinstance(node, Or) and all(isinstance(c, Atom) for c in node.children):
+            return [frozenset(k for c in node.children for k in self._keys(c))]  # type: ignore[arg-type]
+        return []
+
     def _keys(self, atom: Atom) -> tuple[Key, ...]:
+        """The automaton keys an atom stands for (memoised: atoms are evaluated per article)."""
+        cached = self._key_cache.get(atom)
+        if cached is None:
+            cached = self._key_cache[atom] = self._compute_keys(atom)
+        return cached
+
+    def _compute_keys(self, atom: Atom) -> tuple[Key, ...]:
         if atom.kind == "entity":
             members = self.loaded.groups.get(atom.value, (atom.value,))
             return tuple(("entity", m) for m in members)
@@ -186,6 +208,8 @@ class Matcher:
         fired: dict[str, list[tuple[float, Rule, list[Hit]]]] = defaultdict(list)
         excluded: set[str] = set()
         for i in candidates:
+            if not all(not keys.isdisjoint(by_key) for keys in self._must[i]):
+                continue
             topic, rule = self._rules[i]
             result = _evaluate(rule.node, by_key, self)
             if result is None:

@@ -94,6 +94,7 @@ class Token:
     end: int
 
 
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Case, accent and letter-variant folding of one word.
 
