@@ -463,23 +463,40 @@ def land_batch(con: duckdb.DuckDBPyConnection, batch: LandingBatch) -> LandingRe
 
 # A new article joins the story of an existing (or earlier-in-batch) article with the same
 # content hash, else of one whose SimHash differs in at most 6 bits (recent articles only).
+# Near-duplicate candidates are found by LSH banding: two 64-bit signatures within 6 bits
+# agree exactly on at least two of their eight bytes, so an equi-join on (band, value) finds
+# every candidate pair without comparing all pairs.
 _STORY_SQL = """
-WITH candidates AS (
+WITH new_bands AS (
+    SELECT n.article_id, n.simhash, n.fetched_at, b.i AS band,
+           (n.simhash >> (8 * b.i)) & 255 AS value
+    FROM _new_articles n, range(8) b(i)
+    WHERE n.extract_status = 'ok' AND n.simhash <> 0
+),
+old_bands AS (
+    SELECT a.article_id, a.story_id, a.simhash, a.fetched_at, b.i AS band,
+           (a.simhash >> (8 * b.i)) & 255 AS value
+    FROM articles a, range(8) b(i)
+    WHERE a.extract_status = 'ok' AND a.simhash <> 0
+      AND a.fetched_at > (SELECT min(fetched_at) FROM _new_articles) - INTERVAL 14 DAY
+),
+candidates AS (
     SELECT n.article_id, a.story_id AS story_id, 0 AS rank_kind, a.fetched_at AS t
     FROM _new_articles n JOIN articles a
       ON a.content_hash = n.content_hash AND n.extract_status = 'ok' AND a.extract_status = 'ok'
     UNION ALL
-    SELECT n.article_id, a.story_id, 1, a.fetched_at
-    FROM _new_articles n JOIN articles a
-      ON n.extract_status = 'ok' AND a.extract_status = 'ok' AND n.simhash <> 0
-     AND a.fetched_at > n.fetched_at - INTERVAL 14 DAY
-     AND bit_count(xor(a.simhash, n.simhash)) <= 6
+    SELECT DISTINCT n.article_id, o.story_id, 1, o.fetched_at
+    FROM new_bands n JOIN old_bands o USING (band, value)
+    WHERE bit_count(xor(o.simhash, n.simhash)) <= 6
     UNION ALL
     SELECT n.article_id, p.article_id, 2, p.fetched_at
     FROM _new_articles n JOIN _new_articles p
-      ON p.article_id < n.article_id AND n.extract_status = 'ok' AND p.extract_status = 'ok'
-     AND (p.content_hash = n.content_hash
-          OR (n.simhash <> 0 AND bit_count(xor(p.simhash, n.simhash)) <= 6))
+      ON p.content_hash = n.content_hash AND p.article_id < n.article_id
+     AND n.extract_status = 'ok' AND p.extract_status = 'ok'
+    UNION ALL
+    SELECT DISTINCT n.article_id, p.article_id, 2, p.fetched_at
+    FROM new_bands n JOIN new_bands p USING (band, value)
+    WHERE p.article_id < n.article_id AND bit_count(xor(p.simhash, n.simhash)) <= 6
 )
 SELECT article_id, arg_min(story_id, (rank_kind, t, story_id)) AS story_id
 FROM candidates GROUP BY article_id
