@@ -7,6 +7,7 @@ the summary, not a failed flow; the flow fails only when nothing could be done.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import time
@@ -18,6 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.asyncio import concurrency
+from prefect.utilities.annotations import quote as q
 
 from flows.events import emit_match_events
 from pipelines import leases, monitor
@@ -105,7 +107,9 @@ def extract_on_dask_flow(
     """Extraction as one task per batch of pages on a Dask cluster (never one per article)."""
     batches = [pages[i : i + batch_size] for i in range(0, len(pages), batch_size)]
     futures = [
-        extract_task.with_options(task_run_name=f"extract-articles[{i}]").submit(batch, config)
+        extract_task.with_options(task_run_name=f"extract-articles[{i}]").submit(
+            q(batch), q(config)
+        )
         for i, batch in enumerate(batches)
     ]
     return [article for fut in futures for article in fut.result()]
@@ -161,9 +165,15 @@ async def land_task(
     fresh: list[FeedItem],
     matches: list[Match],
     states: list[FeedState],
+    lease_owner: str | None = None,
 ) -> LandingReport:
+    """Land the batch; then release this run's feed leases (the polled feeds are no longer
+    due, so no other run will poll them again)."""
     async with await _write_slot():
-        return monitor.land(Path(db_path), config, articles, fresh, matches, states)
+        report = monitor.land(Path(db_path), config, articles, fresh, matches, states)
+        if lease_owner:
+            leases.release_feeds(Path(db_path), config, lease_owner)
+        return report
 
 
 @task(name="send-alerts", cache_policy=NO_CACHE)
@@ -210,15 +220,17 @@ async def _publish(summary: dict[str, Any]) -> None:
         for topic, ms in summary["new_matches"].items()
         for m in ms
     ]
-    await acreate_table_artifact(
-        key="newswatch-new-matches",
-        table=rows or [{"topic": "(none)"}],
-        description="New matches of this run",
-    )
-    await acreate_markdown_artifact(
-        key="newswatch-run-summary",
-        markdown=_markdown(summary),
-        description="newswatch run summary",
+    await asyncio.gather(
+        acreate_table_artifact(
+            key="newswatch-new-matches",
+            table=rows or [{"topic": "(none)"}],
+            description="New matches of this run",
+        ),
+        acreate_markdown_artifact(
+            key="newswatch-run-summary",
+            markdown=_markdown(summary),
+            description="newswatch run summary",
+        ),
     )
 
 
@@ -259,31 +271,38 @@ async def monitor_flow(
 
     config, ruleset = load_config_task(config_dir)
     owner = _owner()
-    claim = await plan_task(db_path, config, force_all, owner)
+    # Large values go to tasks wrapped in `q` (prefect's `quote`): Prefect then does not walk
+    # every article and page looking for futures, which cost ~3 ms per article (bench/).
+    config_q = q(config)
+    claim = await plan_task(db_path, config_q, force_all, owner)
     due, states = claim.due, claim.states
     lap("plan")
+    landing: LandingReport | None = None
     try:
         async with Fetcher(config.settings.fetch) as fetcher:
-            results = await poll_task(fetcher, config, due, states)
+            results = await poll_task(fetcher, config_q, q(due), q(states))
             lap("poll")
-            fresh = new_entries_task(db_path, config, results)
-            pages = await fetch_task(fetcher, fresh) if fresh else []
+            fresh = new_entries_task(db_path, config_q, q(results))
+            pages = await fetch_task(fetcher, q(fresh)) if fresh else []
             lap("fetch")
         if pages and dask_address:
             articles = extract_on_dask(pages, config, dask_address, max(1, extract_batch_size))
         else:
-            articles = extract_task(pages, config) if pages else []
+            articles = extract_task(q(pages), config_q) if pages else []
         lap("extract")
-        matches = match_task(ruleset, articles) if articles else []
+        matches = match_task(q(ruleset), q(articles)) if articles else []
         lap("match")
         new_states = monitor.feed_states_after(config, states, results, fresh, monitor.now_utc())
-        landing = await land_task(db_path, config, articles, fresh, matches, new_states)
+        landing = await land_task(
+            db_path, config_q, q(articles), q(fresh), q(matches), q(new_states), owner
+        )
         lap("land")
     finally:
-        if due:
-            await release_task(db_path, config, owner)
-    alerts = await alerts_task(db_path, config)
+        if due and landing is None:  # landing releases the leases; else release them here
+            await release_task(db_path, config_q, owner)
+    alerts = await alerts_task(db_path, config_q)
     lap("alerts")
+    assert landing is not None
     summary = monitor.summarise(results, fresh, articles, matches, landing, alerts, timings)
     summary["feeds_held_elsewhere"] = claim.held_elsewhere
     await _publish(summary)
