@@ -25,8 +25,9 @@ _HTML_LANG = re.compile(rb"<html[^>]*\blang=[\"']?([A-Za-z]{2,3})", re.IGNORECAS
 _CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
 
 
-class _PageTimeout(Exception):
-    pass
+class _PageTimeout(BaseException):
+    """Raised by the alarm; a BaseException so that trafilatura's own `except Exception`
+    blocks cannot swallow it and return a half-extracted page."""
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
@@ -73,11 +74,20 @@ def extract_one(content: bytes, url: str, content_type: str | None = None) -> di
     }
 
 
+def _worker_batch(jobs: list[tuple[bytes, str, str | None]], timeout_s: float) -> list[dict]:
+    """Extract several pages in one task (fewer round trips); each keeps its own deadline."""
+    return [_worker(content, url, ctype, timeout_s) for content, url, ctype in jobs]
+
+
 def _worker(content: bytes, url: str, content_type: str | None, timeout_s: float) -> dict:
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout_s)
     try:
-        return {"ok": extract_one(content, url, content_type)}
+        data = extract_one(content, url, content_type)
+        text = data.get("text") or ""
+        data["content_hash"] = content_hash(text) if text else ""
+        data["simhash"] = simhash(text) if text else 0
+        return {"ok": data}
     except _PageTimeout:
         return {"timeout": f"extraction took longer than {timeout_s:g}s"}
     except Exception as exc:
@@ -137,8 +147,8 @@ def _article(
         published_at=item.published_at or _parse_date(meta.get("date")),
         lang=meta.get("language"),
         site_name=meta.get("sitename"),
-        content_hash=content_hash(text) if text else "",
-        simhash=simhash(text) if text else 0,
+        content_hash=meta.get("content_hash", "") if text else "",
+        simhash=meta.get("simhash", 0) if text else 0,
         extract_status=status,
         extract_error=error,
     )
@@ -153,31 +163,40 @@ def extract_pages(
     outcomes: dict[int, dict[str, Any]] = {}
     if todo:
         workers = max(1, min(settings.workers or os.cpu_count() or 1, len(todo)))
+        # Workers fork from a server that has already imported trafilatura: no per-worker
+        # import cost, and no fork of this (possibly threaded) process.
         ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["trafilatura", "pipelines.extract"])
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-        futures: dict[Future[dict[str, Any]], int] = {}
+        size = max(1, min(8, len(todo) // (workers * 4)))
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        futures: dict[Future[list[dict[str, Any]]], list[int]] = {}
         try:
-            for i in todo:
-                fetched = pages[i][1]
-                fut = pool.submit(
-                    _worker,
-                    fetched.content,
-                    fetched.final_url,
-                    fetched.headers.get("content-type"),
-                    settings.timeout_s,
-                )
-                futures[fut] = i
+            for chunk in chunks:
+                jobs = [
+                    (
+                        pages[i][1].content,
+                        pages[i][1].final_url,
+                        pages[i][1].headers.get("content-type"),
+                    )
+                    for i in chunk
+                ]
+                futures[pool.submit(_worker_batch, jobs, settings.timeout_s)] = chunk
             # Each page is bounded by its alarm; the batch deadline only catches a worker stuck
             # in C code that never returns to Python to receive the signal.
             rounds = -(-len(todo) // workers)
             done, not_done = wait(futures, timeout=settings.timeout_s * (rounds + 1) + 10)
             for fut in done:
+                chunk = futures[fut]
                 try:
-                    outcomes[futures[fut]] = fut.result()
+                    for i, out in zip(chunk, fut.result(), strict=True):
+                        outcomes[i] = out
                 except Exception as exc:
-                    outcomes[futures[fut]] = {"error": f"worker failed: {exc}"}
+                    for i in chunk:
+                        outcomes[i] = {"error": f"worker failed: {exc}"}
             for fut in not_done:
-                outcomes[futures[fut]] = {"timeout": "extraction worker did not finish in time"}
+                for i in futures[fut]:
+                    outcomes[i] = {"timeout": "extraction worker did not finish in time"}
         finally:
             if any(not f.done() for f in futures):
                 for proc in list(getattr(pool, "_processes", {}).values()):

@@ -1,0 +1,173 @@
+"""End-to-end articles/s of the pipeline next to bare trafilatura on the same pages and cores.
+
+    python -m bench.bench_e2e [--articles 400]
+
+The corpus is generated reproducibly from the demo articles (shuffled paragraphs, unique
+sentences, the demo outlets' page templates) and served from memory on 127.0.0.1. The pipeline
+runs every stage of a run on a cold database: poll, new entries, fetch, extract (process
+pool), match, land. The headline figure is pipeline / bare extraction throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+from bench.bench_poll import Server
+from bench.common import emit
+from pipelines import monitor
+from pipelines.config import (
+    DEFAULT_CONFIG_DIR,
+    Config,
+    ExtractSettings,
+    FetchSettings,
+    PollSettings,
+    Settings,
+)
+from pipelines.fetch import Fetcher
+from pipelines.models import FeedSource
+from pipelines.rules import load_ruleset
+from seeds.articles import ARTICLES
+from seeds.build import render
+
+PAGES: dict[str, bytes] = {}
+
+
+def build_corpus(n: int, base: str, feeds: int = 10) -> None:
+    rng = random.Random(1)
+    entries: list[list[str]] = [[] for _ in range(feeds)]
+    for i in range(n):
+        src = dict(rng.choice(ARTICLES))
+        paras = src["body"].split("\n")
+        rng.shuffle(paras)
+        src["body"] = "\n".join(paras + [f"Reference number {i} of this generated corpus."])
+        src["slug"] = f"gen-{i}"
+        src["title"] = f"{src['title']} ({i})"
+        PAGES[f"/articles/gen-{i}.html"] = render(src).replace("{{BASE_URL}}", base).encode()
+        entries[i % feeds].append(
+            f"<item><title>{src['title']}</title><link>{base}/articles/gen-{i}.html</link>"
+            f"<guid>gen-{i}</guid></item>"
+        )
+    for f, items in enumerate(entries):
+        PAGES[f"/feed/{f}.xml"] = (
+            f'<rss version="2.0"><channel><title>feed {f}</title>{"".join(items)}</channel></rss>'
+        ).encode()
+    PAGES["/robots.txt"] = b"User-agent: *\nAllow: /\n"
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+    def do_GET(self) -> None:
+        body = PAGES.get(self.path)
+        if body is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _bare(page: bytes) -> int:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(page, with_metadata=True)
+    return len(doc.text or "") if doc is not None else 0
+
+
+def bare_extraction(pages: list[bytes], workers: int) -> float:
+    start = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_bare, pages, chunksize=4))
+    return time.perf_counter() - start
+
+
+def pipeline(config: Config, db: Path) -> tuple[float, dict[str, float], int]:
+    ruleset = load_ruleset(config.rules_path, config.entities_path)
+    timings: dict[str, float] = {}
+    start = t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        timings[name] = round(time.perf_counter() - t, 3)
+        t = time.perf_counter()
+
+    async def io() -> tuple:
+        async with Fetcher(config.settings.fetch) as fetcher:
+            results = await monitor.poll(fetcher, config, config.feeds, {})
+            lap("poll")
+            fresh = monitor.new_entries(db, config, results)
+            pages = await monitor.fetch_pages(fetcher, fresh)
+            lap("fetch")
+            return results, fresh, pages
+
+    results, fresh, pages = asyncio.run(io())
+    articles = monitor.extract(pages, config)
+    lap("extract")
+    matches = monitor.match(ruleset, articles)
+    lap("match")
+    report = monitor.land(db, config, articles, fresh, matches, [])
+    lap("land")
+    return time.perf_counter() - start, timings, report.articles_inserted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=400)
+    args = parser.parse_args()
+    workers = os.cpu_count() or 1
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    build_corpus(args.articles, base)
+    feeds = [FeedSource(f"{base}/feed/{f}.xml", f"feed {f}") for f in range(10)]
+    settings = Settings(
+        fetch=FetchSettings(allow_private_networks=True, per_host_limit=16, http2=False),
+        poll=PollSettings(max_items_per_feed=10_000),
+        extract=ExtractSettings(workers=workers),
+    )
+    config = Config(
+        Path("."),
+        feeds,
+        settings,
+        DEFAULT_CONFIG_DIR / "rules.yaml",
+        DEFAULT_CONFIG_DIR / "entities.yaml",
+    )
+    pages = [v for k, v in PAGES.items() if k.startswith("/articles/")]
+    bare_s = bare_extraction(pages, workers)
+    with tempfile.TemporaryDirectory() as tmp:
+        total_s, timings, landed = pipeline(config, Path(tmp) / "e2e.duckdb")
+    server.shutdown()
+    bare_rate, pipe_rate = len(pages) / bare_s, landed / total_s
+    emit(
+        "e2e",
+        {
+            "articles": len(pages),
+            "landed": landed,
+            "workers": workers,
+            "bare_trafilatura_articles_per_s": round(bare_rate, 1),
+            "pipeline_articles_per_s": round(pipe_rate, 1),
+            "ratio": round(pipe_rate / bare_rate, 3),
+            "target_ratio": 0.8,
+            "stage_seconds": timings,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

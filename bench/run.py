@@ -1,0 +1,79 @@
+"""Run every benchmark, print each figure as JSON and a short table at the end.
+
+    make bench            # or: python -m bench.run [--quick]
+
+Each benchmark runs in its own process (so one's memory and pools don't skew another's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+BENCHES = {
+    "poll": ["--feeds", "1000"],
+    "rules": ["--rules", "1000", "--articles", "1000"],
+    "store": ["--articles", "10000"],
+    "e2e": ["--articles", "400"],
+}
+QUICK = {
+    "poll": ["--feeds", "300"],
+    "rules": ["--rules", "1000", "--articles", "200"],
+    "store": ["--articles", "2000", "--repeat", "1"],
+    "e2e": ["--articles", "100"],
+}
+
+
+def headline(fig: dict) -> str:
+    name = fig["benchmark"]
+    if name == "poll":
+        return f"{fig['feeds']} feeds ({fig['not_modified']} × 304) in {fig['seconds']} s"
+    if name == "rules":
+        return f"{fig['articles_per_s']} articles/s with {fig['rules']} rules, one core"
+    if name == "store":
+        return (
+            f"{fig['articles']} articles landed in {fig['landing_s']} s; "
+            f"search index {fig['fts_refresh_s']} s"
+        )
+    if name == "e2e":
+        return (
+            f"pipeline {fig['pipeline_articles_per_s']}/s vs bare trafilatura "
+            f"{fig['bare_trafilatura_articles_per_s']}/s: ratio {fig['ratio']}"
+        )
+    return json.dumps(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--only", nargs="*", choices=list(BENCHES), default=list(BENCHES))
+    args = parser.parse_args()
+    plan = QUICK if args.quick else BENCHES
+    figures = []
+    for name in args.only:
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", f"bench.bench_{name}", *plan[name]],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if proc.returncode != 0:
+            print(json.dumps({"benchmark": name, "error": proc.stderr[-2000:]}), flush=True)
+            continue
+        for line in proc.stdout.splitlines():
+            if line.startswith("{"):
+                fig = json.loads(line)
+                fig["wall_s"] = round(time.perf_counter() - start, 1)
+                figures.append(fig)
+                print(json.dumps(fig), flush=True)
+    print("\nbenchmark  figure")
+    for fig in figures:
+        print(f"{fig['benchmark']:<10} {headline(fig)}")
+
+
+if __name__ == "__main__":
+    main()
