@@ -48,7 +48,7 @@ def build_corpus(n: int, base: str, feeds: int = 10) -> None:
         src = dict(rng.choice(ARTICLES))
         paras = src["body"].split("\n")
         rng.shuffle(paras)
-        src["body"] = "\n".join(paras + [f"Reference number {i} of this generated corpus."])
+        src["body"] = "\n".join([*paras, f"Reference number {i} of this generated corpus."])
         src["slug"] = f"gen-{i}"
         src["title"] = f"{src['title']} ({i})"
         PAGES[f"/articles/gen-{i}.html"] = render(src).replace("{{BASE_URL}}", base).encode()
@@ -116,7 +116,7 @@ def pipeline(config: Config, db: Path) -> tuple[float, dict[str, float], int]:
             lap("fetch")
             return results, fresh, pages
 
-    results, fresh, pages = asyncio.run(io())
+    _, fresh, pages = asyncio.run(io())
     articles = monitor.extract(pages, config)
     lap("extract")
     matches = monitor.match(ruleset, articles)

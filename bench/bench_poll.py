@@ -64,8 +64,9 @@ class Server(ThreadingHTTPServer):
 
 
 async def cycle(sources: list[FeedSource], states: dict[str, FeedState]) -> list:
-    settings = FetchSettings(allow_private_networks=True, max_connections=100,
-                             per_host_limit=100, http2=False)
+    settings = FetchSettings(
+        allow_private_networks=True, max_connections=100, per_host_limit=100, http2=False
+    )
     async with Fetcher(settings) as fetcher:
         return await poll_feeds(fetcher, sources, states, PollSettings())
 
@@ -90,12 +91,18 @@ def main() -> None:
         samples.append(time.perf_counter() - start)
     server.shutdown()
     samples.sort()
-    emit("poll", {"feeds": args.feeds,
-                  "not_modified": sum(r.status == "not_modified" for r in results),
-                  "changed": sum(r.status == "ok" for r in results),
-                  "errors": sum(r.status == "error" for r in results),
-                  "seconds": round(samples[1], 3), "samples_s": [round(s, 3) for s in samples],
-                  "target_s": 5})
+    emit(
+        "poll",
+        {
+            "feeds": args.feeds,
+            "not_modified": sum(r.status == "not_modified" for r in results),
+            "changed": sum(r.status == "ok" for r in results),
+            "errors": sum(r.status == "error" for r in results),
+            "seconds": round(samples[1], 3),
+            "samples_s": [round(s, 3) for s in samples],
+            "target_s": 5,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Rule matching throughput: 1,000 generated rules over ~5 KB articles, one core.
 
-    python -m bench.bench_rules [--rules 1000] [--articles 2000]
+python -m bench.bench_rules [--rules 1000] [--articles 2000]
 """
 
 from __future__ import annotations
@@ -15,18 +15,77 @@ from bench.common import emit, median_seconds
 from pipelines.config import DEFAULT_CONFIG_DIR
 from pipelines.rules import load_ruleset
 
-WORDS = [w for w in (
-    "talks delegation ceasefire memorandum prisoner exchange region withdraw demand threat "
-    "seize capture border buffer zone army forces troops president minister envoy summit "
-    "agreement proposal sanctions energy drone missile strike city village front line "
-    "offensive defence negotiation round meeting palace statement official spokesman "
-    "parliament economy budget inflation market export grain port shipping court ruling"
-).split()]
+WORDS = [
+    w
+    for w in [
+        "talks",
+        "delegation",
+        "ceasefire",
+        "memorandum",
+        "prisoner",
+        "exchange",
+        "region",
+        "withdraw",
+        "demand",
+        "threat",
+        "seize",
+        "capture",
+        "border",
+        "buffer",
+        "zone",
+        "army",
+        "forces",
+        "troops",
+        "president",
+        "minister",
+        "envoy",
+        "summit",
+        "agreement",
+        "proposal",
+        "sanctions",
+        "energy",
+        "drone",
+        "missile",
+        "strike",
+        "city",
+        "village",
+        "front",
+        "line",
+        "offensive",
+        "defence",
+        "negotiation",
+        "round",
+        "meeting",
+        "palace",
+        "statement",
+        "official",
+        "spokesman",
+        "parliament",
+        "economy",
+        "budget",
+        "inflation",
+        "market",
+        "export",
+        "grain",
+        "port",
+        "shipping",
+        "court",
+        "ruling",
+    ]
+]
 
 
 def generate_rules(n: int, rng: random.Random) -> str:
-    entities = ["@kharkiv", "@sumy", "@istanbul", "@russia", "@ukraine", "@occupied_regions",
-                "@medinsky", "@zaporizhzhia"]
+    entities = [
+        "@kharkiv",
+        "@sumy",
+        "@istanbul",
+        "@russia",
+        "@ukraine",
+        "@occupied_regions",
+        "@medinsky",
+        "@zaporizhzhia",
+    ]
     topics = []
     per_topic = 10
     for t in range(n // per_topic):
@@ -93,11 +152,18 @@ def main() -> None:
         hits = sum(len(ruleset.match(t, x)) for t, x in articles)
 
     seconds, samples = median_seconds(run)
-    emit("rules", {"rules": args.rules, "articles": args.articles,
-                   "article_chars": sum(len(x) for _, x in articles) // len(articles),
-                   "articles_per_s": round(args.articles / seconds, 1),
-                   "topic_hits": hits, "samples_s": [round(s, 3) for s in samples],
-                   "cores_used": 1})
+    emit(
+        "rules",
+        {
+            "rules": args.rules,
+            "articles": args.articles,
+            "article_chars": sum(len(x) for _, x in articles) // len(articles),
+            "articles_per_s": round(args.articles / seconds, 1),
+            "topic_hits": hits,
+            "samples_s": [round(s, 3) for s in samples],
+            "cores_used": 1,
+        },
+    )
 
 
 if __name__ == "__main__":

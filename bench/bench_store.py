@@ -1,6 +1,6 @@
 """DuckDB landing: one batch of N articles with matches, alerts, seen entries, feed states.
 
-    python -m bench.bench_store [--articles 10000]
+python -m bench.bench_store [--articles 10000]
 """
 
 from __future__ import annotations
@@ -29,14 +29,34 @@ def batch(n: int, seed: int) -> store.LandingBatch:
         text = " ".join(rng.choices(words, k=600))
         aid = article_id(canon)
         feed = f"https://outlet{i % 50}.example/rss"
-        arts.append(Article(aid, url, canon, feed, url, f"Title {i}", text, now,
-                            site_name=f"Outlet {i % 50}", content_hash=content_hash(text),
-                            simhash=simhash(text)))
+        arts.append(
+            Article(
+                aid,
+                url,
+                canon,
+                feed,
+                url,
+                f"Title {i}",
+                text,
+                now,
+                site_name=f"Outlet {i % 50}",
+                content_hash=content_hash(text),
+                simhash=simhash(text),
+            )
+        )
         items.append(FeedItem(feed, url, url, canon, f"Title {i}"))
         if i % 3 == 0:
-            matches.append(Match(aid, "territorial_demands", "t.r", 3.0,
-                                 {"hits": [], "snippet": "…", "entities": ["kharkiv"]}, "v",
-                                 now))
+            matches.append(
+                Match(
+                    aid,
+                    "territorial_demands",
+                    "t.r",
+                    3.0,
+                    {"hits": [], "snippet": "…", "entities": ["kharkiv"]},
+                    "v",
+                    now,
+                )
+            )
     states = [FeedState(f"https://outlet{j}.example/rss", name=f"Outlet {j}") for j in range(50)]
     return store.LandingBatch(arts, items, matches, states, {"console": []})
 
@@ -60,11 +80,17 @@ def main() -> None:
     samples.sort()
     index_samples.sort()
     landing = samples[len(samples) // 2]
-    emit("store", {"articles": args.articles, "matches": len(data.matches),
-                   "landing_s": round(landing, 3),
-                   "rows_per_s": round((args.articles * 2 + len(data.matches) * 2) / landing),
-                   "fts_refresh_s": round(index_samples[len(index_samples) // 2], 3),
-                   "samples_s": [round(s, 3) for s in samples]})
+    emit(
+        "store",
+        {
+            "articles": args.articles,
+            "matches": len(data.matches),
+            "landing_s": round(landing, 3),
+            "rows_per_s": round((args.articles * 2 + len(data.matches) * 2) / landing),
+            "fts_refresh_s": round(index_samples[len(index_samples) // 2], 3),
+            "samples_s": [round(s, 3) for s in samples],
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -13,8 +13,11 @@ from typing import Any
 
 
 def machine() -> dict[str, Any]:
-    return {"cpu_count": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def median_seconds(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, list[float]]:
