@@ -45,8 +45,26 @@ FEEDS = 10
 PREFECT = str(Path(sys.executable).parent / "prefect")
 
 
-def build_corpus(root: Path, articles: int) -> None:
+def boilerplate(kb: int) -> str:
+    """Navigation, related-story lists, footer and scripts, like real news pages carry
+    (real pages measured for DESIGN.md weigh 50-300 KB of HTML around a few KB of text)."""
+    if kb <= 0:
+        return ""
+    parts: list[str] = ["<nav><ul>"]
+    i = 0
+    while sum(len(p) for p in parts) < kb * 1024 * 0.6:
+        parts.append(f"<li><a href='/section/{i}'>Section {i} — latest news and analysis</a></li>")
+        i += 1
+    parts.append("</ul></nav><aside><h2>Related</h2><ul>")
+    parts += [f"<li><a href='/story/{j}'>Related story number {j}</a></li>" for j in range(60)]
+    parts.append("</ul></aside><footer><p>© Bench Media. All rights reserved.</p></footer>")
+    parts.append("<script>var cfg = " + json.dumps({"k": list(range(kb * 40))}) + ";</script>")
+    return "".join(parts)
+
+
+def build_corpus(root: Path, articles: int, page_kb: int = 0) -> None:
     """`root/feeds/feed-N.xml` and `root/a/N/slug-i.html`, each page unique."""
+    padding = boilerplate(page_kb)
     templates = sorted(SEED_ARTICLES.glob("*.html"))
     per_feed = -(-articles // FEEDS)
     (root / "feeds").mkdir(parents=True)
@@ -66,6 +84,7 @@ def build_corpus(root: Path, articles: int) -> None:
             page = page.replace(f"{{{{BASE_URL}}}}/articles/{tpl.name}", url)
             marker = f"<p>Report number {n} from desk {f}, filed as item {i} of the day.</p>"
             page = re.sub(r"(<article[^>]*>)", r"\1" + marker, page, count=1)
+            page = page.replace("</body>", padding + "</body>", 1)
             title_m = re.search(r"<title>(.*?)</title>", page, re.S)
             title = html.unescape(title_m.group(1)) if title_m else tpl.stem
             (root / path).write_text(page, encoding="utf-8")
@@ -243,13 +262,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--page-kb",
+        type=int,
+        default=60,
+        help="boilerplate added to each page to reach real news-page sizes (0: bare demo pages)",
+    )
     args = parser.parse_args()
 
     from flows.seed_server import serve_directory
 
     work = Path(tempfile.mkdtemp(prefix="nw-bench-orch-"))
     try:
-        build_corpus(work / "site", args.articles)
+        build_corpus(work / "site", args.articles, args.page_kb)
         (work / "prefect").mkdir()
         with serve_directory(work / "site") as base_url, prefect_server(work / "prefect") as api:
             write_config(work / "config", base_url)
@@ -267,16 +292,20 @@ def main() -> None:
             flow: list[float] = []
             pure_glue: list[float] = []
             flow_glue: list[float] = []
+            pure_work: list[dict[str, float]] = []
+            flow_work: list[dict[str, float]] = []
             stage_timings: list[dict[str, float]] = []
             for i in range(args.repeat):
                 t, n = run_pure(work / "config", work / f"pure-{i}.duckdb")
                 assert n == args.articles, f"pure run landed {n}"
                 pure.append(t)
                 pure_glue.append(t - sum(WORK.values()))
+                pure_work.append(dict(WORK))
                 t, n, timings = run_flow(work / "config", work / f"flow-{i}.duckdb")
                 assert n == args.articles, f"flow run landed {n}"
                 flow.append(t)
                 flow_glue.append(t - sum(WORK.values()))
+                flow_work.append(dict(WORK))
                 stage_timings.append(timings)
             tasks_per_run = (count_task_runs(api) - tasks_before) / args.repeat
     finally:
@@ -293,6 +322,7 @@ def main() -> None:
                 "benchmark": "orchestration",
                 "articles": args.articles,
                 "feeds": FEEDS,
+                "page_kb_added": args.page_kb,
                 "repeat": args.repeat,
                 "cpus": os.cpu_count(),
                 "pure_s": [round(x, 3) for x in pure],
@@ -308,6 +338,13 @@ def main() -> None:
                 "overhead_per_task_run_ms": round(1000 * overhead / max(tasks_per_run, 1), 1),
                 "cold_flow_s": round(cold, 3),
                 "flow_stage_timings_s": stage_timings[len(stage_timings) // 2],
+                "stage_work_median_s": {
+                    name: {
+                        "pure": round(statistics.median(w.get(name, 0.0) for w in pure_work), 3),
+                        "flow": round(statistics.median(w.get(name, 0.0) for w in flow_work), 3),
+                    }
+                    for name in sorted({k for w in pure_work + flow_work for k in w})
+                },
                 "target_overhead_pct": 10,
             },
             indent=2,
