@@ -29,8 +29,10 @@ def serve(
     quiet_prefect()
     from prefect import serve as prefect_serve
 
-    from flows.deployments import build_deployments
+    from flows.deployments import WRITE_LIMIT, build_deployments, ensure_write_limit
 
+    if ensure_write_limit():
+        console.print(f"Created global concurrency limit {WRITE_LIMIT} (DuckDB writes)")
     deployments = build_deployments(
         str(config_dir.resolve()), str(db.resolve()), interval, schedules=not no_schedule
     )
