@@ -1,0 +1,34 @@
+"""The ten queries of the README's "Query the data" section run against a real database."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from tests.test_store_queries import filled_db  # noqa: F401  (fixture)
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_queries() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    block = text.split("Ten useful queries:", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
+    parts = re.split(r"^-- \d+\..*$", block, flags=re.MULTILINE)
+    return [p.strip().rstrip(";") for p in parts if p.strip()]
+
+
+def test_there_are_ten_queries() -> None:
+    assert len(readme_queries()) == 10
+
+
+def test_every_readme_query_runs(filled_db: Path) -> None:  # noqa: F811
+    from pipelines import search
+
+    with duckdb.connect(str(filled_db), read_only=True) as con:
+        search.load_fts(con)
+        results = [con.execute(sql).fetchall() for sql in readme_queries()]
+    assert results[1], "matches per topic per day"
+    assert results[3], "entity mentions in territorial-demand articles"
+    assert {r[1] for r in results[3]} >= {"kharkiv", "donetsk"}
