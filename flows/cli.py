@@ -125,10 +125,28 @@ def demo(
 def feeds(
     db: DbPath = Path("data/newswatch.duckdb"),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    enable: Annotated[
+        str | None,
+        typer.Option("--enable", help="Re-enable a disabled feed (by URL) and poll it next run."),
+    ] = None,
 ) -> None:
     """Show feed health: status, HTTP code, errors, failures, items seen, next poll."""
     from pipelines.store import open_store
 
+    if enable is not None:
+        try:
+            with open_store(db) as con:
+                found = con.execute(
+                    "UPDATE feed_state SET disabled = false, disabled_reason = NULL, "
+                    "consecutive_failures = 0, next_poll_at = NULL WHERE feed_url = ? "
+                    "RETURNING feed_url",
+                    [enable],
+                ).fetchall()
+        except NewswatchError as exc:
+            raise fail(str(exc)) from None
+        if not found:
+            raise fail(f"no feed {enable} in {db}; `newswatch feeds` lists them")
+        console.print(f"re-enabled {enable}", highlight=False)
     try:
         with open_store(db, read_only=True) as con:
             cur = con.execute(

@@ -98,3 +98,26 @@ def test_rules_explain_local_file(tmp_path: Path) -> None:
 def test_rules_explain_missing_file() -> None:
     result = runner.invoke(app, ["rules", "explain", "/nonexistent/page.html"])
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_feeds_enable_re_enables_a_disabled_feed(tmp_path: Path) -> None:
+    from pipelines import store
+    from pipelines.models import FeedState
+
+    db = tmp_path / "f.duckdb"
+    state = FeedState(
+        "https://f.example/rss",
+        name="F",
+        disabled=True,
+        disabled_reason="disabled after 10 consecutive failures",
+        consecutive_failures=10,
+    )
+    with store.open_store(db) as con:
+        store.land_batch(con, store.LandingBatch(feed_states=[state]))
+    result = runner.invoke(
+        app, ["feeds", "--db", str(db), "--enable", "https://f.example/rss", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    with store.open_store(db) as con:
+        loaded = store.load_feed_states(con)["https://f.example/rss"]
+    assert not loaded.disabled and loaded.consecutive_failures == 0

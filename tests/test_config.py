@@ -77,3 +77,10 @@ def test_private_network_env_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_missing_config_dir_is_clear(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope")
+
+
+def test_shipped_config_is_valid() -> None:
+    cfg = load_config(DEFAULT_CONFIG_DIR)
+    assert len(cfg.feeds) >= 10
+    assert all(f.url.startswith("https://") and f.language for f in cfg.feeds)
+    assert cfg.settings.fetch.allow_private_networks is False
