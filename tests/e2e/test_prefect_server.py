@@ -164,26 +164,30 @@ def test_work_pool_deploy_and_worker_run(
     repo = SEEDS_DIR.parent
     env = {**prefect_server, "NEWSWATCH_DEMO_BASE_URL": seed_base_url, "NEWSWATCH_HOME": str(repo)}
     assert prefect(env, "work-pool", "create", "newswatch", "--type", "process").returncode == 0
-    gcl = prefect(env, "gcl", "create", "newswatch-duckdb-writes", "--limit", "1")
-    assert gcl.returncode == 0, gcl.stdout + gcl.stderr
     deployed = prefect(
         env, "--no-prompt", "deploy", "--all", "--prefect-file", "deploy/prefect.yaml", timeout=180
     )
     assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
+    # the deploy step (prefect.yaml build step) leaves the DuckDB write limit in place
+    gcl = prefect(env, "gcl", "inspect", "newswatch-duckdb-writes")
+    assert gcl.returncode == 0 and "newswatch-duckdb-writes" in gcl.stdout, gcl.stdout
     db = tmp_path / "pool.duckdb"
-    run = prefect(
-        env,
-        "deployment",
-        "run",
-        "monitor/newswatch-monitor",
-        "--param",
-        f"db_path={db}",
-        "--param",
-        f"config_dir={SEEDS_DIR / 'config'}",
-        "--param",
-        "force_all=true",
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    # two runs at once on the same database: the worker runs them concurrently; the write
+    # limit serialises their DuckDB writes, the feed leases split the feeds, both complete
+    for _ in range(2):
+        run = prefect(
+            env,
+            "deployment",
+            "run",
+            "monitor/newswatch-monitor",
+            "--param",
+            f"db_path={db}",
+            "--param",
+            f"config_dir={SEEDS_DIR / 'config'}",
+            "--tag",
+            "e2e-concurrent",
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
     worker = prefect(
         env,
         "worker",
@@ -198,4 +202,16 @@ def test_work_pool_deploy_and_worker_run(
     assert worker.returncode == 0, worker.stdout[-3000:] + worker.stderr[-3000:]
     with duckdb.connect(str(db), read_only=True) as con:
         topics = dict(con.execute("SELECT topic, count(*) FROM matches GROUP BY topic").fetchall())
+        dupes = con.execute(
+            "SELECT count(*) FROM (SELECT canonical_url FROM articles "
+            "GROUP BY 1 HAVING count(*) > 1)"
+        ).fetchone()
     assert set(topics) == {"istanbul_talks", "territorial_demands"}
+    assert dupes == (0,)
+    api = env["PREFECT_API_URL"]
+    runs = httpx.post(
+        f"{api}/flow_runs/filter",
+        json={"flow_runs": {"tags": {"all_": ["e2e-concurrent"]}}},
+        timeout=10,
+    ).json()
+    assert sorted(r["state"]["type"] for r in runs) == ["COMPLETED", "COMPLETED"], runs
