@@ -242,7 +242,7 @@ def _owner() -> str:
     """Lease owner: this flow run (a fresh id outside a flow run)."""
     from prefect.runtime import flow_run
 
-    return str(flow_run.get_id() or uuid.uuid4())
+    return leases.local_owner(str(flow_run.get_id() or uuid.uuid4()))
 
 
 @flow(name="monitor", flow_run_name=_run_name, log_prints=True)

@@ -6,7 +6,8 @@ After landing (which moves each polled feed's `next_poll_at` forward) it release
 
 Why this is enough: a second run either claims while the first holds the lease (the feed is
 skipped) or after the first released it, and the release comes after the landing, so by then
-the feed is no longer due. A crashed run's leases expire after `ttl_s`, and its feeds, whose
+the feed is no longer due. A crashed run's leases are taken over at once when its process
+is known dead (same host), else they expire after `ttl_s`; its feeds, whose
 `next_poll_at` never moved, are due again. DuckDB makes the claim atomic: across processes the
 file lock serialises writers (open_store retries), and within one process two transactions that
 touch the same lease conflict and the loser retries.
@@ -15,6 +16,8 @@ touch the same lease conflict and the loser retries.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +32,31 @@ from pipelines.schedule import due_feeds
 from pipelines.store import load_feed_states, open_store
 
 DEFAULT_TTL_S = 900.0
+
+
+def local_owner(run_id: str) -> str:
+    """A lease owner that names this host and process, so a crashed run's leases can be
+    taken over at once on the same host instead of after the TTL."""
+    return f"{socket.gethostname()}/{os.getpid()}/{run_id}"
+
+
+def owner_is_dead(owner: str) -> bool:
+    """True when the owner is a process of this host that no longer exists."""
+    parts = owner.split("/", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 LEASE_DDL = """
 CREATE TABLE IF NOT EXISTS feed_leases (
     feed_url VARCHAR PRIMARY KEY,
@@ -75,6 +103,10 @@ def claim_due_feeds(
                 con.execute("BEGIN TRANSACTION")
                 try:
                     con.execute("DELETE FROM feed_leases WHERE leased_until <= ?", [now])
+                    owners = con.execute("SELECT DISTINCT owner FROM feed_leases").fetchall()
+                    for (dead,) in owners:
+                        if owner_is_dead(dead):
+                            con.execute("DELETE FROM feed_leases WHERE owner = ?", [dead])
                     held = {
                         url
                         for (url,) in con.execute(

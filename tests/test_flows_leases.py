@@ -99,3 +99,17 @@ def test_two_monitor_runs_at_once_poll_each_feed_once(
     assert dupes == (0,)
     assert leases == (0,), "every run releases its leases"
     assert first["articles_landed"] + second["articles_landed"] == articles[0]
+
+
+def test_leases_of_a_dead_local_process_are_taken_over() -> None:
+    import subprocess
+    import sys
+
+    from pipelines.leases import local_owner, owner_is_dead
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    dead = local_owner("run-x").replace(f"/{__import__('os').getpid()}/", f"/{proc.pid}/")
+    assert owner_is_dead(dead)
+    assert not owner_is_dead(local_owner("me"))
+    assert not owner_is_dead("other-host/1/run")
