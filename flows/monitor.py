@@ -22,6 +22,7 @@ from prefect.concurrency.asyncio import concurrency
 from prefect.utilities.annotations import quote as q
 
 from flows.events import emit_match_events
+from flows.secrets import resolve_secret_refs
 from pipelines import leases, monitor
 from pipelines.config import Config, load_config
 from pipelines.errors import NewswatchError
@@ -178,6 +179,7 @@ async def land_task(
 
 @task(name="send-alerts", cache_policy=NO_CACHE)
 async def alerts_task(db_path: str, config: Config) -> monitor.AlertReport:
+    config = await resolve_secret_refs(config)
     async with await _write_slot():
         return monitor.send_alerts(Path(db_path), config)
 
