@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from flows.cli_common import ConfigDir, DbPath, console, fail
@@ -60,11 +61,14 @@ def test(
     for name, ch in channels.items():
         error = deliver(ch.url, format_message(sample))
         if error is None:
-            console.print(f"[green]sent[/] {name} ({redact(ch.url)})", highlight=False)
+            console.print(
+                f"[green]sent[/] {escape(name)} ({escape(redact(ch.url))})", highlight=False
+            )
         else:
             failed += 1
             console.print(
-                f"[red]failed[/] {name} ({redact(ch.url)}): {error}", highlight=False, markup=False
+                f"[red]failed[/] {escape(name)} ({escape(redact(ch.url))}): {escape(error)}",
+                highlight=False,
             )
     if failed:
         raise typer.Exit(1)
