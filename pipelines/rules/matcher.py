@@ -16,7 +16,7 @@ from typing import Any
 import ahocorasick
 
 from pipelines.rules.loader import LoadedRules, Rule, Topic
-from pipelines.rules.query import And, Atom, Near, Node, Not, Or, positive_atoms
+from pipelines.rules.query import And, Atom, Near, Node, Not, Or, atoms, positive_atoms
 from pipelines.rules.text import fold, stem, tokenize
 
 Key = tuple[str, str]
@@ -108,7 +108,7 @@ class Matcher:
                 index = len(self._rules)
                 self._rules.append((topic, rule))
                 self._must.append(self._required(rule.node))
-                for atom in _all_atoms(rule.node):
+                for atom in atoms(rule.node):
                     for key in self._register(atom, stem_patterns, surface_patterns):
                         self._labels.setdefault(key, atom.label)
                 for atom in positive_atoms(rule.node):
@@ -265,16 +265,6 @@ def _first_token(index: dict[int, int], end: int, n_tokens: int, haystack: str) 
         if pos < 0:
             return None
     return index.get(pos + 1)
-
-
-def _all_atoms(node: Node) -> list[Atom]:
-    if isinstance(node, Atom):
-        return [node]
-    if isinstance(node, And | Or):
-        return [a for c in node.children for a in _all_atoms(c)]
-    if isinstance(node, Not):
-        return _all_atoms(node.child)
-    return _all_atoms(node.left) + _all_atoms(node.right)
 
 
 def _evaluate(node: Node, by_key: dict[Key, list[Hit]], m: Matcher) -> list[Hit] | None:
