@@ -3,7 +3,8 @@
 - a global concurrency limit and a per-host limit with a minimum delay between requests;
 - an overall deadline per request (connect + redirects + body), not only an inactivity timeout;
 - the body is streamed and cut at `max_bytes` of *decoded* data, so a gzip bomb stops at the cap;
-- redirects are followed by hand, at most `max_redirects`, each hop checked by the SSRF guard;
+- redirects are followed by hand, at most `max_redirects`, each hop checked by the SSRF guard,
+  and every connection goes to the very address the guard checked (no DNS rebinding);
 - robots.txt is honoured for article pages.
 
 `fetch` never raises for a network, limit or guard problem: the `FetchResult` says what happened.
@@ -13,15 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.request
 from collections import defaultdict
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from pipelines.config import FetchSettings
 from pipelines.errors import BlockedURLError
-from pipelines.guard import check_url
+from pipelines.guard import GuardedNetworkBackend, check_url
 from pipelines.models import FetchResult
 from pipelines.robots import RobotsCache
 
@@ -30,6 +33,33 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 
 class _BodyTooLarge(Exception):
     pass
+
+
+class _GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport, with its connection pool on the guard's network backend."""
+
+    def __init__(self, *, http2: bool, limits: httpx.Limits) -> None:
+        super().__init__(http2=http2, limits=limits)
+        # httpx has no public option for the network backend, so the pool it built is
+        # replaced by one with the same settings on the guarded backend.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=True,
+            http2=http2,
+            network_backend=GuardedNetworkBackend(),
+        )
+
+
+def _guarded_transport(settings: FetchSettings, limits: httpx.Limits) -> _GuardedTransport | None:
+    """The guarded transport, unless the guard is off or a proxy from the environment
+    connects for us (then the proxy resolves names and only the check before each request
+    applies)."""
+    if settings.allow_private_networks or urllib.request.getproxies():
+        return None
+    return _GuardedTransport(http2=settings.http2, limits=limits)
 
 
 class Fetcher:
@@ -46,13 +76,15 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
+        limits = httpx.Limits(
+            max_connections=s.max_connections, max_keepalive_connections=s.max_connections
+        )
         self._client = httpx.AsyncClient(
             http2=s.http2,
             follow_redirects=False,
             timeout=httpx.Timeout(s.timeout_s, connect=s.connect_timeout_s),
-            limits=httpx.Limits(
-                max_connections=s.max_connections, max_keepalive_connections=s.max_connections
-            ),
+            limits=limits,
+            transport=_guarded_transport(s, limits),
             headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         return self
@@ -111,7 +143,7 @@ class Fetcher:
             result = FetchResult(url, url, None, error=str(exc), blocked=True)
         except httpx.HTTPError as exc:
             result = FetchResult(url, url, None, error=f"{type(exc).__name__}: {exc}".rstrip(": "))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, httpx.InvalidURL) as exc:
             result = FetchResult(url, url, None, error=f"{type(exc).__name__}: {exc}")
         result.elapsed_s = time.monotonic() - started
         return result

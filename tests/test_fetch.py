@@ -56,6 +56,14 @@ def test_connection_refused_is_reported() -> None:
     assert res.status_code is None and res.error and "Connect" in res.error
 
 
+@pytest.mark.parametrize("settings", [LOCAL, FetchSettings(timeout_s=3)])
+def test_url_httpx_cannot_parse_is_reported_not_raised(settings: FetchSettings) -> None:
+    """A leading zero in an IPv4 octet: the resolver reads it, httpx refuses the URL."""
+    res = fetch("http://93.184.216.034/x", settings)
+    assert res.status_code is None and res.content == b""
+    assert res.error and "InvalidURL" in res.error
+
+
 def test_huge_page_is_cut_at_the_cap(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/huge").respond_with_data(b"x" * 1_000_000)
     res = fetch(httpserver.url_for("/huge"))
