@@ -163,6 +163,40 @@ def test_evidence_offsets_point_at_the_text(tmp_path: Path) -> None:
     assert json.loads(json.dumps(hit.evidence)) == hit.evidence
 
 
+def test_evidence_offsets_survive_words_that_fold_to_nothing(tmp_path: Path) -> None:
+    """A lone soft sign folds to an empty token and ﷺ expands to several words under NFKC:
+    neither may shift the offsets of the hits that follow."""
+    rs = ruleset(tmp_path, "@kharkiv NEAR/5 capture")
+    text = "ь ﷺ Ь in Харкові they threatened to capture it"
+    (hit,) = rs.match("", text)
+    for h in hit.evidence["hits"]:
+        assert text[h["start"] : h["end"]] == h["term"]
+    assert {h["term"] for h in hit.evidence["hits"]} == {"Харкові", "capture"}
+
+
+def test_rule_index_repicked_from_statistics_never_changes_results(tmp_path: Path) -> None:
+    """The matcher re-picks which key set indexes each rule as it learns key frequencies
+    (after 64 and 256 articles); every choice must give the same matches as a fresh matcher."""
+    rs = ruleset(
+        tmp_path,
+        "(talks OR negotiat*) AND (@border OR Istanbul) AND NOT ceasefire "
+        'OR "prisoner exchange" NEAR/4 @kharkiv',
+    )
+    texts = [
+        "talks in Istanbul on Monday",
+        "negotiators met near Kharkiv; a prisoner exchange near Kharkiv followed",
+        "talks and a ceasefire in Sumy",
+        "the weather in Istanbul",
+        "prisoner exchange agreed, Харків said",
+    ] * 60
+    first = [[(h.rule, h.score, h.evidence) for h in rs.match("", t)] for t in texts]
+    assert rs.matcher._articles_seen == len(texts)
+    assert all(first[i] == first[i % 5] for i in range(len(texts)))
+    again = [[(h.rule, h.score, h.evidence) for h in rs.match("", t)] for t in texts]
+    assert again == first
+    assert [bool(r) for r in first[:5]] == [True, True, False, False, True]
+
+
 def test_version_is_a_hash_of_both_files(tmp_path: Path) -> None:
     v1 = ruleset(tmp_path, "talks").version
     assert ruleset(tmp_path, "talks").version == v1

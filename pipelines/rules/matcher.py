@@ -2,22 +2,24 @@
 
 Article fields are turned into a space-joined string of stems (and one of folded surface words,
 for prefix wildcards); every query atom (term, phrase, entity alias, prefix) becomes a pattern
-over those strings, so one pass finds every atom of every rule. Only rules with at least one
-positive atom present are then evaluated on the hit positions.
-"""
+over those strings, so one pass finds every atom of every rule. Each rule is indexed under one
+key set it cannot hold without (the rarest seen so far), is only evaluated when a key of that
+set is present, and is evaluated by a closure compiled from its query once."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from itertools import accumulate, count
+from operator import add, itemgetter
+from typing import Any, NamedTuple
 
 import ahocorasick
 
 from pipelines.rules.loader import LoadedRules, Rule, Topic
 from pipelines.rules.query import And, Atom, Near, Node, Not, Or, atoms, positive_atoms
-from pipelines.rules.text import fold, stem, tokenize
+from pipelines.rules.text import WORD_SPLIT, fold, stem, tokenize
 
 Key = tuple[str, str]
 SNIPPET_CHARS = 240
@@ -31,8 +33,9 @@ class TopicHit:
     evidence: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """One occurrence of a query key: a plain tuple, because articles produce hundreds."""
+
     key: Key
     field: str
     first: int
@@ -40,48 +43,72 @@ class Hit:
     entity: str | None
 
 
-@dataclass(slots=True)
 class _Field:
-    name: str
-    text: str
-    starts: list[int]
-    ends: list[int]
-    stem_str: str
-    surface_str: str
-    stem_index: dict[int, int]
-    surface_index: dict[int, int]
+    """One article field as the automata see it: its stems and folded words, each joined
+    with single spaces. The maps from a position in those strings to a token index, and the
+    token offsets into the original text, are built only when a hit or evidence needs them."""
+
+    __slots__ = ("_indexes", "_kept", "_parts", "_spans", "name", "stem_str", "surface_str", "text")
+
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.text = text
+        self._parts = WORD_SPLIT.split(text)
+        pairs = _fold_stem_all(self._parts[1::2])
+        self._kept: list[int] | None = None
+        if _EMPTY in pairs:
+            self._kept = [i for i, p in enumerate(pairs) if p[0]]
+            pairs = [pairs[i] for i in self._kept]
+        self.stem_str = " " + " ".join(map(itemgetter(1), pairs)) + " "
+        self.surface_str = " " + " ".join(map(itemgetter(0), pairs)) + " "
+        self._indexes: dict[str, dict[int, int]] = {}
+        self._spans: list[int] | None = None
+
+    def index(self, haystack: str) -> dict[int, int]:
+        """Position of each word in `haystack` (stem_str or surface_str) → its token index."""
+        found = self._indexes.get(haystack)
+        if found is None:
+            found = self._indexes[haystack] = _position_index(haystack)
+        return found
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Character offsets in `text` from the start of token `first` to the end of `last`."""
+        if self._spans is None:
+            self._spans = list(accumulate(map(len, self._parts)))
+        if self._kept is not None:
+            first, last = self._kept[first], self._kept[last]
+        # parts alternate separator, word, separator…: word i is part 2i+1, so it starts at
+        # the cumulative length through part 2i and ends at the one through part 2i+1.
+        return self._spans[2 * first], self._spans[2 * last + 1]
 
 
-@lru_cache(maxsize=200_000)
-def _fold_stem(word: str) -> tuple[str, str]:
-    folded = fold(word)
-    return folded, stem(folded)
+def _position_index(haystack: str) -> dict[int, int]:
+    """Start of each word in `" " + " ".join(words) + " "` → the word's index.
+
+    Word i starts at 1 + (lengths of the words before it) + i; built with C-level iterators
+    because it runs for every field of every article that has a hit."""
+    words = haystack[1:-1].split(" ") if len(haystack) > 2 else []
+    starts = map(add, accumulate(map(len, words), initial=1), count())
+    return dict(zip(starts, range(len(words)), strict=False))
 
 
-def _prepare(name: str, text: str) -> _Field:
-    toks = tokenize(text)
-    starts, ends = [t.start for t in toks], [t.end for t in toks]
-    stem_index: dict[int, int] = {}
-    surface_index: dict[int, int] = {}
-    stem_parts, surface_parts = [" "], [" "]
-    spos = fpos = 1
-    for i, t in enumerate(toks):
-        stem_index[spos] = i
-        surface_index[fpos] = i
-        stem_parts.append(t.stem + " ")
-        surface_parts.append(t.folded + " ")
-        spos += len(t.stem) + 1
-        fpos += len(t.folded) + 1
-    return _Field(
-        name,
-        text,
-        starts,
-        ends,
-        "".join(stem_parts),
-        "".join(surface_parts),
-        stem_index,
-        surface_index,
-    )
+_EMPTY = ("", "")
+_FOLD_STEM: dict[str, tuple[str, str]] = {}
+
+
+def _fold_stem_all(words: list[str]) -> list[tuple[str, str]]:
+    """(folded, stem) of each surface word, memoised in a plain dict: the lookups run at C
+    speed and only unseen words go through `fold` and `stem`. The memo is dropped when it
+    grows past a bound."""
+    pairs = list(map(_FOLD_STEM.get, words))
+    if None in pairs:
+        if len(_FOLD_STEM) > 500_000:
+            _FOLD_STEM.clear()
+        for i, pair in enumerate(pairs):
+            if pair is None:
+                folded = fold(words[i])
+                pairs[i] = _FOLD_STEM[words[i]] = (folded, stem(folded))
+    return pairs  # type: ignore[return-value]
 
 
 def _stems(phrase: str) -> list[str]:
@@ -97,23 +124,25 @@ class Matcher:
         self._stem_ac = ahocorasick.Automaton()
         self._surface_ac = ahocorasick.Automaton()
         self._labels: dict[Key, str] = {}
-        stem_patterns: dict[str, set[tuple[Key, str | None, int]]] = defaultdict(set)
-        surface_patterns: dict[str, set[tuple[Key, str | None, int]]] = defaultdict(set)
-        self._rules_by_key: dict[Key, set[int]] = defaultdict(set)
+        stem_patterns: dict[str, set[tuple[Key, str | None, int, int]]] = defaultdict(set)
+        surface_patterns: dict[str, set[tuple[Key, str | None, int, int]]] = defaultdict(set)
         self._rules: list[tuple[Topic, Rule]] = []
         self._key_cache: dict[Atom, tuple[Key, ...]] = {}
-        self._must: list[list[frozenset[Key]]] = []
+        self._evaluators: list[Evaluator] = []
+        self._is_exclusion: list[bool] = []
+        self._triggers: list[list[frozenset[Key]]] = []
         for topic in loaded.topics:
             for rule in (*topic.rules, *topic.exclude):
-                index = len(self._rules)
                 self._rules.append((topic, rule))
-                self._must.append(self._required(rule.node))
+                self._evaluators.append(_compile(rule.node, self._keys))
+                self._is_exclusion.append(rule in topic.exclude)
                 for atom in atoms(rule.node):
                     for key in self._register(atom, stem_patterns, surface_patterns):
                         self._labels.setdefault(key, atom.label)
-                for atom in positive_atoms(rule.node):
-                    for key in self._keys(atom):
-                        self._rules_by_key[key].add(index)
+                self._triggers.append(
+                    self._required(rule.node)
+                    or [frozenset(k for a in positive_atoms(rule.node) for k in self._keys(a))]
+                )
         # Every entity is searched, so evidence can list all entities an article names.
         for entity_id in loaded.entities:
             for key in self._register(
@@ -127,19 +156,42 @@ class Matcher:
         for ac in (self._stem_ac, self._surface_ac):
             if len(ac):
                 ac.make_automaton()
+        self._key_frequency: Counter[Key] = Counter()
+        self._articles_seen = 0
+        self._rules_by_key: dict[Key, list[int]] = {}
+        self._reindex()
 
     def _required(self, node: Node) -> list[frozenset[Key]]:
-        """Key sets of which the article must contain at least one key each for `node` to
-        hold: a cheap necessary test that rejects most candidate rules before evaluation."""
+        """Key sets of which an article must contain at least one key each for `node` to
+        hold. Any one of them is a complete index for the rule: see `_reindex`."""
         if isinstance(node, Atom):
             return [frozenset(self._keys(node))]
         if isinstance(node, And):
-            return [ks for child in node.children for ks in self._required(child)]
+            return [keys for child in node.children for keys in self._required(child)]
         if isinstance(node, Near):
             return self._required(node.left) + self._required(node.right)
-        if isinstance(node, Or) and all(isinstance(c, Atom) for c in node.children):
-            return [frozenset(k for c in node.children for k in self._keys(c))]  # type: ignore[arg-type]
+        if isinstance(node, Or):
+            per_child = [self._required(child) for child in node.children]
+            if all(per_child):
+                return [frozenset().union(*(min(r, key=len) for r in per_child))]
         return []
+
+    def _reindex(self) -> None:
+        """Index each rule under the keys of its cheapest required key set, so a rule is only
+        evaluated when that set is present in the article. Complete whichever set is chosen
+        (the rule cannot hold without one of its keys); the cheapest is the one whose keys
+        were seen in the fewest articles so far, or before any statistics the smallest set of
+        the longest words (long words tend to be rare ones)."""
+        frequency = self._key_frequency
+
+        def cost(keys: frozenset[Key]) -> float:
+            return sum(frequency[k] + 1 / (1 + len(k[1])) for k in keys)
+
+        by_key: dict[Key, list[int]] = defaultdict(list)
+        for index, sets in enumerate(self._triggers):
+            for key in min(sets, key=cost):
+                by_key[key].append(index)
+        self._rules_by_key = dict(by_key)
 
     def _keys(self, atom: Atom) -> tuple[Key, ...]:
         """The automaton keys an atom stands for (memoised: atoms are evaluated per article)."""
@@ -159,62 +211,67 @@ class Matcher:
     def _register(
         self,
         atom: Atom,
-        stem_patterns: dict[str, set[tuple[Key, str | None, int]]],
-        surface_patterns: dict[str, set[tuple[Key, str | None, int]]],
+        stem_patterns: dict[str, set[tuple[Key, str | None, int, int]]],
+        surface_patterns: dict[str, set[tuple[Key, str | None, int, int]]],
     ) -> tuple[Key, ...]:
         keys = self._keys(atom)
         for key in keys:
             kind, value = key
             if kind == "prefix":
-                surface_patterns[" " + value].add((key, None, 1))
+                surface_patterns[" " + value].add((key, None, 1, len(value) + 1))
             elif kind == "seq":
                 if value:
-                    stem_patterns[f" {value} "].add((key, None, value.count(" ") + 1))
+                    stem_patterns[f" {value} "].add(
+                        (key, None, value.count(" ") + 1, len(value) + 2)
+                    )
             else:
                 entity = self.loaded.entities[value]
                 for alias in entity.aliases:
                     stems = _stems(alias)
                     if stems:
-                        stem_patterns[" " + " ".join(stems) + " "].add((key, value, len(stems)))
+                        pattern = " " + " ".join(stems) + " "
+                        stem_patterns[pattern].add((key, value, len(stems), len(pattern)))
         return keys
 
     def _scan(self, field: _Field) -> list[Hit]:
-        hits = []
-        for automaton, haystack, index in (
-            (self._stem_ac, field.stem_str, field.stem_index),
-            (self._surface_ac, field.surface_str, field.surface_index),
+        hits: list[Hit] = []
+        name = field.name
+        for automaton, haystack in (
+            (self._stem_ac, field.stem_str),
+            (self._surface_ac, field.surface_str),
         ):
             if not len(automaton):
                 continue
-            for end, values in automaton.iter(haystack):
-                for key, entity, n_tokens in values:
-                    if key[0] == "prefix":
-                        first = index.get(end - len(key[1]) + 1)
-                    else:
-                        first = _first_token(index, end, n_tokens, haystack)
+            found = list(automaton.iter(haystack))
+            if not found:
+                continue
+            index = field.index(haystack)
+            for end, values in found:
+                for key, entity, n_tokens, length in values:
+                    first = index.get(end - length + 2)
                     if first is not None:
-                        hits.append(Hit(key, field.name, first, first + n_tokens - 1, entity))
+                        hits.append(Hit(key, name, first, first + n_tokens - 1, entity))
         return hits
 
     def match(self, title: str, text: str, lang: str | None = None) -> list[TopicHit]:
-        fields = {"title": _prepare("title", title or ""), "text": _prepare("text", text or "")}
+        fields = {"title": _Field("title", title or ""), "text": _Field("text", text or "")}
         by_key: dict[Key, list[Hit]] = defaultdict(list)
         for f in fields.values():
             for hit in self._scan(f):
                 by_key[hit.key].append(hit)
         if not by_key:
             return []
-        candidates = sorted({i for key in by_key for i in self._rules_by_key.get(key, ())})
+        self._learn(by_key)
+        rules_by_key = self._rules_by_key
+        candidates = sorted(set().union(*[rules_by_key[k] for k in by_key if k in rules_by_key]))
         fired: dict[str, list[tuple[float, Rule, list[Hit]]]] = defaultdict(list)
         excluded: set[str] = set()
         for i in candidates:
-            if not all(not keys.isdisjoint(by_key) for keys in self._must[i]):
-                continue
             topic, rule = self._rules[i]
-            result = _evaluate(rule.node, by_key, self)
+            result = self._evaluators[i](by_key)
             if result is None:
                 continue
-            if rule in topic.exclude:
+            if self._is_exclusion[i]:
                 excluded.add(topic.id)
                 continue
             fired[topic.id].append((_score(result) * rule.weight, rule, result))
@@ -229,6 +286,15 @@ class Matcher:
             out.append(TopicHit(topic.id, rule.id, score, self._evidence(hits, fields, entities)))
         return out
 
+    def _learn(self, present: dict[Key, list[Hit]]) -> None:
+        """Count in how many articles each key occurs; re-pick the rule index as the counts
+        settle (after 64, 256 and 1,024 articles, then every 4,096)."""
+        self._key_frequency.update(present.keys())
+        self._articles_seen += 1
+        seen = self._articles_seen
+        if seen in (64, 256, 1024) or seen % 4096 == 0:
+            self._reindex()
+
     def _evidence(
         self, hits: list[Hit], fields: dict[str, _Field], entities: list[str]
     ) -> dict[str, Any]:
@@ -237,7 +303,7 @@ class Matcher:
         spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for h in unique:
             f = fields[h.field]
-            start, end = f.starts[h.first], f.ends[h.last]
+            start, end = f.span(h.first, h.last)
             spans[h.field].append((start, end))
             rows.append(
                 {
@@ -257,48 +323,85 @@ class Matcher:
         }
 
 
-def _first_token(index: dict[int, int], end: int, n_tokens: int, haystack: str) -> int | None:
-    """Token index of the first token of an n-token pattern ending at `end` (its final space)."""
-    pos = end
-    for _ in range(n_tokens):
-        pos = haystack.rfind(" ", 0, pos)
-        if pos < 0:
-            return None
-    return index.get(pos + 1)
+Evaluator = Callable[[dict[Key, list[Hit]]], list[Hit] | None]
 
 
-def _evaluate(node: Node, by_key: dict[Key, list[Hit]], m: Matcher) -> list[Hit] | None:
-    """Hits that make `node` true, or None when it is false (NOT yields [] when true)."""
+def _compile(node: Node, keys_of: Callable[[Atom], tuple[Key, ...]]) -> Evaluator:
+    """Turn a query AST into a closure over the article's hits by key, once per rule.
+
+    The closure returns the hits that make `node` true, or None when it is false (NOT yields
+    [] when true). Compiling removes the per-article type dispatch and key lookups."""
     if isinstance(node, Atom):
+        return _compile_atom(keys_of(node), node.field)
+    if isinstance(node, And):
+        parts = [_compile(c, keys_of) for c in node.children]
+
+        def all_of(by_key: dict[Key, list[Hit]]) -> list[Hit] | None:
+            out: list[Hit] = []
+            for part in parts:
+                r = part(by_key)
+                if r is None:
+                    return None
+                out += r
+            return out
+
+        return all_of
+    if isinstance(node, Or):
+        alternatives = [_compile(c, keys_of) for c in node.children]
+
+        def any_of(by_key: dict[Key, list[Hit]]) -> list[Hit] | None:
+            out: list[Hit] | None = None
+            for alternative in alternatives:
+                r = alternative(by_key)
+                if r is not None:
+                    out = r if out is None else out + r
+            return out
+
+        return any_of
+    if isinstance(node, Not):
+        inner = _compile(node.child, keys_of)
+
+        def none_of(by_key: dict[Key, list[Hit]]) -> list[Hit] | None:
+            return [] if inner(by_key) is None else None
+
+        return none_of
+    return _compile_near(_compile(node.left, keys_of), _compile(node.right, keys_of), node.distance)
+
+
+def _compile_atom(keys: tuple[Key, ...], field: str | None) -> Evaluator:
+    if len(keys) == 1 and field is None:
+        (key,) = keys
+
+        def one_key(by_key: dict[Key, list[Hit]]) -> list[Hit] | None:
+            return by_key.get(key)
+
+        return one_key
+
+    def any_key(by_key: dict[Key, list[Hit]]) -> list[Hit] | None:
         found = [
-            h
-            for key in m._keys(node)
-            for h in by_key.get(key, ())
-            if node.field is None or h.field == node.field
+            h for key in keys for h in by_key.get(key, ()) if field is None or h.field == field
         ]
         return found or None
-    if isinstance(node, And):
-        out: list[Hit] = []
-        for child in node.children:
-            r = _evaluate(child, by_key, m)
-            if r is None:
-                return None
-            out.extend(r)
-        return out
-    if isinstance(node, Or):
-        results = [r for c in node.children if (r := _evaluate(c, by_key, m)) is not None]
-        return [h for r in results for h in r] if results else None
-    if isinstance(node, Not):
-        return [] if _evaluate(node.child, by_key, m) is None else None
-    left, right = _evaluate(node.left, by_key, m), _evaluate(node.right, by_key, m)
-    if not left or not right:
-        return None
-    near = set()
-    for a in left:
-        for b in right:
-            if a.field == b.field and max(b.first - a.last, a.first - b.last) <= node.distance:
-                near.update((a, b))
-    return list(near) or None
+
+    return any_key
+
+
+def _compile_near(left: Evaluator, right: Evaluator, distance: int) -> Evaluator:
+    def near(by_key: dict[Key, list[Hit]]) -> list[Hit] | None:
+        lhs = left(by_key)
+        if not lhs:
+            return None
+        rhs = right(by_key)
+        if not rhs:
+            return None
+        close = set()
+        for a in lhs:
+            for b in rhs:
+                if a.field == b.field and max(b.first - a.last, a.first - b.last) <= distance:
+                    close.update((a, b))
+        return list(close) or None
+
+    return near
 
 
 def _score(hits: list[Hit]) -> float:

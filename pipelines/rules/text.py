@@ -19,7 +19,9 @@ from functools import lru_cache
 
 import Stemmer
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+WORD_SPLIT = re.compile(r"([^\W_]+)", re.UNICODE)
+"""Splits text into [separator, word, separator, word, …, separator]."""
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _CYRILLIC_FOLD = str.maketrans({"ё": "е", "ї": "і", "ґ": "г", "ь": None, "ъ": None})
 _UKRAINIAN_LETTERS = frozenset("іє")
@@ -102,7 +104,8 @@ def fold(word: str) -> str:
     ё→е, ї→і, ґ→г and the soft and hard signs dropped, which merges ru/uk spelling variants
     such as Харьков / Харков.
     """
-    word = unicodedata.normalize("NFKC", word).casefold()
+    # NFKC can expand one character into several words (ﷺ); a token never holds a space.
+    word = unicodedata.normalize("NFKC", word).casefold().replace(" ", "")
     if _CYRILLIC.search(word):
         return word.translate(_CYRILLIC_FOLD)
     return "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
@@ -139,7 +142,7 @@ def stem(folded: str) -> str:
 def tokenize(text: str) -> list[Token]:
     """Word tokens of `text` with their folded form, stem and offsets into `text`."""
     out = []
-    for m in _WORD.finditer(text):
+    for m in WORD.finditer(text):
         folded = fold(m.group())
         if folded:
             out.append(Token(m.group(), folded, stem(folded), m.start(), m.end()))
