@@ -3,12 +3,15 @@
 All writes go through this module. The file is opened only for the duration of one short
 transaction, so between runs any tool can open it. Another process holding the file makes
 `open_store` wait and retry with backoff, then raise `StoreLockedError` with a clear message.
+A write that fails for lack of space (full disk, quota, file size limit) is rolled back and
+raised as a `StoreError` that says so, names the file and what to do.
 Landing is idempotent: stable keys, batches de-duplicated before insert, `ON CONFLICT DO NOTHING`
 on the keys, and feed entries marked seen in the same transaction that lands their articles.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import time
@@ -138,6 +141,34 @@ def _is_lock_error(exc: Exception) -> bool:
     return any(marker in str(exc) for marker in _LOCK_MARKERS)
 
 
+_NO_SPACE_MARKERS = {
+    "No space left on device": "the disk is full",
+    "Disk quota exceeded": "the disk quota is used up",
+    "File too large": "the file size limit (ulimit -f) is reached",
+}
+
+
+def no_space_error(path: Path, exc: BaseException) -> StoreError | None:
+    """A clear StoreError when `exc` is DuckDB failing to write for lack of space, else None."""
+    text = str(exc)
+    for marker, what in _NO_SPACE_MARKERS.items():
+        if marker in text:
+            return StoreError(
+                f"cannot write the database {path}: {what} ({marker}). The write was rolled "
+                "back; everything landed before is intact. Free space where the file lives "
+                f"({Path(path).resolve().parent}) or point --db / NEWSWATCH_DB at a disk with "
+                "room, then run again: the next run lands what this one could not, once."
+            )
+    return None
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back without hiding the original error: DuckDB has already ended a transaction
+    whose COMMIT failed (for example for lack of space), and ROLLBACK then raises."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
 def connect(
     path: Path, *, read_only: bool = False, settings: StoreSettings | None = None
 ) -> duckdb.DuckDBPyConnection:
@@ -154,7 +185,9 @@ def connect(
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
-                raise StoreError(f"cannot open database {path}: {exc}") from exc
+                raise no_space_error(path, exc) or StoreError(
+                    f"cannot open database {path}: {exc}"
+                ) from exc
             if attempt == settings.lock_retries:
                 raise StoreLockedError(
                     f"database {path} is locked by another process (tried {attempt + 1} times): "
@@ -183,7 +216,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, _now()])
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
         current = version
     return current
@@ -193,12 +226,20 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 def open_store(
     path: Path, *, read_only: bool = False, settings: StoreSettings | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open, migrate (when writable) and always close the database."""
+    """Open, migrate (when writable) and always close the database.
+
+    A write inside the block that fails for lack of space is re-raised as a clear StoreError.
+    """
     con = connect(path, read_only=read_only, settings=settings)
     try:
         if not read_only:
             migrate(con)
         yield con
+    except duckdb.Error as exc:
+        clear = no_space_error(path, exc)
+        if clear is None:
+            raise
+        raise clear from exc
     finally:
         con.close()
 
@@ -450,7 +491,7 @@ def land_batch(con: duckdb.DuckDBPyConnection, batch: LandingBatch) -> LandingRe
         after = _counts(con)
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
     return LandingReport(
         articles_inserted=after[0] - before[0],
@@ -690,7 +731,7 @@ def record_alert_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Ale
         )
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
     finally:
         con.unregister("_outcomes")
