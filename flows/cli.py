@@ -65,6 +65,31 @@ def print_summary(summary: dict[str, Any], db_path: Path) -> None:
     console.print(f'[dim]Database: {db_path}  (query it: newswatch query "SELECT ...")[/]')
 
 
+def check_prefect_api() -> None:
+    """Stop with one clear paragraph when the configured Prefect API does not answer.
+
+    Without a configured API, Prefect starts a temporary one. With one that is down, the flow
+    would fail after Prefect's own retries with a long traceback. Any HTTP answer (even an
+    error status) counts as reachable: authentication and versions are Prefect's to check.
+    """
+    import httpx
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    if not url:
+        return
+    try:
+        httpx.get(f"{url.rstrip('/')}/health", timeout=5)
+    except httpx.TransportError as exc:
+        raise fail(
+            f"the Prefect API at {url} is unreachable ({type(exc).__name__}: {exc}); nothing "
+            "was run. Start the server (`prefect server start`, see docs/OPERATIONS.md) or fix "
+            "PREFECT_API_URL, or unset it (`unset PREFECT_API_URL`, or `prefect config unset "
+            "PREFECT_API_URL` when it is set in your Prefect profile) to run with a temporary "
+            "local API."
+        ) from None
+
+
 def _run(config_dir: Path, db: Path, force_all: bool, as_json: bool) -> dict[str, Any]:
     """Validate the configuration first (so a typo never starts a flow), then run the flow."""
     from pipelines.config import load_config
@@ -76,6 +101,7 @@ def _run(config_dir: Path, db: Path, force_all: bool, as_json: bool) -> dict[str
     except NewswatchError as exc:
         raise fail(str(exc)) from None
     quiet_prefect()
+    check_prefect_api()
     from flows.monitor import run_once
 
     try:

@@ -18,6 +18,7 @@ import random
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -267,3 +268,42 @@ def test_newswatch_run_that_runs_out_of_space_says_so_and_the_next_run_lands_onc
     assert row == (25, 25)
     assert seen is not None and seen[0] >= 25
     assert alerts is not None and alerts[0] == alerts[1] == first["alerts_queued"] > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The Prefect API is down
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port bound but never listening: every connection is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", ["run", "demo"])
+def test_unreachable_prefect_api_is_one_clear_paragraph(
+    command: str, closed_port: int, tmp_path: Path, seed_base_url: str
+) -> None:
+    api = f"http://127.0.0.1:{closed_port}/api"
+    db = tmp_path / "data" / "newswatch.duckdb"
+    args = ["--db", str(db)]
+    if command == "run":
+        args += ["--config-dir", str(SEEDS_DIR / "config"), "--all"]
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", command, *args],
+        cwd=REPO,
+        env={**os.environ, "PREFECT_API_URL": api},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    message = done.stderr.strip()
+    assert message.startswith(f"error: the Prefect API at {api} is unreachable")
+    assert "\n" not in message  # one paragraph
+    assert "unset PREFECT_API_URL" in message and "prefect server start" in message
+    assert not db.exists()  # nothing was run
