@@ -1,4 +1,4 @@
-"""`newswatch alerts test | pending`."""
+"""`newswatch alerts test | pending | retry`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from flows.cli_common import ConfigDir, DbPath, console, fail
 from pipelines.errors import NewswatchError
 
 alerts_app = typer.Typer(
-    help="Send a test alert, list alerts waiting in the outbox.", no_args_is_help=True
+    help="Send a test alert, list alerts not delivered, queue failed ones again.",
+    no_args_is_help=True,
 )
 
 
@@ -76,15 +77,18 @@ def test(
 
 @alerts_app.command()
 def pending(db: DbPath = Path("data/newswatch.duckdb")) -> None:
-    """List alerts waiting in the outbox, with attempts, last error and next try."""
+    """List alerts not delivered (waiting, given up, uncertain) with their last error.
+
+    Uncertain: a sender stopped between handing the alert to its channel and recording it."""
     from pipelines import store
 
     try:
         with store.open_store(db, read_only=True) as con:
             rows = con.execute(
-                "SELECT al.channel, al.topic, a.title, al.status, al.attempts, al.last_error, "
-                "al.next_attempt_at FROM alerts al JOIN articles a USING (article_id) "
-                "WHERE al.status IN ('pending', 'failed') ORDER BY al.created_at"
+                "SELECT al.alert_id, al.channel, al.topic, a.title, al.status, al.attempts, "
+                "al.last_error, al.next_attempt_at FROM alerts al JOIN articles a "
+                "USING (article_id) WHERE al.status IN ('pending', 'failed', 'uncertain') "
+                "ORDER BY al.created_at"
             ).fetchall()
     except NewswatchError as exc:
         raise fail(str(exc)) from None
@@ -92,8 +96,39 @@ def pending(db: DbPath = Path("data/newswatch.duckdb")) -> None:
         console.print("nothing pending: every alert was delivered")
         return
     table = Table(title=f"{len(rows)} alert(s) not delivered")
-    for col in ("channel", "topic", "title", "status", "attempts", "last error", "next try"):
+    for col in ("id", "channel", "topic", "title", "status", "attempts", "last error", "next try"):
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
+        table.add_row(*[escape("" if v is None else str(v)) for v in row])
     console.print(table)
+    if any(r[4] in ("failed", "uncertain") for r in rows):
+        console.print(
+            "`newswatch alerts retry ID…` (or `--all`) queues failed or uncertain alerts again."
+        )
+
+
+@alerts_app.command()
+def retry(
+    alert_ids: Annotated[
+        list[str] | None, typer.Argument(help="Alert ids (from `alerts pending`).")
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every failed or uncertain alert.")] = False,
+    db: DbPath = Path("data/newswatch.duckdb"),
+) -> None:
+    """Queue failed or uncertain alerts again; the next run sends them."""
+    from pipelines import outbox, store
+
+    if not alert_ids and not every:
+        raise fail("name the alerts to retry (ids from `newswatch alerts pending`) or use --all")
+    try:
+        with store.open_store(db) as con:
+            queued = outbox.retry(con, alert_ids or [], datetime.now(UTC), every=every)
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    unknown = sorted(set(alert_ids or []) - set(queued))
+    console.print(f"queued {len(queued)} alert(s) again; the next run sends them")
+    if unknown:
+        raise fail(
+            "not failed or uncertain (unknown id, still pending, or already sent): "
+            + ", ".join(unknown)
+        )

@@ -82,12 +82,26 @@ class ChannelSettings(_Strict):
     topics: list[str] = Field(default_factory=list, description="empty = every topic")
     digest_minutes: int = Field(default=0, ge=0)
     max_per_hour: int = Field(default=0, ge=0, description="0 = no rate limit")
+    resend_interrupted: bool | None = Field(
+        default=None,
+        description=(
+            "when a sender died after handing an alert to this channel but before recording "
+            "it: true = send again (at least once), false = hold it as 'uncertain' for "
+            "`newswatch alerts retry` (at most once); default: true for webhook+ channels, "
+            "whose Idempotency-Key lets the receiver drop the duplicate, false otherwise"
+        ),
+    )
 
 
 class AlertSettings(_Strict):
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
     max_attempts: int = Field(default=8, ge=1)
     retry_base_s: float = Field(default=60.0, ge=0)
+    claim_ttl_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="a claim by a sender on another host counts as abandoned after this long",
+    )
 
 
 class StoreSettings(_Strict):

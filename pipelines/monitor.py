@@ -6,6 +6,7 @@ directly. Nothing here imports Prefect.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,11 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines import search, store
-from pipelines.alerts import channel_topics, send_pending
+from pipelines import outbox, search, store
+from pipelines.alerts import channel_topics, plan_deliveries, run_deliveries
 from pipelines.config import Config
 from pipelines.extract import extract_pages
 from pipelines.fetch import Fetcher
+from pipelines.leases import local_owner
 from pipelines.models import (
     Article,
     FeedItem,
@@ -157,30 +159,43 @@ class AlertReport:
     sent: int = 0
     failed: int = 0
     pending: int = 0
+    uncertain: int = 0
     errors: list[str] = field(default_factory=list)
 
 
-def send_alerts(db_path: Path, config: Config) -> AlertReport:
-    """Drain the outbox: send due alerts, record outcomes. Channels are tried outside the
-    database transaction, so a slow channel does not hold the file locked."""
+def send_alerts(db_path: Path, config: Config, owner: str | None = None) -> AlertReport:
+    """Drain the outbox: plan, claim, send, record. Channels are tried outside any database
+    transaction, so a slow channel does not hold the file locked; the claim (see
+    `pipelines.outbox`) keeps a concurrent or later run from sending the same alert again."""
     settings = config.settings.alerts
+    owner = owner or local_owner(uuid.uuid4().hex)
+    now = datetime.now(UTC)
     with store.open_store(db_path, settings=config.settings.store) as con:
-        pending = store.pending_alerts(con)
-        recent = store.sent_last_hour(con) if pending else {}
+        pending = store.pending_alerts(con, now)
+        recent = store.sent_last_hour(con, now) if pending else {}
     if not pending:
         return AlertReport()
-    outcomes = send_pending(pending, settings, sent_last_hour=recent)
+    deliveries, outcomes = plan_deliveries(pending, settings, now=now, sent_last_hour=recent)
+    report = AlertReport()
+    if deliveries:
+        with store.open_store(db_path, settings=config.settings.store) as con:
+            claimed = outbox.claim(con, deliveries, owner, settings, now)
+        report.uncertain = len(claimed.held_uncertain)
+        outcomes += run_deliveries(claimed.deliveries, settings, now=now)
     with store.open_store(db_path, settings=config.settings.store) as con:
         store.record_alert_outcomes(con, outcomes)
+        outbox.release(con, owner)
         row = con.execute("SELECT count(*) FROM alerts WHERE status = 'pending'").fetchone()
-    report = AlertReport(
-        sent=sum(o.ok for o in outcomes),
-        failed=sum(not o.ok and not o.deferred for o in outcomes),
-        pending=int(row[0]) if row else 0,
-    )
-    report.errors = sorted(
-        {f"{a.channel}: {o.error}" for a, o in zip(pending, outcomes, strict=True) if o.error}
-    )
+    channel_of = {a.alert_id: a.channel for a in pending}
+    report.sent = sum(o.ok for o in outcomes)
+    report.failed = sum(not o.ok and not o.deferred for o in outcomes)
+    report.pending = int(row[0]) if row else 0
+    report.errors = sorted({f"{channel_of[o.alert_id]}: {o.error}" for o in outcomes if o.error})
+    if report.uncertain:
+        report.errors.append(
+            f"{report.uncertain} alert(s) held as uncertain: a sender stopped between sending "
+            "and recording them; see `newswatch alerts pending`"
+        )
     return report
 
 
@@ -234,6 +249,7 @@ def summarise(
         "alerts_sent": alerts.sent,
         "alerts_failed": alerts.failed,
         "alerts_pending": alerts.pending,
+        "alerts_uncertain": alerts.uncertain,
         "alert_errors": alerts.errors,
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }

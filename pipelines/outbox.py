@@ -1,0 +1,180 @@
+"""Outbox claims: each alert is claimed before it is handed to a channel, so it goes out once.
+
+Sending happens outside any database transaction (a slow channel must not hold the file), which
+leaves two windows where an alert could go out twice:
+
+- two runs draining the outbox at the same time: each claims its alerts in one transaction
+  first, and skips alerts another live sender holds;
+- a sender that dies after the channel accepted a message but before the outcome was recorded:
+  the next run finds the alert still pending with an abandoned claim. The outcome is unknown,
+  so the channel's policy decides (`ChannelSettings.resend_interrupted`): send again (at least
+  once; the default for webhook+ channels, whose Idempotency-Key lets the receiver drop the
+  duplicate), or hold the alert as 'uncertain' (at most once; the default for the others) for a
+  person to resend with `newswatch alerts retry`.
+
+A claim is abandoned when its owner is a dead process on this host (known at once) or when it
+is older than `AlertSettings.claim_ttl_s` (a sender on another host). Claims are released after
+the outcomes are recorded; a claim left on an alert that is no longer pending is dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import duckdb
+
+from pipelines.alerts import WEBHOOK_PREFIX, Delivery
+from pipelines.config import AlertSettings, ChannelSettings
+from pipelines.leases import owner_is_dead
+
+CLAIMS_DDL = """
+CREATE TABLE IF NOT EXISTS alert_claims (
+    alert_id VARCHAR PRIMARY KEY,
+    owner VARCHAR NOT NULL,
+    claimed_at TIMESTAMPTZ NOT NULL
+)
+"""
+UNCERTAIN = "uncertain"
+
+
+def resends_interrupted(channel: ChannelSettings | None) -> bool:
+    """Whether an alert whose delivery was interrupted is sent again on this channel."""
+    if channel is None:
+        return False
+    if channel.resend_interrupted is not None:
+        return channel.resend_interrupted
+    return channel.url.startswith(WEBHOOK_PREFIX)
+
+
+@dataclass(slots=True)
+class ClaimReport:
+    """What a sender may deliver, and what it found left behind by others."""
+
+    deliveries: list[Delivery] = field(default_factory=list)
+    resent_after_interruption: list[str] = field(default_factory=list)
+    held_uncertain: list[str] = field(default_factory=list)
+    in_flight_elsewhere: list[str] = field(default_factory=list)
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error):  # DuckDB already rolled back a failed COMMIT
+        con.execute("ROLLBACK")
+
+
+def claim(
+    con: duckdb.DuckDBPyConnection,
+    deliveries: Sequence[Delivery],
+    owner: str,
+    settings: AlertSettings,
+    now: datetime,
+) -> ClaimReport:
+    """Claim the alerts of `deliveries` for `owner` in one transaction; returns the deliveries
+    cut down to the alerts this owner now holds (a digest keeps its claimed alerts)."""
+    report = ClaimReport()
+    ids = [a.alert_id for d in deliveries for a in d.alerts]
+    if not ids:
+        return report
+    expired_before = now - timedelta(seconds=settings.claim_ttl_s)
+    con.execute(CLAIMS_DDL)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        held = {
+            alert_id: (other, claimed_at)
+            for alert_id, other, claimed_at in con.execute(
+                "SELECT c.alert_id, c.owner, c.claimed_at FROM alert_claims c "
+                "WHERE list_contains(?, c.alert_id)",
+                [ids],
+            ).fetchall()
+        }
+        mine: set[str] = set()
+        uncertain: list[tuple[str, str]] = []
+        for d in deliveries:
+            for alert in d.alerts:
+                claimant = held.get(alert.alert_id)
+                if claimant is None or claimant[0] == owner:
+                    mine.add(alert.alert_id)
+                    continue
+                other, claimed_at = claimant
+                if not (owner_is_dead(other) or claimed_at < expired_before):
+                    report.in_flight_elsewhere.append(alert.alert_id)
+                elif resends_interrupted(settings.channels.get(d.channel)):
+                    mine.add(alert.alert_id)
+                    report.resent_after_interruption.append(alert.alert_id)
+                else:
+                    uncertain.append((alert.alert_id, _interrupted_note(other, claimed_at)))
+                    report.held_uncertain.append(alert.alert_id)
+        if uncertain:
+            con.executemany(
+                f"UPDATE alerts SET status = '{UNCERTAIN}', last_error = ? "
+                "WHERE alert_id = ? AND status = 'pending'",
+                [(note, alert_id) for alert_id, note in uncertain],
+            )
+            con.execute(
+                "DELETE FROM alert_claims WHERE list_contains(?, alert_id)",
+                [[alert_id for alert_id, _ in uncertain]],
+            )
+        if mine:
+            con.executemany(
+                "INSERT INTO alert_claims VALUES (?, ?, ?) ON CONFLICT (alert_id) "
+                "DO UPDATE SET owner = excluded.owner, claimed_at = excluded.claimed_at",
+                [(alert_id, owner, now) for alert_id in sorted(mine)],
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
+    for d in deliveries:
+        kept = tuple(a for a in d.alerts if a.alert_id in mine)
+        if kept:
+            report.deliveries.append(Delivery(d.channel, d.url, kept, d.digest))
+    return report
+
+
+def _interrupted_note(owner: str, claimed_at: datetime) -> str:
+    return (
+        f"outcome unknown: the sender ({owner}) stopped after claiming this alert at "
+        f"{claimed_at.isoformat(timespec='seconds')} and before recording the result; not "
+        "resent, to avoid a duplicate. Check the channel, then `newswatch alerts retry` to "
+        "send it again."
+    )
+
+
+def release(con: duckdb.DuckDBPyConnection, owner: str) -> None:
+    """Drop this owner's claims, and any claim on an alert that is no longer pending."""
+    con.execute(CLAIMS_DDL)
+    con.execute("DELETE FROM alert_claims WHERE owner = ?", [owner])
+    con.execute(
+        "DELETE FROM alert_claims WHERE alert_id IN "
+        "(SELECT alert_id FROM alerts WHERE status <> 'pending')"
+    )
+
+
+def retry(
+    con: duckdb.DuckDBPyConnection, alert_ids: Sequence[str], now: datetime, *, every: bool
+) -> list[str]:
+    """Put uncertain or given-up alerts back in the queue (all of them with `every`); returns
+    their ids. Their attempt counts restart, so they get the full retry budget again."""
+    con.execute(CLAIMS_DDL)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        query = f"SELECT alert_id FROM alerts WHERE status IN ('{UNCERTAIN}', 'failed')"
+        params: list[object] = []
+        if not every:
+            query += " AND list_contains(?, alert_id)"
+            params.append(list(alert_ids))
+        ids = [r[0] for r in con.execute(query + " ORDER BY created_at", params).fetchall()]
+        if ids:
+            con.execute(
+                "UPDATE alerts SET status = 'pending', attempts = 0, next_attempt_at = ? "
+                "WHERE list_contains(?, alert_id)",
+                [now, ids],
+            )
+            con.execute("DELETE FROM alert_claims WHERE list_contains(?, alert_id)", [ids])
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
+    return ids
