@@ -1,7 +1,8 @@
 """The deployments newswatch ships, for `newswatch serve` (no work pool needed).
 
 `deploy/prefect.yaml` defines the same three deployments for `prefect deploy --all` with a
-process work pool.
+process work pool; `build_deployments(..., work_pool_name=WORK_POOL)` gives exactly those
+(tests/test_deployments.py keeps the two in sync).
 """
 
 from __future__ import annotations
@@ -15,33 +16,41 @@ FEED_HEALTH = "newswatch-feed-health"
 
 
 def build_deployments(
-    config_dir: str, db_path: str, interval_minutes: float, schedules: bool = True
+    config_dir: str,
+    db_path: str,
+    interval_minutes: float,
+    schedules: bool = True,
+    work_pool_name: str | None = None,
 ) -> list[Any]:
+    """The monitor, rematch and feed-health deployments: served as they are by `newswatch
+    serve`; with `work_pool_name` (`WORK_POOL`) they are those of deploy/prefect.yaml, for
+    `prefect.deploy(...)`."""
     from flows.maintenance import feed_health_flow, rematch_flow
     from flows.monitor import monitor_flow
 
     params = {"config_dir": config_dir, "db_path": db_path}
+    common: dict[str, Any] = {"tags": ["newswatch"], "work_pool_name": work_pool_name}
     return [
         monitor_flow.to_deployment(
             name=MONITOR,
             interval=timedelta(minutes=interval_minutes) if schedules else None,
             parameters={**params, "force_all": False},
             description="Poll due feeds, extract, match, land in DuckDB, alert.",
-            tags=["newswatch"],
+            **common,
         ),
         rematch_flow.to_deployment(
             name=REMATCH,
             cron="30 3 * * *" if schedules else None,
             parameters=params,
             description="Re-run the current rules over stored articles (no alerts).",
-            tags=["newswatch"],
+            **common,
         ),
         feed_health_flow.to_deployment(
             name=FEED_HEALTH,
             cron="0 6 * * *" if schedules else None,
             parameters={"db_path": db_path},
             description="Report failing, disabled and quiet feeds.",
-            tags=["newswatch"],
+            **common,
         ),
     ]
 

@@ -1,0 +1,168 @@
+"""deploy/prefect.yaml (`prefect deploy`, work pools) and `flows.deployments.build_deployments`
+(`newswatch serve`) describe the same three deployments; every entrypoint imports and accepts
+its parameters; the build and pull steps fit together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import inspect
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import prefect
+import pytest
+import yaml
+from prefect.exceptions import ObjectNotFound
+from prefect.flows import load_flow_from_entrypoint
+
+from flows.deployments import (
+    FEED_HEALTH,
+    MONITOR,
+    REMATCH,
+    WORK_POOL,
+    WRITE_LIMIT,
+    build_deployments,
+    prepare_deploy,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+PREFECT_YAML = REPO / "deploy" / "prefect.yaml"
+DOC: dict[str, Any] = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))
+YAML_DEPLOYMENTS: dict[str, dict[str, Any]] = {d["name"]: d for d in DOC["deployments"]}
+INTERVAL_MINUTES = 5.0
+"""`newswatch serve --interval` default; prefect.yaml schedules the monitor every 300 s."""
+
+
+def built(work_pool_name: str | None = WORK_POOL) -> dict[str, Any]:
+    """build_deployments with the parameters prefect.yaml uses (paths relative to the repo)."""
+    monitor = YAML_DEPLOYMENTS[MONITOR]["parameters"]
+    return {
+        d.name: d
+        for d in build_deployments(
+            monitor["config_dir"],
+            monitor["db_path"],
+            INTERVAL_MINUTES,
+            work_pool_name=work_pool_name,
+        )
+    }
+
+
+def entrypoint_file(entrypoint: str, base: Path) -> tuple[Path, str]:
+    path, _, function = entrypoint.rpartition(":")
+    file = Path(path)
+    return (file if file.is_absolute() else base / file).resolve(), function
+
+
+def yaml_schedule(spec: dict[str, Any]) -> tuple[str, Any]:
+    if "interval" in spec:
+        return "interval", timedelta(seconds=spec["interval"])
+    return "cron", spec["cron"]
+
+
+def built_schedule(schedule: Any) -> tuple[str, Any]:
+    inner = schedule.schedule
+    if hasattr(inner, "interval"):
+        return "interval", inner.interval
+    return "cron", inner.cron
+
+
+def test_same_deployment_names() -> None:
+    assert set(YAML_DEPLOYMENTS) == set(built()) == {MONITOR, REMATCH, FEED_HEALTH}
+
+
+def test_prefect_yaml_uses_only_keys_prefect_deploy_reads() -> None:
+    """`prefect deploy` ignores unknown keys: a typo (`paramters:`) would silently drop them."""
+    from prefect.cli.deploy._models import DeploymentConfig, PrefectYamlModel
+
+    PrefectYamlModel.model_validate(DOC)
+    known = set(DeploymentConfig.model_fields)
+    for name, spec in YAML_DEPLOYMENTS.items():
+        assert set(spec) <= known, (name, set(spec) - known)
+
+
+@pytest.mark.parametrize("name", [MONITOR, REMATCH, FEED_HEALTH])
+def test_deployment_matches_build_deployments(name: str) -> None:
+    spec = YAML_DEPLOYMENTS[name]
+    dep = built()[name]
+    assert entrypoint_file(spec["entrypoint"], REPO) == entrypoint_file(dep.entrypoint, Path.cwd())
+    assert spec["parameters"] == dep.parameters
+    assert [yaml_schedule(s) for s in spec["schedules"]] == [
+        built_schedule(s) for s in dep.schedules
+    ]
+    assert spec["work_pool"]["name"] == dep.work_pool_name == WORK_POOL
+    assert spec["description"] == dep.description
+    assert spec["tags"] == dep.tags
+
+
+def test_serve_builds_the_same_deployments_without_a_work_pool() -> None:
+    served = built(work_pool_name=None)
+    pooled = built()
+    for name, dep in served.items():
+        assert dep.work_pool_name is None
+        assert (dep.entrypoint, dep.parameters, dep.description, dep.tags) == (
+            pooled[name].entrypoint,
+            pooled[name].parameters,
+            pooled[name].description,
+            pooled[name].tags,
+        )
+
+
+@pytest.mark.parametrize("name", [MONITOR, REMATCH, FEED_HEALTH])
+def test_entrypoint_imports_and_accepts_its_parameters(name: str) -> None:
+    spec = YAML_DEPLOYMENTS[name]
+    flow = load_flow_from_entrypoint(str(REPO / spec["entrypoint"]))
+    assert flow.name == built()[name].flow_name
+    signature = inspect.signature(flow.fn)
+    assert set(spec["parameters"]) <= set(signature.parameters), name
+    validated = flow.validate_parameters(spec["parameters"])
+    assert {k: validated[k] for k in spec["parameters"]} == spec["parameters"]
+
+
+def test_prefect_version_is_the_installed_minor() -> None:
+    declared = DOC["prefect-version"].split(".")[:2]
+    assert declared == prefect.__version__.split(".")[:2]
+
+
+def test_build_step_is_prepare_deploy_and_feeds_the_pull_step() -> None:
+    (build_step,) = DOC["build"]
+    ((dotted, args),) = build_step.items()
+    module, _, function = dotted.rpartition(".")
+    assert getattr(importlib.import_module(module), function) is prepare_deploy
+    inputs = {k: v for k, v in args.items() if k != "id"}
+    inspect.signature(prepare_deploy).bind(**inputs)
+    ((pull_step, pull_args),) = DOC["pull"][0].items()
+    assert pull_step == "prefect.deployments.steps.set_working_directory"
+    assert pull_args["directory"] == "{{ " + args["id"] + ".directory }}"
+
+
+def test_prepare_deploy_creates_the_write_limit_and_names_the_code_directory(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build step alone sets up what the runs need (so `make deploy-prefect` does not
+    create the limit itself)."""
+    from prefect.client.orchestration import get_client
+
+    monkeypatch.delenv("NEWSWATCH_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (build_step,) = DOC["build"]
+    limit = next(iter(build_step.values()))["limit"]
+
+    async def delete_limit() -> None:
+        async with get_client() as client:
+            with contextlib.suppress(ObjectNotFound):
+                await client.delete_global_concurrency_limit_by_name(WRITE_LIMIT)
+
+    async def read_limit() -> int:
+        async with get_client() as client:
+            return (await client.read_global_concurrency_limit_by_name(WRITE_LIMIT)).limit
+
+    asyncio.run(delete_limit())
+    assert prepare_deploy(limit=limit) == {"directory": str(tmp_path.resolve())}
+    assert asyncio.run(read_limit()) == limit == 1
+    # idempotent on a second deploy; NEWSWATCH_HOME names the workers' checkout instead
+    monkeypatch.setenv("NEWSWATCH_HOME", str(REPO))
+    assert prepare_deploy(limit=limit) == {"directory": str(REPO)}
+    assert asyncio.run(read_limit()) == 1
