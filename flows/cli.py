@@ -108,6 +108,15 @@ def _run(config_dir: Path, db: Path, force_all: bool, as_json: bool) -> dict[str
         summary = run_once(str(config_dir), str(db), force_all=force_all)
     except NewswatchError as exc:
         raise fail(str(exc)) from None
+    except RuntimeError as exc:
+        if "ephemeral Prefect API" not in str(exc):
+            raise
+        raise fail(
+            f"{exc} Nothing was run. The temporary local Prefect API did not start in "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (newswatch's default: 90); raise "
+            "it on a busy machine, or start a server (`prefect server start`) and set "
+            "PREFECT_API_URL."
+        ) from None
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n")
     else:

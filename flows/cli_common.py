@@ -33,6 +33,9 @@ def quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "ERROR")
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "ERROR")
+    # The temporary API takes ~6 s to start on an idle machine; Prefect gives up after 20 s,
+    # which a busy laptop or CI runner can exceed.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

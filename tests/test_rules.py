@@ -297,7 +297,9 @@ def test_seed_article_matches_both_shipped_topics() -> None:
     }
 
 
-@pytest.mark.parametrize("name", ["articles.jsonl", "heldout.jsonl", "independent.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["articles.jsonl", "heldout.jsonl", "independent.jsonl", "fresh.jsonl"]
+)
 def test_shipped_rules_precision_and_recall_on_labelled_sets(name: str) -> None:
     path = REPO / "tests" / "data" / "labelled" / name
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

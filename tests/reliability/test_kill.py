@@ -63,7 +63,7 @@ def test_kill_9_at_random_points_while_landing(tmp_path: Path) -> None:
     check_exactly_once(db)
 
 
-def run_demo(db: Path, base_url: str) -> subprocess.Popen[str]:
+def run_demo(db: Path, base_url: str, stderr: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(
         NEWSWATCH_DEMO_BASE_URL=base_url,
@@ -84,7 +84,7 @@ def run_demo(db: Path, base_url: str) -> subprocess.Popen[str]:
             "--json",
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         text=True,
         cwd=REPO,
         env=env,
@@ -101,9 +101,9 @@ def kill_runs_then_finish(db: Path, base_url: str, kills: int, seed: int) -> Non
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
-    final = run_demo(db, base_url)
-    final.communicate(timeout=240)
-    assert final.returncode == 0
+    final = run_demo(db, base_url, stderr=subprocess.PIPE)
+    out, err = final.communicate(timeout=240)
+    assert final.returncode == 0, err[-3000:]
 
 
 @pytest.mark.parametrize("kills", [3])
