@@ -88,7 +88,8 @@ class ChannelSettings(_Strict):
             "when a sender died after handing an alert to this channel but before recording "
             "it: true = send again (at least once), false = hold it as 'uncertain' for "
             "`newswatch alerts retry` (at most once); default: true for webhook+ channels, "
-            "whose Idempotency-Key lets the receiver drop the duplicate, false otherwise"
+            "whose Idempotency-Key lets the receiver drop the duplicate, and console://, "
+            "false otherwise"
         ),
     )
 

@@ -9,8 +9,8 @@ leaves two windows where an alert could go out twice:
   the next run finds the alert still pending with an abandoned claim. The outcome is unknown,
   so the channel's policy decides (`ChannelSettings.resend_interrupted`): send again (at least
   once; the default for webhook+ channels, whose Idempotency-Key lets the receiver drop the
-  duplicate), or hold the alert as 'uncertain' (at most once; the default for the others) for a
-  person to resend with `newswatch alerts retry`.
+  duplicate, and for the console), or hold the alert as 'uncertain' (at most once; the default
+  for the others) for a person to resend with `newswatch alerts retry`.
 
 A claim is abandoned when its owner is a dead process on this host (known at once) or when it
 is older than `AlertSettings.claim_ttl_s` (a sender on another host). Claims are released after
@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from pipelines.alerts import WEBHOOK_PREFIX, Delivery
+from pipelines.alerts import CONSOLE_SCHEME, WEBHOOK_PREFIX, Delivery
 from pipelines.config import AlertSettings, ChannelSettings
 from pipelines.leases import owner_is_dead
 
@@ -46,7 +46,8 @@ def resends_interrupted(channel: ChannelSettings | None) -> bool:
         return False
     if channel.resend_interrupted is not None:
         return channel.resend_interrupted
-    return channel.url.startswith(WEBHOOK_PREFIX)
+    # console: what a dead process printed is gone with it, printing again costs nothing.
+    return channel.url.startswith((WEBHOOK_PREFIX, CONSOLE_SCHEME))
 
 
 @dataclass(slots=True)
