@@ -143,6 +143,44 @@ def test_deployment_run_through_served_deployment(
         articles = con.execute("SELECT count(*) FROM articles").fetchone()
     assert set(topics) == {"istanbul_talks", "territorial_demands"}
     assert articles is not None and articles[0] >= 20
+    assert_one_match_event_per_match(prefect_server["PREFECT_API_URL"], sum(topics.values()))
+
+
+def assert_one_match_event_per_match(api: str, expected: int) -> None:
+    """The run's `newswatch.match.created` events reached the server: one per new match, with
+    the article as resource and the topic as related resource (what an Automation keys on)."""
+    events: list[dict] = []
+
+    def arrived() -> bool:
+        resp = httpx.post(
+            f"{api}/events/filter",
+            json={"filter": {"event": {"name": ["newswatch.match.created"]}}, "limit": 50},
+            timeout=10,
+        )
+        resp.raise_for_status()
+        events[:] = resp.json()["events"]
+        return len(events) >= expected
+
+    wait_until(arrived, 60, f"{expected} newswatch.match.created events")
+    assert len(events) == expected
+    pairs = {
+        (
+            e["resource"]["prefect.resource.id"],
+            next(
+                r["prefect.resource.id"]
+                for r in e["related"]
+                if r["prefect.resource.role"] == "topic"
+            ),
+        )
+        for e in events
+    }
+    assert len(pairs) == expected  # no event twice for one (article, topic)
+    assert all(rid.startswith("newswatch.article.") for rid, _ in pairs)
+    assert {t for _, t in pairs} == {
+        "newswatch.topic.istanbul_talks",
+        "newswatch.topic.territorial_demands",
+    }
+    assert all(e["payload"]["url"].startswith("http") and e["payload"]["snippet"] for e in events)
 
 
 def prefect(
