@@ -41,7 +41,6 @@ soak: $(STAMP) ## long reliability variants
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache
 
-deploy-prefect: $(STAMP) ## create the work pool and concurrency limit, deploy (needs PREFECT_API_URL)
+deploy-prefect: $(STAMP) ## create the work pool, deploy; the build step creates the write limit (needs PREFECT_API_URL)
 	-$(VENV)/bin/prefect work-pool create newswatch --type process
-	-$(VENV)/bin/prefect gcl create newswatch-duckdb-writes --limit 1
 	NEWSWATCH_HOME=$(CURDIR) $(VENV)/bin/prefect --no-prompt deploy --all --prefect-file deploy/prefect.yaml

@@ -51,9 +51,20 @@ async def rematch_flow(
 
 @flow(name="feed-health")
 async def feed_health_flow(db_path: str = DEFAULT_DB) -> list[dict[str, Any]]:
-    """Report failing, disabled and quiet feeds as a Prefect artifact and warnings."""
+    """Report failing, disabled and quiet feeds as a Prefect artifact and warnings.
+
+    Opens the database read-only: it takes no write lock and runs no migration, so it runs
+    beside readers (a notebook, the DuckDB CLI) and holds up a writer only for one query.
+    """
     logger = get_run_logger()
-    with store.open_store(Path(db_path)) as con:
+    if not Path(db_path).exists():
+        logger.warning("database %s does not exist yet: no feed has been polled", db_path)
+        await acreate_markdown_artifact(
+            key="newswatch-feed-health",
+            markdown=f"# feed health\n\nNo database at `{db_path}` yet: no feed has been polled.",
+        )
+        return []
+    with store.open_store(Path(db_path), read_only=True) as con:
         cur = con.execute(
             "SELECT name, feed_url, health, last_status, consecutive_failures, "
             "coalesce(disabled_reason, last_error) FROM feed_health"

@@ -166,3 +166,88 @@ def test_prepare_deploy_creates_the_write_limit_and_names_the_code_directory(
     monkeypatch.setenv("NEWSWATCH_HOME", str(REPO))
     assert prepare_deploy(limit=limit) == {"directory": str(REPO)}
     assert asyncio.run(read_limit()) == 1
+
+
+# --- the feed-health deployment reads the database read-only ---------------------------------
+
+HOLD_READ_ONLY = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("SELECT count(*) FROM feed_state").fetchone()
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+def land_feed_states(db: Path) -> None:
+    from datetime import UTC, datetime
+
+    from pipelines import store
+    from pipelines.models import FeedState
+
+    now = datetime.now(UTC)
+    with store.open_store(db) as con:
+        store.land_batch(
+            con,
+            store.LandingBatch(
+                feed_states=[
+                    FeedState(
+                        "https://fine.example.org/rss",
+                        name="Fine",
+                        last_status="ok",
+                        last_polled_at=now,
+                        last_new_item_at=now,
+                    ),
+                    FeedState(
+                        "https://broken.example.org/rss",
+                        name="Broken",
+                        last_status="error",
+                        last_error="HTTP 500",
+                        last_polled_at=now,
+                        consecutive_failures=3,
+                    ),
+                ]
+            ),
+        )
+
+
+def test_feed_health_runs_while_another_process_holds_the_database_read_only(
+    prefect_harness: None, db_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    import duckdb
+
+    from flows.maintenance import feed_health_flow
+
+    land_feed_states(db_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_READ_ONLY, str(db_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        # the other process really excludes writers: a read-write open fails at once
+        with pytest.raises(duckdb.IOException, match="lock"):
+            duckdb.connect(str(db_path))
+        rows = asyncio.run(feed_health_flow(db_path=str(db_path)))
+        assert holder.poll() is None, "the read-only holder exited during the flow run"
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert holder.returncode == 0
+    health = {r["name"]: (r["health"], r["failures"], r["problem"]) for r in rows}
+    assert health == {"Fine": ("healthy", 0, None), "Broken": ("failing", 3, "HTTP 500")}
+
+
+def test_feed_health_before_the_first_run_reports_no_feeds_and_creates_nothing(
+    prefect_harness: None, db_path: Path
+) -> None:
+    from flows.maintenance import feed_health_flow
+
+    assert asyncio.run(feed_health_flow(db_path=str(db_path))) == []
+    assert not db_path.exists()
