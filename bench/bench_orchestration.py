@@ -228,11 +228,10 @@ def run_pure(config_dir: Path, db: Path) -> tuple[float, int]:
         async with Fetcher(config.settings.fetch) as fetcher:
             results = await monitor.poll(fetcher, config, due, states)
             fresh = monitor.new_entries(db, config, results)
-            pages = await monitor.fetch_pages(fetcher, fresh)
-        return results, fresh, pages
+            both = await monitor.fetch_and_extract(fetcher, fresh, config)
+        return results, fresh, both.articles
 
-    results, fresh, pages = asyncio.run(io())
-    articles = monitor.extract(pages, config)
+    results, fresh, articles = asyncio.run(io())
     matches = monitor.match(ruleset, articles)
     new_states = monitor.feed_states_after(config, states, results, fresh, monitor.now_utc())
     landing = monitor.land(db, config, articles, fresh, matches, new_states)

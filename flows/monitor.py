@@ -96,9 +96,12 @@ async def fetch_task(fetcher: Fetcher, items: list[FeedItem]) -> list[tuple[Feed
     return await monitor.fetch_pages(fetcher, items)
 
 
-@task(name="extract-articles", cache_policy=NO_CACHE)
-def extract_task(pages: list[tuple[FeedItem, FetchResult]], config: Config) -> list[Article]:
-    return monitor.extract(pages, config)
+@task(name="fetch-and-extract", cache_policy=NO_CACHE)
+async def fetch_extract_task(
+    fetcher: Fetcher, items: list[FeedItem], config: Config
+) -> monitor.FetchedAndExtracted:
+    """Pages go to the extraction pool as they arrive (extraction overlaps the download)."""
+    return await monitor.fetch_and_extract(fetcher, items, config)
 
 
 class DaskBatch:
@@ -308,13 +311,21 @@ async def monitor_flow(
             results = await poll_task(fetcher, config_q, q(due), q(states))
             lap("poll")
             fresh = new_entries_task(db_path, config_q, q(results))
-            pages = await fetch_task(fetcher, q(fresh)) if fresh else []
-            lap("fetch")
+            pages: list[tuple[FeedItem, FetchResult]] = []
+            articles: list[Article] = []
+            if fresh and not dask_address:
+                both = await fetch_extract_task(fetcher, q(fresh), config_q)
+                pages, articles = both.pages, both.articles
+                timings["fetch"] = both.fetch_s
+                lap("extract")
+                timings["extract"] -= both.fetch_s
+            else:
+                pages = await fetch_task(fetcher, q(fresh)) if fresh else []
+                lap("fetch")
         if pages and dask_address:
             articles = extract_on_dask(pages, config, dask_address, max(1, extract_batch_size))
-        else:
-            articles = extract_task(q(pages), config_q) if pages else []
-        lap("extract")
+        if "extract" not in timings:
+            lap("extract")
         matches = match_task(q(ruleset), q(articles)) if articles else []
         lap("match")
         new_states = monitor.feed_states_after(config, states, results, fresh, monitor.now_utc())

@@ -23,6 +23,13 @@ from pipelines.models import Article, ExtractStatus, FeedItem, FetchResult
 
 _HTML_LANG = re.compile(rb"<html[^>]*\blang=[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
 _CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
+TRAFILATURA_OPTIONS: dict[str, Any] = {
+    "with_metadata": True,
+    "include_comments": False,
+    "include_tables": False,
+    "favor_precision": True,
+}
+"""How every page is extracted (bench/bench_e2e.py measures bare trafilatura with the same)."""
 
 
 class _PageTimeout(BaseException):
@@ -50,12 +57,7 @@ def extract_one(content: bytes, url: str, content_type: str | None = None) -> di
     import trafilatura
 
     doc = trafilatura.bare_extraction(
-        _decode(content, content_type),
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        favor_precision=True,
+        _decode(content, content_type), url=url, **TRAFILATURA_OPTIONS
     )
     if doc is None:
         return {"text": ""}
@@ -154,40 +156,100 @@ def _article(
     )
 
 
-def extract_pages(
-    pages: Sequence[tuple[FeedItem, FetchResult]], settings: ExtractSettings
-) -> list[Article]:
-    """One Article per page (status ok/empty/timeout/error/fetch_error/blocked), input order."""
-    now = datetime.now(UTC)
-    todo = [i for i, (_, fetched) in enumerate(pages) if fetched.error is None]
-    outcomes: dict[int, dict[str, Any]] = {}
-    if todo:
-        workers = max(1, min(settings.workers or os.cpu_count() or 1, len(todo)))
-        # Workers fork from a server that has already imported trafilatura: no per-worker
-        # import cost, and no fork of this (possibly threaded) process.
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+_TASKS_PER_WORKER = 500
+"""Workers are replaced after this many batches, so a long `newswatch serve` stays flat."""
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """The extraction pool for `workers` processes, started once and reused across runs.
+
+    Workers fork from a server that has already imported trafilatura: no per-worker import
+    cost, and no fork of this (possibly threaded) process."""
+    pool = _POOLS.get(workers)
+    if pool is None:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["trafilatura", "pipelines.extract"])
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-        size = max(1, min(8, len(todo) // (workers * 4)))
-        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-        futures: dict[Future[list[dict[str, Any]]], list[int]] = {}
-        try:
-            for chunk in chunks:
-                jobs = [
-                    (
-                        pages[i][1].content,
-                        pages[i][1].final_url,
-                        pages[i][1].headers.get("content-type"),
-                    )
-                    for i in chunk
-                ]
-                futures[pool.submit(_worker_batch, jobs, settings.timeout_s)] = chunk
-            # Each page is bounded by its alarm; the batch deadline only catches a worker stuck
-            # in C code that never returns to Python to receive the signal.
-            rounds = -(-len(todo) // workers)
-            done, not_done = wait(futures, timeout=settings.timeout_s * (rounds + 1) + 10)
+        pool = _POOLS[workers] = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, max_tasks_per_child=_TASKS_PER_WORKER
+        )
+    return pool
+
+
+def _discard_pool(workers: int) -> None:
+    """Kill a pool whose workers are stuck (a page that never returned to Python)."""
+    pool = _POOLS.pop(workers, None)
+    if pool is None:
+        return
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _workers(settings: ExtractSettings) -> int:
+    return max(1, settings.workers or os.cpu_count() or 1)
+
+
+def warm_up(settings: ExtractSettings) -> None:
+    """Start the extraction workers now, in the background, so that they are ready when the
+    first pages arrive (a run calls this before polling)."""
+    workers = _workers(settings)
+    pool = _pool(workers)
+    for _ in range(workers):
+        pool.submit(os.getpid)
+
+
+class Extraction:
+    """Pages handed to the pool as they arrive (`add`), in batches; `articles()` waits for
+    them and returns one Article per page added, in order.
+
+    Batching amortises the round trip to a worker; handing pages over as they are fetched lets
+    extraction run while the rest are still downloading."""
+
+    def __init__(self, settings: ExtractSettings, batch_size: int = 4) -> None:
+        self.settings = settings
+        self.batch_size = max(1, batch_size)
+        self.now = datetime.now(UTC)
+        self._pages: list[tuple[FeedItem, FetchResult]] = []
+        self._waiting: list[int] = []
+        self._futures: dict[Future[list[dict[str, Any]]], list[int]] = {}
+
+    def add(self, item: FeedItem, fetched: FetchResult) -> None:
+        self._pages.append((item, fetched))
+        if fetched.error is None:
+            self._waiting.append(len(self._pages) - 1)
+            if len(self._waiting) >= self.batch_size:
+                self._submit()
+
+    def _submit(self) -> None:
+        if not self._waiting:
+            return
+        chunk, self._waiting = self._waiting, []
+        jobs = [
+            (
+                self._pages[i][1].content,
+                self._pages[i][1].final_url,
+                self._pages[i][1].headers.get("content-type"),
+            )
+            for i in chunk
+        ]
+        pool = _pool(_workers(self.settings))
+        self._futures[pool.submit(_worker_batch, jobs, self.settings.timeout_s)] = chunk
+
+    def articles(self) -> list[Article]:
+        """Wait for every page (bounded: see below) and build the articles."""
+        self._submit()
+        outcomes: dict[int, dict[str, Any]] = {}
+        if self._futures:
+            # Each page is bounded by its alarm; this deadline only catches a worker stuck in
+            # C code that never returns to Python to receive the signal.
+            pages = sum(len(c) for c in self._futures.values())
+            rounds = -(-pages // _workers(self.settings))
+            done, not_done = wait(
+                self._futures, timeout=self.settings.timeout_s * (rounds + 1) + 10
+            )
             for fut in done:
-                chunk = futures[fut]
+                chunk = self._futures[fut]
                 try:
                     for i, out in zip(chunk, fut.result(), strict=True):
                         outcomes[i] = out
@@ -195,14 +257,24 @@ def extract_pages(
                     for i in chunk:
                         outcomes[i] = {"error": f"worker failed: {exc}"}
             for fut in not_done:
-                for i in futures[fut]:
+                for i in self._futures[fut]:
                     outcomes[i] = {"timeout": "extraction worker did not finish in time"}
-        finally:
-            if any(not f.done() for f in futures):
-                for proc in list(getattr(pool, "_processes", {}).values()):
-                    proc.kill()
-            pool.shutdown(wait=False, cancel_futures=True)
-    return [
-        _article(item, fetched, outcomes.get(i, {}), settings, now)
-        for i, (item, fetched) in enumerate(pages)
-    ]
+            if not_done:
+                _discard_pool(_workers(self.settings))
+            self._futures = {}
+        return [
+            _article(item, fetched, outcomes.get(i, {}), self.settings, self.now)
+            for i, (item, fetched) in enumerate(self._pages)
+        ]
+
+
+def extract_pages(
+    pages: Sequence[tuple[FeedItem, FetchResult]], settings: ExtractSettings
+) -> list[Article]:
+    """One Article per page (status ok/empty/timeout/error/fetch_error/blocked), input order."""
+    todo = sum(1 for _, fetched in pages if fetched.error is None)
+    workers = _workers(settings)
+    extraction = Extraction(settings, batch_size=max(1, min(8, todo // (workers * 4))))
+    for item, fetched in pages:
+        extraction.add(item, fetched)
+    return extraction.articles()

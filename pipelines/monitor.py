@@ -6,6 +6,8 @@ directly. Nothing here imports Prefect.
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -17,7 +19,7 @@ from typing import Any
 from pipelines import outbox, search, store
 from pipelines.alerts import channel_topics, plan_deliveries, run_deliveries
 from pipelines.config import Config
-from pipelines.extract import extract_pages
+from pipelines.extract import Extraction, extract_pages, warm_up
 from pipelines.fetch import Fetcher
 from pipelines.leases import local_owner
 from pipelines.models import (
@@ -81,6 +83,39 @@ async def fetch_pages(
 
 def extract(pages: Sequence[tuple[FeedItem, FetchResult]], config: Config) -> list[Article]:
     return extract_pages(list(pages), config.settings.extract)
+
+
+@dataclass(slots=True)
+class FetchedAndExtracted:
+    pages: list[tuple[FeedItem, FetchResult]]
+    articles: list[Article]
+    fetch_s: float
+    """When the last page had arrived; extraction went on from there."""
+
+
+async def fetch_and_extract(
+    fetcher: Fetcher, items: Sequence[FeedItem], config: Config
+) -> FetchedAndExtracted:
+    """Fetch the pages and hand each to the extraction pool as soon as it arrives, so that
+    extraction of the first pages overlaps the download of the rest. Articles come back in
+    the order of `items`."""
+    start = time.perf_counter()
+    if items:
+        warm_up(config.settings.extract)
+    extraction = Extraction(config.settings.extract)
+    order: list[int] = []
+
+    async def one(index: int, item: FeedItem) -> tuple[FeedItem, FetchResult]:
+        result = await fetcher.fetch(item.url, check_robots=True)
+        extraction.add(item, result)
+        order.append(index)
+        return item, result
+
+    pages = list(await asyncio.gather(*(one(i, it) for i, it in enumerate(items))))
+    fetch_s = time.perf_counter() - start
+    extracted = await asyncio.to_thread(extraction.articles)
+    by_index = dict(zip(order, extracted, strict=True))
+    return FetchedAndExtracted(pages, [by_index[i] for i in range(len(items))], fetch_s)
 
 
 def match(

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from pipelines.config import ExtractSettings
 from pipelines.extract import extract_one, extract_pages
@@ -146,3 +152,55 @@ def test_timeout_is_enforced_in_the_worker() -> None:
 
 def test_no_pages_no_pool() -> None:
     assert extract_pages([], ExtractSettings()) == []
+
+
+@pytest.fixture
+def threaded_server() -> Iterator[HTTPServer]:
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def test_fetch_and_extract_keeps_item_order_when_pages_arrive_out_of_order(
+    threaded_server: HTTPServer,
+) -> None:
+    """The first page is held until the second has been served, so pages reach the pool in
+    reverse order; articles still come back in the order of the items, fetch errors included."""
+    import asyncio
+    import threading
+
+    from pipelines.config import Config, FetchSettings, Settings
+    from pipelines.fetch import Fetcher
+    from pipelines.monitor import fetch_and_extract
+
+    second_served = threading.Event()
+
+    def slow(_: Request) -> Response:
+        assert second_served.wait(30)
+        return Response(page(BODY_RU), content_type="text/html; charset=utf-8")
+
+    def fast(_: Request) -> Response:
+        second_served.set()
+        return Response(page(BODY_RU.replace("Стамбуле", "Анкаре")), content_type="text/html")
+
+    httpserver = threaded_server
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    httpserver.expect_request("/fast").respond_with_handler(fast)
+    httpserver.expect_request("/gone").respond_with_data("no", status=404)
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    items = [item(httpserver.url_for(p)) for p in ("/slow", "/fast", "/gone")]
+    settings = Settings(fetch=FetchSettings(allow_private_networks=True))
+    config = Config(Path("."), [], settings, Path("rules.yaml"), Path("entities.yaml"))
+
+    async def run():  # type: ignore[no-untyped-def]
+        async with Fetcher(settings.fetch) as fetcher:
+            return await fetch_and_extract(fetcher, items, config)
+
+    done = asyncio.run(run())
+    assert [p[0].url for p in done.pages] == [i.url for i in items]
+    assert [a.url for a in done.articles] == [i.url for i in items]
+    assert "Стамбуле" in done.articles[0].text and "Анкаре" in done.articles[1].text
+    assert [a.extract_status for a in done.articles] == ["ok", "ok", "fetch_error"]
+    assert done.fetch_s > 0
