@@ -98,6 +98,23 @@ def _worker(content: bytes, url: str, content_type: str | None, timeout_s: float
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+_MARKUP = re.compile(rb"<(?:!doctype|html|head|body|article|div|p|meta|title)\b", re.IGNORECASE)
+
+
+def not_markup(content: bytes, content_type: str | None) -> str | None:
+    """Why a fetched body is not worth extracting (an image, a PDF, binary data served as an
+    article), or None. Decided on the bytes, not the header alone: servers often label HTML
+    as text/plain or application/octet-stream."""
+    if _MARKUP.search(content[:4096]):
+        return None
+    kind = (content_type or "unknown").split(";")[0].strip() or "unknown"
+    head = content[:8].hex(" ")
+    return (
+        f"not an HTML page (Content-Type {kind}, no HTML tag in the first 4 KB; starts with "
+        f"bytes {head}): not extracted"
+    )
+
+
 def _parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -213,13 +230,19 @@ class Extraction:
         self._pages: list[tuple[FeedItem, FetchResult]] = []
         self._waiting: list[int] = []
         self._futures: dict[Future[list[dict[str, Any]]], list[int]] = {}
+        self._decided: dict[int, dict[str, Any]] = {}
 
     def add(self, item: FeedItem, fetched: FetchResult) -> None:
         self._pages.append((item, fetched))
-        if fetched.error is None:
-            self._waiting.append(len(self._pages) - 1)
-            if len(self._waiting) >= self.batch_size:
-                self._submit()
+        if fetched.error is not None:
+            return
+        refused = not_markup(fetched.content, fetched.headers.get("content-type"))
+        if refused:
+            self._decided[len(self._pages) - 1] = {"error": refused}
+            return
+        self._waiting.append(len(self._pages) - 1)
+        if len(self._waiting) >= self.batch_size:
+            self._submit()
 
     def _submit(self) -> None:
         if not self._waiting:
@@ -239,7 +262,7 @@ class Extraction:
     def articles(self) -> list[Article]:
         """Wait for every page (bounded: see below) and build the articles."""
         self._submit()
-        outcomes: dict[int, dict[str, Any]] = {}
+        outcomes: dict[int, dict[str, Any]] = dict(self._decided)
         if self._futures:
             # Each page is bounded by its alarm; this deadline only catches a worker stuck in
             # C code that never returns to Python to receive the signal.
