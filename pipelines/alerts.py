@@ -38,6 +38,9 @@ _URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]*[^\s'\"<>.,:
 _HOST_PORT = re.compile(
     r"(\[[0-9A-Fa-f:.]+\]|localhost|[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+)(:\d{1,5})?"
 )
+_MENTION = re.compile(r"<@|@(?=(?:everyone|here|channel|all)\b)", re.IGNORECASE)
+_DATA_SCHEMES = ("json", "jsons", "xml", "xmls", "form", "forms")
+"""Apprise channels that post the message as data to a program, not to people in a chat."""
 _TOKEN_IN_TEXT = re.compile(
     r"\d{5,}:[A-Za-z0-9_\-]{20,}"  # Telegram-style bot tokens
     r"|(?<!//)(?<=/)[A-Za-z0-9_\-.~:%]{16,}"  # long token-like path segments outside URLs
@@ -242,8 +245,21 @@ def _deliver_webhook(url: str, message: Message) -> str | None:
     return None
 
 
+def _defuse_mentions(text: str) -> str:
+    """Article text must not ping a whole chat: `@everyone`, `@here`, `@channel`, `@all`
+    and Discord's `<@id>` get a zero-width space after their `@` (or `<`), which the services
+    do not read as a mention and readers do not see. (Discord and Mattermost read mentions in
+    plain text.)"""
+    return _MENTION.sub(lambda m: "<\u200b@" if m.group(0) == "<@" else "@\u200b", text)
+
+
 def _deliver_apprise(url: str, message: Message) -> str | None:
+    """Send through Apprise. The message is declared plain text, so Apprise escapes it for
+    each service's own format (HTML for Telegram and e-mail, Slack's `&lt;` entities with
+    mrkdwn off): article text can never become markup, links or `<!channel>` pings there.
+    """
     import apprise
+    from apprise import NotifyFormat
 
     errors: list[str] = []
 
@@ -259,7 +275,12 @@ def _deliver_apprise(url: str, message: Message) -> str | None:
         app = apprise.Apprise()
         if not app.add(url):
             return f"not a valid Apprise URL: {redact(url)}"
-        ok = app.notify(title=message.title, body=message.body)
+        chat = url.partition("://")[0].lower() not in _DATA_SCHEMES
+        ok = app.notify(
+            title=_defuse_mentions(message.title) if chat else message.title,
+            body=_defuse_mentions(message.body) if chat else message.body,
+            body_format=NotifyFormat.TEXT,
+        )
     except Exception as exc:
         return redact(f"{type(exc).__name__}: {exc}")
     finally:

@@ -280,3 +280,138 @@ def test_redact_keeps_the_service_and_hides_every_secret_part(
     text = redact(f"failed posting to {url}: connection refused")
     assert secret not in text
     assert shown in text and text.endswith(": connection refused")
+
+
+# ---------------------------------------------------------------------------------------------
+# Article text is data: never SQL, never markup
+
+HOSTILE_TITLE = (
+    "Istanbul talks'); DROP TABLE articles; -- <script>alert(1)</script> **bold** "
+    '[click](http://evil.example/x) <!channel> @everyone <b>tg</b> <a href="http://evil.example">x</a>'
+)
+HOSTILE_PARAGRAPH = (
+    'Readers wrote "); DELETE FROM matches; -- and <img src=x onerror=alert(1)> and *stars* '
+    "and `code` and <!here> and <@&123456> & friends."
+)
+RAW_MARKUP = ("<script>", "<!channel>", "<b>tg</b>", "<a href", "<img", "<!here>")
+
+
+def test_article_text_lands_verbatim_and_is_escaped_for_every_channel(
+    tmp_path: Path,
+    newsroom: HTTPServer,
+    prefect_harness: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQL and markup in a real article, through the real flow: landed as written, sent as
+    text to Slack and Telegram, without mentions to Discord (their APIs are the loopback
+    server here), and as data in JSON payloads."""
+    from apprise.plugins.discord import NotifyDiscord
+    from apprise.plugins.slack import NotifySlack
+    from apprise.plugins.telegram import NotifyTelegram
+
+    monkeypatch.setattr(NotifySlack, "webhook_url", newsroom.url_for("/slack"))
+    monkeypatch.setattr(NotifyTelegram, "notify_url", newsroom.url_for("/tg/bot"))
+    monkeypatch.setattr(NotifyDiscord, "notify_url", newsroom.url_for("/discord"))
+    base = newsroom.url_for("").rstrip("/")
+    newsroom.expect_request("/feed.xml").respond_with_data(
+        feed(base, [("/a/hostile.html", HOSTILE_TITLE)]), content_type="application/rss+xml"
+    )
+    newsroom.expect_request("/a/hostile.html").respond_with_data(
+        page(HOSTILE_TITLE, ARTICLE_TEXT + "\n\n" + HOSTILE_PARAGRAPH), content_type="text/html"
+    )
+    received: dict[str, list[Any]] = {}
+
+    def receiver(name: str, answer: str):  # type: ignore[no-untyped-def]
+        def handle(request: Request) -> Response:
+            received.setdefault(name, []).append(json.loads(request.get_data()))
+            return Response(answer, content_type="application/json")
+
+        return handle
+
+    for name, path, answer in [
+        ("slack", "/slack/T1ABCDEFG/B2ABCDEFG/abcdefghijklmnopqrstuvwx", "ok"),
+        ("telegram", "/tg/bot123456789:AAFabcdefghijklmnopqrstuvwxyz0123/sendMessage", "{}"),
+        ("discord", "/discord/1234567890/abcdefghijklmnop", "{}"),
+        ("json", "/json", "{}"),
+        ("webhook", "/webhook", "{}"),
+    ]:
+        newsroom.expect_request(path, method="POST").respond_with_handler(receiver(name, answer))
+    host = f"127.0.0.1:{newsroom.port}"
+    config_dir = write_config(
+        tmp_path / "config",
+        f"{base}/feed.xml",
+        {
+            "slack": "slack://T1ABCDEFG/B2ABCDEFG/abcdefghijklmnopqrstuvwx/#news",
+            "telegram": "tgram://123456789:AAFabcdefghijklmnopqrstuvwxyz0123/12345",
+            "discord": "discord://1234567890/abcdefghijklmnop",
+            "json": f"json://{host}/json",
+            "webhook": f"webhook+http://{host}/webhook",
+        },
+    )
+    db = tmp_path / "newswatch.duckdb"
+
+    summary, _ = run_flow(config_dir, db)
+
+    assert summary["articles_landed"] == 1 and summary["alerts_failed"] == 0
+    assert summary["alerts_sent"] == 5 * len(summary["new_matches"]) > 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        ((title, text),) = con.execute("SELECT title, text FROM articles").fetchall()
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        matches = con.execute("SELECT count(*) FROM matches").fetchone()
+    assert title == HOSTILE_TITLE  # landed as written: the quote and DROP are just text
+    assert HOSTILE_PARAGRAPH in text
+    assert {"articles", "matches", "alerts", "seen_entries"} <= tables
+    assert matches is not None and matches[0] == len(summary["new_matches"])
+
+    slack = received["slack"][0]
+    slack_text = json.dumps(slack, ensure_ascii=False)
+    assert slack["mrkdwn"] is False
+    assert "&lt;!channel&gt;" in slack_text and "&lt;script&gt;" in slack_text
+    telegram = received["telegram"][0]
+    assert telegram["parse_mode"] == "HTML"
+    assert "&lt;b&gt;tg&lt;/b&gt;" in telegram["text"] and "&lt;a href=" in telegram["text"]
+    discord = received["discord"][0]
+    assert "allow_mentions" not in discord and "@\u200beveryone" in discord["content"]
+    for name, text_sent in [("slack", slack_text), ("telegram", telegram["text"])]:
+        leftovers = [m for m in RAW_MARKUP if m in text_sent]
+        assert leftovers == [], f"{name} received raw markup {leftovers}"
+    assert "@everyone" not in discord["content"] and "<@&" not in discord["content"]
+    for name in ("json", "webhook"):  # JSON is data: the title is sent exactly as written
+        titles = {p.get("title") or p["article"]["title"] for p in received[name]}
+        assert any(HOSTILE_TITLE in t for t in titles), (name, titles)
+
+    runner = CliRunner()
+    shown = runner.invoke(
+        app, ["query", "--db", str(db), "--format", "json", "SELECT title, text FROM articles"]
+    )
+    assert shown.exit_code == 0 and json.loads(shown.output)["title"] == HOSTILE_TITLE
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM articles",
+        "DROP TABLE articles",
+        "UPDATE articles SET title = 'x'",
+        "INSERT INTO matches SELECT * FROM matches",
+        "CREATE TABLE pwned AS SELECT 1",
+    ],
+)
+def test_query_opens_the_database_read_only(sql: str, tmp_path: Path) -> None:
+    from pipelines import store
+    from tests.test_store import article, batch_for
+
+    db = tmp_path / "newswatch.duckdb"
+    with store.open_store(db) as con:
+        store.land_batch(con, batch_for([article("https://a.example/1")], ("t",), {}))
+    result = CliRunner().invoke(app, ["query", "--db", str(db), sql])
+    assert result.exit_code == 2
+    assert "read-only" in result.output and "Traceback" not in result.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM matches").fetchone() == (1,)
+        assert con.execute("SELECT title FROM articles").fetchone() == (
+            "Title of https://a.example/1",
+        )
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "pwned" not in tables and "articles" in tables
