@@ -16,9 +16,12 @@ import argparse
 import asyncio
 import os
 import random
+import socket
+import subprocess
+import sys
 import tempfile
-import threading
 import time
+import urllib.request
 from concurrent.futures import ProcessPoolExecutor
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -130,14 +133,43 @@ def pipeline(config: Config, db: Path) -> tuple[float, dict[str, float], int]:
     return time.perf_counter() - start, timings, report.articles_inserted
 
 
+def serve(port: int, articles: int) -> None:
+    """The corpus server, run in its own process (`--serve PORT`) so that serving pages does
+    not compete with the pipeline for its interpreter lock, as a remote site would not."""
+    base = f"http://127.0.0.1:{port}"
+    build_corpus(articles, base)
+    Server(("127.0.0.1", port), Handler).serve_forever()
+
+
+def start_server(articles: int) -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.bench_e2e", "--serve", str(port), "--articles", str(articles)]
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/robots.txt", timeout=1).read()
+            return proc, base
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the corpus server did not start")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=400)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.articles)
+        return
     workers = os.cpu_count() or 1
-    server = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    server, base = start_server(args.articles)
     build_corpus(args.articles, base)
     feeds = [FeedSource(f"{base}/feed/{f}.xml", f"feed {f}") for f in range(10)]
     settings = Settings(
@@ -156,7 +188,8 @@ def main() -> None:
     bare_s = bare_extraction(pages, workers)
     with tempfile.TemporaryDirectory() as tmp:
         total_s, timings, landed = pipeline(config, Path(tmp) / "e2e.duckdb")
-    server.shutdown()
+    server.terminate()
+    server.wait(timeout=10)
     bare_rate, pipe_rate = len(pages) / bare_s, landed / total_s
     emit(
         "e2e",

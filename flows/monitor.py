@@ -157,6 +157,33 @@ def extract_on_dask(
         return [article for fut in futures for article in fut.result()]
 
 
+async def _fetch_and_extract(
+    fetcher: Fetcher,
+    batch: list[FeedItem],
+    config: Config,
+    config_q: Any,
+    dask_address: str | None,
+    dask_batch_size: int,
+    timings: dict[str, float],
+) -> list[Article]:
+    """One batch of new entries → articles, locally (extraction overlaps the download) or
+    with extraction on a Dask cluster. Adds the seconds spent to `timings`."""
+    if not batch:
+        return []
+    start = time.perf_counter()
+    if dask_address:
+        pages = await fetch_task(fetcher, q(batch))
+        fetched = time.perf_counter()
+        articles = extract_on_dask(pages, config, dask_address, max(1, dask_batch_size))
+        fetch_s = fetched - start
+    else:
+        both = await fetch_extract_task(fetcher, q(batch), config_q)
+        articles, fetch_s = both.articles, both.fetch_s
+    timings["fetch"] = timings.get("fetch", 0.0) + fetch_s
+    timings["extract"] = timings.get("extract", 0.0) + time.perf_counter() - start - fetch_s
+    return articles
+
+
 @task(name="match-rules", cache_policy=NO_CACHE)
 def match_task(ruleset: RuleSet, articles: list[Article]) -> list[Match]:
     return monitor.match(ruleset, articles)
@@ -193,13 +220,18 @@ async def land_task(
     matches: list[Match],
     states: list[FeedState],
     lease_owner: str | None = None,
+    last: bool = True,
 ) -> LandingReport:
-    """Land the batch; then release this run's feed leases (the polled feeds are no longer
-    due, so no other run will poll them again)."""
+    """Land the batch. After the run's last batch, release its feed leases (the polled feeds
+    are no longer due, so no other run will poll them again); after the others, extend them."""
     async with await _write_slot():
         report = monitor.land(Path(db_path), config, articles, fresh, matches, states)
-        if lease_owner:
+        if lease_owner and last:
             leases.release_feeds(Path(db_path), config, lease_owner)
+        elif lease_owner:
+            leases.renew_feeds(
+                Path(db_path), config, lease_owner, monitor.now_utc(), leases.DEFAULT_TTL_S
+            )
         return report
 
 
@@ -294,7 +326,7 @@ async def monitor_flow(
     def lap(stage: str) -> None:
         nonlocal t
         now = time.perf_counter()
-        timings[stage] = now - t
+        timings[stage] = timings.get(stage, 0.0) + now - t
         t = now
 
     config, ruleset = load_config_task(config_dir)
@@ -305,41 +337,49 @@ async def monitor_flow(
     claim = await plan_task(db_path, config_q, force_all, owner)
     due, states = claim.due, claim.states
     lap("plan")
-    landing: LandingReport | None = None
+    released = False
+    tally = monitor.RunTally()
     try:
         async with Fetcher(config.settings.fetch) as fetcher:
             results = await poll_task(fetcher, config_q, q(due), q(states))
             lap("poll")
             fresh = new_entries_task(db_path, config_q, q(results))
-            pages: list[tuple[FeedItem, FetchResult]] = []
-            articles: list[Article] = []
-            if fresh and not dask_address:
-                both = await fetch_extract_task(fetcher, q(fresh), config_q)
-                pages, articles = both.pages, both.articles
-                timings["fetch"] = both.fetch_s
-                lap("extract")
-                timings["extract"] -= both.fetch_s
-            else:
-                pages = await fetch_task(fetcher, q(fresh)) if fresh else []
-                lap("fetch")
-        if pages and dask_address:
-            articles = extract_on_dask(pages, config, dask_address, max(1, extract_batch_size))
-        if "extract" not in timings:
-            lap("extract")
-        matches = match_task(q(ruleset), q(articles)) if articles else []
-        lap("match")
-        new_states = monitor.feed_states_after(config, states, results, fresh, monitor.now_utc())
-        landing = await land_task(
-            db_path, config_q, q(articles), q(fresh), q(matches), q(new_states), owner
-        )
-        lap("land")
+            new_states = monitor.feed_states_after(
+                config, states, results, fresh, monitor.now_utc()
+            )
+            timings.update(fetch=0.0, extract=0.0)
+            batches = monitor.micro_batches(fresh, config.settings.extract.batch_pages)
+            for number, batch in enumerate(batches, start=1):
+                last = number == len(batches)
+                articles = await _fetch_and_extract(
+                    fetcher, batch, config, config_q, dask_address, extract_batch_size, timings
+                )
+                t = time.perf_counter()
+                matches = match_task(q(ruleset), q(articles)) if articles else []
+                lap("match")
+                # Feed states (next poll, ETag) land with the last batch only: a crash before
+                # then leaves the feeds due, and the entries of the unlanded batches unseen.
+                landing = await land_task(
+                    db_path,
+                    config_q,
+                    q(articles),
+                    q(batch),
+                    q(matches),
+                    q(new_states if last else []),
+                    owner if due else None,
+                    last,
+                )
+                released = last
+                lap("land")
+                tally.add(batch, articles, matches, landing)
+                del articles, matches
     finally:
-        if due and landing is None:  # landing releases the leases; else release them here
+        if due and not released:  # the last landing releases the leases; else do it here
             await release_task(db_path, config_q, owner)
     alerts = await alerts_task(db_path, config_q)
     lap("alerts")
-    assert landing is not None
-    summary = monitor.summarise(results, fresh, articles, matches, landing, alerts, timings)
+    summary = monitor.summarise_tally(results, tally, alerts, timings)
+    summary["batches"] = len(batches)
     summary["feeds_held_elsewhere"] = claim.held_elsewhere
     await _publish(summary)
     emit_match_events(summary["new_matches"])

@@ -75,6 +75,14 @@ class ExtractSettings(_Strict):
     workers: int = Field(default=0, ge=0, description="process pool size; 0 = number of cores")
     timeout_s: float = Field(default=30.0, gt=0)
     min_text_chars: int = Field(default=200, ge=0)
+    batch_pages: int = Field(
+        default=500,
+        ge=1,
+        description=(
+            "new entries fetched, extracted, matched and landed together; a backlog larger "
+            "than this is worked through in several batches, so memory stays flat"
+        ),
+    )
 
 
 class ChannelSettings(_Strict):

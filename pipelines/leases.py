@@ -153,3 +153,14 @@ def release_feeds(db_path: Path, config: Config, owner: str) -> int:
                 last = exc
                 time.sleep(min(0.05 * 2**attempt, 1.0))
         raise StoreError(f"could not release feed leases in {db_path}: {last}")
+
+
+def renew_feeds(db_path: Path, config: Config, owner: str, now: datetime, ttl_s: float) -> None:
+    """Extend this run's leases (a long backfill lands in several batches and must keep its
+    feeds until the last one)."""
+    with open_store(db_path, settings=config.settings.store) as con:
+        con.execute(LEASE_DDL)
+        con.execute(
+            "UPDATE feed_leases SET leased_until = ? WHERE owner = ?",
+            [now + timedelta(seconds=ttl_s), owner],
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -234,6 +234,60 @@ def send_alerts(db_path: Path, config: Config, owner: str | None = None) -> Aler
     return report
 
 
+def micro_batches(fresh: Sequence[FeedItem], size: int) -> list[list[FeedItem]]:
+    """The new entries in batches of `size`, each fetched, extracted, matched and landed
+    before the next, so a backfill of any length holds one batch in memory. Never empty: a
+    run with nothing new still lands its feed states once."""
+    size = max(1, size)
+    return [list(fresh[i : i + size]) for i in range(0, len(fresh), size)] or [[]]
+
+
+@dataclass(slots=True)
+class RunTally:
+    """What the landed batches of one run add up to. Keeps only what the summary shows, so
+    the run's memory does not grow with the number of articles."""
+
+    new_entries: int = 0
+    articles_extracted: int = 0
+    articles_failed: list[dict[str, Any]] = field(default_factory=list)
+    articles_landed: int = 0
+    alerts_queued: int = 0
+    new_matches: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def add(
+        self,
+        fresh: Sequence[FeedItem],
+        articles: Sequence[Article],
+        matches: Sequence[Match],
+        landing: store.LandingReport,
+    ) -> None:
+        by_id = {a.article_id: a for a in articles}
+        new_keys = set(landing.new_match_keys)
+        for m in matches:
+            if (m.article_id, m.topic) in new_keys:
+                art = by_id[m.article_id]
+                self.new_matches.setdefault(m.topic, []).append(
+                    {
+                        "article_id": art.article_id,
+                        "title": art.title,
+                        "url": art.url,
+                        "outlet": art.site_name or art.feed_url,
+                        "rule": m.rule,
+                        "snippet": str(m.evidence.get("snippet", "")),
+                        "entities": list(m.evidence.get("entities", [])),
+                    }
+                )
+        self.new_entries += len(fresh)
+        self.articles_extracted += sum(a.extract_status == "ok" for a in articles)
+        self.articles_failed += [
+            {"url": a.url, "status": a.extract_status, "error": a.extract_error}
+            for a in articles
+            if a.extract_status != "ok"
+        ]
+        self.articles_landed += landing.articles_inserted
+        self.alerts_queued += landing.alerts_queued
+
+
 def summarise(
     polled: Sequence[PollResult],
     fresh: Sequence[FeedItem],
@@ -244,23 +298,15 @@ def summarise(
     timings: dict[str, float],
 ) -> dict[str, Any]:
     """A JSON-serialisable run summary for the CLI, the run table and the Prefect artifact."""
-    by_id = {a.article_id: a for a in articles}
-    new_keys = set(landing.new_match_keys)
-    per_topic: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for m in matches:
-        if (m.article_id, m.topic) in new_keys:
-            art = by_id[m.article_id]
-            per_topic[m.topic].append(
-                {
-                    "article_id": art.article_id,
-                    "title": art.title,
-                    "url": art.url,
-                    "outlet": art.site_name or art.feed_url,
-                    "rule": m.rule,
-                    "snippet": str(m.evidence.get("snippet", "")),
-                    "entities": list(m.evidence.get("entities", [])),
-                }
-            )
+    tally = RunTally()
+    tally.add(fresh, articles, matches, landing)
+    return summarise_tally(polled, tally, alerts, timings)
+
+
+def summarise_tally(
+    polled: Sequence[PollResult], tally: RunTally, alerts: AlertReport, timings: dict[str, float]
+) -> dict[str, Any]:
+    """The run summary from the poll results and the tally of the landed batches."""
     statuses = Counter(r.status for r in polled)
     return {
         "feeds_polled": len(polled),
@@ -271,16 +317,12 @@ def summarise(
             {"feed": r.feed_url, "error": r.error} for r in polled if r.status == "error"
         ],
         "feed_warnings": [{"feed": r.feed_url, "warning": r.warning} for r in polled if r.warning],
-        "new_entries": len(fresh),
-        "articles_extracted": sum(a.extract_status == "ok" for a in articles),
-        "articles_failed": [
-            {"url": a.url, "status": a.extract_status, "error": a.extract_error}
-            for a in articles
-            if a.extract_status != "ok"
-        ],
-        "articles_landed": landing.articles_inserted,
-        "new_matches": {topic: rows for topic, rows in sorted(per_topic.items())},
-        "alerts_queued": landing.alerts_queued,
+        "new_entries": tally.new_entries,
+        "articles_extracted": tally.articles_extracted,
+        "articles_failed": tally.articles_failed,
+        "articles_landed": tally.articles_landed,
+        "new_matches": {topic: rows for topic, rows in sorted(tally.new_matches.items())},
+        "alerts_queued": tally.alerts_queued,
         "alerts_sent": alerts.sent,
         "alerts_failed": alerts.failed,
         "alerts_pending": alerts.pending,

@@ -143,3 +143,37 @@ def test_demo_command_runs_clean_in_a_fresh_process(tmp_path: Path) -> None:
     assert "Feeds polled" in proc.stdout
     topics = dict(rows(db, "SELECT topic, count(*) FROM matches GROUP BY topic"))
     assert set(topics) == {"istanbul_talks", "territorial_demands"}
+
+
+def test_backlog_is_worked_through_in_micro_batches(
+    tmp_path: Path,
+    seed_base_url: str,
+    prefect_harness: None,
+    first_and_second_run: tuple[Path, dict, dict],
+) -> None:
+    """With batch_pages 3 the 20-odd new entries land in several batches (each fetched,
+    extracted, matched and landed before the next), with the same rows as one batch."""
+    import shutil
+
+    from flows.monitor import run_once
+
+    config_dir = tmp_path / "config"
+    shutil.copytree(SEEDS_DIR / "config", config_dir)
+    settings = yaml.safe_load((config_dir / "settings.yaml").read_text(encoding="utf-8"))
+    settings.setdefault("extract", {})["batch_pages"] = 3
+    (config_dir / "settings.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    db = tmp_path / "batched.duckdb"
+    summary = run_once(str(config_dir), str(db), force_all=True)
+
+    one_batch_db, one_batch, _ = first_and_second_run
+    assert summary["batches"] == -(-one_batch["new_entries"] // 3) > 1
+    assert summary["articles_landed"] == one_batch["articles_landed"]
+    sql = "SELECT a.canonical_url, m.topic FROM matches m JOIN articles a USING (article_id) "
+    assert sorted(rows(db, sql)) == sorted(rows(one_batch_db, sql))
+    assert rows(
+        db, "SELECT count(*) FROM feed_state WHERE etag IS NOT NULL OR last_modified IS NOT NULL"
+    ) == rows(
+        one_batch_db,
+        "SELECT count(*) FROM feed_state WHERE etag IS NOT NULL OR last_modified IS NOT NULL",
+    )
+    assert summary["new_matches"] == one_batch["new_matches"]
