@@ -13,7 +13,7 @@ import duckdb
 import typer
 from rich.table import Table
 
-from flows.cli_common import ConfigDir, DbPath, console, fail
+from flows.cli_common import ConfigDir, DbPath, console, err_console, fail
 from pipelines.errors import NewswatchError
 
 store_app = typer.Typer()
@@ -103,9 +103,18 @@ def search(
     db: DbPath = Path("data/newswatch.duckdb"),
     limit: Annotated[int, typer.Option(help="Number of results.")] = 20,
 ) -> None:
-    """Full-text search over article titles and texts."""
+    """Full-text search over article titles and texts (the index is rebuilt first when
+    articles landed since it was last built)."""
+    from pipelines.search import ensure_index
     from pipelines.search import search as run_search
 
+    try:
+        with console.status("updating the search index…"):
+            indexed = ensure_index(db)
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    if indexed is not None:
+        err_console.print(f"search index rebuilt over {indexed} articles", highlight=False)
     con = _open_read_only(db)
     try:
         results = run_search(con, words, limit)

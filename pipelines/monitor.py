@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines import outbox, search, store
+from pipelines import outbox, store
 from pipelines.alerts import channel_topics, plan_deliveries, run_deliveries
 from pipelines.config import Config
 from pipelines.extract import Extraction, extract_pages, warm_up
@@ -184,8 +184,6 @@ def land(
     )
     with store.open_store(db_path, settings=config.settings.store) as con:
         report = store.land_batch(con, batch)
-        if report.articles_inserted:
-            search.refresh_index(con)
         return report
 
 

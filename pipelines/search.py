@@ -2,7 +2,8 @@
 that ships it (never downloaded at run time).
 
 fts indexes are not incremental: `refresh_index` rebuilds the BM25 index over all articles
-(titles and texts). A run calls it once, after landing, only when new articles landed.
+(titles and texts), which grows with the database. So runs never build it: `ensure_index`
+rebuilds it when someone searches and articles landed since the last build.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.config import StoreSettings
 from pipelines.errors import StoreError
 
 
@@ -41,12 +43,46 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"LOAD '{extension_path()}'")
 
 
+_STATE_DDL = (
+    "CREATE TABLE IF NOT EXISTS search_index_state (articles BIGINT, last_fetched_at "
+    "TIMESTAMPTZ, built_at TIMESTAMPTZ)"
+)
+_ARTICLES_NOW = "SELECT count(*), max(fetched_at) FROM articles"
+
+
 def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the BM25 index over every article and record what it covers."""
     load_fts(con)
     con.execute(
         "PRAGMA create_fts_index('articles', 'article_id', 'title', 'text', "
         "stemmer = 'porter', stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1)"
     )
+    con.execute(_STATE_DDL)
+    con.execute("DELETE FROM search_index_state")
+    con.execute(f"INSERT INTO search_index_state SELECT *, now() FROM ({_ARTICLES_NOW})")
+
+
+def index_is_stale(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when articles landed (or none is indexed yet) since the index was built."""
+    try:
+        built = con.execute("SELECT articles, last_fetched_at FROM search_index_state").fetchone()
+    except duckdb.CatalogException:
+        return True
+    return built != con.execute(_ARTICLES_NOW).fetchone()
+
+
+def ensure_index(db_path: Path, settings: StoreSettings | None = None) -> int | None:
+    """Rebuild the index when it is stale; returns the number of articles indexed, or None
+    when it was already current. Takes the write lock only when it has to rebuild."""
+    from pipelines import store
+
+    with store.open_store(db_path, read_only=True, settings=settings) as con:
+        if not index_is_stale(con):
+            return None
+    with store.open_store(db_path, settings=settings) as con:
+        refresh_index(con)
+        row = con.execute("SELECT articles FROM search_index_state").fetchone()
+    return int(row[0]) if row else 0
 
 
 def search(
@@ -66,5 +102,5 @@ def search(
         ]
     except duckdb.CatalogException as exc:
         raise StoreError(
-            "no search index yet: it is built after the first run that lands articles"
+            "no search index: run `newswatch search`, which builds it when articles have landed"
         ) from exc

@@ -168,3 +168,20 @@ def test_v1_database_upgrades_in_place_without_loss(db_path: Path) -> None:
         )
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
         assert con.execute("SELECT count(*) FROM latest_matches").fetchone() == (1,)
+
+
+def test_search_index_is_built_on_demand_and_only_when_stale(db_path: Path) -> None:
+    """Runs never rebuild the BM25 index (its cost grows with the database); `newswatch search`
+    rebuilds it when articles landed since the last build, and not otherwise."""
+    with store.open_store(db_path) as con:
+        store.land_batch(con, batch_for([article("https://a.example/talks", TALKS)], topics=()))
+        assert search.index_is_stale(con)
+    first = runner.invoke(app, ["search", "prisoner exchange", "--db", str(db_path)])
+    assert first.exit_code == 0 and "https://a.example/talks" in first.output
+    assert "rebuilt over 1 articles" in first.output
+    again = runner.invoke(app, ["search", "prisoner exchange", "--db", str(db_path)])
+    assert again.exit_code == 0 and "rebuilt" not in again.output
+    with store.open_store(db_path) as con:
+        store.land_batch(con, batch_for([article("https://b.example/d", DEMANDS)], topics=()))
+    assert search.ensure_index(db_path) == 2
+    assert search.ensure_index(db_path) is None
