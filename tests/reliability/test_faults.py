@@ -15,13 +15,11 @@ import contextlib
 import errno
 import os
 import random
-import resource
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,16 +70,20 @@ class NoSpace:
         self.full = False
         (self.data_dir.parent / "filler").unlink(missing_ok=True)
 
-    def preexec(self) -> Callable[[], None] | None:
-        """What a child process runs before exec: the size limit, when the disk is 'full'."""
+    def python(self, module: str, *args: str) -> list[str]:
+        """The command running `python -m module args` in a child process that meets this
+        lack of space: under a file size limit the child sets the limit on itself first
+        (no `preexec_fn`, which is unsafe in this threaded test process)."""
         if not self.full or self.mechanism == "full-filesystem":
-            return None
-
-        def limit() -> None:
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail with EFBIG instead of dying
-            resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT_BYTES, resource.RLIM_INFINITY))
-
-        return limit
+            return [sys.executable, "-m", module, *args]
+        limited = (
+            "import resource, runpy, signal, sys; "
+            "signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "  # fail with EFBIG, don't die
+            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({LIMIT_BYTES}, resource.RLIM_INFINITY)); "
+            "sys.argv = sys.argv[1:]; runpy.run_module(sys.argv[0], run_name='__main__', "
+            "alter_sys=True)"
+        )
+        return [sys.executable, "-c", limited, module, *args]
 
 
 def _mount_tmpfs(where: Path) -> bool:
@@ -167,14 +169,12 @@ def child_land(db: str, first: str, last: str) -> None:
 
 
 def land_in_child(space: NoSpace, db: Path, first: int, last: int) -> subprocess.CompletedProcess:
-    code = "import sys; from tests.reliability.test_faults import child_land as c; c(*sys.argv[1:])"
     return subprocess.run(
-        [sys.executable, "-c", code, str(db), str(first), str(last)],
+        space.python("tests.reliability.test_faults", str(db), str(first), str(last)),
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=120,
-        preexec_fn=space.preexec(),
         check=False,
     )
 
@@ -242,13 +242,12 @@ def test_newswatch_run_that_runs_out_of_space_says_so_and_the_next_run_lands_onc
         config_dir = SEEDS_DIR / "config"
         command = ["run", "--config-dir", str(config_dir), "--db", str(db), "--all"]
         failed = subprocess.run(
-            [sys.executable, "-m", "flows.cli", *command],
+            space.python("flows.cli", *command),
             cwd=REPO,
             env={**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())},
             capture_output=True,
             text=True,
             timeout=180,
-            preexec_fn=space.preexec(),
             check=False,
         )
         assert failed.returncode == 2, failed.stdout + failed.stderr
@@ -306,3 +305,7 @@ def test_unreachable_prefect_api_is_one_clear_paragraph(
     assert "\n" not in message  # one paragraph
     assert "unset PREFECT_API_URL" in message and "prefect server start" in message
     assert not db.exists()  # nothing was run
+
+
+if __name__ == "__main__":  # the landing child of `land_in_child`
+    child_land(*sys.argv[1:])
