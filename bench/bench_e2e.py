@@ -23,10 +23,8 @@ import tempfile
 import time
 import urllib.request
 from concurrent.futures import ProcessPoolExecutor
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from bench.bench_poll import Server
 from bench.common import emit
 from pipelines import monitor
 from pipelines.config import (
@@ -67,26 +65,6 @@ def build_corpus(n: int, base: str, feeds: int = 10) -> None:
             f'<rss version="2.0"><channel><title>feed {f}</title>{"".join(items)}</channel></rss>'
         ).encode()
     PAGES["/robots.txt"] = b"User-agent: *\nAllow: /\n"
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-    def do_GET(self) -> None:
-        body = PAGES.get(self.path)
-        if body is None:
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
 
 def _bare(page: bytes) -> int:
@@ -134,11 +112,34 @@ def pipeline(config: Config, db: Path) -> tuple[float, dict[str, float], int]:
 
 
 def serve(port: int, articles: int) -> None:
-    """The corpus server, run in its own process (`--serve PORT`) so that serving pages does
-    not compete with the pipeline for its interpreter lock, as a remote site would not."""
+    """The corpus server, in its own process (`--serve PORT`), so that serving pages does not
+    compete with the pipeline for its interpreter lock, and on asyncio streams, so that its
+    own CPU cost per request (which a remote site would not put on this machine) stays small."""
     base = f"http://127.0.0.1:{port}"
     build_corpus(articles, base)
-    Server(("127.0.0.1", port), Handler).serve_forever()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                path = head.split(b" ", 2)[1].decode()
+                body = PAGES.get(path)
+                status = b"200 OK" if body is not None else b"404 Not Found"
+                body = body or b""
+                writer.write(
+                    b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html; charset=utf-8\r\n"
+                    b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, IndexError):
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=1024)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
 
 
 def start_server(articles: int) -> tuple[subprocess.Popen[bytes], str]:
