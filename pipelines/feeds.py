@@ -1,18 +1,53 @@
-"""Feed bytes → feed items, with feedparser (which is never allowed to fetch anything itself)."""
+"""Feed bytes → feed items, with feedparser (which is never allowed to fetch anything itself).
+
+Feeds are hostile input. Before feedparser sees a byte, `parse_feed`:
+
+- decodes the body to UTF-8 once (feedparser's own rules: header charset, XML declaration, BOM),
+  preferring UTF-8 when the declared legacy charset is wrong and the bytes are valid UTF-8;
+- removes every DOCTYPE declaration in the prolog, so no parser ever expands an entity the feed
+  declares (billion laughs, quadratic blowup) or resolves an external one (XXE, external DTD).
+  feedparser alone is not enough: its lenient fallback parser re-expands the entities that it
+  considers "safe", which lets one 50 KB entity referenced 50,000 times allocate gigabytes;
+- cuts the document after `max_items` entries and closes the open elements, so a 5 MB feed
+  with 100,000 entries costs what its first entries cost;
+- cuts what remains at MAX_TAGS pieces of markup: feedparser spends 40-70 µs per element, so
+  100,000 nested or sibling elements in one entry would otherwise cost seconds to minutes.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
+import xml.parsers.expat
 from calendar import timegm
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
 
 from pipelines.identity import canonical_url
 from pipelines.models import FeedItem
+
+_UTF8_HEADERS = {"content-type": "application/xml; charset=utf-8"}
+_XML_DECLARATION = re.compile(rb"^<\?xml[^>]*?>")
+_ENTRY_TAGS = frozenset({"item", "entry"})
+_ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
+# In a DOCTYPE: a quote, a bracket, the closing '>', a comment or a processing instruction.
+_DOCTYPE_TOKEN = re.compile(rb"[\"'\[\]>]|<!--|<\?")
+_CLOSERS = {b"<!--": b"-->", b"<?": b"?>"}
+_WORD = re.compile(rb"\w")
+_DOCTYPE_OPEN = re.compile(rb"<!doctype", re.IGNORECASE)
+_MARKUP = re.compile(rb"<(?:!\[CDATA\[|!--|[^\s<])")
+_SECTION_END = {b"<![CDATA[": b"]]>", b"<!--": b"-->"}
+MAX_TAGS = 50_000
+_HTML = re.compile(rb"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
+DTD_IGNORED = (
+    "the feed declares a DTD (<!DOCTYPE … [ … ]>); it was ignored: newswatch never expands "
+    "entities a feed declares nor fetches external ones"
+)
 
 
 @dataclass(slots=True)
@@ -34,6 +69,178 @@ def _when(entry: Any) -> datetime | None:
     return None
 
 
+def _to_utf8(content: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
+    """Decode as feedparser would, returning UTF-8 bytes (with a matching XML declaration)
+    and the encoding problem met, if any."""
+    result: dict[str, Any] = {}
+    try:
+        data = convert_to_utf8(headers, content, result)
+    except (UnicodeError, ValueError) as exc:
+        # feedparser fails on an encoding name that is not UTF-8, holds a NUL byte or names
+        # the 'undefined' codec, in the XML declaration or the Content-Type header.
+        text = content.decode("utf-8", "replace").encode("utf-8")
+        data = b"<?xml version='1.0' encoding='utf-8'?>\n" + _XML_DECLARATION.sub(b"", text)
+        return data, f"the feed names an unusable character encoding ({exc}); read as UTF-8"
+    problem = result.get("bozo_exception")
+    used = str(result.get("encoding") or "").lower().replace("_", "-")
+    if not used.startswith("utf") and not content.isascii():
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            # Text in a legacy charset is almost never valid UTF-8 by accident: the declaration
+            # is what is wrong (a server default, a copied template), not the bytes.
+            data = convert_to_utf8(_UTF8_HEADERS, content, {})
+            return data, f"the feed declares {used} but its bytes are UTF-8; read as UTF-8"
+    return data, f"{type(problem).__name__}: {problem}" if problem else None
+
+
+def _doctype_end(data: bytes, start: int) -> tuple[int, bool]:
+    """End of the DOCTYPE declaration whose keyword ends at `start`, and whether it has a
+    non-empty internal subset. An unterminated DOCTYPE runs to the end of the data."""
+    in_subset = False
+    subset_start = declares = 0
+    pos = start
+    while (m := _DOCTYPE_TOKEN.search(data, pos)) is not None:
+        token, pos = m.group(), m.end()
+        if token in (b'"', b"'"):
+            close = data.find(token, pos)
+            pos = len(data) if close < 0 else close + 1
+        elif token in (b"<!--", b"<?"):
+            closer = _CLOSERS[token]
+            close = data.find(closer, pos)
+            pos = len(data) if close < 0 else close + len(closer)
+        elif token == b"[" and not in_subset:
+            in_subset, subset_start = True, pos
+        elif token == b"]" and in_subset:
+            in_subset = False
+            declares = declares or bool(data[subset_start : m.start()].strip())
+        elif token == b">" and not in_subset:
+            return pos, bool(declares)
+    return len(data), True
+
+
+def _strip_doctypes(data: bytes) -> tuple[bytes, bool]:
+    """Blank out the DOCTYPE declarations before the root element; True if one declared
+    anything.
+
+    The root element is the first `<` followed by a word character outside a comment, a
+    processing instruction or a DOCTYPE. feedparser's own prolog regexes also find DOCTYPE and
+    ENTITY lines *inside* comments and processing instructions, so those are blanked too when
+    they hold one. Blanks are single spaces, so no new declaration can form from the pieces.
+    """
+    kept: list[bytes] = []
+    copied = pos = 0
+    declared = False
+    while (lt := data.find(b"<", pos)) >= 0:
+        if opener := next((o for o in _CLOSERS if data.startswith(o, lt)), None):
+            close = data.find(_CLOSERS[opener], lt + len(opener))
+            end = len(data) if close < 0 else close + len(_CLOSERS[opener])
+            blank = declares = _DOCTYPE_OPEN.search(data, lt, end) is not None
+        elif _DOCTYPE_OPEN.match(data, lt):
+            end, declares = _doctype_end(data, lt + len(b"<!doctype"))
+            blank = True
+        elif _WORD.match(data, lt + 1):
+            break
+        else:
+            pos = lt + 1
+            continue
+        if blank:
+            kept += [data[copied:lt], b" "]
+            copied = end
+            declared = declared or declares
+        pos = end
+    kept.append(data[copied:])
+    return b"".join(kept), declared
+
+
+def _is_entry(name: str) -> bool:
+    return name.rsplit(":", 1)[-1].lower() in _ENTRY_TAGS
+
+
+class _Enough(Exception):
+    def __init__(self, offset: int, open_elements: list[str]) -> None:
+        super().__init__(offset)
+        self.offset = offset
+        self.open_elements = open_elements
+
+
+def _first_entries(data: bytes, max_items: int) -> bytes:
+    """The document cut right after its `max_items`-th entry, open elements closed.
+
+    Well-formed UTF-8 documents are cut by expat (exact: CDATA and comments are skipped) and
+    stay well-formed; a malformed one is cut after the `max_items`-th closing entry tag, which
+    the lenient parser accepts. Documents with fewer entries come back unchanged.
+    """
+    ends = [m.end() for _, m in zip(range(max_items + 1), _ENTRY_END.finditer(data), strict=False)]
+    if len(ends) <= max_items:
+        return data
+    cut = ends[max_items - 1]
+    stack: list[str] = []
+    done = inside = 0
+
+    def start(name: str, _attrs: Any) -> None:
+        nonlocal inside
+        if done >= max_items:
+            raise _Enough(parser.CurrentByteIndex, stack)
+        stack.append(name)
+        inside += _is_entry(name)
+
+    def end(name: str) -> None:
+        nonlocal done, inside
+        if done >= max_items:
+            raise _Enough(parser.CurrentByteIndex, stack)
+        stack.pop()
+        if _is_entry(name):
+            inside -= 1
+            done += not inside
+
+    parser = xml.parsers.expat.ParserCreate("utf-8")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(data, True)
+    except _Enough as enough:
+        closing = "".join(f"</{name}>" for name in reversed(enough.open_elements))
+        return data[: enough.offset] + closing.encode("utf-8")
+    except xml.parsers.expat.ExpatError:
+        return data[:cut]
+    return data
+
+
+def _within_tag_budget(data: bytes) -> tuple[bytes, str | None]:
+    """The document cut before its first piece of markup past MAX_TAGS (tags, comments and
+    CDATA sections each count one; CDATA content is skipped), and a warning if it was cut."""
+    pos = 0
+    for _ in range(MAX_TAGS):
+        m = _MARKUP.search(data, pos)
+        if m is None:
+            return data, None
+        pos = m.end()
+        if closer := _SECTION_END.get(m.group()):
+            close = data.find(closer, pos)
+            if close < 0:
+                return data, None
+            pos = close + len(closer)
+    m = _MARKUP.search(data, pos)
+    if m is None:
+        return data, None
+    return data[: m.start()], f"the feed has more than {MAX_TAGS:,} tags; the rest was not read"
+
+
+def _item_urls(feed_url: str, link: str) -> tuple[str, str] | None:
+    """The absolute URL of an entry link and its canonical form; None unless it is a valid
+    http(s) URL with a host (urllib raises ValueError on e.g. '[' in a host or a bad port)."""
+    try:
+        url = urljoin(feed_url, link.strip())
+        if not url.startswith(("http://", "https://")) or not urlsplit(url).hostname:
+            return None
+        return url, canonical_url(url)
+    except ValueError:
+        return None
+
+
 def parse_feed(
     content: bytes, headers: dict[str, str], feed_url: str, max_items: int = 200
 ) -> ParsedFeed:
@@ -42,24 +249,35 @@ def parse_feed(
     if not content.strip():
         return ParsedFeed(error="feed returned an empty body")
     lowered = {k.lower(): v for k, v in headers.items()}
-    parsed = feedparser.parse(
-        content,
-        response_headers=lowered,
-        resolve_relative_uris=False,
-        sanitize_html=False,
-    )
+    text, encoding_problem = _to_utf8(content, lowered)
+    data, declared_dtd = _strip_doctypes(text)
+    data, over_budget = _within_tag_budget(_first_entries(data, max_items))
+    try:
+        parsed = feedparser.parse(
+            data,
+            response_headers={**lowered, **_UTF8_HEADERS},
+            resolve_relative_uris=False,
+            sanitize_html=False,
+        )
+    except Exception as exc:  # feedparser's lenient parser trips on some broken markup
+        return ParsedFeed(
+            error=f"feed is too malformed to parse (feedparser failed: {type(exc).__name__}: "
+            f"{exc}); check it with a feed validator such as https://validator.w3.org/feed/"
+        )
     items: list[FeedItem] = []
     seen: set[str] = set()
+    bad_links = 0
     for entry in parsed.entries[:max_items]:
         link = entry.get("link") or ""
         if not link and entry.get("links"):
             link = entry["links"][0].get("href", "")
         if not link:
             continue
-        url = urljoin(feed_url, link.strip())
-        if not url.startswith(("http://", "https://")):
+        urls = _item_urls(feed_url, link)
+        if urls is None:
+            bad_links += 1
             continue
-        canonical = canonical_url(url)
+        url, canonical = urls
         if canonical in seen:
             continue
         seen.add(canonical)
@@ -82,13 +300,24 @@ def parse_feed(
                 author=entry.get("author"),
             )
         )
-    problem = None
+    problems = [DTD_IGNORED] if declared_dtd else []
+    if over_budget:
+        problems.append(over_budget)
+    if bad_links:
+        problems.append(f"skipped {bad_links} entries whose link is not a valid http(s) URL")
     if parsed.get("bozo"):
-        exc = parsed.get("bozo_exception")
-        problem = f"malformed feed: {type(exc).__name__}: {exc}" if exc else "malformed feed"
+        bozo = parsed.get("bozo_exception")
+        problems.append(
+            f"malformed feed: {type(bozo).__name__}: {bozo}" if bozo else "malformed feed"
+        )
+    elif encoding_problem:
+        problems.append(f"malformed feed: {encoding_problem}")
+    problem = "; ".join(problems) or None
     title = parsed.feed.get("title") if parsed.get("feed") else None
     if not items:
         ctype = lowered.get("content-type", "unknown content type")
         reason = problem or "no entries with a link"
+        if _HTML.search(text, 0, 4096):
+            reason = f"an HTML page, not RSS or Atom: check the feed URL; {reason}"
         return ParsedFeed(title=title, error=f"feed yielded no entries ({reason}; got {ctype})")
     return ParsedFeed(items=items, title=title, warning=problem)

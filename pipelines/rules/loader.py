@@ -15,6 +15,8 @@ from pipelines.errors import RuleError
 from pipelines.rules.query import Node, QuerySyntaxError, atoms, parse_query
 
 ENTITY_TYPES = ("place", "person", "organisation", "event", "other")
+# rules.yaml needs five levels; the bound keeps PyYAML's recursive composer off the stack limit.
+MAX_YAML_DEPTH = 64
 
 
 class _Strict(BaseModel):
@@ -43,7 +45,7 @@ class EntitiesFile(_Strict):
 class RuleSpec(_Strict):
     id: str = Field(pattern=r"^[\w.-]+$")
     query: str
-    weight: float = 1.0
+    weight: float = Field(default=1.0, allow_inf_nan=False)
 
 
 class TopicSpec(_Strict):
@@ -51,7 +53,7 @@ class TopicSpec(_Strict):
     description: str = ""
     rules: list[RuleSpec] = Field(min_length=1)
     exclude: list[str] = Field(default_factory=list)
-    threshold: float = 0.0
+    threshold: float = Field(default=0.0, allow_inf_nan=False)
 
 
 class RulesFile(_Strict):
@@ -90,13 +92,61 @@ class LoadedRules:
     version: str
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose value errors carry a position: PyYAML raises a bare ValueError for an
+    impossible date such as 2025-13-45."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError) as exc:
+            what = repr(node.value) if isinstance(node, yaml.ScalarNode) else node.tag
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {what}: {exc}", node.start_mark
+            ) from exc
+
+
+def _at(path: Path, text: str, offset: int) -> str:
+    """path:line:column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"{path}:{line}:{column}"
+
+
+def _marked(path: Path, mark: Any) -> str:
+    """path:line:column of a PyYAML mark (pure-Python or C flavour), or path:1:1 without one."""
+    return f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}:1:1"
+
+
+def _check_depth(path: Path, text: str) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise RuleError(
+                    f"{_marked(path, event.start_mark)}: YAML nested deeper than "
+                    f"{MAX_YAML_DEPTH} levels\n  hint: look for unclosed [ or {{ brackets"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _compose(path: Path, text: str) -> tuple[Any, yaml.Node | None]:
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        _check_depth(path, text)
+        return yaml.load(text, Loader=_Loader), yaml.compose(text, Loader=_Loader)
+    except yaml.reader.ReaderError as exc:
+        raise RuleError(
+            f"{_at(path, text, exc.position)}: invalid YAML: character #x{exc.character:04x} "
+            f"is not allowed: {exc.reason}\n  hint: remove it (a rules file is plain UTF-8 text)"
+        ) from exc
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise RuleError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or exc
+        raise RuleError(f"{_marked(path, mark)}: invalid YAML: {problem}") from exc
 
 
 def _node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
@@ -114,20 +164,34 @@ def _node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
     return node
 
 
+def _source_index(node: yaml.ScalarNode, offset: int) -> tuple[str, int] | None:
+    """The YAML text and the index in it of character `offset` of a scalar's value.
+
+    Folding, block indentation and line breaks only change whitespace, so the n-th
+    non-blank character of the value is the n-th non-blank character of the scalar's text.
+    """
+    text = node.start_mark.buffer
+    if text is None:
+        return None
+    pos, end = node.start_mark.index, node.end_mark.index
+    if node.style in ("|", ">"):
+        header_end = text.find("\n", pos, end)
+        pos = end if header_end < 0 else header_end + 1
+    elif node.style in ("'", '"'):
+        pos += 1
+    wanted = sum(not c.isspace() for c in node.value[:offset])
+    while pos < end and (wanted or text[pos].isspace()):
+        wanted -= not text[pos].isspace()
+        pos += 1
+    return text, pos
+
+
 def _where(path: Path, node: yaml.Node | None, offset: int = 0) -> str:
     if node is None:
-        return str(path)
-    line, col = node.start_mark.line + 1, node.start_mark.column + 1
-    if isinstance(node, yaml.ScalarNode):
-        if node.style in ("'", '"'):
-            col += 1
-        if node.style in ("|", ">"):
-            text = node.value[:offset]
-            line += 1 + text.count("\n")
-            col = node.start_mark.column + 1 + len(text.rsplit("\n", 1)[-1])
-            return f"{path}:{line}:{col}"
-        col += offset
-    return f"{path}:{line}:{col}"
+        return f"{path}:1:1"
+    if isinstance(node, yaml.ScalarNode) and (found := _source_index(node, offset)):
+        return _at(path, *found)
+    return _marked(path, node.start_mark)
 
 
 def _validate(path: Path, model: type[BaseModel], data: Any, root: yaml.Node | None) -> Any:
@@ -156,11 +220,20 @@ def load_rules(rules_path: Path, entities_path: Path) -> LoadedRules:
     texts = {}
     for p in (rules_path, entities_path):
         try:
-            texts[p] = p.read_text(encoding="utf-8")
+            raw = p.read_bytes()
         except FileNotFoundError as exc:
             raise RuleError(f"{p}: file not found") from exc
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise RuleError(f"{p}: cannot read: {exc}") from exc
+        try:
+            texts[p] = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            before = raw[: exc.start].decode("utf-8", "replace")
+            byte = raw[exc.start]
+            raise RuleError(
+                f"{_at(p, before, len(before))}: not UTF-8: {exc.reason} (byte {byte:#04x})"
+                "\n  hint: save the file as UTF-8"
+            ) from exc
     ent_data, ent_root = _compose(entities_path, texts[entities_path])
     ents: EntitiesFile = _validate(entities_path, EntitiesFile, ent_data, ent_root)
     entities: dict[str, Entity] = {}

@@ -9,7 +9,9 @@
     primary := "(" or ")" | "quoted phrase" | word* | word | @entity
 
 Operators are upper case (AND, OR, NOT, NEAR/n); lower-case "and"/"or"/"not" are words.
-Every error carries the offset of the offending character and a hint.
+Every error carries the offset of the offending character (and its line and column) and a hint.
+Nesting is bounded (MAX_DEPTH) so that neither this parser nor the matcher, both recursive, can
+run out of stack on a hostile or mistaken query.
 """
 
 from __future__ import annotations
@@ -17,15 +19,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipelines.errors import RuleError
+
 FIELDS = ("title", "text")
+MAX_DEPTH = 50
 
 
-class QuerySyntaxError(Exception):
+class QuerySyntaxError(RuleError):
+    """A query that does not parse. offset is 0-based; line and column are 1-based."""
+
     def __init__(self, message: str, offset: int, hint: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
         self.hint = hint
+        self.line = 1
+        self.column = offset + 1
+
+    def locate(self, source: str) -> None:
+        """Set line and column of the offset within `source`."""
+        line_start = source.rfind("\n", 0, self.offset) + 1
+        self.line = source.count("\n", 0, self.offset) + 1
+        self.column = self.offset - line_start + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +129,7 @@ class _Parser:
         self.source = source
         self.toks = _lex(source)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -125,6 +141,17 @@ class _Parser:
 
     def end_offset(self) -> int:
         return len(self.source)
+
+    def deeper(self, tok: _Tok) -> None:
+        """Enter one more level of parentheses, NOT or NEAR; refuse past MAX_DEPTH."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QuerySyntaxError(
+                f"query nested too deeply (more than {MAX_DEPTH} levels of parentheses, "
+                "NOT and NEAR)",
+                tok.offset,
+                "flatten it, or split it into several rules of the topic",
+            )
 
     def parse(self) -> Node:
         if not self.toks:
@@ -162,8 +189,11 @@ class _Parser:
 
     def parse_near(self, after: _Tok | None = None) -> Node:
         node = self.parse_unary(after)
+        links = 0
         while (tok := self.peek()) is not None and tok.kind == "near":
             self.take()
+            self.deeper(tok)
+            links += 1
             m = re.fullmatch(r"NEAR/(\d+)", tok.text)
             if not m:
                 raise QuerySyntaxError(
@@ -175,6 +205,7 @@ class _Parser:
             if distance < 1:
                 raise QuerySyntaxError("NEAR distance must be at least 1", tok.offset)
             node = Near(node, self.parse_unary(tok), distance)
+        self.depth -= links
         return node
 
     def parse_unary(self, after: _Tok | None = None) -> Node:
@@ -189,7 +220,10 @@ class _Parser:
             )
         if tok.kind == "op" and tok.text == "NOT":
             self.take()
-            return Not(self.parse_unary(tok))
+            self.deeper(tok)
+            node = Not(self.parse_unary(tok))
+            self.depth -= 1
+            return node
         field = None
         if tok.kind == "field":
             self.take()
@@ -214,7 +248,9 @@ class _Parser:
             self.take()
             if (nxt := self.peek()) is not None and nxt.kind == "rparen":
                 raise QuerySyntaxError("empty parentheses", tok.offset, "put a query inside")
+            self.deeper(tok)
             node = self.parse_or()
+            self.depth -= 1
             close = self.peek()
             if close is None or close.kind != "rparen":
                 raise QuerySyntaxError(
@@ -286,8 +322,13 @@ def _scoped(node: Node, field: str) -> Node:
 
 
 def parse_query(source: str) -> Node:
-    """Parse a query; raises QuerySyntaxError with the offset of the problem."""
-    return _Parser(source).parse()
+    """Parse a query; raises QuerySyntaxError (a RuleError) with the offset, line and column
+    of the problem."""
+    try:
+        return _Parser(source).parse()
+    except QuerySyntaxError as exc:
+        exc.locate(source)
+        raise
 
 
 def atoms(node: Node) -> list[Atom]:
