@@ -281,7 +281,7 @@ def parse_feed(
         if canonical in seen:
             continue
         seen.add(canonical)
-        title = (entry.get("title") or "").strip()
+        title = (entry.get("title") or "").strip()[:1000]
         published = _when(entry)
         guid = (
             (entry.get("id") or "").strip()

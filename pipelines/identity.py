@@ -54,11 +54,14 @@ def canonical_url(url: str) -> str:
     url = url.strip()
     with contextlib.suppress(ValueError, TypeError):
         url = normalize_url(url, strict=False, trailing_slash=False)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # an unbalanced "[" in the host, a port that is not a number
+        return url
     host = (parts.hostname or "").lower().rstrip(".")
     if host.startswith("www."):
         host = host[4:]
-    port = parts.port
     scheme = parts.scheme.lower()
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     if scheme == "http" and port in (None, 80):

@@ -65,3 +65,8 @@ def test_simhash_fits_signed_bigint() -> None:
     value = simhash(BODY)
     assert -(2**63) <= value < 2**63
     assert simhash("") == 0
+
+
+def test_unparseable_urls_come_back_unchanged_instead_of_raising() -> None:
+    for url in ("https://[host/x", "http://a.example:abc/x"):
+        assert canonical_url(url) == url

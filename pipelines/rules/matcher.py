@@ -394,7 +394,7 @@ def _compile_near(left: Evaluator, right: Evaluator, distance: int) -> Evaluator
         rhs = right(by_key)
         if not rhs:
             return None
-        close = set()
+        close: set[Hit] = set()
         for a in lhs:
             for b in rhs:
                 if a.field == b.field and max(b.first - a.last, a.first - b.last) <= distance:
