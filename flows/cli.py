@@ -200,7 +200,7 @@ def feeds(
     for col in cols:
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
+        table.add_row(*[escape("" if v is None else str(v)) for v in row])
     console.print(table)
 
 

@@ -33,6 +33,10 @@ def quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "ERROR")
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "ERROR")
+    # A failed run is reported by the CLI in one clear line; Prefect's own ERROR record with
+    # the traceback would come first and bury it.
+    os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL", "CRITICAL")
     # The temporary API takes ~6 s to start on an idle machine; Prefect gives up after 20 s,
     # which a busy laptop or CI runner can exceed.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import duckdb
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from flows.cli_common import ConfigDir, DbPath, console, err_console, fail
@@ -88,7 +89,7 @@ def query(
             for col in cols:
                 table.add_column(col, overflow="fold")
             for row in rows[:limit]:
-                table.add_row(*["" if v is None else str(v) for v in row])
+                table.add_row(*[escape("" if v is None else str(v)) for v in row])
             console.print(table)
             if len(rows) > limit:
                 console.print(f"[dim]{len(rows) - limit} more rows (use --limit or --format)[/]")

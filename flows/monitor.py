@@ -25,7 +25,7 @@ from flows.events import emit_match_events
 from flows.secrets import resolve_secret_refs
 from pipelines import leases, monitor
 from pipelines.config import Config, load_config
-from pipelines.errors import NewswatchError
+from pipelines.errors import NewswatchError, StoreLockedError
 from pipelines.fetch import Fetcher
 from pipelines.models import (
     Article,
@@ -211,7 +211,21 @@ async def _write_slot() -> contextlib.AbstractAsyncContextManager[Any]:
     return concurrency(WRITE_LIMIT, occupy=1) if _limit_exists else contextlib.nullcontext()
 
 
-@task(name="land-in-duckdb", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def _only_when_locked(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry landing only when another process holds the database: a full disk or a bad
+    batch would fail the same way again, so it fails at once with its message."""
+    if isinstance(state.data, StoreLockedError):
+        return True
+    return "locked by another process" in (state.message or "")
+
+
+@task(
+    name="land-in-duckdb",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=_only_when_locked,
+)
 async def land_task(
     db_path: str,
     config: Config,

@@ -32,6 +32,8 @@ from pipelines.config import AlertSettings, ChannelSettings
 from pipelines.store import AlertOutcome, PendingAlert
 
 CONSOLE_SCHEME = "console://"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
+"""Terminal control characters (escape sequences) that article text must not send to a console."""
 WEBHOOK_PREFIX = "webhook+"
 PAYLOAD_SCHEMA_VERSION = 1
 _URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]*[^\s'\"<>.,:;!?)\]]")
@@ -296,7 +298,8 @@ def deliver(url: str, message: Message) -> str | None:
     The channel's secrets are also kept out of what the HTTP and notification libraries log
     meanwhile (request URLs, connection errors)."""
     if url.startswith(CONSOLE_SCHEME):
-        print(f"\n🔔 {message.title}\n{message.body}\n", flush=True)
+        text = _CONTROL.sub("", f"\n🔔 {message.title}\n{message.body}\n")
+        print(text, flush=True)
         return None
     clean = _redactor(url)
     with _library_logs_redacted(clean):

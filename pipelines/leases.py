@@ -29,7 +29,7 @@ from pipelines.config import Config
 from pipelines.errors import StoreError
 from pipelines.models import FeedSource, FeedState
 from pipelines.schedule import due_feeds
-from pipelines.store import load_feed_states, open_store
+from pipelines.store import load_feed_states, no_space_error, open_store
 
 DEFAULT_TTL_S = 900.0
 
@@ -131,6 +131,9 @@ def claim_due_feeds(
                 skipped = sorted(f.url for f in candidates if f.url in held)
                 return Claim(owner, mine, states, skipped)
             except (duckdb.TransactionException, duckdb.CatalogException) as exc:
+                full = no_space_error(db_path, exc)
+                if full is not None:  # a failed COMMIT for lack of space is no conflict
+                    raise full from exc
                 # a concurrent claim in this process touched the same rows: try again
                 last = exc
                 time.sleep(min(0.05 * 2**attempt, 1.0))
@@ -150,6 +153,9 @@ def release_feeds(db_path: Path, config: Config, owner: str) -> int:
                 con.execute("DELETE FROM feed_leases WHERE owner = ?", [owner])
                 return int(row[0]) if row else 0
             except (duckdb.TransactionException, duckdb.CatalogException) as exc:
+                full = no_space_error(db_path, exc)
+                if full is not None:
+                    raise full from exc
                 last = exc
                 time.sleep(min(0.05 * 2**attempt, 1.0))
         raise StoreError(f"could not release feed leases in {db_path}: {last}")
