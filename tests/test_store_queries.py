@@ -185,3 +185,15 @@ def test_search_index_is_built_on_demand_and_only_when_stale(db_path: Path) -> N
         store.land_batch(con, batch_for([article("https://b.example/d", DEMANDS)], topics=()))
     assert search.ensure_index(db_path) == 2
     assert search.ensure_index(db_path) is None
+
+
+def test_query_table_shows_markup_in_cells_literally(db_path: Path) -> None:
+    art = article("https://a.example/markup", TALKS)
+    art.title = "Talks [/b] resume [bold]now[/bold]"
+    with store.open_store(db_path) as con:
+        store.land_batch(con, batch_for([art], topics=()))
+    result = runner.invoke(
+        app, ["query", "SELECT title FROM articles", "--db", str(db_path)], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "Talks [/b] resume [bold]now[/bold]" in result.output
