@@ -115,6 +115,39 @@ def _stems(phrase: str) -> list[str]:
     return [t.stem for t in tokenize(phrase)]
 
 
+_Raw = tuple[_Field, str, int, tuple[Key, str | None, int, int]]
+"""An automaton match: field, haystack, end position, (key, entity, tokens, pattern length)."""
+
+
+class Occurrences:
+    """The hits of each key in one article, turned from automaton matches into token spans
+    only for the keys a candidate rule asks for (most matches of common words never are)."""
+
+    __slots__ = ("_found", "_hits")
+
+    def __init__(self, found: dict[Key, list[_Raw]]) -> None:
+        self._found = found
+        self._hits: dict[Key, list[Hit]] = {}
+
+    def get(self, key: Key, default: Any = None) -> Any:
+        hits = self._hits.get(key)
+        if hits is None:
+            raw = self._found.get(key)
+            if raw is None:
+                return default
+            hits = self._hits[key] = _hits_of(raw)
+        return hits or default
+
+
+def _hits_of(raw: list[_Raw]) -> list[Hit]:
+    out = []
+    for field, haystack, end, (key, entity, n_tokens, length) in raw:
+        first = field.index(haystack).get(end - length + 2)
+        if first is not None:
+            out.append(Hit(key, field.name, first, first + n_tokens - 1, entity))
+    return out
+
+
 class Matcher:
     """All topics compiled; `match(title, text)` returns the topics that fire with evidence."""
 
@@ -233,37 +266,29 @@ class Matcher:
                         stem_patterns[pattern].add((key, value, len(stems), len(pattern)))
         return keys
 
-    def _scan(self, field: _Field) -> list[Hit]:
-        hits: list[Hit] = []
-        name = field.name
+    def _scan(self, field: _Field, found: dict[Key, list[_Raw]]) -> None:
+        """Every automaton match in `field`, grouped by key, not yet turned into hits."""
         for automaton, haystack in (
             (self._stem_ac, field.stem_str),
             (self._surface_ac, field.surface_str),
         ):
             if not len(automaton):
                 continue
-            found = list(automaton.iter(haystack))
-            if not found:
-                continue
-            index = field.index(haystack)
-            for end, values in found:
-                for key, entity, n_tokens, length in values:
-                    first = index.get(end - length + 2)
-                    if first is not None:
-                        hits.append(Hit(key, name, first, first + n_tokens - 1, entity))
-        return hits
+            for end, values in automaton.iter(haystack):
+                for value in values:
+                    found[value[0]].append((field, haystack, end, value))
 
     def match(self, title: str, text: str, lang: str | None = None) -> list[TopicHit]:
         fields = {"title": _Field("title", title or ""), "text": _Field("text", text or "")}
-        by_key: dict[Key, list[Hit]] = defaultdict(list)
+        found: dict[Key, list[_Raw]] = defaultdict(list)
         for f in fields.values():
-            for hit in self._scan(f):
-                by_key[hit.key].append(hit)
-        if not by_key:
+            self._scan(f, found)
+        if not found:
             return []
-        self._learn(by_key)
+        self._learn(found)
         rules_by_key = self._rules_by_key
-        candidates = sorted(set().union(*[rules_by_key[k] for k in by_key if k in rules_by_key]))
+        candidates = sorted(set().union(*[rules_by_key[k] for k in found if k in rules_by_key]))
+        by_key = Occurrences(found)
         fired: dict[str, list[tuple[float, Rule, list[Hit]]]] = defaultdict(list)
         excluded: set[str] = set()
         for i in candidates:
@@ -275,7 +300,9 @@ class Matcher:
                 excluded.add(topic.id)
                 continue
             fired[topic.id].append((_score(result) * rule.weight, rule, result))
-        entities = sorted({h.entity for hs in by_key.values() for h in hs if h.entity})
+        if not fired:
+            return []
+        entities = sorted({k[1] for k in found if k[0] == "entity"})
         out = []
         for topic in self.loaded.topics:
             if topic.id in excluded or topic.id not in fired:
@@ -286,7 +313,7 @@ class Matcher:
             out.append(TopicHit(topic.id, rule.id, score, self._evidence(hits, fields, entities)))
         return out
 
-    def _learn(self, present: dict[Key, list[Hit]]) -> None:
+    def _learn(self, present: dict[Key, list[_Raw]]) -> None:
         """Count in how many articles each key occurs; re-pick the rule index as the counts
         settle (after 64, 256 and 1,024 articles, then every 4,096)."""
         self._key_frequency.update(present.keys())
@@ -323,7 +350,7 @@ class Matcher:
         }
 
 
-Evaluator = Callable[[dict[Key, list[Hit]]], list[Hit] | None]
+Evaluator = Callable[[Occurrences], list[Hit] | None]
 
 
 def _compile(node: Node, keys_of: Callable[[Atom], tuple[Key, ...]]) -> Evaluator:
@@ -336,7 +363,7 @@ def _compile(node: Node, keys_of: Callable[[Atom], tuple[Key, ...]]) -> Evaluato
     if isinstance(node, And):
         parts = [_compile(c, keys_of) for c in node.children]
 
-        def all_of(by_key: dict[Key, list[Hit]]) -> list[Hit] | None:
+        def all_of(by_key: Occurrences) -> list[Hit] | None:
             out: list[Hit] = []
             for part in parts:
                 r = part(by_key)
@@ -349,7 +376,7 @@ def _compile(node: Node, keys_of: Callable[[Atom], tuple[Key, ...]]) -> Evaluato
     if isinstance(node, Or):
         alternatives = [_compile(c, keys_of) for c in node.children]
 
-        def any_of(by_key: dict[Key, list[Hit]]) -> list[Hit] | None:
+        def any_of(by_key: Occurrences) -> list[Hit] | None:
             out: list[Hit] | None = None
             for alternative in alternatives:
                 r = alternative(by_key)
@@ -361,7 +388,7 @@ def _compile(node: Node, keys_of: Callable[[Atom], tuple[Key, ...]]) -> Evaluato
     if isinstance(node, Not):
         inner = _compile(node.child, keys_of)
 
-        def none_of(by_key: dict[Key, list[Hit]]) -> list[Hit] | None:
+        def none_of(by_key: Occurrences) -> list[Hit] | None:
             return [] if inner(by_key) is None else None
 
         return none_of
@@ -372,12 +399,12 @@ def _compile_atom(keys: tuple[Key, ...], field: str | None) -> Evaluator:
     if len(keys) == 1 and field is None:
         (key,) = keys
 
-        def one_key(by_key: dict[Key, list[Hit]]) -> list[Hit] | None:
+        def one_key(by_key: Occurrences) -> list[Hit] | None:
             return by_key.get(key)
 
         return one_key
 
-    def any_key(by_key: dict[Key, list[Hit]]) -> list[Hit] | None:
+    def any_key(by_key: Occurrences) -> list[Hit] | None:
         found = [
             h for key in keys for h in by_key.get(key, ()) if field is None or h.field == field
         ]
@@ -387,7 +414,7 @@ def _compile_atom(keys: tuple[Key, ...], field: str | None) -> Evaluator:
 
 
 def _compile_near(left: Evaluator, right: Evaluator, distance: int) -> Evaluator:
-    def near(by_key: dict[Key, list[Hit]]) -> list[Hit] | None:
+    def near(by_key: Occurrences) -> list[Hit] | None:
         lhs = left(by_key)
         if not lhs:
             return None
