@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import re
 import unicodedata
+from hashlib import blake2b
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -102,12 +103,25 @@ def simhash(text: str, shingle: int = 3) -> int:
         if len(words) >= shingle
         else [" ".join(words)]
     )
-    weights = [0] * SIMHASH_BITS
+    # Count, for each of the 64 bit positions, how many gram hashes have it set: bit-sliced
+    # counters (planes[i] holds bit i of all 64 counts) add a hash in a few integer
+    # operations instead of 64. A bit of the signature is set where most grams have it.
+    planes: list[int] = []
     for gram in grams:
-        h = int.from_bytes(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest(), "big")
-        for bit in range(SIMHASH_BITS):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    value = sum(1 << bit for bit in range(SIMHASH_BITS) if weights[bit] > 0)
+        carry = int.from_bytes(blake2b(gram.encode("utf-8"), digest_size=8).digest(), "big")
+        for i, plane in enumerate(planes):
+            planes[i] = plane ^ carry
+            carry &= plane
+            if not carry:
+                break
+        else:
+            if carry:
+                planes.append(carry)
+    value = 0
+    for bit in range(SIMHASH_BITS):
+        count = sum(((plane >> bit) & 1) << i for i, plane in enumerate(planes))
+        if 2 * count > len(grams):
+            value |= 1 << bit
     return value - (1 << 64) if value >= 1 << 63 else value
 
 

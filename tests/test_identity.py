@@ -70,3 +70,27 @@ def test_simhash_fits_signed_bigint() -> None:
 def test_unparseable_urls_come_back_unchanged_instead_of_raising() -> None:
     for url in ("https://[host/x", "http://a.example:abc/x"):
         assert canonical_url(url) == url
+
+
+def test_simhash_equals_the_plain_per_bit_vote() -> None:
+    """The bit-sliced counting must give exactly the textbook SimHash (so signatures stored
+    by earlier versions stay comparable)."""
+    import hashlib
+    import random
+
+    def textbook(text: str) -> int:
+        words = text.lower().split()
+        grams = [" ".join(words[i : i + 3]) for i in range(len(words) - 2)] or [" ".join(words)]
+        weights = [0] * 64
+        for gram in grams:
+            h = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=8).digest(), "big")
+            for bit in range(64):
+                weights[bit] += 1 if h >> bit & 1 else -1
+        value = sum(1 << bit for bit in range(64) if weights[bit] > 0)
+        return value - (1 << 64) if value >= 1 << 63 else value
+
+    rng = random.Random(5)
+    vocab = [f"w{i}" for i in range(300)]
+    for n in (1, 2, 3, 4, 17, 64, 65, 1000):
+        text = " ".join(rng.choices(vocab, k=n))
+        assert simhash(text) == textbook(text)
