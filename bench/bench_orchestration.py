@@ -224,15 +224,14 @@ def run_pure(config_dir: Path, db: Path) -> tuple[float, int]:
     states = monitor.read_feed_states(db, config)
     due = monitor.select_due(config, states, True, monitor.now_utc())
 
-    async def io() -> tuple[list, list, list]:
+    async def io() -> tuple[list, list, list, list]:
         async with Fetcher(config.settings.fetch) as fetcher:
             results = await monitor.poll(fetcher, config, due, states)
             fresh = monitor.new_entries(db, config, results)
-            both = await monitor.fetch_and_extract(fetcher, fresh, config)
-        return results, fresh, both.articles
+            both = await monitor.fetch_and_extract(fetcher, fresh, config, ruleset)
+        return results, fresh, both.articles, both.matches or []
 
-    results, fresh, articles = asyncio.run(io())
-    matches = monitor.match(ruleset, articles)
+    results, fresh, articles, matches = asyncio.run(io())
     new_states = monitor.feed_states_after(config, states, results, fresh, monitor.now_utc())
     landing = monitor.land(db, config, articles, fresh, matches, new_states)
     monitor.send_alerts(db, config)

@@ -26,6 +26,7 @@ from flows.secrets import resolve_secret_refs
 from pipelines import leases, monitor
 from pipelines.config import Config, load_config
 from pipelines.errors import NewswatchError, StoreLockedError
+from pipelines.extract import warm_up
 from pipelines.fetch import Fetcher
 from pipelines.models import (
     Article,
@@ -96,12 +97,13 @@ async def fetch_task(fetcher: Fetcher, items: list[FeedItem]) -> list[tuple[Feed
     return await monitor.fetch_pages(fetcher, items)
 
 
-@task(name="fetch-and-extract", cache_policy=NO_CACHE)
+@task(name="fetch-extract-match", cache_policy=NO_CACHE)
 async def fetch_extract_task(
-    fetcher: Fetcher, items: list[FeedItem], config: Config
+    fetcher: Fetcher, items: list[FeedItem], config: Config, ruleset: RuleSet
 ) -> monitor.FetchedAndExtracted:
-    """Pages go to the extraction pool as they arrive (extraction overlaps the download)."""
-    return await monitor.fetch_and_extract(fetcher, items, config)
+    """Pages go to the extraction pool as they arrive (extraction overlaps the download), and
+    the pool's workers match each article as they extract it."""
+    return await monitor.fetch_and_extract(fetcher, items, config, ruleset)
 
 
 class DaskBatch:
@@ -157,31 +159,36 @@ def extract_on_dask(
         return [article for fut in futures for article in fut.result()]
 
 
-async def _fetch_and_extract(
+async def _fetch_extract_match(
     fetcher: Fetcher,
     batch: list[FeedItem],
     config: Config,
     config_q: Any,
+    ruleset: RuleSet,
     dask_address: str | None,
     dask_batch_size: int,
     timings: dict[str, float],
-) -> list[Article]:
-    """One batch of new entries → articles, locally (extraction overlaps the download) or
-    with extraction on a Dask cluster. Adds the seconds spent to `timings`."""
+) -> tuple[list[Article], list[Match]]:
+    """One batch of new entries → articles and matches: locally (extraction overlaps the
+    download, the extraction workers match), or with extraction on a Dask cluster and
+    matching here. Adds the seconds spent to `timings`."""
     if not batch:
-        return []
+        return [], []
     start = time.perf_counter()
     if dask_address:
         pages = await fetch_task(fetcher, q(batch))
-        fetched = time.perf_counter()
+        fetch_s = time.perf_counter() - start
         articles = extract_on_dask(pages, config, dask_address, max(1, dask_batch_size))
-        fetch_s = fetched - start
+        extracted = time.perf_counter()
+        matches = match_task(q(ruleset), q(articles)) if articles else []
+        timings["match"] = timings.get("match", 0.0) + time.perf_counter() - extracted
     else:
-        both = await fetch_extract_task(fetcher, q(batch), config_q)
-        articles, fetch_s = both.articles, both.fetch_s
+        both = await fetch_extract_task(fetcher, q(batch), config_q, q(ruleset))
+        articles, matches, fetch_s = both.articles, both.matches or [], both.fetch_s
+        extracted = time.perf_counter()
     timings["fetch"] = timings.get("fetch", 0.0) + fetch_s
-    timings["extract"] = timings.get("extract", 0.0) + time.perf_counter() - start - fetch_s
-    return articles
+    timings["extract"] = timings.get("extract", 0.0) + extracted - start - fetch_s
+    return articles, matches
 
 
 @task(name="match-rules", cache_policy=NO_CACHE)
@@ -350,6 +357,10 @@ async def monitor_flow(
     config_q = q(config)
     claim = await plan_task(db_path, config_q, force_all, owner)
     due, states = claim.due, claim.states
+    if due and not dask_address:
+        # Start the extraction workers now: they are ready by the time the first new page
+        # arrives instead of starting then (about a second on a cold process).
+        warm_up(config.settings.extract)
     lap("plan")
     released = False
     tally = monitor.RunTally()
@@ -361,16 +372,21 @@ async def monitor_flow(
             new_states = monitor.feed_states_after(
                 config, states, results, fresh, monitor.now_utc()
             )
-            timings.update(fetch=0.0, extract=0.0)
+            timings.update(fetch=0.0, extract=0.0, match=0.0)
             batches = monitor.micro_batches(fresh, config.settings.extract.batch_pages)
             for number, batch in enumerate(batches, start=1):
                 last = number == len(batches)
-                articles = await _fetch_and_extract(
-                    fetcher, batch, config, config_q, dask_address, extract_batch_size, timings
+                articles, matches = await _fetch_extract_match(
+                    fetcher,
+                    batch,
+                    config,
+                    config_q,
+                    ruleset,
+                    dask_address,
+                    extract_batch_size,
+                    timings,
                 )
                 t = time.perf_counter()
-                matches = match_task(q(ruleset), q(articles)) if articles else []
-                lap("match")
                 # Feed states (next poll, ETag) land with the last batch only: a crash before
                 # then leaves the feeds due, and the entries of the unlanded batches unseen.
                 landing = await land_task(

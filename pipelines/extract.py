@@ -15,11 +15,16 @@ import signal
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipelines.config import ExtractSettings
+from pipelines.rules.matcher import TopicHit
+
+if TYPE_CHECKING:
+    from pipelines.rules import RuleSet
 from pipelines.identity import article_id, canonical_url, content_hash, simhash
-from pipelines.models import Article, ExtractStatus, FeedItem, FetchResult
+from pipelines.models import Article, ExtractStatus, FeedItem, FetchResult, Match
 
 _HTML_LANG = re.compile(rb"<html[^>]*\blang=[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
 _CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
@@ -76,12 +81,49 @@ def extract_one(content: bytes, url: str, content_type: str | None = None) -> di
     }
 
 
-def _worker_batch(jobs: list[tuple[bytes, str, str | None]], timeout_s: float) -> list[dict]:
-    """Extract several pages in one task (fewer round trips); each keeps its own deadline."""
-    return [_worker(content, url, ctype, timeout_s) for content, url, ctype in jobs]
+Job = tuple[bytes, str, str | None, str]
+"""(page bytes, final URL, Content-Type, the feed item's title)."""
+RulesFiles = tuple[str, str]
+"""(rules.yaml, entities.yaml): workers load the ruleset themselves, once."""
 
 
-def _worker(content: bytes, url: str, content_type: str | None, timeout_s: float) -> dict:
+def _worker_batch(jobs: list[Job], timeout_s: float, rules: RulesFiles | None = None) -> list[dict]:
+    """Extract (and match) several pages in one task (fewer round trips); each keeps its own
+    deadline."""
+    ruleset = _worker_ruleset(rules) if rules else None
+    return [
+        _worker(content, url, ctype, timeout_s, title, ruleset)
+        for content, url, ctype, title in jobs
+    ]
+
+
+_RULESETS: dict[RulesFiles, tuple[tuple[int, int], Any]] = {}
+
+
+def _worker_ruleset(rules: RulesFiles) -> Any:
+    """The ruleset, loaded once per worker process and again when a file changes. A ruleset
+    that fails to load here matches nothing: the main process, which validated the same files,
+    notices the missing version and matches those articles itself."""
+    try:
+        stamp = (os.stat(rules[0]).st_mtime_ns, os.stat(rules[1]).st_mtime_ns)
+        cached = _RULESETS.get(rules)
+        if cached is None or cached[0] != stamp:
+            from pipelines.rules import load_ruleset
+
+            cached = _RULESETS[rules] = (stamp, load_ruleset(Path(rules[0]), Path(rules[1])))
+        return cached[1]
+    except Exception:
+        return None
+
+
+def _worker(
+    content: bytes,
+    url: str,
+    content_type: str | None,
+    timeout_s: float,
+    item_title: str = "",
+    ruleset: Any = None,
+) -> dict:
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout_s)
     try:
@@ -89,6 +131,11 @@ def _worker(content: bytes, url: str, content_type: str | None, timeout_s: float
         text = data.get("text") or ""
         data["content_hash"] = content_hash(text) if text else ""
         data["simhash"] = simhash(text) if text else 0
+        if ruleset is not None and text:
+            title = (data.get("title") or item_title or "").strip()
+            hits = ruleset.match(title, text, data.get("language"))
+            data["hits"] = [(h.topic, h.rule, h.score, h.evidence) for h in hits]
+            data["rules_version"] = ruleset.version
         return {"ok": data}
     except _PageTimeout:
         return {"timeout": f"extraction took longer than {timeout_s:g}s"}
@@ -203,6 +250,13 @@ def _discard_pool(workers: int) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+def shutdown_pools() -> None:
+    """Stop every extraction pool of this process (the next extraction starts a new one)."""
+    for workers in list(_POOLS):
+        pool = _POOLS.pop(workers)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _workers(settings: ExtractSettings) -> int:
     return max(1, settings.workers or os.cpu_count() or 1)
 
@@ -223,14 +277,25 @@ class Extraction:
     Batching amortises the round trip to a worker; handing pages over as they are fetched lets
     extraction run while the rest are still downloading."""
 
-    def __init__(self, settings: ExtractSettings, batch_size: int = 4) -> None:
+    def __init__(
+        self,
+        settings: ExtractSettings,
+        batch_size: int = 4,
+        ruleset: RuleSet | None = None,
+        rules_files: tuple[Path, Path] | None = None,
+    ) -> None:
         self.settings = settings
+        self.ruleset = ruleset
+        self._rules: RulesFiles | None = (
+            (str(rules_files[0]), str(rules_files[1])) if ruleset and rules_files else None
+        )
         self.batch_size = max(1, batch_size)
         self.now = datetime.now(UTC)
         self._pages: list[tuple[FeedItem, FetchResult]] = []
         self._waiting: list[int] = []
         self._futures: dict[Future[list[dict[str, Any]]], list[int]] = {}
         self._decided: dict[int, dict[str, Any]] = {}
+        self._outcomes: dict[int, dict[str, Any]] = {}
 
     def add(self, item: FeedItem, fetched: FetchResult) -> None:
         self._pages.append((item, fetched))
@@ -253,11 +318,14 @@ class Extraction:
                 self._pages[i][1].content,
                 self._pages[i][1].final_url,
                 self._pages[i][1].headers.get("content-type"),
+                self._pages[i][0].title,
             )
             for i in chunk
         ]
         pool = _pool(_workers(self.settings))
-        self._futures[pool.submit(_worker_batch, jobs, self.settings.timeout_s)] = chunk
+        self._futures[pool.submit(_worker_batch, jobs, self.settings.timeout_s, self._rules)] = (
+            chunk
+        )
 
     def articles(self) -> list[Article]:
         """Wait for every page (bounded: see below) and build the articles."""
@@ -285,10 +353,33 @@ class Extraction:
             if not_done:
                 _discard_pool(_workers(self.settings))
             self._futures = {}
+        self._outcomes = outcomes
         return [
             _article(item, fetched, outcomes.get(i, {}), self.settings, self.now)
             for i, (item, fetched) in enumerate(self._pages)
         ]
+
+    def matches(self, articles: Sequence[Article], now: datetime) -> list[Match]:
+        """The matches of the articles `articles()` returned (same order), found by the workers
+        with the ruleset; an article a worker did not match with this ruleset's version is
+        matched here."""
+        if self.ruleset is None:
+            raise ValueError("this extraction was started without a ruleset")
+        version = self.ruleset.version
+        out: list[Match] = []
+        for i, art in enumerate(articles):
+            if art.extract_status != "ok":
+                continue
+            data = self._outcomes.get(i, {}).get("ok", {})
+            if data.get("rules_version") == version:
+                hits = [TopicHit(*h) for h in data["hits"]]
+            else:
+                hits = self.ruleset.match(art.title, art.text, art.lang)
+            out += [
+                Match(art.article_id, h.topic, h.rule, h.score, h.evidence, version, now)
+                for h in hits
+            ]
+        return out
 
 
 def extract_pages(

@@ -117,11 +117,18 @@ def simhash(text: str, shingle: int = 3) -> int:
         else:
             if carry:
                 planes.append(carry)
-    value = 0
-    for bit in range(SIMHASH_BITS):
-        count = sum(((plane >> bit) & 1) << i for i, plane in enumerate(planes))
-        if 2 * count > len(grams):
-            value |= 1 << bit
+    # A bit is set where its count exceeds half the grams: compare all 64 counts with
+    # n // 2 at once, from the top bit of the counters down.
+    threshold = len(grams) // 2
+    greater, equal = 0, (1 << SIMHASH_BITS) - 1
+    for i in range(max(len(planes), threshold.bit_length()) - 1, -1, -1):
+        plane = planes[i] if i < len(planes) else 0
+        if threshold >> i & 1:
+            equal &= plane
+        else:
+            greater |= equal & plane
+            equal &= ~plane
+    value = greater
     return value - (1 << 64) if value >= 1 << 63 else value
 
 

@@ -91,18 +91,28 @@ class FetchedAndExtracted:
     articles: list[Article]
     fetch_s: float
     """When the last page had arrived; extraction went on from there."""
+    matches: list[Match] | None = None
+    """The rules' matches, when a ruleset was given (found in the extraction workers)."""
 
 
 async def fetch_and_extract(
-    fetcher: Fetcher, items: Sequence[FeedItem], config: Config
+    fetcher: Fetcher,
+    items: Sequence[FeedItem],
+    config: Config,
+    ruleset: RuleSet | None = None,
 ) -> FetchedAndExtracted:
     """Fetch the pages and hand each to the extraction pool as soon as it arrives, so that
-    extraction of the first pages overlaps the download of the rest. Articles come back in
-    the order of `items`."""
+    extraction of the first pages overlaps the download of the rest. With a ruleset, the
+    workers also match each article as they extract it (in parallel, and off this process).
+    Articles and matches come back in the order of `items`."""
     start = time.perf_counter()
     if items:
         warm_up(config.settings.extract)
-    extraction = Extraction(config.settings.extract)
+    extraction = Extraction(
+        config.settings.extract,
+        ruleset=ruleset,
+        rules_files=(config.rules_path, config.entities_path),
+    )
     order: list[int] = []
 
     async def one(index: int, item: FeedItem) -> tuple[FeedItem, FetchResult]:
@@ -114,8 +124,13 @@ async def fetch_and_extract(
     pages = list(await asyncio.gather(*(one(i, it) for i, it in enumerate(items))))
     fetch_s = time.perf_counter() - start
     extracted = await asyncio.to_thread(extraction.articles)
+    matches = extraction.matches(extracted, now_utc()) if ruleset is not None else None
     by_index = dict(zip(order, extracted, strict=True))
-    return FetchedAndExtracted(pages, [by_index[i] for i in range(len(items))], fetch_s)
+    articles = [by_index[i] for i in range(len(items))]
+    if matches:
+        rank = {a.article_id: i for i, a in enumerate(articles)}
+        matches.sort(key=lambda m: rank[m.article_id])  # stable: topics keep their order
+    return FetchedAndExtracted(pages, articles, fetch_s, matches)
 
 
 def match(

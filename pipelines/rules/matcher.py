@@ -8,6 +8,7 @@ set is present, and is evaluated by a closure compiled from its query once."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -442,7 +443,15 @@ def _snippet(text: str, spans: list[tuple[int, int]]) -> str:
     """About SNIPPET_CHARS of text around the densest cluster of hits, hits in [brackets]."""
     if not spans:
         return text[:SNIPPET_CHARS].strip()
-    best = max(spans, key=lambda s: sum(1 for o in spans if 0 <= o[0] - s[0] < SNIPPET_CHARS))
+    starts = [start for start, _ in spans]  # spans are sorted
+    best = spans[
+        max(
+            range(len(spans)),
+            key=lambda i: (
+                bisect_left(starts, starts[i] + SNIPPET_CHARS) - bisect_left(starts, starts[i])
+            ),
+        )
+    ]
     lo = max(0, best[0] - SNIPPET_CHARS // 4)
     hi = min(len(text), lo + SNIPPET_CHARS)
     while lo > 0 and not text[lo - 1].isspace() and best[0] - lo < SNIPPET_CHARS // 2:
