@@ -204,3 +204,51 @@ def test_fetch_and_extract_keeps_item_order_when_pages_arrive_out_of_order(
     assert "Стамбуле" in done.articles[0].text and "Анкаре" in done.articles[1].text
     assert [a.extract_status for a in done.articles] == ["ok", "ok", "fetch_error"]
     assert done.fetch_s > 0
+
+
+def _pages_for_matching() -> list[tuple[FeedItem, FetchResult]]:
+    from seeds.articles import ARTICLES
+    from seeds.build import render
+
+    out = []
+    for art in ARTICLES[:8]:
+        url = f"https://ex.example/{art['slug']}.html"
+        body = render(art).replace("{{BASE_URL}}", "https://ex.example").encode()
+        out.append((item(url), FetchResult(url, url, 200, body, {"content-type": "text/html"})))
+    return out
+
+
+def test_workers_match_as_the_main_process_would(tmp_path: Path) -> None:
+    """Matches found in the extraction workers equal `monitor.match` on the same articles;
+    with rule files changed after the run loaded its ruleset, the workers' version differs and
+    the main process matches with the run's own ruleset instead."""
+    import shutil
+
+    from pipelines.config import DEFAULT_CONFIG_DIR
+    from pipelines.extract import Extraction
+    from pipelines.monitor import match
+    from pipelines.rules import load_ruleset
+
+    rules, entities = tmp_path / "rules.yaml", tmp_path / "entities.yaml"
+    shutil.copy(DEFAULT_CONFIG_DIR / "rules.yaml", rules)
+    shutil.copy(DEFAULT_CONFIG_DIR / "entities.yaml", entities)
+    ruleset = load_ruleset(rules, entities)
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+
+    def run() -> tuple[list, list]:
+        extraction = Extraction(
+            ExtractSettings(workers=2), ruleset=ruleset, rules_files=(rules, entities)
+        )
+        for it, fetched in _pages_for_matching():
+            extraction.add(it, fetched)
+        articles = extraction.articles()
+        return articles, extraction.matches(articles, now)
+
+    articles, in_workers = run()
+    expected = match(ruleset, articles, now)
+    assert in_workers and in_workers == expected
+
+    rules.write_text(rules.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    articles, fallback = run()
+    assert fallback == match(ruleset, articles, now)
+    assert {m.rules_version for m in fallback} == {ruleset.version}

@@ -326,7 +326,9 @@ class Matcher:
     def _evidence(
         self, hits: list[Hit], fields: dict[str, _Field], entities: list[str]
     ) -> dict[str, Any]:
-        unique = sorted(set(hits), key=lambda h: (h.field != "title", h.first))
+        unique = sorted(
+            set(hits), key=lambda h: (h.field != "title", h.first, h.last, h.key, h.entity or "")
+        )
         rows = []
         spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for h in unique:
