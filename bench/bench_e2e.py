@@ -66,7 +66,7 @@ def boilerplate(rng: random.Random, base: str) -> tuple[str, str, str]:
 
     icon = '<svg class="icon" viewBox="0 0 24 24"><path d="M12 2L2 7l10 5 10-5-10-5z"/></svg>'
     menu = "".join(
-        f'<div class="menu__col"><h4>{name}</h4><ul>{links(rng.randint(10, 25), "menu")}</ul></div>'
+        f'<div class="menu__col"><h4>{name}</h4><ul>{links(rng.randint(25, 50), "menu")}</ul></div>'
         for name in SECTIONS
     )
     header = (
@@ -80,13 +80,13 @@ def boilerplate(rng: random.Random, base: str) -> tuple[str, str, str]:
         f'<img src="{base}/img/{k}.jpg" alt="" loading="lazy"></div><h3>Related story '
         f"{rng.randrange(10**4)}</h3><p>Teaser text for a related story in the same section."
         f'</p></a><span class="meta">{icon}<time>2025-06-0{1 + k % 9}</time></span></div>'
-        for k in range(rng.randint(10, 30))
+        for k in range(rng.randint(20, 50))
     )
     comments = "".join(
         f'<div class="comment"><div class="comment__author">{icon}reader{rng.randrange(999)}'
         f'</div><div class="comment__body"><p>Comment {k}: an opinion about this.</p></div>'
         f'<div class="comment__actions"><a>Reply</a> <a>Report</a> {icon * 2}</div></div>'
-        for k in range(rng.randint(0, 40))
+        for k in range(rng.randint(10, 60))
     )
     sidebar = (
         f'<aside class="sidebar"><section class="most-read"><h2>Most read</h2><ol>'
@@ -95,8 +95,8 @@ def boilerplate(rng: random.Random, base: str) -> tuple[str, str, str]:
         f'<section class="comments"><h2>Comments</h2>{comments}</section></aside>'
     )
     columns = "".join(
-        f'<div class="footer__col"><ul>{links(rng.randint(8, 15), "footer")}</ul></div>'
-        for _ in range(8)
+        f'<div class="footer__col"><ul>{links(rng.randint(10, 20), "footer")}</ul></div>'
+        for _ in range(10)
     )
     footer = f'<footer class="site-footer"><div class="wrap">{columns}</div><p>© 2025</p></footer>'
     return header, sidebar, footer
