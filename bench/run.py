@@ -18,12 +18,14 @@ BENCHES = {
     "rules": ["--rules", "1000", "--articles", "1000"],
     "store": ["--articles", "10000"],
     "e2e": ["--articles", "400"],
+    "serve_memory": ["--runs", "200"],
 }
 QUICK = {
     "poll": ["--feeds", "300"],
     "rules": ["--rules", "1000", "--articles", "200"],
     "store": ["--articles", "2000", "--repeat", "1"],
     "e2e": ["--articles", "100"],
+    "serve_memory": ["--runs", "30"],
 }
 
 
