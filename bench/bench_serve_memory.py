@@ -10,7 +10,9 @@ console channel, its output discarded). Two modes:
   reported to the server. Anything the flow layer or the stages keep between runs (caches,
   clients, pools, Prefect run state) accumulates here, as it would in any long-lived caller.
 * `serve`: a `newswatch serve --no-schedule` process, with `--runs` deployment runs created
-  through the API one after another (Prefect runs each flow run in a child process of it).
+  through the API one after another (Prefect runs each flow run in a child process of it;
+  each sample waits until that child and its extraction pool have exited, even reparented,
+  and fails if they have not after 60 s).
 
 RSS (VmRSS, after a `gc.collect()` in `inprocess` mode) of the process, and of its process tree
 (the extraction pool and its forkserver, which outlive a run; a flow run's child process), is
@@ -75,14 +77,24 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def tree_rss_kib(pid: int) -> int:
-    """RSS of a process and all its descendants (the extraction pool, its forkserver, a flow
-    run's child process): a leak there would not show in the process's own RSS. Shared pages
-    count once per process, so this is an upper bound; its growth is what matters."""
-    total = rss_kib(pid)
-    for child in descendants(pid):
+def session_members(sid: int) -> list[int]:
+    """Live (not zombie) processes of session `sid`, wherever they were reparented."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if fields[0] != "Z" and int(fields[3]) == sid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def total_rss_kib(pids: list[int]) -> int:
+    """Summed RSS of processes (those that exit meanwhile count 0). Shared pages count once
+    per process, so this is an upper bound; its growth is what matters."""
+    total = 0
+    for pid in pids:
         with contextlib.suppress(OSError, RuntimeError):
-            total += rss_kib(child)
+            total += rss_kib(pid)
     return total
 
 
@@ -156,15 +168,21 @@ def check_store(run: int, db: Path, published: int) -> None:
 
 
 def measure(
-    runs: int, new_every: int, site: Path, pid: int, one_run: Callable[[int], None]
+    runs: int,
+    new_every: int,
+    site: Path,
+    pid: int,
+    family: Callable[[], list[int]],
+    one_run: Callable[[int], None],
 ) -> list[Sample]:
-    """Call `one_run(run)` `runs` times, sampling the RSS of process `pid` after each."""
+    """Call `one_run(run)` `runs` times; after each, the RSS of process `pid` and the summed
+    RSS of the processes `family()` names (it and what it started)."""
     samples = []
     for run in range(1, runs + 1):
         if run > 1 and (run - 1) % new_every == 0:
             add_article(site, run)
         one_run(run)
-        samples.append((run, rss_kib(pid), tree_rss_kib(pid)))
+        samples.append((run, rss_kib(pid), total_rss_kib(family())))
     return samples
 
 
@@ -179,7 +197,8 @@ def run_inprocess(runs: int, new_every: int, site: Path, config: Path, db: Path)
         check(run, summary, run > 1 and (run - 1) % new_every == 0)
         gc.collect()
 
-    return measure(runs, new_every, site, os.getpid(), one_run)
+    pid = os.getpid()
+    return measure(runs, new_every, site, pid, lambda: [pid, *descendants(pid)], one_run)
 
 
 @contextlib.contextmanager
@@ -243,8 +262,14 @@ def run_served(
         def one_run(run: int) -> None:
             asyncio.run(trigger_and_wait(dep, run))
             check_store(run, db, published=(run - 1) // new_every)
+            # the run's child process (and its extraction pool) must go away: sample then
+            deadline = time.monotonic() + 60
+            while left := set(session_members(pid)) - {pid}:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"run {run}: processes left behind by serve: {left}")
+                time.sleep(0.1)
 
-        return measure(runs, new_every, site, pid, one_run)
+        return measure(runs, new_every, site, pid, lambda: session_members(pid), one_run)
 
 
 def figures(samples: list[tuple[int, int]], marks: list[int]) -> dict[str, Any]:
