@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -35,7 +36,14 @@ GOOD = (
     )
     + "</article></body></html>"
 ).encode()
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + os.urandom(4000)
+
+
+def _noise(n: int, seed: int) -> bytes:
+    """Random bytes without "<", so that no HTML tag can appear in them by chance."""
+    return random.Random(seed).randbytes(n).replace(b"<", b"")
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + _noise(4000, 1)
 
 
 def pages() -> dict[str, tuple[bytes, dict[str, str]]]:
@@ -50,7 +58,7 @@ def pages() -> dict[str, tuple[bytes, dict[str, str]]]:
         ),
         "/nested": (nested, html),
         "/image": (PNG, {"Content-Type": "image/png"}),
-        "/garbage": (os.urandom(20_000), html),
+        "/garbage": (_noise(20_000, 2), html),
         "/octet": (
             GOOD.replace(b"Talks resume", b"Octet stream"),
             {"Content-Type": "application/octet-stream"},
