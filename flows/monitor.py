@@ -26,7 +26,7 @@ from flows.secrets import resolve_secret_refs
 from pipelines import leases, monitor
 from pipelines.config import Config, load_config
 from pipelines.errors import NewswatchError, StoreLockedError
-from pipelines.extract import warm_up
+from pipelines.extract import shutdown_pools, warm_up
 from pipelines.fetch import Fetcher
 from pipelines.models import (
     Article,
@@ -124,6 +124,10 @@ class DaskBatch:
 
 @task(name="extract-articles", cache_policy=NO_CACHE)
 def extract_batch_task(batch: DaskBatch) -> list[Article]:
+    """One batch on a Dask worker. The worker's extraction pool is stopped after each batch:
+    Dask stops its workers without Python's exit handlers, so a pool kept for the next batch
+    would outlive the worker, orphaned with its forkserver. Starting the pool again costs a
+    fork of the forkserver, which keeps trafilatura imported."""
     import multiprocessing
 
     if multiprocessing.current_process().daemon:
@@ -131,7 +135,10 @@ def extract_batch_task(batch: DaskBatch) -> list[Article]:
             "this Dask worker is a daemonic process, which may not start the extraction "
             "process pool: start the Dask workers with DASK_DISTRIBUTED__WORKER__DAEMON=False"
         )
-    return monitor.extract(batch.pages, batch.config)
+    try:
+        return monitor.extract(batch.pages, batch.config)
+    finally:
+        shutdown_pools()
 
 
 def extract_on_dask(

@@ -2,13 +2,17 @@
 (separate worker processes) and lands exactly what a run without Dask lands.
 
 The cluster's workers are non-daemonic, as docs/OPERATIONS.md tells operators to start them:
-each extraction batch opens its own process pool (hard per-page timeout) on the worker.
+each extraction batch opens its own process pool (hard per-page timeout) on the worker, and
+none of its processes outlives the worker.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +21,7 @@ from uuid import UUID
 import dask
 import duckdb
 import pytest
-from distributed import LocalCluster
+from distributed import Client, LocalCluster
 from prefect.states import State
 
 from flows.seed_server import SEEDS_DIR
@@ -36,15 +40,40 @@ MATCH_COLUMNS = "article_id, topic, rule, score, evidence::VARCHAR, rules_versio
 """Every column of `matches` except `matched_at`."""
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalCluster]:
+@contextlib.contextmanager
+def local_cluster(workers: int = 2, daemon: bool = False) -> Iterator[LocalCluster]:
     with (
-        dask.config.set({"distributed.worker.daemon": False}),
+        dask.config.set({"distributed.worker.daemon": daemon}),
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as local,
     ):
         yield local
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    with local_cluster() as local:
+        yield local
+
+
+def descendants(pid: int) -> set[int]:
+    """Live descendants of a process on this host (Linux /proc)."""
+    found: set[int] = set()
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            for child in map(int, children.read_text().split()):
+                found |= {child, *descendants(child)}
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (wherever it was reparented)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def monitor_state(db: Path, **options: Any) -> State:
@@ -131,11 +160,24 @@ def test_daemonic_dask_workers_fail_with_the_fix_in_the_message(
 ) -> None:
     """Dask's default (daemonic workers) cannot run the extraction pool: say how to start them."""
     with (
-        dask.config.set({"distributed.worker.daemon": True}),
-        LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as daemonic,
+        local_cluster(workers=1, daemon=True) as daemonic,
     ):
         state = monitor_state(tmp_path / "daemonic.duckdb", dask_address=daemonic.scheduler_address)
     assert state.is_failed()
     assert "DASK_DISTRIBUTED__WORKER__DAEMON=False" in (state.message or "")
+
+
+def test_no_extraction_process_outlives_the_dask_workers(
+    seed_base_url: str, prefect_harness: None, tmp_path: Path
+) -> None:
+    """A Dask worker is stopped without Python's exit handlers: an extraction pool it kept
+    would live on, orphaned, with its forkserver (seen: both, for every worker that extracted)."""
+    with local_cluster() as local, Client(local) as client:
+        run_monitor(tmp_path / "dask.duckdb", dask_address=local.scheduler_address)
+        worker_pids = client.run(os.getpid).values()
+        started = set().union(*(descendants(pid) for pid in worker_pids))
+    assert started, "the workers started no extraction process"
+    deadline = time.monotonic() + 30
+    while (left := {pid for pid in started if alive(pid)}) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"processes the Dask workers started are still running: {sorted(left)}"
