@@ -12,6 +12,8 @@ import multiprocessing
 import os
 import re
 import signal
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from datetime import UTC, datetime
@@ -235,9 +237,33 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["trafilatura", "pipelines.extract"])
         pool = _POOLS[workers] = ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, max_tasks_per_child=_TASKS_PER_WORKER
+            max_workers=workers,
+            mp_context=ctx,
+            max_tasks_per_child=_TASKS_PER_WORKER,
+            initializer=_exit_with_owner,
+            initargs=(os.getpid(),),
         )
     return pool
+
+
+def _exit_with_owner(owner: int) -> None:
+    """Worker initializer: end this worker when the process that owns the pool is gone.
+
+    The pool lives as long as its owner; an owner killed without running its exit handlers
+    (SIGKILL, OOM killer, a cancelled flow run) would otherwise leave the workers and their
+    forkserver running, orphaned. Checked every second from a daemon thread."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                continue
+
+    threading.Thread(target=watch, name="newswatch-owner-watch", daemon=True).start()
 
 
 def _discard_pool(workers: int) -> None:

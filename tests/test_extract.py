@@ -252,3 +252,58 @@ def test_workers_match_as_the_main_process_would(tmp_path: Path) -> None:
     articles, fallback = run()
     assert fallback == match(ruleset, articles, now)
     assert {m.rules_version for m in fallback} == {ruleset.version}
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def test_pool_processes_end_when_their_owner_is_killed() -> None:
+    """The extraction pool outlives a run (it is reused), so its owner may die without exit
+    handlers (SIGKILL, OOM, a cancelled flow run): the forkserver and workers must follow."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    repo = Path(__file__).resolve().parent.parent
+    code = (
+        "import os, sys, time\n"
+        "from pipelines.config import ExtractSettings\n"
+        "from pipelines.extract import _pool\n"
+        "pool = _pool(2)\n"
+        "print(sum(1 for _ in pool.map(abs, range(4))), flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert owner.stdout is not None and owner.stdout.readline().strip() == "4"
+        pool_processes = _descendants(owner.pid)
+        assert len(pool_processes) >= 3  # the forkserver and two workers
+    finally:
+        owner.send_signal(signal.SIGKILL)
+        owner.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pool_processes):
+        time.sleep(0.2)
+    assert not [p for p in pool_processes if Path(f"/proc/{p}").exists()]
