@@ -102,7 +102,7 @@ def kill_runs_then_finish(db: Path, base_url: str, kills: int, seed: int) -> Non
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
     final = run_demo(db, base_url, stderr=subprocess.PIPE)
-    out, err = final.communicate(timeout=240)
+    _, err = final.communicate(timeout=240)
     assert final.returncode == 0, err[-3000:]
 
 
