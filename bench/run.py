@@ -19,6 +19,8 @@ BENCHES = {
     "store": ["--articles", "10000"],
     "e2e": ["--articles", "400"],
     "serve_memory": ["--runs", "200"],
+    "backfill": ["--sizes", "1000,3000"],
+    "alert_latency": ["--interval", "10", "--items", "6", "--backlog", "500"],
 }
 QUICK = {
     "poll": ["--feeds", "300"],
@@ -26,6 +28,8 @@ QUICK = {
     "store": ["--articles", "2000", "--repeat", "1"],
     "e2e": ["--articles", "100"],
     "serve_memory": ["--runs", "30"],
+    "backfill": ["--sizes", "300,1200"],
+    "alert_latency": ["--interval", "5", "--items", "5", "--backlog", "100"],
 }
 
 
@@ -44,6 +48,16 @@ def headline(fig: dict) -> str:
         return (
             f"pipeline {fig['pipeline_articles_per_s']}/s vs bare trafilatura "
             f"{fig['bare_trafilatura_articles_per_s']}/s: ratio {fig['ratio']}"
+        )
+    if name == "backfill":
+        return (
+            f"peak RSS ×{fig['peak_rss_ratio']} from {fig['sizes'][0]} to {fig['sizes'][-1]} "
+            f"articles (flat if ≤ {fig['target_ratio']})"
+        )
+    if name == "alert_latency":
+        return (
+            f"alert latency median {fig['latency_s']['median']} s, p95 {fig['latency_s']['p95']} s"
+            f" at a {fig['schedule_interval_s']:g} s schedule"
         )
     return json.dumps(fig)
 
