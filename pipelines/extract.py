@@ -223,8 +223,6 @@ def _article(
 
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}
-_TASKS_PER_WORKER = 500
-"""Workers are replaced after this many batches, so a long `newswatch serve` stays flat."""
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -239,7 +237,6 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         pool = _POOLS[workers] = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=ctx,
-            max_tasks_per_child=_TASKS_PER_WORKER,
             initializer=_exit_with_owner,
             initargs=(os.getpid(),),
         )
