@@ -45,23 +45,17 @@ def settings() -> dict[str, Any]:
     return {"fetch": {"allow_private_networks": True, "per_host_limit": 16, "http2": False}}
 
 
-def child_args(config: Path, db: Path, flow: bool, tasks_per_worker: int | None) -> list[str]:
+def child_args(config: Path, db: Path, flow: bool) -> list[str]:
     args = ["run-monitor", str(config), str(db)]
-    if flow:
-        args.append("--flow")
-    if tasks_per_worker:
-        args += ["--tasks-per-worker", str(tasks_per_worker)]
-    return args
+    return [*args, "--flow"] if flow else args
 
 
-def one_run(
-    corpus_root: Path, feeds: int, flow: bool, tasks_per_worker: int | None, stall_s: float
-) -> Measured:
+def one_run(corpus_root: Path, feeds: int, flow: bool, stall_s: float) -> Measured:
     with serve_corpus(corpus_root) as (base,), tempfile.TemporaryDirectory() as tmp:
         config = write_config(
             Path(tmp) / "config", [f"{base}/feeds/{f}.xml" for f in range(feeds)], settings()
         )
-        args = child_args(config, Path(tmp) / "backfill.duckdb", flow, tasks_per_worker)
+        args = child_args(config, Path(tmp) / "backfill.duckdb", flow)
         m = run_measured(args, stall_s=stall_s)
     if m.returncode != 0 and not m.stalled:
         sys.exit(f"backfill run failed:\n{m.stderr[-3000:]}")
@@ -100,7 +94,7 @@ def measure_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         f"backfill-s{args.seed}-n{n}-k{args.items_per_feed}", n, args.items_per_feed, args.seed
     )
     runs = [
-        figures(one_run(corpus.root, corpus.feeds, args.flow, args.tasks_per_worker, args.stall))
+        figures(one_run(corpus.root, corpus.feeds, args.flow, args.stall))
         for _ in range(args.repeat)
     ]
     peaks = sorted(r["peak_rss_mb"] for r in runs)
@@ -116,11 +110,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per size (median)")
     parser.add_argument("--flow", action="store_true", help="the real Prefect flow")
     parser.add_argument("--stall", type=float, default=300, help="seconds without progress")
-    parser.add_argument(
-        "--tasks-per-worker",
-        type=int,
-        help="diagnostic: extraction worker recycling period (see bench/common.py)",
-    )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     load_before = load_average()
@@ -134,7 +123,6 @@ def main() -> None:
         {
             "sizes": sizes,
             "runner": "prefect-flow" if args.flow else "stages",
-            "tasks_per_worker": args.tasks_per_worker,
             "repeat": args.repeat,
             "peak_rss_ratio": round(ratio, 2),
             "target_ratio": FLAT_RATIO,

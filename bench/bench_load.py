@@ -43,11 +43,6 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="500 feeds, 5,000 articles")
     parser.add_argument("--flow", action="store_true", help="the real Prefect flow")
     parser.add_argument("--stall", type=float, default=300, help="seconds without progress")
-    parser.add_argument(
-        "--tasks-per-worker",
-        type=int,
-        help="diagnostic: extraction worker recycling period (see bench/common.py)",
-    )
     args = parser.parse_args()
     if args.quick:
         args.feeds, args.articles = 500, 5000
@@ -64,8 +59,6 @@ def main() -> None:
         run = ["run-monitor", str(config), str(Path(tmp) / "load.duckdb")]
         if args.flow:
             run.append("--flow")
-        if args.tasks_per_worker:
-            run += ["--tasks-per-worker", str(args.tasks_per_worker)]
         m = run_measured(run, stall_s=args.stall)
     if m.returncode != 0 and not m.stalled:
         sys.exit(f"load run failed:\n{m.stderr[-3000:]}")
@@ -75,7 +68,6 @@ def main() -> None:
         **corpus.figures(),
         "hosts": args.hosts,
         "runner": "prefect-flow" if args.flow else "stages",
-        "tasks_per_worker": args.tasks_per_worker,
         "fetch_limits": {
             "max_connections": FetchSettings().max_connections,
             "per_host_limit": FetchSettings().per_host_limit,

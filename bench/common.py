@@ -668,18 +668,7 @@ def main() -> None:
     run.add_argument("db", type=Path)
     run.add_argument("--flow", action="store_true", help="the real Prefect flow (run_once)")
     run.add_argument("--due-only", action="store_true", help="only due feeds (a scheduled run)")
-    run.add_argument(
-        "--tasks-per-worker",
-        type=int,
-        help="diagnostic: recycle extraction workers after this many batches instead of "
-        "pipelines.extract._TASKS_PER_WORKER (CPython 3.11 does not always replace a recycled "
-        "worker; a huge value takes recycling out of a measurement)",
-    )
     args = parser.parse_args()
-    if args.tasks_per_worker:
-        from pipelines import extract
-
-        extract._TASKS_PER_WORKER = args.tasks_per_worker
     start = time.time()
     mark("start")
     runner = run_flow if args.flow else run_monitor
