@@ -286,8 +286,11 @@ def _workers(settings: ExtractSettings) -> int:
 
 def warm_up(settings: ExtractSettings) -> None:
     """Start the extraction workers now, in the background, so that they are ready when the
-    first pages arrive (a run calls this before polling)."""
+    first pages arrive (a run calls this before polling). A pool that already exists is left
+    as it is: its workers are running."""
     workers = _workers(settings)
+    if workers in _POOLS:
+        return
     pool = _pool(workers)
     for _ in range(workers):
         pool.submit(os.getpid)

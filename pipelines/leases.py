@@ -15,7 +15,6 @@ touch the same lease conflict and the loser retries.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import time
@@ -29,7 +28,7 @@ from pipelines.config import Config
 from pipelines.errors import StoreError
 from pipelines.models import FeedSource, FeedState
 from pipelines.schedule import due_feeds
-from pipelines.store import load_feed_states, no_space_error, open_store
+from pipelines.store import load_feed_states, no_space_error, open_store, rollback
 
 DEFAULT_TTL_S = 900.0
 
@@ -77,11 +76,6 @@ class Claim:
     held_elsewhere: list[str] = field(default_factory=list)
 
 
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    with contextlib.suppress(duckdb.Error):  # DuckDB already rolled back a failed COMMIT
-        con.execute("ROLLBACK")
-
-
 def _retrying(attempts: int = 20) -> range:
     return range(attempts)
 
@@ -126,7 +120,7 @@ def claim_due_feeds(
                         )
                     con.execute("COMMIT")
                 except BaseException:
-                    _rollback(con)
+                    rollback(con)
                     raise
                 skipped = sorted(f.url for f in candidates if f.url in held)
                 return Claim(owner, mine, states, skipped)

@@ -19,7 +19,6 @@ the outcomes are recorded; a claim left on an alert that is no longer pending is
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +28,7 @@ import duckdb
 from pipelines.alerts import CONSOLE_SCHEME, WEBHOOK_PREFIX, Delivery
 from pipelines.config import AlertSettings, ChannelSettings
 from pipelines.leases import owner_is_dead
+from pipelines.store import rollback
 
 CLAIMS_DDL = """
 CREATE TABLE IF NOT EXISTS alert_claims (
@@ -58,11 +58,6 @@ class ClaimReport:
     resent_after_interruption: list[str] = field(default_factory=list)
     held_uncertain: list[str] = field(default_factory=list)
     in_flight_elsewhere: list[str] = field(default_factory=list)
-
-
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    with contextlib.suppress(duckdb.Error):  # DuckDB already rolled back a failed COMMIT
-        con.execute("ROLLBACK")
 
 
 def claim(
@@ -125,7 +120,7 @@ def claim(
             )
         con.execute("COMMIT")
     except BaseException:
-        _rollback(con)
+        rollback(con)
         raise
     for d in deliveries:
         kept = tuple(a for a in d.alerts if a.alert_id in mine)
@@ -176,6 +171,6 @@ def retry(
             con.execute("DELETE FROM alert_claims WHERE list_contains(?, alert_id)", [ids])
         con.execute("COMMIT")
     except BaseException:
-        _rollback(con)
+        rollback(con)
         raise
     return ids

@@ -162,7 +162,7 @@ def no_space_error(path: Path, exc: BaseException) -> StoreError | None:
     return None
 
 
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
     """Roll back without hiding the original error: DuckDB has already ended a transaction
     whose COMMIT failed (for example for lack of space), and ROLLBACK then raises."""
     with contextlib.suppress(duckdb.Error):
@@ -216,7 +216,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, _now()])
             con.execute("COMMIT")
         except Exception:
-            _rollback(con)
+            rollback(con)
             raise
         current = version
     return current
@@ -491,7 +491,7 @@ def land_batch(con: duckdb.DuckDBPyConnection, batch: LandingBatch) -> LandingRe
         after = _counts(con)
         con.execute("COMMIT")
     except Exception:
-        _rollback(con)
+        rollback(con)
         raise
     return LandingReport(
         articles_inserted=after[0] - before[0],
@@ -731,7 +731,7 @@ def record_alert_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Ale
         )
         con.execute("COMMIT")
     except Exception:
-        _rollback(con)
+        rollback(con)
         raise
     finally:
         con.unregister("_outcomes")
