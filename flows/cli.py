@@ -77,6 +77,12 @@ def check_prefect_api() -> None:
 
     url = get_current_settings().api.url
     if not url:
+        from flows.prefect_db import ensure_ephemeral_database
+
+        try:
+            ensure_ephemeral_database()
+        except NewswatchError as exc:
+            raise fail(f"{exc} Nothing was run.") from None
         return
     try:
         httpx.get(f"{url.rstrip('/')}/health", timeout=5)
@@ -111,11 +117,16 @@ def _run(config_dir: Path, db: Path, force_all: bool, as_json: bool) -> dict[str
     except RuntimeError as exc:
         if "ephemeral Prefect API" not in str(exc):
             raise
+        from flows.prefect_db import ephemeral_sqlite_path
+
         raise fail(
             f"{exc} Nothing was run. The temporary local Prefect API did not start in "
             "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (newswatch's default: 90); raise "
             "it on a busy machine, or start a server (`prefect server start`) and set "
-            "PREFECT_API_URL."
+            "PREFECT_API_URL. If the server's log above shows a database error, its database "
+            f"({ephemeral_sqlite_path()}) is damaged (a Prefect upgrade interrupted?): move it "
+            "aside and run again; it holds only Prefect's run history, newswatch's data is in "
+            "DuckDB."
         ) from None
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n")
