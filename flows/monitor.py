@@ -377,7 +377,7 @@ async def monitor_flow(
             lap("poll")
             fresh = new_entries_task(db_path, config_q, q(results))
             new_states = monitor.feed_states_after(
-                config, states, results, fresh, monitor.now_utc()
+                config, states, results, fresh, claim.at or monitor.now_utc()
             )
             timings.update(fetch=0.0, extract=0.0, match=0.0)
             batches = monitor.micro_batches(fresh, config.settings.extract.batch_pages)

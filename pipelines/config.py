@@ -69,6 +69,15 @@ class PollSettings(_Strict):
     backoff_max_s: float = Field(default=24 * 3600.0, gt=0)
     disable_after_failures: int = Field(default=10, ge=1)
     max_items_per_feed: int = Field(default=200, ge=1)
+    due_slack_s: float = Field(
+        default=30.0,
+        ge=0,
+        description=(
+            "a feed whose next poll falls within this many seconds of a run's start is polled "
+            "by that run, so a scheduled run that starts a moment early does not leave it for a "
+            "whole schedule period"
+        ),
+    )
 
 
 class ExtractSettings(_Strict):

@@ -67,13 +67,15 @@ CREATE TABLE IF NOT EXISTS feed_leases (
 
 @dataclass(slots=True)
 class Claim:
-    """What a run may poll: its due feeds, the states they were planned from, and the due
-    feeds it skipped because another run holds them."""
+    """What a run may poll: its due feeds, the states they were planned from, the due feeds
+    it skipped because another run holds them, and when it was planned (the time the feeds'
+    next polls are counted from, so they stay on the cadence of the schedule)."""
 
     owner: str
     due: list[FeedSource]
     states: dict[str, FeedState]
     held_elsewhere: list[str] = field(default_factory=list)
+    at: datetime | None = None
 
 
 def _retrying(attempts: int = 20) -> range:
@@ -108,7 +110,13 @@ def claim_due_feeds(
                         ).fetchall()
                     }
                     states = load_feed_states(con)
-                    candidates = due_feeds(config.feeds, states, now, force_all=force_all)
+                    candidates = due_feeds(
+                        config.feeds,
+                        states,
+                        now,
+                        force_all=force_all,
+                        slack_s=config.settings.poll.due_slack_s,
+                    )
                     mine = [f for f in candidates if f.url not in held]
                     until = now + timedelta(seconds=ttl_s)
                     if mine:
@@ -123,7 +131,7 @@ def claim_due_feeds(
                     rollback(con)
                     raise
                 skipped = sorted(f.url for f in candidates if f.url in held)
-                return Claim(owner, mine, states, skipped)
+                return Claim(owner, mine, states, skipped, now)
             except (duckdb.TransactionException, duckdb.CatalogException) as exc:
                 full = no_space_error(db_path, exc)
                 if full is not None:  # a failed COMMIT for lack of space is no conflict

@@ -56,7 +56,9 @@ def read_feed_states(db_path: Path, config: Config) -> dict[str, FeedState]:
 def select_due(
     config: Config, states: dict[str, FeedState], force_all: bool, now: datetime
 ) -> list[FeedSource]:
-    return due_feeds(config.feeds, states, now, force_all=force_all)
+    return due_feeds(
+        config.feeds, states, now, force_all=force_all, slack_s=config.settings.poll.due_slack_s
+    )
 
 
 async def poll(

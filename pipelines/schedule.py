@@ -19,15 +19,31 @@ from pipelines.models import FeedSource, FeedState, PollResult
 
 
 def due_feeds(
-    sources: list[FeedSource], states: dict[str, FeedState], now: datetime, force_all: bool = False
+    sources: list[FeedSource],
+    states: dict[str, FeedState],
+    now: datetime,
+    force_all: bool = False,
+    slack_s: float = 0.0,
 ) -> list[FeedSource]:
-    """Enabled, not disabled feeds whose next poll time has come (all of them with force_all)."""
+    """Enabled, not disabled feeds whose next poll time has come, or comes within `slack_s`
+    (all of them with force_all).
+
+    The slack keeps a feed on the cadence of the schedule that polls it: with a five-minute
+    schedule and a five-minute interval, a run that starts a second earlier than its
+    predecessor would otherwise find the feed not yet due and leave it for ten minutes.
+    """
     due = []
+    horizon = now + timedelta(seconds=slack_s)
     for source in sources:
         state = states.get(source.url)
         if not source.enabled or (state is not None and state.disabled):
             continue
-        if force_all or state is None or state.next_poll_at is None or state.next_poll_at <= now:
+        if (
+            force_all
+            or state is None
+            or state.next_poll_at is None
+            or state.next_poll_at <= horizon
+        ):
             due.append(source)
     return due
 

@@ -113,3 +113,24 @@ def test_leases_of_a_dead_local_process_are_taken_over() -> None:
     assert owner_is_dead(dead)
     assert not owner_is_dead(local_owner("me"))
     assert not owner_is_dead("other-host/1/run")
+
+
+def test_a_five_minute_schedule_polls_a_five_minute_feed_every_run(config, db_path: Path) -> None:
+    """Next polls count from the run's planned start (`Claim.at`), and a run starting a few
+    seconds early still takes feeds due by then: no run of the schedule is skipped, even when
+    polling takes a while and the start times jitter."""
+    from pipelines.models import PollResult
+    from pipelines.monitor import feed_states_after, land
+
+    config.settings.poll.min_interval_s = config.settings.poll.default_interval_s = 300
+    polled: list[int] = []
+    for run, jitter in enumerate([0, 4, -3, 9, -8, 0]):
+        start = NOW + timedelta(seconds=300 * run + jitter)
+        claim = claim_due_feeds(db_path, config, f"run-{run}", start)
+        assert claim.at == start
+        polled.append(len(claim.due))
+        results = [PollResult(f.url, "not_modified", 304) for f in claim.due]
+        states = feed_states_after(config, claim.states, results, [], claim.at)
+        land(db_path, config, [], [], [], states)
+        release_feeds(db_path, config, f"run-{run}")
+    assert polled == [3] * 6

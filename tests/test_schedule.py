@@ -94,3 +94,11 @@ def test_feed_disabled_after_n_failures_with_reason() -> None:
     assert state.disabled and state.last_status == "disabled"
     assert state.disabled_reason and "3 consecutive failures" in state.disabled_reason
     assert due_feeds([FeedSource("f", "F")], {"f": state}, NOW + timedelta(days=9)) == []
+
+
+def test_a_feed_due_within_the_slack_is_polled_now() -> None:
+    sources = [FeedSource("a", "A")]
+    states = {"a": FeedState("a", next_poll_at=NOW + timedelta(seconds=20))}
+    assert due_feeds(sources, states, NOW) == []
+    assert [s.url for s in due_feeds(sources, states, NOW, slack_s=30)] == ["a"]
+    assert due_feeds(sources, states, NOW - timedelta(seconds=11), slack_s=30) == []
