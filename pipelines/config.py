@@ -73,9 +73,9 @@ class PollSettings(_Strict):
         default=30.0,
         ge=0,
         description=(
-            "a feed whose next poll falls within this many seconds of a run's start is polled "
-            "by that run, so a scheduled run that starts a moment early does not leave it for a "
-            "whole schedule period"
+            "a feed whose next poll falls within this many seconds (at most a tenth of its "
+            "interval) of a run's start is polled by that run, so a scheduled run that starts a "
+            "moment early does not leave it for a whole schedule period"
         ),
     )
 

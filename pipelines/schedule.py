@@ -25,25 +25,28 @@ def due_feeds(
     force_all: bool = False,
     slack_s: float = 0.0,
 ) -> list[FeedSource]:
-    """Enabled, not disabled feeds whose next poll time has come, or comes within `slack_s`
+    """Enabled, not disabled feeds whose next poll time has come, or comes within the slack
     (all of them with force_all).
 
     The slack keeps a feed on the cadence of the schedule that polls it: with a five-minute
     schedule and a five-minute interval, a run that starts a second earlier than its
-    predecessor would otherwise find the feed not yet due and leave it for ten minutes.
+    predecessor would otherwise find the feed not yet due and leave it for ten minutes. It is
+    `slack_s`, but at most a tenth of the feed's current interval, so a frequent schedule does
+    not poll a feed much more often than its interval.
     """
     due = []
-    horizon = now + timedelta(seconds=slack_s)
     for source in sources:
         state = states.get(source.url)
         if not source.enabled or (state is not None and state.disabled):
             continue
-        if (
-            force_all
-            or state is None
-            or state.next_poll_at is None
-            or state.next_poll_at <= horizon
-        ):
+        if force_all or state is None or state.next_poll_at is None:
+            due.append(source)
+            continue
+        slack = slack_s
+        if state.last_polled_at is not None:
+            interval = (state.next_poll_at - state.last_polled_at).total_seconds()
+            slack = min(slack, max(interval, 0.0) / 10)
+        if state.next_poll_at <= now + timedelta(seconds=slack):
             due.append(source)
     return due
 

@@ -102,3 +102,13 @@ def test_a_feed_due_within_the_slack_is_polled_now() -> None:
     assert due_feeds(sources, states, NOW) == []
     assert [s.url for s in due_feeds(sources, states, NOW, slack_s=30)] == ["a"]
     assert due_feeds(sources, states, NOW - timedelta(seconds=11), slack_s=30) == []
+
+
+def test_the_slack_is_at_most_a_tenth_of_the_feeds_interval() -> None:
+    sources = [FeedSource("a", "A")]
+    polled = NOW - timedelta(seconds=40)
+    states = {"a": FeedState("a", last_polled_at=polled, next_poll_at=NOW + timedelta(seconds=20))}
+    assert due_feeds(sources, states, NOW, slack_s=30) == []
+    assert due_feeds(sources, states, NOW + timedelta(seconds=13), slack_s=30) == []
+    later = NOW + timedelta(seconds=14)
+    assert [s.url for s in due_feeds(sources, states, later, slack_s=30)] == ["a"]
