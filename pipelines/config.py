@@ -83,6 +83,14 @@ class PollSettings(_Strict):
 class ExtractSettings(_Strict):
     workers: int = Field(default=0, ge=0, description="process pool size; 0 = number of cores")
     timeout_s: float = Field(default=30.0, gt=0)
+    timeout_attempts: int = Field(
+        default=3,
+        ge=1,
+        description=(
+            "runs that try a page whose extraction timed out (a busy machine, or a page that "
+            "is slow every time); after the last it lands with extract_status 'timeout'"
+        ),
+    )
     min_text_chars: int = Field(default=200, ge=0)
     batch_pages: int = Field(
         default=500,

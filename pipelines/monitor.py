@@ -188,7 +188,9 @@ def land(
     states: Sequence[FeedState],
 ) -> store.LandingReport:
     """Land everything in one transaction. Entries whose page could not be fetched stay unseen,
-    so a later run retries them; entries that were fetched are marked seen with their article."""
+    so a later run retries them; so do those whose extraction timed out, up to
+    `extract.timeout_attempts` runs. Entries that were fetched are marked seen with their
+    article."""
     landed_urls = {a.canonical_url for a in articles if a.extract_status not in ("fetch_error",)}
     seen = [it for it in fresh if it.canonical_url in landed_urls]
     keep = [a for a in articles if a.extract_status != "fetch_error"]
@@ -198,6 +200,7 @@ def land(
         matches=list(matches),
         feed_states=list(states),
         channels=channel_topics(config.settings.alerts.channels),
+        timeout_attempts=config.settings.extract.timeout_attempts,
     )
     with store.open_store(db_path, settings=config.settings.store) as con:
         report = store.land_batch(con, batch)
@@ -266,6 +269,7 @@ class RunTally:
     articles_extracted: int = 0
     articles_failed: list[dict[str, Any]] = field(default_factory=list)
     articles_landed: int = 0
+    articles_retry_later: int = 0
     alerts_queued: int = 0
     new_matches: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -294,11 +298,19 @@ class RunTally:
                 )
         self.new_entries += len(fresh)
         self.articles_extracted += sum(a.extract_status == "ok" for a in articles)
+        retry = set(landing.retry_later)
         self.articles_failed += [
-            {"url": a.url, "status": a.extract_status, "error": a.extract_error}
+            {
+                "url": a.url,
+                "status": a.extract_status,
+                "error": f"{a.extract_error}; the next run tries it again"
+                if a.canonical_url in retry
+                else a.extract_error,
+            }
             for a in articles
             if a.extract_status != "ok"
         ]
+        self.articles_retry_later += len(retry)
         self.articles_landed += landing.articles_inserted
         self.alerts_queued += landing.alerts_queued
 
@@ -336,6 +348,7 @@ def summarise_tally(
         "articles_extracted": tally.articles_extracted,
         "articles_failed": tally.articles_failed,
         "articles_landed": tally.articles_landed,
+        "articles_retry_later": tally.articles_retry_later,
         "new_matches": {topic: rows for topic, rows in sorted(tally.new_matches.items())},
         "alerts_queued": tally.alerts_queued,
         "alerts_sent": alerts.sent,

@@ -132,6 +132,15 @@ MIGRATIONS: list[str] = [
     );
     """
     + VIEWS_SQL,
+    # 3: pages whose extraction timed out, tried again by later runs up to a limit
+    """
+    CREATE TABLE extract_retries (
+        canonical_url VARCHAR PRIMARY KEY,
+        attempts INTEGER NOT NULL,
+        last_error VARCHAR,
+        last_attempt_at TIMESTAMPTZ NOT NULL
+    );
+    """,
 ]
 
 _LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")
@@ -169,6 +178,34 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
 
 
+ROW_GROUP_ROWS = 8192
+"""Rows per DuckDB row group (DuckDB's default: 122,880). A checkpoint rewrites the table's
+last, partly filled row group whole (with a primary key on the table, as `articles` has), so
+its size bounds the memory of every landing: with the default, that memory grew with the
+first 122,880 articles (text included) and a backfill's peak with the size of the database
+(bench/bench_backfill.py)."""
+
+_RESERVED_ALIASES = {"memory", "temp", "system", "main"}
+
+
+def _attach(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection whose default database is the file, attached with our row group size.
+
+    The catalog keeps the file's stem as its name, as `duckdb.connect(path)` would."""
+    alias = path.stem if path.stem.lower() not in _RESERVED_ALIASES else "newswatch"
+    quoted_alias = '"' + alias.replace('"', '""') + '"'
+    quoted_path = "'" + str(path).replace("'", "''") + "'"
+    options = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {quoted_path} AS {quoted_alias} ({options})")
+        con.execute(f"USE {quoted_alias}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 def connect(
     path: Path, *, read_only: bool = False, settings: StoreSettings | None = None
 ) -> duckdb.DuckDBPyConnection:
@@ -182,7 +219,7 @@ def connect(
     delay = settings.lock_retry_base_s
     for attempt in range(settings.lock_retries + 1):
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return _attach(path, read_only)
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
                 raise no_space_error(path, exc) or StoreError(
@@ -319,6 +356,10 @@ class LandingBatch:
     feed_states: list[FeedState] = field(default_factory=list)
     channels: dict[str, list[str]] = field(default_factory=dict)
     """channel name -> topics it wants (empty list = all topics): outbox rows are derived."""
+    timeout_attempts: int = 1
+    """Extraction attempts a page that times out gets (over successive runs) before it lands
+    with status 'timeout'; until then neither it nor its feed entries are landed, so the
+    entries stay unseen and the next run fetches and extracts the page again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +369,8 @@ class LandingReport:
     alerts_queued: int
     seen_inserted: int
     new_match_keys: list[tuple[str, str]]
+    retry_later: list[str] = field(default_factory=list)
+    """Canonical URLs of pages whose extraction timed out and that a later run tries again."""
 
 
 def _dedupe(rows: Sequence[T], key: Any) -> list[T]:
@@ -444,6 +487,13 @@ def land_batch(con: duckdb.DuckDBPyConnection, batch: LandingBatch) -> LandingRe
     ]
     con.execute("BEGIN TRANSACTION")
     try:
+        retry_later = _defer_timeouts(con, articles, batch.timeout_attempts, now)
+        if retry_later:
+            deferred = set(retry_later)
+            articles = [a for a in articles if a.canonical_url not in deferred]
+            seen_rows = [r for r in seen_rows if r.canonical_url not in deferred]
+            kept = {a.article_id for a in articles}
+            match_rows = [r for r in match_rows if r.article_id in kept]
         before = _counts(con)
         if articles:
             con.register("_new_articles", _articles_table(articles))
@@ -499,7 +549,47 @@ def land_batch(con: duckdb.DuckDBPyConnection, batch: LandingBatch) -> LandingRe
         alerts_queued=alerts_queued,
         seen_inserted=after[2] - before[2],
         new_match_keys=new_keys,
+        retry_later=retry_later,
     )
+
+
+def _defer_timeouts(
+    con: duckdb.DuckDBPyConnection, articles: Sequence[Article], attempts: int, now: datetime
+) -> list[str]:
+    """Count this attempt for every page whose extraction timed out; return the canonical URLs
+    that have attempts left (not landed now). Pages landed otherwise drop their count.
+
+    A timeout is often the machine being busy rather than the page, so it is worth another
+    try; a page that times out every time lands after `attempts` tries, so it does not cost
+    every run a worker for the whole timeout.
+    """
+    timed_out = [a for a in articles if a.extract_status == "timeout"]
+    landed = [a.canonical_url for a in articles if a.extract_status != "timeout"]
+    if landed:
+        con.execute(
+            "DELETE FROM extract_retries WHERE canonical_url IN (SELECT unnest(?))", [landed]
+        )
+    if not timed_out:
+        return []
+    con.executemany(
+        "INSERT INTO extract_retries VALUES (?, 1, ?, ?) ON CONFLICT (canonical_url) DO UPDATE "
+        "SET attempts = extract_retries.attempts + 1, last_error = excluded.last_error, "
+        "last_attempt_at = excluded.last_attempt_at",
+        [(a.canonical_url, a.extract_error, now) for a in timed_out],
+    )
+    rows = con.execute(
+        "SELECT canonical_url, attempts FROM extract_retries "
+        "WHERE canonical_url IN (SELECT unnest(?))",
+        [[a.canonical_url for a in timed_out]],
+    ).fetchall()
+    tries = dict(rows)
+    retry = [a.canonical_url for a in timed_out if tries.get(a.canonical_url, attempts) < attempts]
+    given_up = [a.canonical_url for a in timed_out if a.canonical_url not in set(retry)]
+    if given_up:
+        con.execute(
+            "DELETE FROM extract_retries WHERE canonical_url IN (SELECT unnest(?))", [given_up]
+        )
+    return retry
 
 
 # A new article joins the story of an existing (or earlier-in-batch) article with the same

@@ -247,3 +247,87 @@ def test_lock_held_by_another_process_is_retried_then_reported(db_path: Path) ->
         holder.communicate("")
     con = store.connect(db_path, settings=StoreSettings(lock_retries=0))
     con.close()
+
+
+def test_a_timed_out_page_is_retried_by_later_runs_then_landed(db_path: Path) -> None:
+    """Its entries stay unseen (so the next run fetches the page again) until the last of
+    `timeout_attempts` tries; then it lands with status 'timeout' and its entries are seen."""
+    from dataclasses import replace
+
+    slow = replace(article("https://a.example/slow"), extract_status="timeout", text="")
+    slow = replace(slow, extract_error="extraction took longer than 30s")
+    good = article("https://a.example/good")
+    with store.open_store(db_path) as con:
+        for attempt in (1, 2):
+            batch = batch_for([slow, good])
+            batch.timeout_attempts = 3
+            report = store.land_batch(con, batch)
+            assert report.retry_later == [slow.canonical_url], attempt
+            assert store.unseen_items(con, [item(slow.url)]) == [item(slow.url)]
+            assert con.execute("SELECT attempts FROM extract_retries").fetchall() == [(attempt,)]
+        assert counts(con)["articles"] == 1  # only the good one so far
+        batch = batch_for([slow])
+        batch.timeout_attempts = 3
+        report = store.land_batch(con, batch)
+        assert report.retry_later == [] and report.articles_inserted == 1
+        status = con.execute(
+            "SELECT extract_status, extract_error FROM articles WHERE article_id = ?",
+            [slow.article_id],
+        ).fetchone()
+        assert status == ("timeout", "extraction took longer than 30s")
+        assert store.unseen_items(con, [item(slow.url)]) == []
+        assert con.execute("SELECT count(*) FROM extract_retries").fetchone() == (0,)
+
+
+def test_a_retried_page_that_extracts_clears_its_count(db_path: Path) -> None:
+    from dataclasses import replace
+
+    page = article("https://a.example/busy")
+    with store.open_store(db_path) as con:
+        first = batch_for([replace(page, extract_status="timeout", text="")])
+        first.timeout_attempts = 3
+        assert store.land_batch(con, first).retry_later == [page.canonical_url]
+        second = batch_for([page])
+        second.timeout_attempts = 3
+        report = store.land_batch(con, second)
+        assert report.retry_later == [] and report.matches_inserted == 1
+        assert con.execute("SELECT count(*) FROM extract_retries").fetchone() == (0,)
+        row = con.execute("SELECT extract_status FROM articles").fetchone()
+        assert row == ("ok",)
+
+
+def test_monitor_land_applies_the_configured_timeout_attempts(db_path: Path) -> None:
+    from dataclasses import replace
+
+    from pipelines.config import Config, ExtractSettings, Settings
+    from pipelines.monitor import RunTally, land
+
+    slow = replace(article("https://a.example/slow"), extract_status="timeout", text="")
+    config = Config(
+        db_path.parent,
+        [],
+        Settings(extract=ExtractSettings(timeout_attempts=2)),
+        db_path.parent / "r",
+        db_path.parent / "e",
+    )
+    reports = [land(db_path, config, [slow], [item(slow.url)], [], []) for _ in range(2)]
+    assert [r.retry_later for r in reports] == [[slow.canonical_url], []]
+    tally = RunTally()
+    tally.add([item(slow.url)], [slow], [], reports[0])
+    assert tally.articles_retry_later == 1
+    assert "the next run tries it again" in tally.articles_failed[0]["error"]
+
+
+def test_tables_are_stored_in_small_row_groups(db_path: Path) -> None:
+    """A checkpoint rewrites the last row group whole; small row groups bound the memory of
+    every landing (see store.ROW_GROUP_ROWS)."""
+    n = store.ROW_GROUP_ROWS + 100
+    arts = [article(f"https://a.example/{i}", text=f"short text {i}") for i in range(n)]
+    with store.open_store(db_path) as con:
+        store.land_batch(con, store.LandingBatch(articles=arts))
+    with store.open_store(db_path, read_only=True) as con:
+        groups = con.execute(
+            "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('articles')"
+        ).fetchone()
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (n,)
+    assert groups == (2,)

@@ -162,6 +162,7 @@ def test_v1_database_upgrades_in_place_without_loss(db_path: Path) -> None:
         ):
             con.execute(f"DROP VIEW {view}")
         con.execute("DROP TABLE match_history")
+        con.execute("DROP TABLE extract_retries")
     with store.open_store(db_path) as con:
         assert con.execute("SELECT max(version) FROM schema_version").fetchone() == (
             len(store.MIGRATIONS),
