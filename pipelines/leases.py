@@ -119,12 +119,12 @@ def claim_due_feeds(
                     )
                     mine = [f for f in candidates if f.url not in held]
                     until = now + timedelta(seconds=ttl_s)
-                    if mine:
-                        con.executemany(
-                            "INSERT INTO feed_leases VALUES (?, ?, ?) ON CONFLICT (feed_url) "
-                            "DO UPDATE SET owner = excluded.owner, "
+                    if mine:  # one statement: executemany took 15 s for 5,000 feeds
+                        con.execute(
+                            "INSERT INTO feed_leases SELECT url, ?, ? FROM unnest(?) AS t(url) "
+                            "ON CONFLICT (feed_url) DO UPDATE SET owner = excluded.owner, "
                             "leased_until = excluded.leased_until",
-                            [(f.url, owner, until) for f in mine],
+                            [owner, until, [f.url for f in mine]],
                         )
                     con.execute("COMMIT")
                 except BaseException:

@@ -12,8 +12,10 @@ on the keys, and feed entries marked seen in the same transaction that lands the
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import random
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -178,27 +180,46 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
 
 
-ROW_GROUP_ROWS = 8192
+ROW_GROUP_ROWS = 2048
 """Rows per DuckDB row group (DuckDB's default: 122,880). A checkpoint rewrites the table's
 last, partly filled row group whole (with a primary key on the table, as `articles` has), so
 its size bounds the memory of every landing: with the default, that memory grew with the
 first 122,880 articles (text included) and a backfill's peak with the size of the database
-(bench/bench_backfill.py)."""
+(bench/bench_backfill.py); with 8,192 rows a landing still peaked ~140 MB above the run's
+baseline at the end of each group, with 2,048 ~85 MB throughout, and landing got faster."""
 
 _RESERVED_ALIASES = {"memory", "temp", "system", "main"}
+
+
+_ATTACH_LOCK = threading.Lock()
 
 
 def _attach(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     """A connection whose default database is the file, attached with our row group size.
 
-    The catalog keeps the file's stem as its name, as `duckdb.connect(path)` would."""
+    Connections to one file within a process share one DuckDB instance (a named in-memory
+    database per file, which attaches the file once), as `duckdb.connect(path)` would share
+    its instance; the catalog keeps the file's stem as its name, as it would there too.
+    """
+    resolved = path.resolve()
     alias = path.stem if path.stem.lower() not in _RESERVED_ALIASES else "newswatch"
     quoted_alias = '"' + alias.replace('"', '""') + '"'
-    quoted_path = "'" + str(path).replace("'", "''") + "'"
+    quoted_path = "'" + str(resolved).replace("'", "''") + "'"
     options = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
-    con = duckdb.connect()
+    instance = hashlib.sha1(str(resolved).encode()).hexdigest()[:20]
+    con = duckdb.connect(f":memory:newswatch-{instance}")
     try:
-        con.execute(f"ATTACH {quoted_path} AS {quoted_alias} ({options})")
+        with _ATTACH_LOCK:
+            row = con.execute(
+                "SELECT readonly FROM duckdb_databases() WHERE database_name = ?", [alias]
+            ).fetchone()
+            if row is None:
+                con.execute(f"ATTACH {quoted_path} AS {quoted_alias} ({options})")
+            elif row[0] and not read_only:
+                raise StoreError(
+                    f"database {path} is open read-only elsewhere in this process; close that "
+                    "connection before writing"
+                )
         con.execute(f"USE {quoted_alias}")
     except BaseException:
         con.close()
@@ -571,11 +592,12 @@ def _defer_timeouts(
         )
     if not timed_out:
         return []
-    con.executemany(
-        "INSERT INTO extract_retries VALUES (?, 1, ?, ?) ON CONFLICT (canonical_url) DO UPDATE "
+    con.execute(
+        "INSERT INTO extract_retries SELECT unnest(?::VARCHAR[]), 1, unnest(?::VARCHAR[]), ? "
+        "ON CONFLICT (canonical_url) DO UPDATE "
         "SET attempts = extract_retries.attempts + 1, last_error = excluded.last_error, "
         "last_attempt_at = excluded.last_attempt_at",
-        [(a.canonical_url, a.extract_error, now) for a in timed_out],
+        [[a.canonical_url for a in timed_out], [a.extract_error for a in timed_out], now],
     )
     rows = con.execute(
         "SELECT canonical_url, attempts FROM extract_retries "
