@@ -18,7 +18,6 @@ import sys
 import threading
 import time
 import zlib
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -551,9 +550,8 @@ def trim_summary(summary: dict[str, Any]) -> dict[str, Any]:
     """A run summary without its per-article lists (which grow with the backfill): counts,
     failures per status and the first few errors."""
     failed = summary["articles_failed"]
-    summary["new_matches"] = {k: len(v) for k, v in summary["new_matches"].items()}
-    summary["articles_failed"] = len(failed)
-    summary["articles_failed_by_status"] = dict(Counter(a["status"] for a in failed))
+    summary["new_matches"] = summary.pop("new_match_counts")
+    summary["articles_failed"] = summary.pop("articles_failed_count")
     summary["article_errors"] = [f"{a['url']}: {a['error']}" for a in failed[:5]]
     summary["feed_errors"] = summary["feed_errors"][:5]
     summary["feed_warnings"] = len(summary["feed_warnings"])

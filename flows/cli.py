@@ -44,16 +44,33 @@ def print_summary(summary: dict[str, Any], db_path: Path) -> None:
         f"[bold]articles extracted:[/] {summary['articles_extracted']}   "
         f"[bold]landed:[/] {summary['articles_landed']}"
     )
+    unlisted = summary.get("articles_failed_count", 0) - len(summary["articles_failed"])
     for bad in summary["articles_failed"]:
         console.print(
             f"  [yellow]! {escape(bad['url'])}[/]: {bad['status']}: {escape(str(bad['error']))}",
         )
+    if unlisted > 0:
+        console.print(
+            f"  [yellow]! … and {unlisted} more[/] "
+            f"({', '.join(f'{k}: {v}' for k, v in summary['articles_failed_by_status'].items())}); "
+            'newswatch query "SELECT url, extract_status, extract_error FROM articles WHERE '
+            "extract_status <> 'ok'\"",
+            highlight=False,
+        )
     if not summary["new_matches"]:
         console.print("[bold]New matches:[/] none")
     for topic, rows in summary["new_matches"].items():
-        console.print(f"[bold green]{topic}[/]: {len(rows)} new match(es)")
+        total = summary["new_match_counts"].get(topic, len(rows))
+        console.print(f"[bold green]{topic}[/]: {total} new match(es)")
         for row in rows:
             console.print(f"  • {row['title']}\n    {row['url']}", highlight=False, markup=False)
+        if total > len(rows):
+            console.print(
+                f'  … and {total - len(rows)} more: newswatch query "SELECT * FROM '
+                f"latest_matches WHERE topic = '{topic}'\"",
+                highlight=False,
+                markup=False,
+            )
     console.print(
         f"[bold]Alerts:[/] sent {summary['alerts_sent']}, failed {summary['alerts_failed']}, "
         f"pending {summary['alerts_pending']}"

@@ -279,7 +279,7 @@ def _markdown(summary: dict[str, Any]) -> str:
         f"- new entries: {summary['new_entries']}, articles extracted: "
         f"{summary['articles_extracted']}, landed: {summary['articles_landed']}",
         "- new matches: "
-        + (", ".join(f"{t}: {len(rows)}" for t, rows in summary["new_matches"].items()) or "none"),
+        + (", ".join(f"{t}: {n}" for t, n in summary["new_match_counts"].items()) or "none"),
         f"- alerts sent: {summary['alerts_sent']}, failed: {summary['alerts_failed']}, "
         f"pending: {summary['alerts_pending']}",
         "",
@@ -408,7 +408,9 @@ async def monitor_flow(
                 )
                 released = last
                 lap("land")
-                tally.add(batch, articles, matches, landing)
+                # Events as each batch lands (its matches are in the database now), not from
+                # the summary, which lists only the first matches of a large backfill.
+                emit_match_events(tally.add(batch, articles, matches, landing))
                 del articles, matches
     finally:
         if due and not released:  # the last landing releases the leases; else do it here
@@ -419,7 +421,6 @@ async def monitor_flow(
     summary["batches"] = len(batches)
     summary["feeds_held_elsewhere"] = claim.held_elsewhere
     await _publish(summary)
-    emit_match_events(summary["new_matches"])
     if due and summary["feeds_failed"] == len(due):
         raise NewswatchError(
             f"every due feed failed ({len(due)}); nothing could be done. First error: "

@@ -260,18 +260,50 @@ def micro_batches(fresh: Sequence[FeedItem], size: int) -> list[list[FeedItem]]:
     return [list(fresh[i : i + size]) for i in range(0, len(fresh), size)] or [[]]
 
 
+LISTED_PER_KIND = 100
+"""New matches (per topic) and failed articles a run summary lists; beyond that it counts."""
+
+
+def new_match_rows(
+    articles: Sequence[Article], matches: Sequence[Match], landing: store.LandingReport
+) -> dict[str, list[dict[str, Any]]]:
+    """The matches that are new in this landing, per topic, as the summary and events show
+    them."""
+    by_id = {a.article_id: a for a in articles}
+    new_keys = set(landing.new_match_keys)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for m in matches:
+        if (m.article_id, m.topic) in new_keys:
+            art = by_id[m.article_id]
+            rows.setdefault(m.topic, []).append(
+                {
+                    "article_id": art.article_id,
+                    "title": art.title,
+                    "url": art.url,
+                    "outlet": art.site_name or art.feed_url,
+                    "rule": m.rule,
+                    "snippet": str(m.evidence.get("snippet", "")),
+                    "entities": list(m.evidence.get("entities", [])),
+                }
+            )
+    return rows
+
+
 @dataclass(slots=True)
 class RunTally:
-    """What the landed batches of one run add up to. Keeps only what the summary shows, so
-    the run's memory does not grow with the number of articles."""
+    """What the landed batches of one run add up to. Lists at most `LISTED_PER_KIND` new
+    matches per topic and failed articles, and counts the rest, so the run's memory does not
+    grow with the size of a backfill (50,000 new matches would otherwise be kept to the end)."""
 
     new_entries: int = 0
     articles_extracted: int = 0
     articles_failed: list[dict[str, Any]] = field(default_factory=list)
+    articles_failed_by_status: Counter[str] = field(default_factory=Counter)
     articles_landed: int = 0
     articles_retry_later: int = 0
     alerts_queued: int = 0
     new_matches: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    new_match_counts: Counter[str] = field(default_factory=Counter)
 
     def add(
         self,
@@ -279,40 +311,31 @@ class RunTally:
         articles: Sequence[Article],
         matches: Sequence[Match],
         landing: store.LandingReport,
-    ) -> None:
-        by_id = {a.article_id: a for a in articles}
-        new_keys = set(landing.new_match_keys)
-        for m in matches:
-            if (m.article_id, m.topic) in new_keys:
-                art = by_id[m.article_id]
-                self.new_matches.setdefault(m.topic, []).append(
-                    {
-                        "article_id": art.article_id,
-                        "title": art.title,
-                        "url": art.url,
-                        "outlet": art.site_name or art.feed_url,
-                        "rule": m.rule,
-                        "snippet": str(m.evidence.get("snippet", "")),
-                        "entities": list(m.evidence.get("entities", [])),
-                    }
-                )
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Count one landed batch in; returns its new matches per topic (all of them)."""
+        batch_rows = new_match_rows(articles, matches, landing)
+        for topic, rows in batch_rows.items():
+            listed = self.new_matches.setdefault(topic, [])
+            listed += rows[: max(0, LISTED_PER_KIND - len(listed))]
+            self.new_match_counts[topic] += len(rows)
         self.new_entries += len(fresh)
         self.articles_extracted += sum(a.extract_status == "ok" for a in articles)
         retry = set(landing.retry_later)
-        self.articles_failed += [
-            {
-                "url": a.url,
-                "status": a.extract_status,
-                "error": f"{a.extract_error}; the next run tries it again"
-                if a.canonical_url in retry
-                else a.extract_error,
-            }
-            for a in articles
-            if a.extract_status != "ok"
-        ]
+        for a in articles:
+            if a.extract_status == "ok":
+                continue
+            self.articles_failed_by_status[a.extract_status] += 1
+            if len(self.articles_failed) < LISTED_PER_KIND:
+                error = a.extract_error
+                if a.canonical_url in retry:
+                    error = f"{error}; the next run tries it again"
+                self.articles_failed.append(
+                    {"url": a.url, "status": a.extract_status, "error": error}
+                )
         self.articles_retry_later += len(retry)
         self.articles_landed += landing.articles_inserted
         self.alerts_queued += landing.alerts_queued
+        return batch_rows
 
 
 def summarise(
@@ -347,9 +370,12 @@ def summarise_tally(
         "new_entries": tally.new_entries,
         "articles_extracted": tally.articles_extracted,
         "articles_failed": tally.articles_failed,
+        "articles_failed_count": sum(tally.articles_failed_by_status.values()),
+        "articles_failed_by_status": dict(tally.articles_failed_by_status),
         "articles_landed": tally.articles_landed,
         "articles_retry_later": tally.articles_retry_later,
         "new_matches": {topic: rows for topic, rows in sorted(tally.new_matches.items())},
+        "new_match_counts": dict(sorted(tally.new_match_counts.items())),
         "alerts_queued": tally.alerts_queued,
         "alerts_sent": alerts.sent,
         "alerts_failed": alerts.failed,

@@ -331,3 +331,32 @@ def test_tables_are_stored_in_small_row_groups(db_path: Path) -> None:
         ).fetchone()
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (n,)
     assert groups == (2,)
+
+
+def test_run_tally_lists_the_first_matches_and_failures_and_counts_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backfill's summary does not keep every new match and failure in memory."""
+    from dataclasses import replace
+
+    from pipelines import monitor
+
+    monkeypatch.setattr(monitor, "LISTED_PER_KIND", 3)
+    tally = monitor.RunTally()
+    for b in range(2):
+        arts = [article(f"https://a.example/{b}/{i}") for i in range(4)]
+        bad = [
+            replace(article(f"https://a.example/bad/{b}/{i}"), extract_status="empty")
+            for i in range(2)
+        ]
+        ms = [match(a) for a in arts]
+        keys = [(m.article_id, m.topic) for m in ms]
+        report = store.LandingReport(4, 4, 0, 4, keys)
+        batch_rows = tally.add([], arts + bad, ms, report)
+        assert len(batch_rows["territorial_demands"]) == 4  # events get every new match
+    summary = monitor.summarise_tally([], tally, monitor.AlertReport(), {})
+    assert len(summary["new_matches"]["territorial_demands"]) == 3
+    assert summary["new_match_counts"] == {"territorial_demands": 8}
+    assert len(summary["articles_failed"]) == 3
+    assert summary["articles_failed_count"] == 4
+    assert summary["articles_failed_by_status"] == {"empty": 4}
