@@ -61,7 +61,7 @@ def test_existing_database_is_left_alone(tmp_path: Path) -> None:
     db.write_bytes(b"")
     url = f"sqlite+aiosqlite:///{db}"
     with temporary_settings(
-        updates={PREFECT_API_DATABASE_CONNECTION_URL: url}, set_defaults={PREFECT_API_URL: None}
+        updates={PREFECT_API_DATABASE_CONNECTION_URL: url}, restore_defaults={PREFECT_API_URL}
     ):
         assert ephemeral_sqlite_path() == db
         assert ensure_ephemeral_database(notify=False) is False
@@ -73,7 +73,7 @@ def test_not_in_play_with_a_server_or_an_in_memory_database(tmp_path: Path) -> N
         assert ephemeral_sqlite_path() is None
     memory = "sqlite+aiosqlite:///file::memory:?cache=shared&uri=true&mode=memory"
     with temporary_settings(
-        updates={PREFECT_API_DATABASE_CONNECTION_URL: memory}, set_defaults={PREFECT_API_URL: None}
+        updates={PREFECT_API_DATABASE_CONNECTION_URL: memory}, restore_defaults={PREFECT_API_URL}
     ):
         assert ephemeral_sqlite_path() is None
         assert ensure_ephemeral_database(notify=False) is False
