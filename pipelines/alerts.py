@@ -42,6 +42,10 @@ _HOST_PORT = re.compile(
 )
 _MENTION = re.compile(r"<@|@(?=(?:everyone|here|channel|all)\b)", re.IGNORECASE)
 _DATA_SCHEMES = ("json", "jsons", "xml", "xmls", "form", "forms")
+_MARKDOWN_CHATS = ("discord", "mmost", "mmosts", "rocket", "rockets")
+"""Services that render Markdown in a plain-text message (Apprise passes the text through):
+article text sent there is backslash-escaped, so `[click](http://…)` or `**x**` in a title
+stays literal instead of becoming a masked link or formatting."""
 """Apprise channels that post the message as data to a program, not to people in a chat."""
 _TOKEN_IN_TEXT = re.compile(
     r"\d{5,}:[A-Za-z0-9_\-]{20,}"  # Telegram-style bot tokens
@@ -277,12 +281,15 @@ def _deliver_apprise(url: str, message: Message) -> str | None:
         app = apprise.Apprise()
         if not app.add(url):
             return f"not a valid Apprise URL: {redact(url)}"
-        chat = url.partition("://")[0].lower() not in _DATA_SCHEMES
-        ok = app.notify(
-            title=_defuse_mentions(message.title) if chat else message.title,
-            body=_defuse_mentions(message.body) if chat else message.body,
-            body_format=NotifyFormat.TEXT,
-        )
+        scheme = url.partition("://")[0].lower()
+        title, body = message.title, message.body
+        if scheme in _MARKDOWN_CHATS:
+            from apprise.conversion import text_to_markdown
+
+            title, body = text_to_markdown(title), text_to_markdown(body)
+        if scheme not in _DATA_SCHEMES:
+            title, body = _defuse_mentions(title), _defuse_mentions(body)
+        ok = app.notify(title=title, body=body, body_format=NotifyFormat.TEXT)
     except Exception as exc:
         return redact(f"{type(exc).__name__}: {exc}")
     finally:

@@ -376,6 +376,9 @@ def test_article_text_lands_verbatim_and_is_escaped_for_every_channel(
         leftovers = [m for m in RAW_MARKUP if m in text_sent]
         assert leftovers == [], f"{name} received raw markup {leftovers}"
     assert "@everyone" not in discord["content"] and "<@&" not in discord["content"]
+    # Discord renders Markdown in plain content: it arrives escaped, so it shows literally
+    assert "\\[click\\]\\(http://evil\\.example/x\\)" in discord["content"]
+    assert "\\*\\*bold\\*\\*" in discord["content"] and "**bold**" not in discord["content"]
     for name in ("json", "webhook"):  # JSON is data: the title is sent exactly as written
         titles = {p.get("title") or p["article"]["title"] for p in received[name]}
         assert any(HOSTILE_TITLE in t for t in titles), (name, titles)
