@@ -48,27 +48,63 @@ class FeedsFile(_Strict):
 
 
 class FetchSettings(_Strict):
-    user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
-    max_connections: int = Field(default=50, ge=1)
-    per_host_limit: int = Field(default=2, ge=1)
-    per_host_delay_s: float = Field(default=0.0, ge=0)
+    user_agent: str = Field(
+        default="newswatch/0.1 (+https://github.com/newswatch/newswatch)",
+        description="User-Agent of every request (and the name robots.txt rules are read for)",
+    )
+    max_connections: int = Field(default=50, ge=1, description="open connections in all")
+    per_host_limit: int = Field(default=2, ge=1, description="concurrent requests per host")
+    per_host_delay_s: float = Field(
+        default=0.0, ge=0, description="pause between two requests to the same host"
+    )
     timeout_s: float = Field(default=20.0, gt=0, description="overall deadline per request")
-    connect_timeout_s: float = Field(default=5.0, gt=0)
-    max_bytes: int = Field(default=5_000_000, ge=1024)
-    max_redirects: int = Field(default=5, ge=0)
-    allow_private_networks: bool = False
-    respect_robots_txt: bool = True
-    http2: bool = True
+    connect_timeout_s: float = Field(default=5.0, gt=0, description="deadline to connect")
+    max_bytes: int = Field(
+        default=5_000_000, ge=1024, description="larger bodies (after decompression) are refused"
+    )
+    max_redirects: int = Field(default=5, ge=0, description="redirects followed per request")
+    allow_private_networks: bool = Field(
+        default=False,
+        description=(
+            "allow loopback, private and link-local addresses (the SSRF guard refuses them, "
+            "also after redirects and DNS resolution); for tests and intranet feeds"
+        ),
+    )
+    respect_robots_txt: bool = Field(
+        default=True, description="skip article pages robots.txt disallows (status 'blocked')"
+    )
+    http2: bool = Field(default=True, description="offer HTTP/2 to servers that support it")
 
 
 class PollSettings(_Strict):
-    min_interval_s: float = Field(default=300.0, gt=0)
-    max_interval_s: float = Field(default=6 * 3600.0, gt=0)
-    default_interval_s: float = Field(default=900.0, gt=0)
-    backoff_base_s: float = Field(default=300.0, gt=0)
-    backoff_max_s: float = Field(default=24 * 3600.0, gt=0)
-    disable_after_failures: int = Field(default=10, ge=1)
-    max_items_per_feed: int = Field(default=200, ge=1)
+    min_interval_s: float = Field(
+        default=300.0, gt=0, description="shortest time between two polls of a feed"
+    )
+    max_interval_s: float = Field(
+        default=6 * 3600.0, gt=0, description="longest time between two polls of a feed"
+    )
+    default_interval_s: float = Field(
+        default=900.0,
+        gt=0,
+        description=(
+            "interval of a feed whose publishing rhythm is unknown; otherwise half the median "
+            "gap between its recent entries, within min/max"
+        ),
+    )
+    backoff_base_s: float = Field(
+        default=300.0, gt=0, description="wait after a feed's first failure; doubles per failure"
+    )
+    backoff_max_s: float = Field(
+        default=24 * 3600.0, gt=0, description="longest wait after failures (Retry-After wins)"
+    )
+    disable_after_failures: int = Field(
+        default=10,
+        ge=1,
+        description="failures in a row that disable a feed (`newswatch feeds --enable URL`)",
+    )
+    max_items_per_feed: int = Field(
+        default=200, ge=1, description="entries read from one feed document"
+    )
     due_slack_s: float = Field(
         default=30.0,
         ge=0,
@@ -82,7 +118,9 @@ class PollSettings(_Strict):
 
 class ExtractSettings(_Strict):
     workers: int = Field(default=0, ge=0, description="process pool size; 0 = number of cores")
-    timeout_s: float = Field(default=30.0, gt=0)
+    timeout_s: float = Field(
+        default=30.0, gt=0, description="hard deadline for extracting one page"
+    )
     timeout_attempts: int = Field(
         default=3,
         ge=1,
@@ -91,7 +129,9 @@ class ExtractSettings(_Strict):
             "is slow every time); after the last it lands with extract_status 'timeout'"
         ),
     )
-    min_text_chars: int = Field(default=200, ge=0)
+    min_text_chars: int = Field(
+        default=200, ge=0, description="less extracted text counts as status 'empty'"
+    )
     batch_pages: int = Field(
         default=500,
         ge=1,
@@ -103,9 +143,16 @@ class ExtractSettings(_Strict):
 
 
 class ChannelSettings(_Strict):
-    url: str = Field(description="an Apprise URL, or console:// for standard output")
+    url: str = Field(
+        description=(
+            "an Apprise URL, webhook+https://… for newswatch's own JSON payload, or console:// "
+            "for standard output"
+        )
+    )
     topics: list[str] = Field(default_factory=list, description="empty = every topic")
-    digest_minutes: int = Field(default=0, ge=0)
+    digest_minutes: int = Field(
+        default=0, ge=0, description="0 = one message per alert; else one digest per period"
+    )
     max_per_hour: int = Field(default=0, ge=0, description="0 = no rate limit")
     resend_interrupted: bool | None = Field(
         default=None,
@@ -120,9 +167,15 @@ class ChannelSettings(_Strict):
 
 
 class AlertSettings(_Strict):
-    channels: dict[str, ChannelSettings] = Field(default_factory=dict)
-    max_attempts: int = Field(default=8, ge=1)
-    retry_base_s: float = Field(default=60.0, ge=0)
+    channels: dict[str, ChannelSettings] = Field(
+        default_factory=dict, description="name → channel (see the channel settings below)"
+    )
+    max_attempts: int = Field(
+        default=8, ge=1, description="sends of one alert before it is given up as 'failed'"
+    )
+    retry_base_s: float = Field(
+        default=60.0, ge=0, description="wait after a failed send; doubles per attempt"
+    )
     claim_ttl_s: float = Field(
         default=3600.0,
         gt=0,
@@ -131,9 +184,15 @@ class AlertSettings(_Strict):
 
 
 class StoreSettings(_Strict):
-    lock_retries: int = Field(default=20, ge=0)
-    lock_retry_base_s: float = Field(default=0.25, gt=0)
-    lock_retry_max_s: float = Field(default=5.0, gt=0)
+    lock_retries: int = Field(
+        default=20, ge=0, description="tries to open a database another process holds"
+    )
+    lock_retry_base_s: float = Field(
+        default=0.25, gt=0, description="first wait between those tries; doubles per try"
+    )
+    lock_retry_max_s: float = Field(
+        default=5.0, gt=0, description="longest wait between those tries"
+    )
 
 
 class Settings(_Strict):

@@ -84,3 +84,18 @@ def test_shipped_config_is_valid() -> None:
     assert len(cfg.feeds) >= 10
     assert all(f.url.startswith("https://") and f.language for f in cfg.feeds)
     assert cfg.settings.fetch.allow_private_networks is False
+
+
+def test_settings_reference_is_in_sync_with_the_models() -> None:
+    """docs/SETTINGS.md is rendered from the models; regenerate it when a setting changes:
+    `python -m pipelines.settings_reference > docs/SETTINGS.md`."""
+    from pipelines.config import ChannelSettings, Settings
+    from pipelines.settings_reference import render
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "SETTINGS.md").read_text(encoding="utf-8")
+    assert doc == render()
+    for section, field in Settings.model_fields.items():
+        for key, setting in field.annotation.model_fields.items():  # type: ignore[union-attr]
+            assert f"`{section}.{key}`" in doc
+            assert setting.description, f"{section}.{key} has no description"
+    assert all(f.description for f in ChannelSettings.model_fields.values())
