@@ -73,8 +73,8 @@ def test_unparseable_urls_come_back_unchanged_instead_of_raising() -> None:
 
 
 def test_simhash_equals_the_plain_per_bit_vote() -> None:
-    """The bit-sliced counting must give exactly the textbook SimHash (so signatures stored
-    by earlier versions stay comparable)."""
+    """The packed bit counting must give exactly the textbook SimHash (so signatures stored
+    by earlier versions stay comparable), also past one chunk of packed hashes."""
     import hashlib
     import random
 
@@ -91,6 +91,6 @@ def test_simhash_equals_the_plain_per_bit_vote() -> None:
 
     rng = random.Random(5)
     vocab = [f"w{i}" for i in range(300)]
-    for n in (1, 2, 3, 4, 17, 64, 65, 1000):
+    for n in (1, 2, 3, 4, 17, 64, 65, 1000, 1025, 1026, 1027, 3001):
         text = " ".join(rng.choices(vocab, k=n))
         assert simhash(text) == textbook(text)
