@@ -603,9 +603,7 @@ def run_monitor(config_dir: Path, db: Path, force_all: bool = False) -> dict[str
             lap("poll")
             mark("poll")
             fresh = monitor.new_entries(db, config, results)
-            new_states = monitor.feed_states_after(
-                config, states, results, fresh, claim.at or monitor.now_utc()
-            )
+            new_states = monitor.feed_states_after(config, states, results, fresh, claim.at)
             mark("new-entries")
             timings.update(fetch=0.0, extract=0.0)
             batches = monitor.micro_batches(fresh, config.settings.extract.batch_pages)

@@ -376,9 +376,7 @@ async def monitor_flow(
             results = await poll_task(fetcher, config_q, q(due), q(states))
             lap("poll")
             fresh = new_entries_task(db_path, config_q, q(results))
-            new_states = monitor.feed_states_after(
-                config, states, results, fresh, claim.at or monitor.now_utc()
-            )
+            new_states = monitor.feed_states_after(config, states, results, fresh, claim.at)
             timings.update(fetch=0.0, extract=0.0, match=0.0)
             batches = monitor.micro_batches(fresh, config.settings.extract.batch_pages)
             for number, batch in enumerate(batches, start=1):

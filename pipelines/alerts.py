@@ -42,11 +42,11 @@ _HOST_PORT = re.compile(
 )
 _MENTION = re.compile(r"<@|@(?=(?:everyone|here|channel|all)\b)", re.IGNORECASE)
 _DATA_SCHEMES = ("json", "jsons", "xml", "xmls", "form", "forms")
+"""Apprise channels that post the message as data to a program, not to people in a chat."""
 _MARKDOWN_CHATS = ("discord", "mmost", "mmosts", "rocket", "rockets")
 """Services that render Markdown in a plain-text message (Apprise passes the text through):
 article text sent there is backslash-escaped, so `[click](http://…)` or `**x**` in a title
 stays literal instead of becoming a masked link or formatting."""
-"""Apprise channels that post the message as data to a program, not to people in a chat."""
 _TOKEN_IN_TEXT = re.compile(
     r"\d{5,}:[A-Za-z0-9_\-]{20,}"  # Telegram-style bot tokens
     r"|(?<!//)(?<=/)[A-Za-z0-9_\-.~:%]{16,}"  # long token-like path segments outside URLs

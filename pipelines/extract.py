@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.config import ExtractSettings
+from pipelines.identity import article_id, canonical_url, content_hash, simhash
+from pipelines.models import Article, ExtractStatus, FeedItem, FetchResult, Match
 from pipelines.rules.matcher import TopicHit
 
 if TYPE_CHECKING:
     from pipelines.rules import RuleSet
-from pipelines.identity import article_id, canonical_url, content_hash, simhash
-from pipelines.models import Article, ExtractStatus, FeedItem, FetchResult, Match
 
 _HTML_LANG = re.compile(rb"<html[^>]*\blang=[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
 _CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)

@@ -74,8 +74,8 @@ class Claim:
     owner: str
     due: list[FeedSource]
     states: dict[str, FeedState]
+    at: datetime
     held_elsewhere: list[str] = field(default_factory=list)
-    at: datetime | None = None
 
 
 def _retrying(attempts: int = 20) -> range:
@@ -131,7 +131,7 @@ def claim_due_feeds(
                     rollback(con)
                     raise
                 skipped = sorted(f.url for f in candidates if f.url in held)
-                return Claim(owner, mine, states, skipped, now)
+                return Claim(owner, mine, states, now, skipped)
             except (duckdb.TransactionException, duckdb.CatalogException) as exc:
                 full = no_space_error(db_path, exc)
                 if full is not None:  # a failed COMMIT for lack of space is no conflict

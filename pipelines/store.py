@@ -606,7 +606,7 @@ def _defer_timeouts(
     ).fetchall()
     tries = dict(rows)
     retry = [a.canonical_url for a in timed_out if tries.get(a.canonical_url, attempts) < attempts]
-    given_up = [a.canonical_url for a in timed_out if a.canonical_url not in set(retry)]
+    given_up = sorted({a.canonical_url for a in timed_out} - set(retry))
     if given_up:
         con.execute(
             "DELETE FROM extract_retries WHERE canonical_url IN (SELECT unnest(?))", [given_up]
