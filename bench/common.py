@@ -576,15 +576,7 @@ def run_monitor(config_dir: Path, db: Path, force_all: bool = False) -> dict[str
     from pipelines.fetch import Fetcher
     from pipelines.rules import load_ruleset
 
-    timings: dict[str, float] = {}
-    t = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal t
-        now = time.perf_counter()
-        timings[stage] = timings.get(stage, 0.0) + now - t
-        t = now
-
+    clock = monitor.StageClock()
     config = load_config(config_dir)
     ruleset = load_ruleset(config.rules_path, config.entities_path)
     owner = leases.local_owner(str(uuid.uuid4()))
@@ -592,20 +584,19 @@ def run_monitor(config_dir: Path, db: Path, force_all: bool = False) -> dict[str
     due, states = claim.due, claim.states
     if due:
         warm_up(config.settings.extract)
-    lap("plan")
+    clock.lap("plan")
     mark("plan")
     tally = monitor.RunTally()
 
     async def io() -> tuple[list, int]:
-        nonlocal t
         async with Fetcher(config.settings.fetch) as fetcher:
             results = await monitor.poll(fetcher, config, due, states)
-            lap("poll")
+            clock.lap("poll")
             mark("poll")
             fresh = monitor.new_entries(db, config, results)
             new_states = monitor.feed_states_after(config, states, results, fresh, claim.at)
             mark("new-entries")
-            timings.update(fetch=0.0, extract=0.0)
+            clock.seconds.update(fetch=0.0, extract=0.0)
             batches = monitor.micro_batches(fresh, config.settings.extract.batch_pages)
             for number, batch in enumerate(batches, start=1):
                 last = number == len(batches)
@@ -614,18 +605,21 @@ def run_monitor(config_dir: Path, db: Path, force_all: bool = False) -> dict[str
                 if batch:
                     both = await monitor.fetch_and_extract(fetcher, batch, config, ruleset)
                     articles, matches = both.articles, both.matches or []
-                    timings["fetch"] += both.fetch_s
-                    timings["extract"] += time.perf_counter() - start - both.fetch_s
+                    clock.add("fetch", both.fetch_s)
+                    clock.add("extract", time.perf_counter() - start - both.fetch_s)
                     del both
-                t = time.perf_counter()
-                landing = monitor.land(
-                    db, config, articles, batch, matches, new_states if last else []
+                clock.restart()
+                landing = monitor.land_and_hold_feeds(
+                    db,
+                    config,
+                    articles,
+                    batch,
+                    matches,
+                    new_states if last else [],
+                    owner if due else None,
+                    last,
                 )
-                if due and last:
-                    leases.release_feeds(db, config, owner)
-                elif due:
-                    leases.renew_feeds(db, config, owner, monitor.now_utc(), leases.DEFAULT_TTL_S)
-                lap("land")
+                clock.lap("land")
                 tally.add(batch, articles, matches, landing)
                 del articles, matches
                 mark(f"batch {number}/{len(batches)}")
@@ -633,9 +627,9 @@ def run_monitor(config_dir: Path, db: Path, force_all: bool = False) -> dict[str
 
     results, batches = asyncio.run(io())
     alerts = monitor.send_alerts(db, config)
-    lap("alerts")
+    clock.lap("alerts")
     mark("alerts")
-    summary = trim_summary(monitor.summarise_tally(results, tally, alerts, timings))
+    summary = trim_summary(monitor.summarise_tally(results, tally, alerts, clock.seconds))
     summary["batches"] = batches
     return summary
 

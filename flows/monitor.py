@@ -174,11 +174,11 @@ async def _fetch_extract_match(
     ruleset: RuleSet,
     dask_address: str | None,
     dask_batch_size: int,
-    timings: dict[str, float],
+    clock: monitor.StageClock,
 ) -> tuple[list[Article], list[Match]]:
     """One batch of new entries → articles and matches: locally (extraction overlaps the
     download, the extraction workers match), or with extraction on a Dask cluster and
-    matching here. Adds the seconds spent to `timings`."""
+    matching here. Adds the seconds spent to `clock`."""
     if not batch:
         return [], []
     start = time.perf_counter()
@@ -188,13 +188,13 @@ async def _fetch_extract_match(
         articles = extract_on_dask(pages, config, dask_address, max(1, dask_batch_size))
         extracted = time.perf_counter()
         matches = match_task(q(ruleset), q(articles)) if articles else []
-        timings["match"] = timings.get("match", 0.0) + time.perf_counter() - extracted
+        clock.add("match", time.perf_counter() - extracted)
     else:
         both = await fetch_extract_task(fetcher, q(batch), config_q, q(ruleset))
         articles, matches, fetch_s = both.articles, both.matches or [], both.fetch_s
         extracted = time.perf_counter()
-    timings["fetch"] = timings.get("fetch", 0.0) + fetch_s
-    timings["extract"] = timings.get("extract", 0.0) + extracted - start - fetch_s
+    clock.add("fetch", fetch_s)
+    clock.add("extract", extracted - start - fetch_s)
     return articles, matches
 
 
@@ -250,17 +250,12 @@ async def land_task(
     lease_owner: str | None = None,
     last: bool = True,
 ) -> LandingReport:
-    """Land the batch. After the run's last batch, release its feed leases (the polled feeds
-    are no longer due, so no other run will poll them again); after the others, extend them."""
+    """Land the batch, and release the run's feed leases after its last batch or extend them
+    after the others (`monitor.land_and_hold_feeds`)."""
     async with await _write_slot():
-        report = monitor.land(Path(db_path), config, articles, fresh, matches, states)
-        if lease_owner and last:
-            leases.release_feeds(Path(db_path), config, lease_owner)
-        elif lease_owner:
-            leases.renew_feeds(
-                Path(db_path), config, lease_owner, monitor.now_utc(), leases.DEFAULT_TTL_S
-            )
-        return report
+        return monitor.land_and_hold_feeds(
+            Path(db_path), config, articles, fresh, matches, states, lease_owner, last
+        )
 
 
 @task(name="send-alerts", cache_policy=NO_CACHE)
@@ -348,15 +343,7 @@ async def monitor_flow(
     cluster, in batches of `extract_batch_size` pages.
     """
     dask_address = dask_address or os.environ.get("NEWSWATCH_DASK_ADDRESS") or None
-    timings: dict[str, float] = {}
-    t = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal t
-        now = time.perf_counter()
-        timings[stage] = timings.get(stage, 0.0) + now - t
-        t = now
-
+    clock = monitor.StageClock()
     config, ruleset = load_config_task(config_dir)
     owner = _owner()
     # Large values go to tasks wrapped in `q` (prefect's `quote`): Prefect then does not walk
@@ -368,16 +355,16 @@ async def monitor_flow(
         # Start the extraction workers now: they are ready by the time the first new page
         # arrives instead of starting then (about a second on a cold process).
         warm_up(config.settings.extract)
-    lap("plan")
+    clock.lap("plan")
     released = False
     tally = monitor.RunTally()
     try:
         async with Fetcher(config.settings.fetch) as fetcher:
             results = await poll_task(fetcher, config_q, q(due), q(states))
-            lap("poll")
+            clock.lap("poll")
             fresh = new_entries_task(db_path, config_q, q(results))
             new_states = monitor.feed_states_after(config, states, results, fresh, claim.at)
-            timings.update(fetch=0.0, extract=0.0, match=0.0)
+            clock.seconds.update(fetch=0.0, extract=0.0, match=0.0)
             batches = monitor.micro_batches(fresh, config.settings.extract.batch_pages)
             for number, batch in enumerate(batches, start=1):
                 last = number == len(batches)
@@ -389,9 +376,9 @@ async def monitor_flow(
                     ruleset,
                     dask_address,
                     extract_batch_size,
-                    timings,
+                    clock,
                 )
-                t = time.perf_counter()
+                clock.restart()
                 # Feed states (next poll, ETag) land with the last batch only: a crash before
                 # then leaves the feeds due, and the entries of the unlanded batches unseen.
                 landing = await land_task(
@@ -405,7 +392,7 @@ async def monitor_flow(
                     last,
                 )
                 released = last
-                lap("land")
+                clock.lap("land")
                 # Events as each batch lands (its matches are in the database now), not from
                 # the summary, which lists only the first matches of a large backfill.
                 emit_match_events(tally.add(batch, articles, matches, landing))
@@ -414,8 +401,8 @@ async def monitor_flow(
         if due and not released:  # the last landing releases the leases; else do it here
             await release_task(db_path, config_q, owner)
     alerts = await alerts_task(db_path, config_q)
-    lap("alerts")
-    summary = monitor.summarise_tally(results, tally, alerts, timings)
+    clock.lap("alerts")
+    summary = monitor.summarise_tally(results, tally, alerts, clock.seconds)
     summary["batches"] = len(batches)
     summary["feeds_held_elsewhere"] = claim.held_elsewhere
     await _publish(summary)

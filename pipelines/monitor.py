@@ -21,7 +21,7 @@ from pipelines.alerts import channel_topics, plan_deliveries, run_deliveries
 from pipelines.config import Config
 from pipelines.extract import Extraction, extract_pages, warm_up
 from pipelines.fetch import Fetcher
-from pipelines.leases import local_owner
+from pipelines.leases import DEFAULT_TTL_S, local_owner, release_feeds, renew_feeds
 from pipelines.models import (
     Article,
     FeedItem,
@@ -207,6 +207,27 @@ def land(
         return report
 
 
+def land_and_hold_feeds(
+    db_path: Path,
+    config: Config,
+    articles: Sequence[Article],
+    fresh: Sequence[FeedItem],
+    matches: Sequence[Match],
+    states: Sequence[FeedState],
+    lease_owner: str | None,
+    last: bool,
+) -> store.LandingReport:
+    """Land one micro-batch of a run (see `land`). For a run holding feed leases: after its
+    last batch release them (the polled feeds are no longer due, so no other run polls them
+    again); after the others extend them (a long backfill keeps its feeds to the end)."""
+    report = land(db_path, config, articles, fresh, matches, states)
+    if lease_owner and last:
+        release_feeds(db_path, config, lease_owner)
+    elif lease_owner:
+        renew_feeds(db_path, config, lease_owner, now_utc(), DEFAULT_TTL_S)
+    return report
+
+
 @dataclass(slots=True)
 class AlertReport:
     sent: int = 0
@@ -250,6 +271,26 @@ def send_alerts(db_path: Path, config: Config, owner: str | None = None) -> Aler
             "and recording them; see `newswatch alerts pending`"
         )
     return report
+
+
+class StageClock:
+    """Seconds spent per stage of a run: `lap(stage)` adds the time since the previous lap
+    (or `restart()`) to that stage, `add` a duration measured elsewhere."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def restart(self) -> None:
+        self._last = time.perf_counter()
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.add(stage, now - self._last)
+        self._last = now
 
 
 def micro_batches(fresh: Sequence[FeedItem], size: int) -> list[list[FeedItem]]:
