@@ -39,6 +39,8 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+from bench.common import stop_process_group
+
 REPO = Path(__file__).resolve().parent.parent
 SEED_ARTICLES = REPO / "seeds" / "site" / "articles"
 FEEDS = 10
@@ -155,11 +157,7 @@ def prefect_server(home: Path) -> Iterator[str]:
             time.sleep(0.3)
         yield api
     finally:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+        stop_process_group(proc, 15)
         log.close()
 
 

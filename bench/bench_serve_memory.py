@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_orchestration import prefect_server
-from bench.common import emit
+from bench.common import emit, stop_process_group
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -216,12 +216,7 @@ def serving(config: Path, db: Path, log: Path) -> Iterator[int]:
         try:
             yield proc.pid
         finally:
-            os.killpg(proc.pid, 15)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
-                proc.wait()
+            stop_process_group(proc, 30)
 
 
 def run_served(

@@ -52,6 +52,17 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def stop_process_group(proc: subprocess.Popen[Any], grace_s: float) -> None:
+    """Stop a process started with `start_new_session=True` and everything it started:
+    SIGTERM to its group, SIGKILL if it has not exited after `grace_s`."""
+    os.killpg(proc.pid, 15)
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.wait()
+
+
 def emit(name: str, figures: dict[str, Any]) -> None:
     """Print one benchmark's figures as a JSON line (the runner collects them)."""
     sys.stdout.write(json.dumps({"benchmark": name, **figures, "machine": machine()}) + "\n")
