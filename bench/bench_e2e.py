@@ -4,9 +4,12 @@
 
 The corpus is generated reproducibly from the demo articles (shuffled paragraphs plus
 paragraphs of other articles, the demo outlets' templates wrapped in a news site's boilerplate:
-mega-menu, related cards, comments, footer) and served by a separate process on 127.0.0.1. The
-pipeline runs every stage of a run on a cold database: poll, new entries, fetch + extract +
-match (pages go to the process pool as they arrive; its workers match as they extract), land.
+mega-menu, related cards, comments, footer) and served by a separate process: ten outlets, each
+a loopback host of its own (127.0.0.1 … 127.0.0.10) with one feed, so that the fetcher works
+with its default limits (2 requests per host, 50 in all) as it would against real sites. The
+pipeline runs every stage of a run on a cold database, with the default settings: poll, new
+entries, fetch + extract + match (pages go to the process pool as they arrive; its workers
+match as they extract), land.
 Both sides start their own worker processes and extract with the same trafilatura options. The
 headline figure is pipeline / bare extraction throughput, the median of `--repeat` runs.
 """
@@ -102,10 +105,21 @@ def boilerplate(rng: random.Random, base: str) -> tuple[str, str, str]:
     return header, sidebar, footer
 
 
-def build_corpus(n: int, base: str, feeds: int = 10) -> None:
+OUTLETS = 10
+"""Feeds, each on a loopback host of its own."""
+
+
+def outlet_bases(port: int) -> list[str]:
+    return [f"http://127.0.0.{k + 1}:{port}" for k in range(OUTLETS)]
+
+
+def build_corpus(n: int, bases: list[str]) -> None:
+    """Pages and feeds; feed f and its articles are on `bases[f]`."""
     rng = random.Random(1)
+    feeds = len(bases)
     entries: list[list[str]] = [[] for _ in range(feeds)]
     for i in range(n):
+        base = bases[i % feeds]
         src = dict(rng.choice(ARTICLES))
         paras = src["body"].split("\n")
         rng.shuffle(paras)
@@ -158,7 +172,8 @@ def pipeline(config: Config, db: Path) -> tuple[float, dict[str, float], int]:
         timings[name] = round(time.perf_counter() - t, 3)
         t = time.perf_counter()
 
-    warm_up(config.settings.extract)  # as the monitor flow does once it knows feeds are due
+    # As the monitor flow does once it knows feeds are due.
+    warm_up(config.settings.extract, (config.rules_path, config.entities_path))
 
     async def io() -> tuple:
         async with Fetcher(config.settings.fetch) as fetcher:
@@ -180,9 +195,9 @@ def pipeline(config: Config, db: Path) -> tuple[float, dict[str, float], int]:
 def serve(port: int, articles: int) -> None:
     """The corpus server, in its own process (`--serve PORT`), so that serving pages does not
     compete with the pipeline for its interpreter lock, and on asyncio streams, so that its
-    own CPU cost per request (which a remote site would not put on this machine) stays small."""
-    base = f"http://127.0.0.1:{port}"
-    build_corpus(articles, base)
+    own CPU cost per request (which a remote site would not put on this machine) stays small.
+    Listens on every outlet's address; paths are unique across outlets."""
+    build_corpus(articles, outlet_bases(port))
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -201,26 +216,27 @@ def serve(port: int, articles: int) -> None:
             writer.close()
 
     async def main() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=1024)
+        hosts = [base.split("//")[1].split(":")[0] for base in outlet_bases(port)]
+        server = await asyncio.start_server(handle, hosts, port, backlog=1024)
         async with server:
             await server.serve_forever()
 
     asyncio.run(main())
 
 
-def start_server(articles: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(articles: int) -> tuple[subprocess.Popen[bytes], list[str]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.bench_e2e", "--serve", str(port), "--articles", str(articles)]
     )
-    base = f"http://127.0.0.1:{port}"
+    bases = outlet_bases(port)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"{base}/robots.txt", timeout=1).read()
-            return proc, base
+            urllib.request.urlopen(f"{bases[-1]}/robots.txt", timeout=1).read()
+            return proc, bases
         except OSError:
             time.sleep(0.2)
     proc.kill()
@@ -237,11 +253,11 @@ def main() -> None:
         serve(args.serve, args.articles)
         return
     workers = os.cpu_count() or 1
-    server, base = start_server(args.articles)
-    build_corpus(args.articles, base)
-    feeds = [FeedSource(f"{base}/feed/{f}.xml", f"feed {f}") for f in range(10)]
+    server, bases = start_server(args.articles)
+    build_corpus(args.articles, bases)
+    feeds = [FeedSource(f"{base}/feed/{f}.xml", f"feed {f}") for f, base in enumerate(bases)]
     settings = Settings(
-        fetch=FetchSettings(allow_private_networks=True, per_host_limit=16, http2=False),
+        fetch=FetchSettings(allow_private_networks=True),
         poll=PollSettings(max_items_per_feed=10_000),
         extract=ExtractSettings(workers=workers),
     )

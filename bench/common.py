@@ -594,7 +594,7 @@ def run_monitor(config_dir: Path, db: Path, force_all: bool = False) -> dict[str
     claim = leases.claim_due_feeds(db, config, owner, monitor.now_utc(), force_all=force_all)
     due, states = claim.due, claim.states
     if due:
-        warm_up(config.settings.extract)
+        warm_up(config.settings.extract, (config.rules_path, config.entities_path))
     clock.lap("plan")
     mark("plan")
     tally = monitor.RunTally()

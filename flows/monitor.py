@@ -354,7 +354,7 @@ async def monitor_flow(
     if due and not dask_address:
         # Start the extraction workers now: they are ready by the time the first new page
         # arrives instead of starting then (about a second on a cold process).
-        warm_up(config.settings.extract)
+        warm_up(config.settings.extract, (config.rules_path, config.entities_path))
     clock.lap("plan")
     released = False
     tally = monitor.RunTally()

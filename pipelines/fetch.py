@@ -19,7 +19,6 @@ from collections import defaultdict
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 
 from pipelines.config import FetchSettings
@@ -27,6 +26,7 @@ from pipelines.errors import BlockedURLError
 from pipelines.guard import GuardedNetworkBackend, check_url
 from pipelines.models import FetchResult
 from pipelines.robots import RobotsCache
+from pipelines.transport import PerOriginTransport
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 
@@ -35,31 +35,18 @@ class _BodyTooLarge(Exception):
     pass
 
 
-class _GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, with its connection pool on the guard's network backend."""
-
-    def __init__(self, *, http2: bool, limits: httpx.Limits) -> None:
-        super().__init__(http2=http2, limits=limits)
-        # httpx has no public option for the network backend, so the pool it built is
-        # replaced by one with the same settings on the guarded backend.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=True,
-            http2=http2,
-            network_backend=GuardedNetworkBackend(),
-        )
-
-
-def _guarded_transport(settings: FetchSettings, limits: httpx.Limits) -> _GuardedTransport | None:
-    """The guarded transport, unless the guard is off or a proxy from the environment
-    connects for us (then the proxy resolves names and only the check before each request
-    applies)."""
-    if settings.allow_private_networks or urllib.request.getproxies():
+def _transport(settings: FetchSettings) -> PerOriginTransport | None:
+    """A pool per origin (see pipelines/transport.py), connecting through the guard unless it
+    is off; None (httpx's own transport) when a proxy from the environment connects for us:
+    then the proxy resolves names and only the check before each request applies."""
+    if urllib.request.getproxies():
         return None
-    return _GuardedTransport(http2=settings.http2, limits=limits)
+    return PerOriginTransport(
+        http2=settings.http2,
+        max_connections=settings.max_connections,
+        per_host_limit=settings.per_host_limit,
+        network_backend=None if settings.allow_private_networks else GuardedNetworkBackend(),
+    )
 
 
 class Fetcher:
@@ -84,7 +71,7 @@ class Fetcher:
             follow_redirects=False,
             timeout=httpx.Timeout(s.timeout_s, connect=s.connect_timeout_s),
             limits=limits,
-            transport=_guarded_transport(s, limits),
+            transport=_transport(s),
             headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         return self

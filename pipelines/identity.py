@@ -87,7 +87,17 @@ def _words(text: str) -> list[str]:
 
 def content_hash(text: str) -> str:
     """Hash of the article text after whitespace and case normalisation (exact duplicates)."""
-    return hashlib.sha256(" ".join(_words(text)).encode("utf-8")).hexdigest()[:24]
+    return _content_hash(_words(text))
+
+
+def _content_hash(words: list[str]) -> str:
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()[:24]
+
+
+def signatures(text: str) -> tuple[str, int]:
+    """(content_hash, simhash) of a text, splitting it into words once for both."""
+    words = _words(text)
+    return _content_hash(words), _simhash(words)
 
 
 _MASK_WORDS = 1024
@@ -108,7 +118,10 @@ def simhash(text: str, shingle: int = 3) -> int:
 
     Returned as a signed 64-bit integer so that it fits DuckDB's BIGINT.
     """
-    words = _words(text)
+    return _simhash(_words(text), shingle)
+
+
+def _simhash(words: list[str], shingle: int = 3) -> int:
     if not words:
         return 0
     grams = (

@@ -109,7 +109,7 @@ async def fetch_and_extract(
     Articles and matches come back in the order of `items`."""
     start = time.perf_counter()
     if items:
-        warm_up(config.settings.extract)
+        warm_up(config.settings.extract, (config.rules_path, config.entities_path))
     extraction = Extraction(
         config.settings.extract,
         ruleset=ruleset,

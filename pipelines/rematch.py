@@ -7,11 +7,11 @@ superseded them. A rematch never queues alerts: those are for news, not for re-l
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import duckdb
+import orjson
 import pyarrow as pa
 
 from pipelines.rules import RuleSet
@@ -64,7 +64,7 @@ def rematch(
                 rows["topic"].append(hit.topic)
                 rows["rule"].append(hit.rule)
                 rows["score"].append(hit.score)
-                rows["evidence"].append(json.dumps(hit.evidence, ensure_ascii=False))
+                rows["evidence"].append(orjson.dumps(hit.evidence).decode())
     fresh = pa.table(
         {
             **rows,

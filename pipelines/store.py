@@ -17,7 +17,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +30,7 @@ import pyarrow as pa
 from pipelines.config import StoreSettings
 from pipelines.errors import StoreError, StoreLockedError
 from pipelines.identity import article_id as make_article_id
-from pipelines.models import Article, FeedItem, FeedState, Match
+from pipelines.models import Article, FeedItem, FeedState, Match, evidence_json
 from pipelines.views import VIEWS_SQL
 
 T = TypeVar("T")
@@ -302,6 +302,22 @@ def open_store(
         con.close()
 
 
+@contextmanager
+def string_relation(
+    con: duckdb.DuckDBPyConnection, name: str, values: Iterable[str]
+) -> Iterator[str]:
+    """`values` as a one-column relation `name(value)` within the block.
+
+    A Python list passed as a query parameter costs DuckDB's Python client a failed
+    `import pandas` per element when pandas is not installed (~0.06 ms each: 0.3 s for 5,000
+    feed URLs, 25 ms for a landing of 400 articles); an Arrow table goes over in one piece."""
+    con.register(name, pa.table({"value": pa.array(list(values), pa.string())}))
+    try:
+        yield name
+    finally:
+        con.unregister(name)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -500,7 +516,7 @@ def land_batch(con: duckdb.DuckDBPyConnection, batch: LandingBatch) -> LandingRe
             m.topic,
             m.rule,
             m.score,
-            json.dumps(m.evidence, ensure_ascii=False),
+            evidence_json(m.evidence),
             m.rules_version,
             m.matched_at,
         )
@@ -587,9 +603,11 @@ def _defer_timeouts(
     timed_out = [a for a in articles if a.extract_status == "timeout"]
     landed = [a.canonical_url for a in articles if a.extract_status != "timeout"]
     if landed:
-        con.execute(
-            "DELETE FROM extract_retries WHERE canonical_url IN (SELECT unnest(?))", [landed]
-        )
+        with string_relation(con, "_landed_urls", landed):
+            con.execute(
+                "DELETE FROM extract_retries "
+                "WHERE canonical_url IN (SELECT value FROM _landed_urls)"
+            )
     if not timed_out:
         return []
     con.execute(
@@ -676,12 +694,13 @@ def _queue_alerts(
         return 0
     import hashlib
 
-    story_of = dict(
-        con.execute(
-            "SELECT article_id, story_id FROM articles WHERE article_id IN (SELECT unnest(?))",
-            [[k[0] for k in new_keys]],
-        ).fetchall()
-    )
+    with string_relation(con, "_new_match_articles", (k[0] for k in new_keys)):
+        story_of = dict(
+            con.execute(
+                "SELECT article_id, story_id FROM articles "
+                "WHERE article_id IN (SELECT value FROM _new_match_articles)"
+            ).fetchall()
+        )
     rows: list[OutboxRow] = []
     for article_id, topic in new_keys:
         story = story_of.get(article_id) or article_id

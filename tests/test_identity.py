@@ -4,6 +4,7 @@ from pipelines.identity import (
     content_hash,
     hamming,
     is_near_duplicate,
+    signatures,
     simhash,
 )
 
@@ -94,3 +95,10 @@ def test_simhash_equals_the_plain_per_bit_vote() -> None:
     for n in (1, 2, 3, 4, 17, 64, 65, 1000, 1025, 1026, 1027, 3001):
         text = " ".join(rng.choices(vocab, k=n))
         assert simhash(text) == textbook(text)
+
+
+def test_signatures_equal_the_two_hashes_computed_apart() -> None:
+    edited = BODY.replace("Kharkiv", "Kharkov") + " Updated."
+    for text in (BODY, edited, "one", "Two words"):
+        assert signatures(text) == (content_hash(text), simhash(text))
+    assert signatures("...") == (content_hash("..."), 0)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import orjson
 import pytest
 
 from pipelines import store
 from pipelines.config import StoreSettings
 from pipelines.errors import StoreError, StoreLockedError
 from pipelines.identity import article_id, canonical_url, content_hash, simhash
-from pipelines.models import Article, FeedItem, FeedState, Match
+from pipelines.models import Article, EvidenceJSON, FeedItem, FeedState, Match
 
 NOW = datetime(2025, 5, 17, 12, 0, tzinfo=UTC)
 TEXT = (
@@ -360,3 +362,27 @@ def test_run_tally_lists_the_first_matches_and_failures_and_counts_all(
     assert len(summary["articles_failed"]) == 3
     assert summary["articles_failed_count"] == 4
     assert summary["articles_failed_by_status"] == {"empty": 4}
+
+
+def test_evidence_encoded_by_a_worker_lands_as_is_and_reads_like_a_dict(db_path: Path) -> None:
+    evidence = {
+        "hits": [{"term": "Kharkiv", "query": "@regions", "field": "text", "start": 3}],
+        "entities": ["kharkiv"],
+        "snippet": "… to capture [Kharkiv] «and» Sumy …",
+    }
+    text = orjson.dumps(evidence).decode()
+    lazy = EvidenceJSON(text)
+    assert (
+        lazy == evidence and dict(lazy) == evidence and lazy.get("snippet") == evidence["snippet"]
+    )
+    assert pickle.loads(pickle.dumps(lazy)) == evidence
+    arts = [article("https://a.example/lazy"), article("https://a.example/plain", text="Other.")]
+    lazy_match = Match(arts[0].article_id, "t", "t.r1", 1.0, EvidenceJSON(text), "v1", NOW)
+    plain_match = Match(arts[1].article_id, "t", "t.r1", 1.0, evidence, "v1", NOW)
+    with store.open_store(db_path) as con:
+        batch = batch_for(arts)
+        batch.matches = [lazy_match, plain_match]
+        store.land_batch(con, batch)
+        stored = dict(con.execute("SELECT article_id, evidence FROM matches").fetchall())
+    assert stored[arts[0].article_id] == text, "the worker's JSON text is stored unchanged"
+    assert orjson.loads(stored[arts[1].article_id]) == evidence

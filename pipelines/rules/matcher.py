@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate, count
 from operator import add, itemgetter
@@ -31,7 +31,7 @@ class TopicHit:
     topic: str
     rule: str
     score: float
-    evidence: dict[str, Any]
+    evidence: Mapping[str, Any]
 
 
 class Hit(NamedTuple):
