@@ -262,21 +262,21 @@ def forkserver_preload() -> list[str]:
     Prefect for a flow run (`python -m prefect.engine`), and that while the run polls its
     feeds. Imported once in the forkserver, those modules are loaded in every worker it forks,
     and running the main module again costs next to nothing. Only modules this process has
-    already imported are named (they are known to import)."""
+    already imported (or run, for `-m`) are named: they are known to import."""
     names = ["trafilatura", "pipelines.extract"]
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
     if spec is not None and spec.name and not spec.name.endswith("__main__"):
-        names.append(spec.name)  # python -m package.module
-    elif main is not None and getattr(main, "__file__", None):
+        return [*names, spec.name]  # python -m package.module: what the workers run again
+    if main is not None and getattr(main, "__file__", None):
         # A script (such as the `newswatch` console script): the modules it imports from.
         for name, value in vars(main).items():
             if name.startswith("__"):
                 continue
             module = value.__name__ if inspect.ismodule(value) else getattr(value, "__module__", "")
-            if isinstance(module, str) and module not in ("__main__", "builtins"):
+            if isinstance(module, str) and module in sys.modules and module != "__main__":
                 names.append(module)
-    return list(dict.fromkeys(n for n in names if n in sys.modules or n == "trafilatura"))
+    return list(dict.fromkeys(names))
 
 
 def _init_worker(owner: int, rules: RulesFiles | None) -> None:
