@@ -195,22 +195,22 @@ def pipeline(config: Config, db: Path) -> tuple[float, dict[str, float], int]:
 def serve(port: int, articles: int) -> None:
     """The corpus server, in its own process (`--serve PORT`), so that serving pages does not
     compete with the pipeline for its interpreter lock, and on asyncio streams, so that its
-    own CPU cost per request (which a remote site would not put on this machine) stays small.
-    Listens on every outlet's address; paths are unique across outlets."""
+    own CPU cost per request (which a remote site would not put on this machine) stays small:
+    every response is built once. Listens on every outlet's address; paths are unique across
+    outlets."""
     build_corpus(articles, outlet_bases(port))
+    responses = {
+        path.encode(): b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        for path, body in PAGES.items()
+    }
+    not_found = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
-                path = head.split(b" ", 2)[1].decode()
-                body = PAGES.get(path)
-                status = b"200 OK" if body is not None else b"404 Not Found"
-                body = body or b""
-                writer.write(
-                    b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html; charset=utf-8\r\n"
-                    b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-                )
+                writer.write(responses.get(head.split(b" ", 2)[1], not_found))
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, IndexError):
             writer.close()

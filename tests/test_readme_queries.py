@@ -32,3 +32,5 @@ def test_every_readme_query_runs(filled_db: Path) -> None:  # noqa: F811
     assert results[1], "matches per topic per day"
     assert results[3], "entity mentions in territorial-demand articles"
     assert {r[1] for r in results[3]} >= {"kharkiv", "donetsk"}
+    assert results[9], "terms per atom"
+    assert all(occurrences >= articles >= 1 for _atom, articles, occurrences in results[9])

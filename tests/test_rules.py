@@ -163,6 +163,27 @@ def test_evidence_offsets_point_at_the_text(tmp_path: Path) -> None:
     assert json.loads(json.dumps(hit.evidence)) == hit.evidence
 
 
+def test_evidence_lists_each_term_once_with_its_count_and_is_bounded(tmp_path: Path) -> None:
+    from pipelines.rules.matcher import EVIDENCE_MAX_ROWS
+
+    rs = ruleset(tmp_path, "@border AND (capture OR seize)")
+    text = "They threatened to capture Kharkiv. " * 400 + "They may seize it."
+    (hit,) = rs.match("Headline", text)
+    rows = {(h["term"], h["query"]): h for h in hit.evidence["hits"]}
+    assert set(rows) == {("capture", "capture"), ("Kharkiv", "@border"), ("seize", "seize")}
+    assert rows["capture", "capture"]["count"] == 400 and rows["seize", "seize"]["count"] == 1
+    first = rows["Kharkiv", "@border"]
+    assert (first["start"], first["end"]) == (27, 34) and text[27:34] == "Kharkiv"
+    assert "more_terms" not in hit.evidence
+
+    words = [f"capturex{i:03d}" for i in range(EVIDENCE_MAX_ROWS + 7)]
+    (tmp_path / "many").mkdir()
+    many = ruleset(tmp_path / "many", "capture*")
+    (wide,) = many.match("", " ".join(words))
+    assert [h["term"] for h in wide.evidence["hits"]] == words[:EVIDENCE_MAX_ROWS]
+    assert wide.evidence["more_terms"] == 7
+
+
 def test_evidence_offsets_survive_words_that_fold_to_nothing(tmp_path: Path) -> None:
     """A lone soft sign folds to an empty token and ﷺ expands to several words under NFKC:
     neither may shift the offsets of the hits that follow."""

@@ -326,31 +326,49 @@ class Matcher:
     def _evidence(
         self, hits: list[Hit], fields: dict[str, _Field], entities: list[str]
     ) -> dict[str, Any]:
+        """Why a topic fired: one row per distinct term (per query and field), in order of
+        first occurrence, with the offsets of that first occurrence and how often it occurs;
+        at most `EVIDENCE_MAX_ROWS` rows (`more_terms` counts the rest), so a page that
+        repeats a word ten thousand times stores one row, not ten thousand."""
         unique = sorted(
             set(hits), key=lambda h: (h.field != "title", h.first, h.last, h.key, h.entity or "")
         )
-        rows = []
+        rows: dict[tuple[str, str, str, str | None], dict[str, Any]] = {}
         spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        labels = self._labels
         for h in unique:
             f = fields[h.field]
             start, end = f.span(h.first, h.last)
             spans[h.field].append((start, end))
-            rows.append(
-                {
-                    "term": f.text[start:end],
-                    "query": self._labels.get(h.key, h.key[1]),
+            term = f.text[start:end]
+            query = labels.get(h.key, h.key[1])
+            row = rows.get((h.field, query, term, h.entity))
+            if row is None:
+                rows[h.field, query, term, h.entity] = {
+                    "term": term,
+                    "query": query,
                     "field": h.field,
                     "start": start,
                     "end": end,
                     "entity": h.entity,
+                    "count": 1,
                 }
-            )
+            else:
+                row["count"] += 1
         field = "text" if spans.get("text") else "title"
-        return {
-            "hits": rows,
+        listed = list(rows.values())
+        evidence: dict[str, Any] = {
+            "hits": listed[:EVIDENCE_MAX_ROWS],
             "entities": entities,
             "snippet": _snippet(fields[field].text, sorted(set(spans[field]))),
         }
+        if len(listed) > EVIDENCE_MAX_ROWS:
+            evidence["more_terms"] = len(listed) - EVIDENCE_MAX_ROWS
+        return evidence
+
+
+EVIDENCE_MAX_ROWS = 50
+"""Distinct terms listed in a match's evidence (the snippet still shows where they occur)."""
 
 
 Evaluator = Callable[[Occurrences], list[Hit] | None]
