@@ -40,8 +40,9 @@ FLAT_RATIO = 1.3
 
 
 def settings() -> dict[str, Any]:
-    """The corpus shares one host, so the per-host limit is raised as in bench_e2e to model
-    a backfill spread over many outlets; everything else is the default."""
+    """The corpus shares one host, so the per-host limit is raised to model a backfill spread
+    over many outlets (bench_e2e serves its pages from ten hosts instead); everything else is
+    the default."""
     return {"fetch": {"allow_private_networks": True, "per_host_limit": 16, "http2": False}}
 
 

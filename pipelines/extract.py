@@ -8,6 +8,7 @@ detects it from the bytes (meta charset, then statistics), which handles cp1251 
 
 from __future__ import annotations
 
+import gc
 import inspect
 import multiprocessing
 import os
@@ -294,6 +295,11 @@ def _init_worker(owner: int, rules: RulesFiles | None) -> None:
             ruleset.match(data.get("title") or "", data.get("text") or "", data.get("language"))
     except Exception:
         pass
+    # What is loaded now (modules, the ruleset) lives as long as the worker: out of the
+    # garbage collector's sight, its full collections stop walking it again and again while
+    # pages are extracted (0.06 ms a page on an idle machine, more with more modules loaded).
+    gc.collect()
+    gc.freeze()
 
 
 _WARM_UP_PARAGRAPH = (

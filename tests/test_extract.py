@@ -307,3 +307,57 @@ def test_pool_processes_end_when_their_owner_is_killed() -> None:
     while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pool_processes):
         time.sleep(0.2)
     assert not [p for p in pool_processes if Path(f"/proc/{p}").exists()]
+
+
+SIDE_EFFECT_MODULE = """
+import os
+with open(os.environ["IMPORT_LOG"], "a") as log:
+    log.write(f"{os.getpid()}\\n")
+"""
+ENTRY = """
+import os
+import time
+
+import imported_by_main
+from pipelines import extract
+
+if __name__ == "__main__":
+    print(" ".join(extract.forkserver_preload()), flush=True)
+    pool = extract._pool(2)
+    for waited in [pool.submit(time.sleep, 0.5) for _ in range(2)]:
+        waited.result()
+    print(len(pool._processes))
+    extract.shutdown_pools()
+"""
+
+
+@pytest.mark.parametrize("how", ["script", "module"])
+def test_workers_do_not_import_again_what_the_main_module_imports(tmp_path: Path, how: str) -> None:
+    """multiprocessing runs the main module again in each worker; the forkserver imports what
+    it imports once, so a worker that starts costs no imports (here: a module that logs each
+    import of itself is imported by the parent and the forkserver only, never by a worker)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "imported_by_main.py").write_text(SIDE_EFFECT_MODULE)
+    (tmp_path / "entrypkg").mkdir()
+    (tmp_path / "entrypkg" / "__init__.py").write_text("")
+    (tmp_path / "entrypkg" / "entry.py").write_text(ENTRY)
+    log = tmp_path / "imports.log"
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "IMPORT_LOG": str(log), "PYTHONPATH": f"{tmp_path}{os.pathsep}{root}"}
+    command = (
+        [sys.executable, str(tmp_path / "entrypkg" / "entry.py")]
+        if how == "script"
+        else [sys.executable, "-m", "entrypkg.entry"]
+    )
+    out = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=True
+    ).stdout.split("\n")
+    preload, workers = out[0].split(), int(out[1])
+    assert preload[:2] == ["trafilatura", "pipelines.extract"]
+    assert ("imported_by_main" if how == "script" else "entrypkg.entry") in preload
+    assert workers == 2
+    importers = log.read_text().split()
+    assert len(importers) == 2, f"parent and forkserver only, not each worker: {importers}"
