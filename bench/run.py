@@ -18,15 +18,19 @@ BENCHES = {
     "rules": ["--rules", "1000", "--articles", "1000"],
     "store": ["--articles", "10000"],
     "e2e": ["--articles", "400"],
+    "e2e_2000": ["--articles", "2000"],
     "serve_memory": ["--runs", "200"],
     "backfill": ["--sizes", "1000,3000"],
     "alert_latency": ["--interval", "10", "--items", "6", "--backlog", "500"],
 }
+MODULE = {"e2e_2000": "e2e"}
+"""Benchmarks run again at another size: the module that runs them."""
 QUICK = {
     "poll": ["--feeds", "300"],
     "rules": ["--rules", "1000", "--articles", "200"],
     "store": ["--articles", "2000", "--repeat", "1"],
     "e2e": ["--articles", "100"],
+    "e2e_2000": ["--articles", "300", "--repeat", "1"],
     "serve_memory": ["--runs", "30"],
     "backfill": ["--sizes", "300,1200"],
     "alert_latency": ["--interval", "5", "--items", "5", "--backlog", "100"],
@@ -46,8 +50,8 @@ def headline(fig: dict) -> str:
         )
     if name == "e2e":
         return (
-            f"pipeline {fig['pipeline_articles_per_s']}/s vs bare trafilatura "
-            f"{fig['bare_trafilatura_articles_per_s']}/s: ratio {fig['ratio']}"
+            f"{fig['articles']} pages: pipeline {fig['pipeline_articles_per_s']}/s vs bare "
+            f"trafilatura {fig['bare_trafilatura_articles_per_s']}/s: ratio {fig['ratio']}"
         )
     if name == "backfill":
         return (
@@ -72,7 +76,7 @@ def main() -> None:
     for name in args.only:
         start = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", f"bench.bench_{name}", *plan[name]],
+            [sys.executable, "-m", f"bench.bench_{MODULE.get(name, name)}", *plan[name]],
             capture_output=True,
             text=True,
             timeout=900,
