@@ -109,8 +109,11 @@ OUTLETS = 10
 """Feeds, each on a loopback host of its own."""
 
 
+OUTLET_HOSTS = [f"127.0.0.{k + 1}" for k in range(OUTLETS)]
+
+
 def outlet_bases(port: int) -> list[str]:
-    return [f"http://127.0.0.{k + 1}:{port}" for k in range(OUTLETS)]
+    return [f"http://{host}:{port}" for host in OUTLET_HOSTS]
 
 
 def build_corpus(n: int, bases: list[str]) -> None:
@@ -216,8 +219,7 @@ def serve(port: int, articles: int) -> None:
             writer.close()
 
     async def main() -> None:
-        hosts = [base.split("//")[1].split(":")[0] for base in outlet_bases(port)]
-        server = await asyncio.start_server(handle, hosts, port, backlog=1024)
+        server = await asyncio.start_server(handle, OUTLET_HOSTS, port, backlog=1024)
         async with server:
             await server.serve_forever()
 

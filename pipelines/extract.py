@@ -100,6 +100,10 @@ RulesFiles = tuple[str, str]
 """(rules.yaml, entities.yaml): workers load the ruleset themselves, once."""
 
 
+def _rules_files(paths: tuple[Path, Path] | None) -> RulesFiles | None:
+    return (str(paths[0]), str(paths[1])) if paths else None
+
+
 def _worker_batch(jobs: list[Job], timeout_s: float, rules: RulesFiles | None = None) -> list[dict]:
     """Extract (and match) several pages in one task (fewer round trips); each keeps its own
     deadline."""
@@ -369,7 +373,7 @@ def warm_up(settings: ExtractSettings, rules_files: tuple[Path, Path] | None = N
     workers = _workers(settings)
     if workers in _POOLS:
         return
-    pool = _pool(workers, (str(rules_files[0]), str(rules_files[1])) if rules_files else None)
+    pool = _pool(workers, _rules_files(rules_files))
 
     def start() -> None:
         try:
@@ -397,9 +401,7 @@ class Extraction:
     ) -> None:
         self.settings = settings
         self.ruleset = ruleset
-        self._rules: RulesFiles | None = (
-            (str(rules_files[0]), str(rules_files[1])) if ruleset and rules_files else None
-        )
+        self._rules = _rules_files(rules_files) if ruleset else None
         self.batch_size = max(1, batch_size)
         self.now = datetime.now(UTC)
         self._pages: list[tuple[FeedItem, FetchResult]] = []

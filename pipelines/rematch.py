@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import duckdb
-import orjson
 import pyarrow as pa
 
+from pipelines.models import evidence_json
 from pipelines.rules import RuleSet
 
 BATCH = 2000
@@ -64,7 +64,7 @@ def rematch(
                 rows["topic"].append(hit.topic)
                 rows["rule"].append(hit.rule)
                 rows["score"].append(hit.score)
-                rows["evidence"].append(orjson.dumps(hit.evidence).decode())
+                rows["evidence"].append(evidence_json(hit.evidence))
     fresh = pa.table(
         {
             **rows,
