@@ -8,6 +8,7 @@ detects it from the bytes (meta charset, then statistics), which handles cp1251 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import inspect
 import multiprocessing
@@ -266,42 +267,58 @@ def forkserver_preload() -> list[str]:
     imports: 0.13 s of CPU for the `newswatch` script, 0.2 s for a benchmark, the whole of
     Prefect for a flow run (`python -m prefect.engine`), and that while the run polls its
     feeds. Imported once in the forkserver, those modules are loaded in every worker it forks,
-    and running the main module again costs next to nothing. Only modules this process has
-    already imported (or run, for `-m`) are named: they are known to import."""
+    and running the main module again costs next to nothing. The main module itself is not
+    named: for `python -m package.module`, runpy warns in every worker when the module it is
+    about to run is already imported. Only modules this process has already imported are
+    named: they are known to import. `pipelines.forkserver` comes last: it warms the
+    forkserver up (see `warm_up_process`), so that every worker it forks starts warm."""
     names = ["trafilatura", "pipelines.extract"]
     main = sys.modules.get("__main__")
+    if main is None:
+        return names
     spec = getattr(main, "__spec__", None)
-    if spec is not None and spec.name and not spec.name.endswith("__main__"):
-        return [*names, spec.name]  # python -m package.module: what the workers run again
-    if main is not None and getattr(main, "__file__", None):
-        # A script (such as the `newswatch` console script): the modules it imports from.
-        for name, value in vars(main).items():
-            if name.startswith("__"):
-                continue
-            module = value.__name__ if inspect.ismodule(value) else getattr(value, "__module__", "")
-            if isinstance(module, str) and module in sys.modules and module != "__main__":
-                names.append(module)
-    return list(dict.fromkeys(names))
+    if spec is not None and spec.parent:
+        names.append(spec.parent)  # python -m package.module: runpy imports the package first
+    for name, value in vars(main).items():
+        if name.startswith("__"):
+            continue
+        module = value.__name__ if inspect.ismodule(value) else getattr(value, "__module__", "")
+        if (
+            isinstance(module, str)
+            and module in sys.modules
+            and module not in ("__main__", "__mp_main__")
+            and not (spec is not None and module == spec.name)
+        ):
+            names.append(module)
+    # Last, once everything else is loaded: warms trafilatura up in the forkserver itself.
+    return [*dict.fromkeys(names), "pipelines.forkserver"]
+
+
+def warm_up_process() -> None:
+    """Extract a small built-in page once, then freeze what is loaded.
+
+    A process's first page costs ~30 ms more than the next ones (trafilatura and its helpers
+    build caches on first use). The forkserver does this once (`pipelines.forkserver`), and
+    every worker forked from it inherits the caches. What is loaded then lives as long as the
+    process: out of the garbage collector's sight (`gc.freeze`), full collections stop walking
+    it again and again while pages are extracted (0.06 ms a page on an idle machine)."""
+    with contextlib.suppress(Exception):  # a warm-up: the first real page reports any problem
+        extract_one(_WARM_UP_PAGE, "http://localhost/warm-up.html", None)
+    gc.collect()
+    gc.freeze()
 
 
 def _init_worker(owner: int, rules: RulesFiles | None) -> None:
-    """Worker initializer: watch the owner (`_exit_with_owner`), then warm up.
-
-    A worker's first page costs ~30 ms more than the next ones (trafilatura and its helpers
-    build caches on first use) and its first match ~60 ms more (the ruleset is loaded and
-    compiled). The pool is started before a run polls its feeds (`warm_up`), so doing that
-    work here, on a small built-in page, takes it off the path of the first real pages."""
+    """Worker initializer: watch the owner (`_exit_with_owner`), then load the ruleset and
+    match once, which takes ~20 ms off the first real page; the pool is started before a run
+    polls its feeds (`warm_up`), so that happens while the run polls."""
     _exit_with_owner(owner)
     try:
-        data = extract_one(_WARM_UP_PAGE, "http://localhost/warm-up.html", None)
         ruleset = _worker_ruleset(rules) if rules else None
         if ruleset is not None:
-            ruleset.match(data.get("title") or "", data.get("text") or "", data.get("language"))
+            ruleset.match("Warm-up", _WARM_UP_PARAGRAPH, "en")
     except Exception:
         pass
-    # What is loaded now (modules, the ruleset) lives as long as the worker: out of the
-    # garbage collector's sight, its full collections stop walking it again and again while
-    # pages are extracted (0.06 ms a page on an idle machine, more with more modules loaded).
     gc.collect()
     gc.freeze()
 

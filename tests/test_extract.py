@@ -316,10 +316,18 @@ with open(os.environ["IMPORT_LOG"], "a") as log:
 """
 ENTRY = """
 import os
+import sys
 import time
 
 import imported_by_main
 from pipelines import extract
+
+
+def warmed_by_forkserver():
+    import sys
+
+    return "pipelines.forkserver" in sys.modules
+
 
 if __name__ == "__main__":
     print(" ".join(extract.forkserver_preload()), flush=True)
@@ -327,6 +335,7 @@ if __name__ == "__main__":
     for waited in [pool.submit(time.sleep, 0.5) for _ in range(2)]:
         waited.result()
     print(len(pool._processes))
+    print(pool.submit(warmed_by_forkserver).result(), "pipelines.forkserver" in sys.modules)
     extract.shutdown_pools()
 """
 
@@ -335,7 +344,8 @@ if __name__ == "__main__":
 def test_workers_do_not_import_again_what_the_main_module_imports(tmp_path: Path, how: str) -> None:
     """multiprocessing runs the main module again in each worker; the forkserver imports what
     it imports once, so a worker that starts costs no imports (here: a module that logs each
-    import of itself is imported by the parent and the forkserver only, never by a worker)."""
+    import of itself is imported by the parent and the forkserver only, never by a worker),
+    and the forkserver warms trafilatura up for all of them (`pipelines.forkserver`)."""
     import os
     import subprocess
     import sys
@@ -352,12 +362,17 @@ def test_workers_do_not_import_again_what_the_main_module_imports(tmp_path: Path
         if how == "script"
         else [sys.executable, "-m", "entrypkg.entry"]
     )
-    out = subprocess.run(
+    done = subprocess.run(
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=True
-    ).stdout.split("\n")
+    )
+    out = done.stdout.split("\n")
     preload, workers = out[0].split(), int(out[1])
     assert preload[:2] == ["trafilatura", "pipelines.extract"]
-    assert ("imported_by_main" if how == "script" else "entrypkg.entry") in preload
+    assert "imported_by_main" in preload
+    assert "entrypkg.entry" not in preload  # runpy would warn in each worker that runs it
+    assert preload[-1] == "pipelines.forkserver"  # warms trafilatura up once everything is in
     assert workers == 2
+    assert out[2] == "True False", "workers come warm from the forkserver; the parent is not"
+    assert "Warning" not in done.stderr, done.stderr
     importers = log.read_text().split()
     assert len(importers) == 2, f"parent and forkserver only, not each worker: {importers}"

@@ -263,6 +263,45 @@ def test_error_column_points_at_the_problem(tmp_path: Path) -> None:
     assert "did you mean @kharkiv" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "rules",
+    [
+        "topics:\n  - id: t\n    rules:\n      - id: r\n        query: >-\n"
+        "          Суми AND\n          talks AND @kharkov\n",
+        "topics:\n  - id: t\n    rules:\n      - id: r\n"
+        "        query: 'Харків AND (talks OR'\n",
+        "topics:\n  - id: t\n    rulez: []\n",
+        "topics: [{id: t, rules: [{id: r, query: x}]\n",
+        "topics:\n  - id: t\n    rules:\n      - {id: r, query: x, weight: 2025-13-45}\n",
+    ],
+)
+def test_libyaml_and_pure_python_loaders_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules: str
+) -> None:
+    """Rules files are read with libyaml when PyYAML has it, and every problem is described
+    by the pure-Python loader: the same data and the same messages, at the same positions,
+    either way."""
+    from pipelines.rules import loader
+
+    assert loader._FastLoader is not None, "PyYAML without libyaml: this test compares nothing"
+    (tmp_path / "entities.yaml").write_text(ENTITIES, "utf-8")
+    (tmp_path / "rules.yaml").write_text(rules, "utf-8")
+
+    def outcome() -> str:
+        try:
+            return repr(loader.load_rules(tmp_path / "rules.yaml", tmp_path / "entities.yaml"))
+        except RuleError as exc:
+            return f"RuleError: {exc}"
+
+    fast = outcome()
+    monkeypatch.setattr(loader, "_FastLoader", None)
+    assert fast == outcome()
+    shipped = (DEFAULT_CONFIG_DIR / "rules.yaml", DEFAULT_CONFIG_DIR / "entities.yaml")
+    pure = loader.load_rules(*shipped)
+    monkeypatch.undo()
+    assert loader.load_rules(*shipped) == pure
+
+
 def test_unknown_key_and_missing_rules_are_reported(tmp_path: Path) -> None:
     (tmp_path / "entities.yaml").write_text(ENTITIES, "utf-8")
     (tmp_path / "rules.yaml").write_text("topics:\n  - id: t\n    rulez: []\n", "utf-8")
