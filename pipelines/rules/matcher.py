@@ -139,6 +139,15 @@ class Occurrences:
             hits = self._hits[key] = _hits_of(raw)
         return hits or default
 
+    def any_of(self, keys: frozenset[Key]) -> list[Hit] | None:
+        """The hits of every key of `keys` present in the article (None when there are
+        none): one set intersection, where asking key by key costs a call per key, and a
+        rule's OR often lists dozens of words."""
+        out: list[Hit] = []
+        for key in keys.intersection(self._found):
+            out += self.get(key, ())
+        return out or None
+
 
 def _hits_of(raw: list[_Raw]) -> list[Hit]:
     out = []
@@ -330,9 +339,11 @@ class Matcher:
         first occurrence, with the offsets of that first occurrence and how often it occurs;
         at most `EVIDENCE_MAX_ROWS` rows (`more_terms` counts the rest), so a page that
         repeats a word ten thousand times stores one row, not ten thousand."""
-        unique = sorted(
-            set(hits), key=lambda h: (h.field != "title", h.first, h.last, h.key, h.entity or "")
-        )
+        # Title first, then by position; ties in a fixed order (C-level sorts, no key calls).
+        ordered = sorted(set(hits))
+        ordered.sort(key=_SPAN)
+        unique = [h for h in ordered if h.field == "title"]
+        unique += [h for h in ordered if h.field != "title"]
         rows: dict[tuple[str, str, str, str | None], dict[str, Any]] = {}
         spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
         labels = self._labels
@@ -368,6 +379,8 @@ class Matcher:
 
 
 EVIDENCE_MAX_ROWS = 50
+_SPAN = itemgetter(2, 3)
+"""A Hit's (first, last)."""
 """Distinct terms listed in a match's evidence (the snippet still shows where they occur)."""
 
 
@@ -395,7 +408,20 @@ def _compile(node: Node, keys_of: Callable[[Atom], tuple[Key, ...]]) -> Evaluato
 
         return all_of
     if isinstance(node, Or):
-        alternatives = [_compile(c, keys_of) for c in node.children]
+        # Atoms searched in every field are looked up together (`Occurrences.any_of`).
+        plain = frozenset(
+            key
+            for c in node.children
+            if isinstance(c, Atom) and c.field is None
+            for key in keys_of(c)
+        )
+        alternatives = [
+            _compile(c, keys_of)
+            for c in node.children
+            if not (isinstance(c, Atom) and c.field is None)
+        ]
+        if plain:
+            alternatives.insert(0, _compile_keys(plain))
 
         def any_of(by_key: Occurrences) -> list[Hit] | None:
             out: list[Hit] | None = None
@@ -405,7 +431,7 @@ def _compile(node: Node, keys_of: Callable[[Atom], tuple[Key, ...]]) -> Evaluato
                     out = r if out is None else out + r
             return out
 
-        return any_of
+        return alternatives[0] if len(alternatives) == 1 else any_of
     if isinstance(node, Not):
         inner = _compile(node.child, keys_of)
 
@@ -416,8 +442,9 @@ def _compile(node: Node, keys_of: Callable[[Atom], tuple[Key, ...]]) -> Evaluato
     return _compile_near(_compile(node.left, keys_of), _compile(node.right, keys_of), node.distance)
 
 
-def _compile_atom(keys: tuple[Key, ...], field: str | None) -> Evaluator:
-    if len(keys) == 1 and field is None:
+def _compile_keys(keys: frozenset[Key]) -> Evaluator:
+    """The hits of any of `keys`, in any field."""
+    if len(keys) == 1:
         (key,) = keys
 
         def one_key(by_key: Occurrences) -> list[Hit] | None:
@@ -426,12 +453,20 @@ def _compile_atom(keys: tuple[Key, ...], field: str | None) -> Evaluator:
         return one_key
 
     def any_key(by_key: Occurrences) -> list[Hit] | None:
-        found = [
-            h for key in keys for h in by_key.get(key, ()) if field is None or h.field == field
-        ]
-        return found or None
+        return by_key.any_of(keys)
 
     return any_key
+
+
+def _compile_atom(keys: tuple[Key, ...], field: str | None) -> Evaluator:
+    if field is None:
+        return _compile_keys(frozenset(keys))
+
+    def in_field(by_key: Occurrences) -> list[Hit] | None:
+        found = [h for key in keys for h in by_key.get(key, ()) if h.field == field]
+        return found or None
+
+    return in_field
 
 
 def _compile_near(left: Evaluator, right: Evaluator, distance: int) -> Evaluator:
@@ -445,7 +480,11 @@ def _compile_near(left: Evaluator, right: Evaluator, distance: int) -> Evaluator
         close: set[Hit] = set()
         for a in lhs:
             for b in rhs:
-                if a.field == b.field and max(b.first - a.last, a.first - b.last) <= distance:
+                if (
+                    a.field == b.field
+                    and b.first - a.last <= distance
+                    and a.first - b.last <= distance
+                ):
                     close.update((a, b))
         return list(close) or None
 
@@ -453,10 +492,8 @@ def _compile_near(left: Evaluator, right: Evaluator, distance: int) -> Evaluator
 
 
 def _score(hits: list[Hit]) -> float:
-    weights: dict[Key, float] = {}
-    for h in hits:
-        weights[h.key] = max(weights.get(h.key, 0.0), 2.0 if h.field == "title" else 1.0)
-    return float(sum(weights.values()))
+    """One point per distinct key among the hits, two when the key occurs in the title."""
+    return float(len({h.key for h in hits}) + len({h.key for h in hits if h.field == "title"}))
 
 
 def _snippet(text: str, spans: list[tuple[int, int]]) -> str:
