@@ -159,6 +159,12 @@ def _bare(page: bytes) -> int:
 
 
 def bare_extraction(pages: list[bytes], workers: int) -> float:
+    """Seconds for `workers` new processes to extract every page. trafilatura is imported here
+    first, so that the workers, forked from this process, start with it loaded, as the
+    pipeline's workers do (forked from a forkserver that has it): neither side counts the
+    import (~0.2 s per process), which is not extraction."""
+    import trafilatura  # noqa: F401
+
     start = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
         list(pool.map(_bare, pages, chunksize=4))
