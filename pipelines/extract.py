@@ -243,9 +243,10 @@ _POOLS: dict[int, ProcessPoolExecutor] = {}
 def _pool(workers: int, rules: RulesFiles | None = None) -> ProcessPoolExecutor:
     """The extraction pool for `workers` processes, started once and reused across runs.
 
-    Workers fork from a server that has already imported trafilatura: no per-worker import
-    cost, and no fork of this (possibly threaded) process. Each worker warms up as it starts
-    (see `_init_worker`); `rules` are the rules files it loads then."""
+    Workers fork from a server that has already imported and warmed up trafilatura (see
+    `forkserver_preload`): no per-worker import or warm-up cost, and no fork of this (possibly
+    threaded) process. Each worker loads the ruleset as it starts (see `_init_worker`); `rules`
+    are the rules files it loads then."""
     pool = _POOLS.get(workers)
     if pool is None:
         ctx = multiprocessing.get_context("forkserver")

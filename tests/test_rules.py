@@ -268,8 +268,7 @@ def test_error_column_points_at_the_problem(tmp_path: Path) -> None:
     [
         "topics:\n  - id: t\n    rules:\n      - id: r\n        query: >-\n"
         "          Суми AND\n          talks AND @kharkov\n",
-        "topics:\n  - id: t\n    rules:\n      - id: r\n"
-        "        query: 'Харків AND (talks OR'\n",
+        "topics:\n  - id: t\n    rules:\n      - id: r\n        query: 'Харків AND (talks OR'\n",
         "topics:\n  - id: t\n    rulez: []\n",
         "topics: [{id: t, rules: [{id: r, query: x}]\n",
         "topics:\n  - id: t\n    rules:\n      - {id: r, query: x, weight: 2025-13-45}\n",
