@@ -238,6 +238,14 @@ def _article(
 
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}
+_STARTING: dict[int, threading.Event] = {}
+"""Pools `warm_up` is starting from its thread: set once all their workers are started."""
+
+
+def _started(workers: int) -> bool:
+    """False while `warm_up`'s thread is still starting the pool of `workers` processes."""
+    starting = _STARTING.get(workers)
+    return starting is None or starting.is_set()
 
 
 def _pool(workers: int, rules: RulesFiles | None = None) -> ProcessPoolExecutor:
@@ -337,7 +345,7 @@ _WARM_UP_PAGE = (
     + _WARM_UP_PARAGRAPH * 6
     + "</article><footer><p>newswatch</p></footer></body></html>"
 ).encode()
-"""A small news page each extraction worker extracts once as it starts."""
+"""A small news page the forkserver extracts once (`warm_up_process`)."""
 
 
 def _exit_with_owner(owner: int) -> None:
@@ -363,6 +371,7 @@ def _exit_with_owner(owner: int) -> None:
 def _discard_pool(workers: int) -> None:
     """Kill a pool whose workers are stuck (a page that never returned to Python)."""
     pool = _POOLS.pop(workers, None)
+    _STARTING.pop(workers, None)
     if pool is None:
         return
     for proc in list((getattr(pool, "_processes", None) or {}).values()):
@@ -374,6 +383,7 @@ def shutdown_pools() -> None:
     """Stop every extraction pool of this process (the next extraction starts a new one)."""
     for workers in list(_POOLS):
         pool = _POOLS.pop(workers)
+        _STARTING.pop(workers, None)
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -392,6 +402,7 @@ def warm_up(settings: ExtractSettings, rules_files: tuple[Path, Path] | None = N
     if workers in _POOLS:
         return
     pool = _pool(workers, _rules_files(rules_files))
+    started = _STARTING[workers] = threading.Event()
 
     def start() -> None:
         try:
@@ -399,6 +410,8 @@ def warm_up(settings: ExtractSettings, rules_files: tuple[Path, Path] | None = N
                 pool.submit(os.getpid)
         except RuntimeError:  # the pool was shut down meanwhile; the next run starts another
             pass
+        finally:
+            started.set()
 
     threading.Thread(target=start, name="newswatch-warm-up", daemon=True).start()
 
@@ -437,16 +450,25 @@ class Extraction:
             self._decided[len(self._pages) - 1] = {"error": refused}
             return
         self._waiting.append(len(self._pages) - 1)
-        # The first page for each worker goes alone, so that every worker starts at once;
-        # after that, pages go in batches (fewer round trips).
-        first_round = len(self._futures) < _workers(self.settings)
-        if len(self._waiting) >= (1 if first_round else self.batch_size):
-            self._submit()
+        self._flush()
 
-    def _submit(self) -> None:
-        if not self._waiting:
+    def _flush(self, final: bool = False) -> None:
+        """Hand the waiting pages to the pool: the first page for each worker alone, so that
+        every worker starts at once, then in batches (fewer round trips); with `final`, all
+        that are left. Not while `warm_up` is still starting the pool: submitting then would
+        block the caller (the run's event loop, which goes on downloading meanwhile) until
+        the forkserver is up, ~0.3 s or more in a new process."""
+        workers = _workers(self.settings)
+        if not final and not _started(workers):
             return
-        chunk, self._waiting = self._waiting, []
+        while self._waiting:
+            size = 1 if len(self._futures) < workers else self.batch_size
+            if len(self._waiting) < size and not final:
+                return
+            chunk, self._waiting = self._waiting[:size], self._waiting[size:]
+            self._submit(chunk)
+
+    def _submit(self, chunk: list[int]) -> None:
         jobs = [
             (
                 self._pages[i][1].content,
@@ -463,7 +485,7 @@ class Extraction:
 
     def articles(self) -> list[Article]:
         """Wait for every page (bounded: see below) and build the articles."""
-        self._submit()
+        self._flush(final=True)
         outcomes: dict[int, dict[str, Any]] = dict(self._decided)
         if self._futures:
             # Each page is bounded by its alarm; this deadline only catches a worker stuck in

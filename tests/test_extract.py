@@ -150,6 +150,40 @@ def test_timeout_is_enforced_in_the_worker() -> None:
     assert out == {"timeout": "extraction took longer than 0.01s"}
 
 
+def test_pages_wait_while_the_pool_is_starting_then_go_one_per_worker_first() -> None:
+    """While `warm_up`'s thread starts the pool, adding a page must not block the caller (the
+    run's event loop, which is still downloading): pages wait, and go to the pool with the
+    first page added once it has started, one alone for each worker, then in batches."""
+    import threading
+
+    from pipelines import extract
+
+    settings = ExtractSettings(workers=2)
+    starting = threading.Event()
+    extract._STARTING[2] = starting
+    try:
+        extraction = extract.Extraction(settings, batch_size=4)
+        fetched = [
+            (item(f"https://ru.example/{i}"), FetchResult("u", f"https://ru.example/{i}", 200, p))
+            for i, p in enumerate([page(BODY_RU).encode()] * 7)
+        ]
+        for it, res in fetched[:3]:
+            extraction.add(it, res)
+        assert not extraction._futures and extraction._waiting == [0, 1, 2]
+        starting.set()
+        extraction.add(*fetched[3])
+        assert [len(chunk) for chunk in extraction._futures.values()] == [1, 1]
+        assert extraction._waiting == [2, 3]
+        for it, res in fetched[4:]:
+            extraction.add(it, res)
+        assert [len(chunk) for chunk in extraction._futures.values()] == [1, 1, 4]
+        arts = extraction.articles()
+    finally:
+        extract._STARTING.pop(2, None)
+    assert [a.url for a in arts] == [it.url for it, _ in fetched]
+    assert {a.extract_status for a in arts} == {"ok"}
+
+
 def test_no_pages_no_pool() -> None:
     assert extract_pages([], ExtractSettings()) == []
 
