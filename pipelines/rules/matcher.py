@@ -379,9 +379,9 @@ class Matcher:
 
 
 EVIDENCE_MAX_ROWS = 50
+"""Distinct terms listed in a match's evidence (the snippet still shows where they occur)."""
 _SPAN = itemgetter(2, 3)
 """A Hit's (first, last)."""
-"""Distinct terms listed in a match's evidence (the snippet still shows where they occur)."""
 
 
 Evaluator = Callable[[Occurrences], list[Hit] | None]
