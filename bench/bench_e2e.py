@@ -155,7 +155,10 @@ def _bare(page: bytes) -> int:
     import trafilatura
 
     doc = trafilatura.bare_extraction(page, **TRAFILATURA_OPTIONS)
-    return len(doc.text or "") if doc is not None else 0
+    if doc is None:
+        return 0
+    text = doc.get("text") if isinstance(doc, dict) else doc.text
+    return len(text or "")
 
 
 def bare_extraction(pages: list[bytes], workers: int) -> float:
