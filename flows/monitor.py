@@ -21,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.asyncio import concurrency
 from prefect.utilities.annotations import quote as q
 
-from flows.events import emit_match_events
+from flows.events import MatchEvents
 from flows.secrets import resolve_secret_refs
 from pipelines import leases, monitor
 from pipelines.config import Config, load_config
@@ -358,6 +358,7 @@ async def monitor_flow(
     clock.lap("plan")
     released = False
     tally = monitor.RunTally()
+    events = MatchEvents(config.settings.alerts.events_per_topic)
     try:
         async with Fetcher(config.settings.fetch) as fetcher:
             results = await poll_task(fetcher, config_q, q(due), q(states))
@@ -395,8 +396,9 @@ async def monitor_flow(
                 clock.lap("land")
                 # Events as each batch lands (its matches are in the database now), not from
                 # the summary, which lists only the first matches of a large backfill.
-                emit_match_events(tally.add(batch, articles, matches, landing))
+                events.emit(tally.add(batch, articles, matches, landing))
                 del articles, matches
+            events.finish()
     finally:
         if due and not released:  # the last landing releases the leases; else do it here
             await release_task(db_path, config_q, owner)

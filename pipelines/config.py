@@ -173,6 +173,15 @@ class AlertSettings(_Strict):
     max_attempts: int = Field(
         default=8, ge=1, description="sends of one alert before it is given up as 'failed'"
     )
+    events_per_topic: int = Field(
+        default=100,
+        ge=0,
+        description=(
+            "Prefect events `newswatch.match.created` a run emits per topic (one per new "
+            "match); past that, one `newswatch.match.more` per topic counts the rest, so a "
+            "backfill does not flood the Prefect server and its Automations (0 = no events)"
+        ),
+    )
     retry_base_s: float = Field(
         default=60.0, ge=0, description="wait after a failed send; doubles per attempt"
     )

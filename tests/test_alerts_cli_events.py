@@ -66,3 +66,31 @@ def test_one_event_per_new_match(monkeypatch: pytest.MonkeyPatch) -> None:
     assert event["resource"]["prefect.resource.id"] == "newswatch.article.a1"
     assert event["related"][0]["prefect.resource.id"] == "newswatch.topic.territorial_demands"
     assert event["payload"]["entities"] == ["kharkiv"]
+
+
+def test_match_events_stop_at_the_budget_per_topic_and_count_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backfill's thousands of matches must not become thousands of Prefect events: at most
+    `events_per_topic` per topic and run, then one `newswatch.match.more` per topic."""
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(events, "emit_event", lambda **kw: sent.append(kw))
+
+    def rows(topic: str, n: int, start: int = 0) -> list[dict[str, Any]]:
+        return [
+            {"article_id": f"{topic}{i}", "title": "T", "url": "u", "outlet": "o", "snippet": "s"}
+            for i in range(start, start + n)
+        ]
+
+    run = events.MatchEvents(per_topic=3)
+    assert run.emit({"a": rows("a", 2), "b": rows("b", 1)}) == 3
+    assert run.emit({"a": rows("a", 4, 2), "b": rows("b", 1, 1)}) == 2  # a: 1 more, b: 1
+    assert run.finish() == 1
+    created = [e["resource"]["prefect.resource.id"] for e in sent[:-1]]
+    assert created == [f"newswatch.article.{x}" for x in ["a0", "a1", "b0", "a2", "b1"]]
+    assert sent[-1]["event"] == "newswatch.match.more"
+    assert sent[-1]["payload"] == {"topic": "a", "more_matches": 3, "events": 3}
+
+    sent.clear()
+    off = events.MatchEvents(per_topic=0)
+    assert off.emit({"a": rows("a", 5)}) == 0 and off.finish() == 0 and not sent
