@@ -19,11 +19,12 @@ BENCHES = {
     "store": ["--articles", "10000"],
     "e2e": ["--articles", "400"],
     "e2e_2000": ["--articles", "2000"],
+    "e2e_flow": ["--articles", "400", "--flow"],
     "serve_memory": ["--runs", "200"],
     "backfill": ["--sizes", "1000,3000"],
     "alert_latency": ["--interval", "10", "--items", "6", "--backlog", "500"],
 }
-MODULE = {"e2e_2000": "e2e"}
+MODULE = {"e2e_2000": "e2e", "e2e_flow": "e2e"}
 """Benchmarks run again at another size: the module that runs them."""
 QUICK = {
     "poll": ["--feeds", "300"],
@@ -31,6 +32,7 @@ QUICK = {
     "store": ["--articles", "2000", "--repeat", "1"],
     "e2e": ["--articles", "100"],
     "e2e_2000": ["--articles", "300", "--repeat", "1"],
+    "e2e_flow": ["--articles", "100", "--repeat", "1", "--flow"],
     "serve_memory": ["--runs", "30"],
     "backfill": ["--sizes", "300,1200"],
     "alert_latency": ["--interval", "5", "--items", "5", "--backlog", "100"],
@@ -48,7 +50,7 @@ def headline(fig: dict) -> str:
             f"{fig['articles']} articles landed in {fig['landing_s']} s; "
             f"search index {fig['fts_refresh_s']} s"
         )
-    if name == "e2e":
+    if name in ("e2e", "e2e_flow"):
         return (
             f"{fig['articles']} pages: pipeline {fig['pipeline_articles_per_s']}/s vs bare "
             f"trafilatura {fig['bare_trafilatura_articles_per_s']}/s: ratio {fig['ratio']}"
