@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import random
 import socket
@@ -40,6 +39,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bench.bench_orchestration import prefect_server, run_flow, use_prefect_server
 from bench.common import emit
 from pipelines import monitor
 from pipelines.config import (
@@ -52,7 +52,7 @@ from pipelines.config import (
 )
 from pipelines.extract import (
     TRAFILATURA_OPTIONS,
-    forkserver_preload,
+    forkserver_context,
     shutdown_pools,
     warm_up,
 )
@@ -181,10 +181,8 @@ def bare_extraction(pages: list[bytes], workers: int) -> float:
     forkserver the pipeline's workers fork from (trafilatura imported and warmed up there), not
     from this process: forked from here they ran 1-4 % slower (copy-on-write of this process's
     heap: the corpus, the last run's leftovers), which flattered the ratio."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(forkserver_preload())
     start = time.perf_counter()
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(workers, mp_context=forkserver_context()) as pool:
         list(pool.map(_bare, pages, chunksize=4))
     return time.perf_counter() - start
 
@@ -286,15 +284,6 @@ def write_config(config_dir: Path, feeds: list[FeedSource], workers: int) -> Non
     )
 
 
-def flow_run(config_dir: Path, db: Path) -> tuple[float, dict[str, float], int]:
-    """One `monitor` flow run on a new database: seconds, its stage timings, articles landed."""
-    from flows.monitor import monitor_flow
-
-    start = time.perf_counter()
-    summary = asyncio.run(monitor_flow(config_dir=str(config_dir), db_path=str(db), force_all=True))
-    return time.perf_counter() - start, summary["timings_s"], summary["articles_landed"]
-
-
 def measure(articles: int, repeat: int, flow: bool, stack: contextlib.ExitStack) -> dict[str, Any]:
     workers = os.cpu_count() or 1
     server, bases = start_server(articles)
@@ -317,18 +306,10 @@ def measure(articles: int, repeat: int, flow: bool, stack: contextlib.ExitStack)
     work = Path(stack.enter_context(tempfile.TemporaryDirectory()))
     extra: dict[str, Any] = {}
     if flow:
-        from bench.bench_orchestration import prefect_server
-
         (work / "prefect").mkdir()
-        api = stack.enter_context(prefect_server(work / "prefect"))
-        os.environ.update(
-            PREFECT_API_URL=api,
-            PREFECT_HOME=str(work / "prefect"),
-            PREFECT_LOGGING_LEVEL="WARNING",
-            PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        )
+        use_prefect_server(stack.enter_context(prefect_server(work / "prefect")), work / "prefect")
         write_config(work / "config", feeds, workers)
-        cold_s, _, _ = flow_run(work / "config", work / "cold.duckdb")
+        cold_s, _, _ = run_flow(work / "config", work / "cold.duckdb")
         shutdown_pools()
         extra["cold_flow_s"] = round(cold_s, 3)
     pages = [v for k, v in PAGES.items() if k.startswith("/articles/")]
@@ -341,7 +322,7 @@ def measure(articles: int, repeat: int, flow: bool, stack: contextlib.ExitStack)
         shutdown_pools()
         db = work / f"e2e-{i}.duckdb"
         if flow:
-            total_s, timings, landed = flow_run(work / "config", db)
+            total_s, landed, timings = run_flow(work / "config", db)
         else:
             total_s, timings, landed = pipeline(config, db)
         shutdown_pools()

@@ -161,6 +161,16 @@ def prefect_server(home: Path) -> Iterator[str]:
         log.close()
 
 
+def use_prefect_server(api: str, home: Path) -> None:
+    """Point this process's Prefect client at the server `prefect_server` started."""
+    os.environ.update(
+        PREFECT_API_URL=api,
+        PREFECT_HOME=str(home),
+        PREFECT_LOGGING_LEVEL="WARNING",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+
+
 WORK: dict[str, float] = {}
 
 
@@ -274,12 +284,7 @@ def main() -> None:
         (work / "prefect").mkdir()
         with serve_directory(work / "site") as base_url, prefect_server(work / "prefect") as api:
             write_config(work / "config", base_url)
-            os.environ.update(
-                PREFECT_API_URL=api,
-                PREFECT_HOME=str(work / "prefect"),
-                PREFECT_LOGGING_LEVEL="WARNING",
-                PREFECT_SERVER_ANALYTICS_ENABLED="false",
-            )
+            use_prefect_server(api, work / "prefect")
             instrument()
             cold, landed, _ = run_flow(work / "config", work / "cold.duckdb")
             assert landed == args.articles, f"cold flow landed {landed} of {args.articles}"

@@ -46,7 +46,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from bench.bench_orchestration import prefect_server
+from bench.bench_orchestration import prefect_server, use_prefect_server
 from bench.common import emit, stop_process_group
 
 REPO = Path(__file__).resolve().parent.parent
@@ -300,13 +300,8 @@ def main() -> None:
         site, config = prepare(work)
         (work / "prefect").mkdir()
         with serve_directory(site) as base_url, prefect_server(work / "prefect") as api:
-            os.environ.update(
-                NEWSWATCH_DEMO_BASE_URL=base_url,
-                PREFECT_API_URL=api,
-                PREFECT_HOME=str(work / "prefect"),
-                PREFECT_LOGGING_LEVEL="WARNING",
-                PREFECT_SERVER_ANALYTICS_ENABLED="false",
-            )
+            os.environ["NEWSWATCH_DEMO_BASE_URL"] = base_url
+            use_prefect_server(api, work / "prefect")
             db = work / "newswatch.duckdb"
             started = time.perf_counter()
             if args.mode == "inprocess":

@@ -257,15 +257,21 @@ def _pool(workers: int, rules: RulesFiles | None = None) -> ProcessPoolExecutor:
     are the rules files it loads then."""
     pool = _POOLS.get(workers)
     if pool is None:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(forkserver_preload())
         pool = _POOLS[workers] = ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=ctx,
+            mp_context=forkserver_context(),
             initializer=_init_worker,
             initargs=(os.getpid(), rules),
         )
     return pool
+
+
+def forkserver_context() -> multiprocessing.context.ForkServerContext:
+    """The multiprocessing context extraction workers start from: the process's forkserver,
+    with the modules of `forkserver_preload` imported in it once."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(forkserver_preload())
+    return ctx
 
 
 def forkserver_preload() -> list[str]:
