@@ -12,8 +12,8 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from itertools import accumulate, count
-from operator import add, itemgetter
+from itertools import accumulate
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -46,10 +46,10 @@ class Hit(NamedTuple):
 
 class _Field:
     """One article field as the automata see it: its stems and folded words, each joined
-    with single spaces. The maps from a position in those strings to a token index, and the
-    token offsets into the original text, are built only when a hit or evidence needs them."""
+    with single spaces. The token offsets into the original text are built only when
+    evidence needs them."""
 
-    __slots__ = ("_indexes", "_kept", "_parts", "_spans", "name", "stem_str", "surface_str", "text")
+    __slots__ = ("_kept", "_parts", "_spans", "name", "stem_str", "surface_str", "text")
 
     def __init__(self, name: str, text: str) -> None:
         self.name = name
@@ -62,15 +62,7 @@ class _Field:
             pairs = [pairs[i] for i in self._kept]
         self.stem_str = " " + " ".join(map(itemgetter(1), pairs)) + " "
         self.surface_str = " " + " ".join(map(itemgetter(0), pairs)) + " "
-        self._indexes: dict[str, dict[int, int]] = {}
         self._spans: list[int] | None = None
-
-    def index(self, haystack: str) -> dict[int, int]:
-        """Position of each word in `haystack` (stem_str or surface_str) → its token index."""
-        found = self._indexes.get(haystack)
-        if found is None:
-            found = self._indexes[haystack] = _position_index(haystack)
-        return found
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         """Character offsets in `text` from the start of token `first` to the end of `last`."""
@@ -81,16 +73,6 @@ class _Field:
         # parts alternate separator, word, separator…: word i is part 2i+1, so it starts at
         # the cumulative length through part 2i and ends at the one through part 2i+1.
         return self._spans[2 * first], self._spans[2 * last + 1]
-
-
-def _position_index(haystack: str) -> dict[int, int]:
-    """Start of each word in `" " + " ".join(words) + " "` → the word's index.
-
-    Word i starts at 1 + (lengths of the words before it) + i; built with C-level iterators
-    because it runs for every field of every article that has a hit."""
-    words = haystack[1:-1].split(" ") if len(haystack) > 2 else []
-    starts = map(add, accumulate(map(len, words), initial=1), count())
-    return dict(zip(starts, range(len(words)), strict=False))
 
 
 _EMPTY = ("", "")
@@ -116,8 +98,10 @@ def _stems(phrase: str) -> list[str]:
     return [t.stem for t in tokenize(phrase)]
 
 
-_Raw = tuple[_Field, str, int, tuple[Key, str | None, int, int]]
-"""An automaton match: field, haystack, end position, (key, entity, tokens, pattern length)."""
+_Pattern = tuple[Key, str | None, int]
+"""What an automaton pattern stands for: (key, entity, number of words)."""
+_Raw = tuple[_Field, int, _Pattern]
+"""An automaton match: field, index of its last word, pattern."""
 
 
 class Occurrences:
@@ -150,12 +134,10 @@ class Occurrences:
 
 
 def _hits_of(raw: list[_Raw]) -> list[Hit]:
-    out = []
-    for field, haystack, end, (key, entity, n_tokens, length) in raw:
-        first = field.index(haystack).get(end - length + 2)
-        if first is not None:
-            out.append(Hit(key, field.name, first, first + n_tokens - 1, entity))
-    return out
+    return [
+        Hit(key, field.name, last - n_tokens + 1, last, entity)
+        for field, last, (key, entity, n_tokens) in raw
+    ]
 
 
 class Matcher:
@@ -167,8 +149,8 @@ class Matcher:
         self._stem_ac = ahocorasick.Automaton()
         self._surface_ac = ahocorasick.Automaton()
         self._labels: dict[Key, str] = {}
-        stem_patterns: dict[str, set[tuple[Key, str | None, int, int]]] = defaultdict(set)
-        surface_patterns: dict[str, set[tuple[Key, str | None, int, int]]] = defaultdict(set)
+        stem_patterns: dict[str, set[_Pattern]] = defaultdict(set)
+        surface_patterns: dict[str, set[_Pattern]] = defaultdict(set)
         self._rules: list[tuple[Topic, Rule]] = []
         self._key_cache: dict[Atom, tuple[Key, ...]] = {}
         self._evaluators: list[Evaluator] = []
@@ -254,39 +236,45 @@ class Matcher:
     def _register(
         self,
         atom: Atom,
-        stem_patterns: dict[str, set[tuple[Key, str | None, int, int]]],
-        surface_patterns: dict[str, set[tuple[Key, str | None, int, int]]],
+        stem_patterns: dict[str, set[_Pattern]],
+        surface_patterns: dict[str, set[_Pattern]],
     ) -> tuple[Key, ...]:
         keys = self._keys(atom)
         for key in keys:
             kind, value = key
             if kind == "prefix":
-                surface_patterns[" " + value].add((key, None, 1, len(value) + 1))
+                surface_patterns[" " + value].add((key, None, 1))
             elif kind == "seq":
                 if value:
-                    stem_patterns[f" {value} "].add(
-                        (key, None, value.count(" ") + 1, len(value) + 2)
-                    )
+                    stem_patterns[f" {value} "].add((key, None, value.count(" ") + 1))
             else:
                 entity = self.loaded.entities[value]
                 for alias in entity.aliases:
                     stems = _stems(alias)
                     if stems:
                         pattern = " " + " ".join(stems) + " "
-                        stem_patterns[pattern].add((key, value, len(stems), len(pattern)))
+                        stem_patterns[pattern].add((key, value, len(stems)))
         return keys
 
     def _scan(self, field: _Field, found: dict[Key, list[_Raw]]) -> None:
-        """Every automaton match in `field`, grouped by key, not yet turned into hits."""
+        """Every automaton match in `field`, grouped by key, not yet turned into hits.
+
+        A match ends on the space after its last word (a whole-word pattern) or inside that
+        word (a prefix), so the word's index is the number of spaces before the end, less
+        the leading one. The automaton reports matches by increasing end, so the spaces are
+        counted once over the field, gap by gap, in C."""
         for automaton, haystack in (
             (self._stem_ac, field.stem_str),
             (self._surface_ac, field.surface_str),
         ):
             if not len(automaton):
                 continue
+            spaces, counted = 0, 0
             for end, values in automaton.iter(haystack):
+                spaces += haystack.count(" ", counted, end)
+                counted = end
                 for value in values:
-                    found[value[0]].append((field, haystack, end, value))
+                    found[value[0]].append((field, spaces - 1, value))
 
     def match(self, title: str, text: str, lang: str | None = None) -> list[TopicHit]:
         fields = {"title": _Field("title", title or ""), "text": _Field("text", text or "")}
