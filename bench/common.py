@@ -573,8 +573,9 @@ def run_monitor(config_dir: Path, db: Path, force_all: bool = False) -> dict[str
     """One monitor run through the stage functions, in the order and with the arguments of
     `flows.monitor.monitor_flow` (local extraction), without Prefect: claim the due feeds and
     start the extraction workers, poll, find new entries, then per micro-batch fetch + extract
-    + match and land (feed states with the last batch; leases renewed between batches and
-    released after the last), then send alerts and summarise.
+    + match and land, the next batch fetched while one lands (feed states with the last
+    batch; leases renewed between batches and released after the last), then send alerts and
+    summarise.
 
     Marks the end of each step (`mark`): plan, poll, new-entries, batch k/n, alerts.
     """
@@ -585,6 +586,7 @@ def run_monitor(config_dir: Path, db: Path, force_all: bool = False) -> dict[str
     from pipelines.config import load_config
     from pipelines.extract import warm_up
     from pipelines.fetch import Fetcher
+    from pipelines.models import FeedItem
     from pipelines.rules import load_ruleset
 
     clock = monitor.StageClock()
@@ -609,31 +611,44 @@ def run_monitor(config_dir: Path, db: Path, force_all: bool = False) -> dict[str
             mark("new-entries")
             clock.seconds.update(fetch=0.0, extract=0.0)
             batches = monitor.micro_batches(fresh, config.settings.extract.batch_pages)
-            for number, batch in enumerate(batches, start=1):
-                last = number == len(batches)
-                start = time.perf_counter()
-                articles, matches = [], []
-                if batch:
-                    both = await monitor.fetch_and_extract(fetcher, batch, config, ruleset)
-                    articles, matches = both.articles, both.matches or []
-                    clock.add("fetch", both.fetch_s)
-                    clock.add("extract", time.perf_counter() - start - both.fetch_s)
+
+            async def start(
+                batch: list[FeedItem], downloaded: asyncio.Event
+            ) -> monitor.FetchedAndExtracted | None:
+                if not batch:
+                    downloaded.set()
+                    return None
+                both = await monitor.fetch_and_extract(fetcher, batch, config, ruleset, downloaded)
+                clock.add("fetch", both.fetch_s)
+                return both
+
+            # As the monitor flow does: the next batch is fetched while this one lands.
+            async with contextlib.aclosing(monitor.overlapped(batches, start)) as done:
+                number, waiting = 0, time.perf_counter()
+                async for batch, both in done:
+                    number += 1
+                    last = number == len(batches)
+                    articles, matches = [], []
+                    if both is not None:
+                        articles, matches = both.articles, both.matches or []
+                        clock.add("extract", time.perf_counter() - max(waiting, both.downloaded_at))
                     del both
-                clock.restart()
-                landing = monitor.land_and_hold_feeds(
-                    db,
-                    config,
-                    articles,
-                    batch,
-                    matches,
-                    new_states if last else [],
-                    owner if due else None,
-                    last,
-                )
-                clock.lap("land")
-                tally.add(batch, articles, matches, landing)
-                del articles, matches
-                mark(f"batch {number}/{len(batches)}")
+                    clock.restart()
+                    landing = monitor.land_and_hold_feeds(
+                        db,
+                        config,
+                        articles,
+                        batch,
+                        matches,
+                        new_states if last else [],
+                        owner if due else None,
+                        last,
+                    )
+                    clock.lap("land")
+                    tally.add(batch, articles, matches, landing)
+                    del articles, matches
+                    mark(f"batch {number}/{len(batches)}")
+                    waiting = time.perf_counter()
             return results, len(batches)
 
     results, batches = asyncio.run(io())

@@ -12,6 +12,7 @@ import contextlib
 import os
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -99,11 +100,15 @@ async def fetch_task(fetcher: Fetcher, items: list[FeedItem]) -> list[tuple[Feed
 
 @task(name="fetch-extract-match", cache_policy=NO_CACHE)
 async def fetch_extract_task(
-    fetcher: Fetcher, items: list[FeedItem], config: Config, ruleset: RuleSet
+    fetcher: Fetcher,
+    items: list[FeedItem],
+    config: Config,
+    ruleset: RuleSet,
+    downloaded: asyncio.Event | None = None,
 ) -> monitor.FetchedAndExtracted:
     """Pages go to the extraction pool as they arrive (extraction overlaps the download), and
     the pool's workers match each article as they extract it."""
-    return await monitor.fetch_and_extract(fetcher, items, config, ruleset)
+    return await monitor.fetch_and_extract(fetcher, items, config, ruleset, downloaded)
 
 
 class DaskBatch:
@@ -166,36 +171,48 @@ def extract_on_dask(
         return [article for fut in futures for article in fut.result()]
 
 
+@dataclass(slots=True)
+class _Batch:
+    articles: list[Article]
+    matches: list[Match]
+    downloaded_at: float
+    """`time.perf_counter()` when its last page had arrived."""
+
+
 async def _fetch_extract_match(
     fetcher: Fetcher,
     batch: list[FeedItem],
+    downloaded: asyncio.Event,
     config: Config,
     config_q: Any,
     ruleset: RuleSet,
     dask_address: str | None,
     dask_batch_size: int,
     clock: monitor.StageClock,
-) -> tuple[list[Article], list[Match]]:
+) -> _Batch:
     """One batch of new entries → articles and matches: locally (extraction overlaps the
     download, the extraction workers match), or with extraction on a Dask cluster and
-    matching here. Adds the seconds spent to `clock`."""
+    matching here. Sets `downloaded` once its pages are in; adds the download seconds to
+    `clock` (the flow counts the time it waits for the rest)."""
     if not batch:
-        return [], []
-    start = time.perf_counter()
+        downloaded.set()
+        return _Batch([], [], time.perf_counter())
     if dask_address:
-        pages = await fetch_task(fetcher, q(batch))
-        fetch_s = time.perf_counter() - start
+        start = time.perf_counter()
+        try:
+            pages = await fetch_task(fetcher, q(batch))
+        finally:
+            downloaded.set()
+        done = time.perf_counter()
+        clock.add("fetch", done - start)
         articles = extract_on_dask(pages, config, dask_address, max(1, dask_batch_size))
-        extracted = time.perf_counter()
+        matched = time.perf_counter()
         matches = match_task(q(ruleset), q(articles)) if articles else []
-        clock.add("match", time.perf_counter() - extracted)
-    else:
-        both = await fetch_extract_task(fetcher, q(batch), config_q, q(ruleset))
-        articles, matches, fetch_s = both.articles, both.matches or [], both.fetch_s
-        extracted = time.perf_counter()
-    clock.add("fetch", fetch_s)
-    clock.add("extract", extracted - start - fetch_s)
-    return articles, matches
+        clock.add("match", time.perf_counter() - matched)
+        return _Batch(articles, matches, done)
+    both = await fetch_extract_task(fetcher, q(batch), config_q, q(ruleset), q(downloaded))
+    clock.add("fetch", both.fetch_s)
+    return _Batch(both.articles, both.matches or [], both.downloaded_at)
 
 
 @task(name="match-rules", cache_policy=NO_CACHE)
@@ -367,11 +384,12 @@ async def monitor_flow(
             new_states = monitor.feed_states_after(config, states, results, fresh, claim.at)
             clock.seconds.update(fetch=0.0, extract=0.0, match=0.0)
             batches = monitor.micro_batches(fresh, config.settings.extract.batch_pages)
-            for number, batch in enumerate(batches, start=1):
-                last = number == len(batches)
-                articles, matches = await _fetch_extract_match(
+
+            async def start(batch: list[FeedItem], downloaded: asyncio.Event) -> _Batch:
+                return await _fetch_extract_match(
                     fetcher,
                     batch,
+                    downloaded,
                     config,
                     config_q,
                     ruleset,
@@ -379,25 +397,37 @@ async def monitor_flow(
                     extract_batch_size,
                     clock,
                 )
-                clock.restart()
-                # Feed states (next poll, ETag) land with the last batch only: a crash before
-                # then leaves the feeds due, and the entries of the unlanded batches unseen.
-                landing = await land_task(
-                    db_path,
-                    config_q,
-                    q(articles),
-                    q(batch),
-                    q(matches),
-                    q(new_states if last else []),
-                    owner if due else None,
-                    last,
-                )
-                released = last
-                clock.lap("land")
-                # Events as each batch lands (its matches are in the database now), not from
-                # the summary, which lists only the first matches of a large backfill.
-                events.emit(tally.add(batch, articles, matches, landing))
-                del articles, matches
+
+            # The next batch is fetched and extracted while this one lands (`overlapped`).
+            in_order = monitor.overlapped(batches, start)
+            async with contextlib.aclosing(in_order) as done:
+                number, waiting = 0, time.perf_counter()
+                async for batch, result in done:
+                    number += 1
+                    last = number == len(batches)
+                    # The time the flow waited on this batch once its pages were in.
+                    clock.add("extract", time.perf_counter() - max(waiting, result.downloaded_at))
+                    clock.restart()
+                    # Feed states (next poll, ETag) land with the last batch only: a crash
+                    # before then leaves the feeds due, and the entries of the unlanded
+                    # batches unseen.
+                    landing = await land_task(
+                        db_path,
+                        config_q,
+                        q(result.articles),
+                        q(batch),
+                        q(result.matches),
+                        q(new_states if last else []),
+                        owner if due else None,
+                        last,
+                    )
+                    released = last
+                    clock.lap("land")
+                    # Events as each batch lands (its matches are in the database now), not
+                    # from the summary, which lists only the first matches of a backfill.
+                    events.emit(tally.add(batch, result.articles, result.matches, landing))
+                    del result
+                    waiting = time.perf_counter()
             events.finish()
     finally:
         if due and not released:  # the last landing releases the leases; else do it here

@@ -152,30 +152,35 @@ def claim_due_feeds(
 def release_feeds(db_path: Path, config: Config, owner: str) -> int:
     """Drop this run's leases; returns how many there were."""
     with open_store(db_path, settings=config.settings.store) as con:
-        last: Exception | None = None
-        for attempt in _retrying():
-            try:
-                con.execute(LEASE_DDL)
-                row = con.execute(
-                    "SELECT count(*) FROM feed_leases WHERE owner = ?", [owner]
-                ).fetchone()
-                con.execute("DELETE FROM feed_leases WHERE owner = ?", [owner])
-                return int(row[0]) if row else 0
-            except (duckdb.TransactionException, duckdb.CatalogException) as exc:
-                full = no_space_error(db_path, exc)
-                if full is not None:
-                    raise full from exc
-                last = exc
-                time.sleep(min(0.05 * 2**attempt, 1.0))
-        raise StoreError(f"could not release feed leases in {db_path}: {last}")
+        return release_leases(con, db_path, owner)
 
 
-def renew_feeds(db_path: Path, config: Config, owner: str, now: datetime, ttl_s: float) -> None:
+def release_leases(con: duckdb.DuckDBPyConnection, db_path: Path, owner: str) -> int:
+    """`release_feeds` on an open store (the landing's own connection, see
+    `pipelines.monitor.land_and_hold_feeds`)."""
+    last: Exception | None = None
+    for attempt in _retrying():
+        try:
+            con.execute(LEASE_DDL)
+            row = con.execute(
+                "SELECT count(*) FROM feed_leases WHERE owner = ?", [owner]
+            ).fetchone()
+            con.execute("DELETE FROM feed_leases WHERE owner = ?", [owner])
+            return int(row[0]) if row else 0
+        except (duckdb.TransactionException, duckdb.CatalogException) as exc:
+            full = no_space_error(db_path, exc)
+            if full is not None:
+                raise full from exc
+            last = exc
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+    raise StoreError(f"could not release feed leases in {db_path}: {last}")
+
+
+def renew_leases(con: duckdb.DuckDBPyConnection, owner: str, now: datetime, ttl_s: float) -> None:
     """Extend this run's leases (a long backfill lands in several batches and must keep its
     feeds until the last one)."""
-    with open_store(db_path, settings=config.settings.store) as con:
-        con.execute(LEASE_DDL)
-        con.execute(
-            "UPDATE feed_leases SET leased_until = ? WHERE owner = ?",
-            [now + timedelta(seconds=ttl_s), owner],
-        )
+    con.execute(LEASE_DDL)
+    con.execute(
+        "UPDATE feed_leases SET leased_until = ? WHERE owner = ?",
+        [now + timedelta(seconds=ttl_s), owner],
+    )
