@@ -137,7 +137,8 @@ class ExtractSettings(_Strict):
         ge=1,
         description=(
             "new entries fetched, extracted, matched and landed together; a backlog larger "
-            "than this is worked through in several batches, so memory stays flat"
+            "than this is worked through in several batches (the next one fetched while one "
+            "lands, at most two in memory), so memory stays flat"
         ),
     )
 
