@@ -266,6 +266,15 @@ def _pool(workers: int, rules: RulesFiles | None = None) -> ProcessPoolExecutor:
     return pool
 
 
+def ready_pool(settings: ExtractSettings) -> ProcessPoolExecutor | None:
+    """The extraction pool when its workers are up (`warm_up`), else None: a run hands it
+    other CPU work while the workers have no page yet (parsing the polled feeds). None while
+    the pool is still starting: a task submitted then would block the caller until it is."""
+    workers = _workers(settings)
+    pool = _POOLS.get(workers)
+    return pool if pool is not None and _started(workers) else None
+
+
 def forkserver_context() -> multiprocessing.context.ForkServerContext:
     """The multiprocessing context extraction workers start from: the process's forkserver,
     with the modules of `forkserver_preload` imported in it once."""

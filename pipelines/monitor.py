@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from pipelines import outbox, store
 from pipelines.alerts import channel_topics, plan_deliveries, run_deliveries
 from pipelines.config import Config
-from pipelines.extract import Extraction, extract_pages, warm_up
+from pipelines.extract import Extraction, extract_pages, ready_pool, warm_up
 from pipelines.fetch import Fetcher
 from pipelines.leases import DEFAULT_TTL_S, local_owner, release_leases, renew_leases
 from pipelines.models import (
@@ -68,7 +68,12 @@ def select_due(
 async def poll(
     fetcher: Fetcher, config: Config, due: Sequence[FeedSource], states: dict[str, FeedState]
 ) -> list[PollResult]:
-    return await poll_feeds(fetcher, list(due), states, config.settings.poll)
+    """Poll the due feeds; they are parsed in the extraction workers when these are up (they
+    are started before the poll and have no page to extract yet)."""
+    settings = config.settings
+    return await poll_feeds(
+        fetcher, list(due), states, settings.poll, lambda: ready_pool(settings.extract)
+    )
 
 
 def new_entries(db_path: Path, config: Config, results: Sequence[PollResult]) -> list[FeedItem]:

@@ -170,8 +170,10 @@ def test_pages_wait_while_the_pool_is_starting_then_go_one_per_worker_first() ->
         for it, res in fetched[:3]:
             extraction.add(it, res)
         assert not extraction._futures and extraction._waiting == [0, 1, 2]
+        assert extract.ready_pool(settings) is None  # feeds are parsed here meanwhile
         starting.set()
         extraction.add(*fetched[3])
+        assert extract.ready_pool(settings) is extract._POOLS[2]
         assert [len(chunk) for chunk in extraction._futures.values()] == [1, 1]
         assert extraction._waiting == [2, 3]
         for it, res in fetched[4:]:

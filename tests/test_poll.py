@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -10,6 +11,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pipelines.config import FetchSettings, PollSettings
+from pipelines.extract import forkserver_context
 from pipelines.fetch import Fetcher
 from pipelines.models import FeedSource, FeedState
 from pipelines.poll import parse_retry_after, poll_feeds
@@ -74,3 +76,50 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after("30") == 30
     assert parse_retry_after("Wed, 01 Jan 2025 00:10:00 GMT", now) == 600
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+class CountingPool(ProcessPoolExecutor):
+    """A real process pool that counts what it is given."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1, mp_context=forkserver_context())
+        self.submitted: list[str] = []
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        self.submitted.append(fn.__name__)
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_feeds_are_parsed_in_the_worker_pool_with_the_same_result(httpserver: HTTPServer) -> None:
+    """The run parses feeds in its extraction workers (`monitor.poll`); the entries are the
+    same as parsed here, a 304 is not sent there, and a pool that is gone is no failure."""
+    big = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        + b"".join(
+            b"<item><title>story %d</title><link>https://n.example/s/%d?utm_source=x</link>"
+            b"<pubDate>Fri, 16 May 2025 10:%02d:00 GMT</pubDate></item>" % (i, i, i % 60)
+            for i in range(150)
+        )
+        + b"</channel></rss>"
+    )
+    httpserver.expect_request("/big").respond_with_data(big, content_type="application/rss+xml")
+    httpserver.expect_request("/same").respond_with_data("", status=304)
+    sources = [FeedSource(httpserver.url_for(p), p) for p in ("/big", "/same")]
+    states = {sources[1].url: FeedState(sources[1].url, etag='"x"')}
+
+    async def go(parse_in):  # type: ignore[no-untyped-def]
+        async with Fetcher(FetchSettings(allow_private_networks=True, timeout_s=10)) as f:
+            return await poll_feeds(f, sources, states, PollSettings(), parse_in)
+
+    here = asyncio.run(go(None))
+    with CountingPool() as pool:
+        there = asyncio.run(go(lambda: pool))
+    assert pool.submitted == ["parse_feed"]  # the big feed only, not the 304
+    assert len(here[0].items) == 150 and here[1].status == "not_modified"
+    assert [(r.status, r.items, r.warning) for r in there] == [
+        (r.status, r.items, r.warning) for r in here
+    ]
+    gone = CountingPool()
+    gone.shutdown()
+    fallback = asyncio.run(go(lambda: gone))
+    assert gone.submitted == ["parse_feed"] and fallback[0].items == here[0].items
