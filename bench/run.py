@@ -18,21 +18,21 @@ BENCHES = {
     "rules": ["--rules", "1000", "--articles", "1000"],
     "store": ["--articles", "10000"],
     "e2e": ["--articles", "400"],
-    "e2e_2000": ["--articles", "2000"],
     "e2e_flow": ["--articles", "400", "--flow"],
+    "e2e_flow_2000": ["--articles", "2000", "--flow"],
     "serve_memory": ["--runs", "200"],
     "backfill": ["--sizes", "1000,3000"],
     "alert_latency": ["--interval", "10", "--items", "6", "--backlog", "500"],
 }
-MODULE = {"e2e_2000": "e2e", "e2e_flow": "e2e"}
+MODULE = {"e2e_flow": "e2e", "e2e_flow_2000": "e2e"}
 """Benchmarks run again at another size: the module that runs them."""
 QUICK = {
     "poll": ["--feeds", "300"],
     "rules": ["--rules", "1000", "--articles", "200"],
     "store": ["--articles", "2000", "--repeat", "1"],
     "e2e": ["--articles", "100"],
-    "e2e_2000": ["--articles", "300", "--repeat", "1"],
     "e2e_flow": ["--articles", "100", "--repeat", "1", "--flow"],
+    "e2e_flow_2000": ["--articles", "300", "--repeat", "1", "--flow"],
     "serve_memory": ["--runs", "30"],
     "backfill": ["--sizes", "300,1200"],
     "alert_latency": ["--interval", "5", "--items", "5", "--backlog", "100"],
