@@ -616,7 +616,6 @@ def run_monitor(config_dir: Path, db: Path, force_all: bool = False) -> dict[str
                 batch: list[FeedItem], downloaded: asyncio.Event
             ) -> monitor.FetchedAndExtracted | None:
                 if not batch:
-                    downloaded.set()
                     return None
                 both = await monitor.fetch_and_extract(fetcher, batch, config, ruleset, downloaded)
                 clock.add("fetch", both.fetch_s)

@@ -195,14 +195,11 @@ async def _fetch_extract_match(
     matching here. Sets `downloaded` once its pages are in; adds the download seconds to
     `clock` (the flow counts the time it waits for the rest)."""
     if not batch:
-        downloaded.set()
         return _Batch([], [], time.perf_counter())
     if dask_address:
         start = time.perf_counter()
-        try:
-            pages = await fetch_task(fetcher, q(batch))
-        finally:
-            downloaded.set()
+        pages = await fetch_task(fetcher, q(batch))
+        downloaded.set()
         done = time.perf_counter()
         clock.add("fetch", done - start)
         articles = extract_on_dask(pages, config, dask_address, max(1, dask_batch_size))

@@ -120,20 +120,6 @@ async def fetch_and_extract(
     workers also match each article as they extract it (in parallel, and off this process).
     Articles and matches come back in the order of `items`. `downloaded` is set once every
     page is in (see `overlapped`)."""
-    try:
-        return await _fetch_and_extract(fetcher, items, config, ruleset, downloaded)
-    finally:
-        if downloaded is not None:
-            downloaded.set()  # also when the downloads failed: the caller must not wait on
-
-
-async def _fetch_and_extract(
-    fetcher: Fetcher,
-    items: Sequence[FeedItem],
-    config: Config,
-    ruleset: RuleSet | None,
-    downloaded: asyncio.Event | None,
-) -> FetchedAndExtracted:
     start = time.perf_counter()
     if items:
         warm_up(config.settings.extract, (config.rules_path, config.entities_path))
@@ -344,13 +330,14 @@ async def overlapped(
 ) -> AsyncIterator[tuple[_B, _R]]:
     """`start(batch, downloaded)` for each batch, its result yielded in batch order.
 
-    The next batch starts as soon as the current one has set `downloaded` (its pages are in),
-    not when it is done: its pages reach the extraction workers while the current batch is
-    still being extracted, and then landed by the caller, so the workers never stand idle at
-    a batch boundary (they did for ~0.3 s at each: the landing, then the first downloads).
-    The one after that starts only once the caller is done with the current batch, so at
-    most two batches are in flight. A batch that fails cancels the one started after it;
-    use it in `contextlib.aclosing`, so that this also happens when the caller fails."""
+    The next batch starts as soon as the current one has set `downloaded` (its pages are in)
+    or has ended without setting it (nothing to download, or failed), not when it is done:
+    its pages reach the extraction workers while the current batch is still being extracted,
+    and then landed by the caller, so the workers never stand idle at a batch boundary (they
+    did for ~0.3 s at each: the landing, then the first downloads). The one after that
+    starts only once the caller is done with the current batch, so at most two batches are
+    in flight. A batch that fails cancels the one started after it; use it in
+    `contextlib.aclosing`, so that this also happens when the caller fails."""
     pending: asyncio.Future[_R] | None = None
     downloaded = asyncio.Event()
     try:
