@@ -41,7 +41,6 @@ from typing import Any
 
 from bench.bench_orchestration import prefect_server, run_flow, use_prefect_server
 from bench.common import emit
-from pipelines import monitor
 from pipelines.config import (
     DEFAULT_CONFIG_DIR,
     Config,
@@ -56,9 +55,10 @@ from pipelines.extract import (
     shutdown_pools,
     warm_up,
 )
-from pipelines.fetch import Fetcher
+from pipelines.ingest.fetch import Fetcher
 from pipelines.models import FeedSource
 from pipelines.rules import load_ruleset
+from pipelines.run import steps as monitor
 from seeds.articles import ARTICLES
 from seeds.build import render
 

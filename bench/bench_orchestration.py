@@ -3,11 +3,11 @@
 Builds a synthetic corpus (10 feeds x 50 articles, made from the demo pages with unique URLs
 and text) on a loopback HTTP server, then times, on fresh DuckDB files and alternating:
 
-* `pure`: the same stages called as plain functions (`pipelines.monitor`), no Prefect;
+* `pure`: the same stages called as plain functions (`pipelines.run.steps`), no Prefect;
 * `flow`: the `monitor` flow, its task runs and artifacts reported to a real `prefect server`
   started on a free loopback port.
 
-Every stage function (`pipelines.monitor.*`, the feed leases) is wrapped in a timer, so each run
+Every stage function (`pipelines.run.steps.*`, the feed leases) is wrapped in a timer, so each run
 splits into *work* (time inside the stages) and *glue* (everything else). Orchestration
 overhead of a run = flow glue - median pure glue (config loading, the HTTP client and the like
 are glue in both), as a share of the flow's wall time; the median over the repeats is
@@ -198,20 +198,16 @@ def _timed(name: str, fn: Any) -> Any:
 
 def instrument() -> None:
     """Time the body of every stage both modes call (module attributes, looked up per call)."""
-    from pipelines import leases, monitor
+    from pipelines.run import steps as monitor
+    from pipelines.store import leases
 
     for name in (
-        "read_feed_states",
-        "select_due",
         "poll",
         "new_entries",
-        "fetch_pages",
-        "extract",
-        "match",
+        "fetch_and_extract",
         "feed_states_after",
-        "land",
+        "land_and_hold_feeds",
         "send_alerts",
-        "summarise",
     ):
         setattr(monitor, name, _timed(name, getattr(monitor, name)))
     for name in ("claim_due_feeds", "release_feeds"):
@@ -219,32 +215,18 @@ def instrument() -> None:
 
 
 def run_pure(config_dir: Path, db: Path) -> tuple[float, int]:
-    """The flow's stages as plain calls, in the flow's order."""
-    from pipelines import monitor
+    """The same run composition as the flow (`pipelines.run.compose.run_monitor`), with its
+    plain steps instead of Prefect tasks: the difference between the two is Prefect's."""
     from pipelines.config import load_config
-    from pipelines.fetch import Fetcher
     from pipelines.rules import load_ruleset
+    from pipelines.run.compose import RunRequest, Steps, run_monitor
 
     WORK.clear()
     t0 = time.perf_counter()
     config = load_config(config_dir)
     ruleset = load_ruleset(config.rules_path, config.entities_path)
-    states = monitor.read_feed_states(db, config)
-    due = monitor.select_due(config, states, True, monitor.now_utc())
-
-    async def io() -> tuple[list, list, list, list]:
-        async with Fetcher(config.settings.fetch) as fetcher:
-            results = await monitor.poll(fetcher, config, due, states)
-            fresh = monitor.new_entries(db, config, results)
-            both = await monitor.fetch_and_extract(fetcher, fresh, config, ruleset)
-        return results, fresh, both.articles, both.matches or []
-
-    results, fresh, articles, matches = asyncio.run(io())
-    new_states = monitor.feed_states_after(config, states, results, fresh, monitor.now_utc())
-    landing = monitor.land(db, config, articles, fresh, matches, new_states)
-    monitor.send_alerts(db, config)
-    monitor.summarise(results, fresh, articles, matches, landing, monitor.AlertReport(), {})
-    return time.perf_counter() - t0, landing.articles_inserted
+    summary = asyncio.run(run_monitor(RunRequest(config, ruleset, db, True), Steps()))
+    return time.perf_counter() - t0, summary.articles_landed
 
 
 def run_flow(config_dir: Path, db: Path) -> tuple[float, int, dict[str, float]]:

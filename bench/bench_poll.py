@@ -17,9 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench.common import emit
 from pipelines.config import FetchSettings, PollSettings
-from pipelines.fetch import Fetcher
+from pipelines.ingest.fetch import Fetcher
+from pipelines.ingest.poll import poll_feeds
 from pipelines.models import FeedSource, FeedState
-from pipelines.poll import poll_feeds
 
 CHANGED: set[str] = set()
 

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import emit
-from pipelines import search, store
-from pipelines.identity import article_id, canonical_url, content_hash, simhash
+from pipelines import store
+from pipelines.ingest.identity import article_id, canonical_url, content_hash, simhash
 from pipelines.models import Article, FeedItem, FeedState, Match
+from pipelines.store import search
 
 
 def batch(n: int, seed: int) -> store.LandingBatch:

@@ -570,93 +570,21 @@ def trim_summary(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_monitor(config_dir: Path, db: Path, force_all: bool = False) -> dict[str, Any]:
-    """One monitor run through the stage functions, in the order and with the arguments of
-    `flows.monitor.monitor_flow` (local extraction), without Prefect: claim the due feeds and
-    start the extraction workers, poll, find new entries, then per micro-batch fetch + extract
-    + match and land, the next batch fetched while one lands (feed states with the last
-    batch; leases renewed between batches and released after the last), then send alerts and
-    summarise.
-
-    Marks the end of each step (`mark`): plan, poll, new-entries, batch k/n, alerts.
-    """
+    """One monitor run without Prefect: the run composition that `newswatch run` and the
+    `monitor` flow call (`pipelines.run.compose.run_monitor`) with its plain steps, marking
+    the end of each step (`mark`): plan, poll, new-entries, batch k/n, alerts."""
     import asyncio
-    import uuid
 
-    from pipelines import leases, monitor
     from pipelines.config import load_config
-    from pipelines.extract import warm_up
-    from pipelines.fetch import Fetcher
-    from pipelines.models import FeedItem
     from pipelines.rules import load_ruleset
+    from pipelines.run.compose import RunRequest, Steps
+    from pipelines.run.compose import run_monitor as compose_run
 
-    clock = monitor.StageClock()
     config = load_config(config_dir)
     ruleset = load_ruleset(config.rules_path, config.entities_path)
-    owner = leases.local_owner(str(uuid.uuid4()))
-    claim = leases.claim_due_feeds(db, config, owner, monitor.now_utc(), force_all=force_all)
-    due, states = claim.due, claim.states
-    if due:
-        warm_up(config.settings.extract, (config.rules_path, config.entities_path))
-    clock.lap("plan")
-    mark("plan")
-    tally = monitor.RunTally()
-
-    async def io() -> tuple[list, int]:
-        async with Fetcher(config.settings.fetch) as fetcher:
-            results = await monitor.poll(fetcher, config, due, states)
-            clock.lap("poll")
-            mark("poll")
-            fresh = monitor.new_entries(db, config, results)
-            new_states = monitor.feed_states_after(config, states, results, fresh, claim.at)
-            mark("new-entries")
-            clock.seconds.update(fetch=0.0, extract=0.0)
-            batches = monitor.micro_batches(fresh, config.settings.extract.batch_pages)
-
-            async def start(
-                batch: list[FeedItem], downloaded: asyncio.Event
-            ) -> monitor.FetchedAndExtracted | None:
-                if not batch:
-                    return None
-                both = await monitor.fetch_and_extract(fetcher, batch, config, ruleset, downloaded)
-                clock.add("fetch", both.fetch_s)
-                return both
-
-            # As the monitor flow does: the next batch is fetched while this one lands.
-            async with contextlib.aclosing(monitor.overlapped(batches, start)) as done:
-                number, waiting = 0, time.perf_counter()
-                async for batch, both in done:
-                    number += 1
-                    last = number == len(batches)
-                    articles, matches = [], []
-                    if both is not None:
-                        articles, matches = both.articles, both.matches or []
-                        clock.add("extract", time.perf_counter() - max(waiting, both.downloaded_at))
-                    del both
-                    clock.restart()
-                    landing = monitor.land_and_hold_feeds(
-                        db,
-                        config,
-                        articles,
-                        batch,
-                        matches,
-                        new_states if last else [],
-                        owner if due else None,
-                        last,
-                    )
-                    clock.lap("land")
-                    tally.add(batch, articles, matches, landing)
-                    del articles, matches
-                    mark(f"batch {number}/{len(batches)}")
-                    waiting = time.perf_counter()
-            return results, len(batches)
-
-    results, batches = asyncio.run(io())
-    alerts = monitor.send_alerts(db, config)
-    clock.lap("alerts")
-    mark("alerts")
-    summary = trim_summary(monitor.summarise_tally(results, tally, alerts, clock.seconds))
-    summary["batches"] = batches
-    return summary
+    request = RunRequest(config, ruleset, db, force_all)
+    summary = asyncio.run(compose_run(request, Steps(on_mark=mark)))
+    return trim_summary(summary.to_dict())
 
 
 def run_flow(config_dir: Path, db: Path, force_all: bool = False) -> dict[str, Any]:

@@ -10,14 +10,24 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import ConfigDir, DbPath, console, fail, quiet_prefect
+from flows.cli_common import (
+    ConfigDir,
+    DbPath,
+    console,
+    fail,
+    prefect_api_configured,
+    quiet_prefect,
+)
 from pipelines.errors import NewswatchError
+
+if TYPE_CHECKING:
+    from pipelines.run.summary import RunSummary
 
 app = typer.Typer(
     name="newswatch",
@@ -28,42 +38,42 @@ app = typer.Typer(
 )
 
 
-def print_summary(summary: dict[str, Any], db_path: Path) -> None:
+def print_summary(summary: RunSummary, db_path: Path) -> None:
     """A readable account of one run: feeds, articles, matches per topic, alerts."""
     console.print(
-        f"[bold]Feeds polled:[/] {summary['feeds_polled']}  "
-        f"(ok {summary['feeds_ok']}, not modified {summary['feeds_not_modified']}, "
-        f"failed {summary['feeds_failed']})"
+        f"[bold]Feeds polled:[/] {summary.feeds_polled}  "
+        f"(ok {summary.feeds_ok}, not modified {summary.feeds_not_modified}, "
+        f"failed {summary.feeds_failed})"
     )
-    for err in summary["feed_errors"]:
-        console.print(f"  [yellow]! {escape(err['feed'])}[/]: {escape(str(err['error']))}")
-    for warn in summary["feed_warnings"]:
-        console.print(f"  [dim]~ {escape(warn['feed'])}: {escape(str(warn['warning']))}[/]")
+    for err in summary.feed_errors:
+        console.print(f"  [yellow]! {escape(err.feed)}[/]: {escape(str(err.error))}")
+    for warn in summary.feed_warnings:
+        console.print(f"  [dim]~ {escape(warn.feed)}: {escape(str(warn.warning))}[/]")
     console.print(
-        f"[bold]New entries:[/] {summary['new_entries']}   "
-        f"[bold]articles extracted:[/] {summary['articles_extracted']}   "
-        f"[bold]landed:[/] {summary['articles_landed']}"
+        f"[bold]New entries:[/] {summary.new_entries}   "
+        f"[bold]articles extracted:[/] {summary.articles_extracted}   "
+        f"[bold]landed:[/] {summary.articles_landed}"
     )
-    unlisted = summary.get("articles_failed_count", 0) - len(summary["articles_failed"])
-    for bad in summary["articles_failed"]:
+    unlisted = summary.articles_failed_count - len(summary.articles_failed)
+    for bad in summary.articles_failed:
         console.print(
-            f"  [yellow]! {escape(bad['url'])}[/]: {bad['status']}: {escape(str(bad['error']))}",
+            f"  [yellow]! {escape(bad.url)}[/]: {bad.status}: {escape(str(bad.error))}",
         )
     if unlisted > 0:
+        by_status = ", ".join(f"{k}: {v}" for k, v in summary.articles_failed_by_status.items())
         console.print(
-            f"  [yellow]! … and {unlisted} more[/] "
-            f"({', '.join(f'{k}: {v}' for k, v in summary['articles_failed_by_status'].items())}); "
+            f"  [yellow]! … and {unlisted} more[/] ({by_status}); "
             'newswatch query "SELECT url, extract_status, extract_error FROM articles WHERE '
             "extract_status <> 'ok'\"",
             highlight=False,
         )
-    if not summary["new_matches"]:
+    if not summary.new_matches:
         console.print("[bold]New matches:[/] none")
-    for topic, rows in summary["new_matches"].items():
-        total = summary["new_match_counts"].get(topic, len(rows))
+    for topic, rows in summary.new_matches.items():
+        total = summary.new_match_counts.get(topic, len(rows))
         console.print(f"[bold green]{topic}[/]: {total} new match(es)")
         for row in rows:
-            console.print(f"  • {row['title']}\n    {row['url']}", highlight=False, markup=False)
+            console.print(f"  • {row.title}\n    {row.url}", highlight=False, markup=False)
         if total > len(rows):
             console.print(
                 f'  … and {total - len(rows)} more: newswatch query "SELECT * FROM '
@@ -72,12 +82,12 @@ def print_summary(summary: dict[str, Any], db_path: Path) -> None:
                 markup=False,
             )
     console.print(
-        f"[bold]Alerts:[/] sent {summary['alerts_sent']}, failed {summary['alerts_failed']}, "
-        f"pending {summary['alerts_pending']}"
+        f"[bold]Alerts:[/] sent {summary.alerts_sent}, failed {summary.alerts_failed}, "
+        f"pending {summary.alerts_pending}"
     )
-    for err in summary["alert_errors"]:
+    for err in summary.alert_errors:
         console.print(f"  [yellow]! {escape(err)}[/]", highlight=False)
-    timings = ", ".join(f"{k} {v:.2f}s" for k, v in summary["timings_s"].items())
+    timings = ", ".join(f"{k} {v:.2f}s" for k, v in summary.timings_s.items())
     console.print(f"[dim]Timings: {timings}[/]")
     console.print(f'[dim]Database: {db_path}  (query it: newswatch query "SELECT ...")[/]')
 
@@ -85,9 +95,8 @@ def print_summary(summary: dict[str, Any], db_path: Path) -> None:
 def check_prefect_api() -> None:
     """Stop with one clear paragraph when the configured Prefect API does not answer.
 
-    Without a configured API, Prefect starts a temporary one. With one that is down, the flow
-    would fail after Prefect's own retries with a long traceback. Any HTTP answer (even an
-    error status) counts as reachable: authentication and versions are Prefect's to check.
+    Any HTTP answer (even an error status) counts as reachable: authentication and versions
+    are Prefect's to check.
     """
     import httpx
     from prefect.settings import get_current_settings
@@ -108,27 +117,19 @@ def check_prefect_api() -> None:
             f"the Prefect API at {url} is unreachable ({type(exc).__name__}: {exc}); nothing "
             "was run. Start the server (`prefect server start`, see docs/OPERATIONS.md) or fix "
             "PREFECT_API_URL, or unset it (`unset PREFECT_API_URL`, or `prefect config unset "
-            "PREFECT_API_URL` when it is set in your Prefect profile) to run with a temporary "
-            "local API."
+            "PREFECT_API_URL` when it is set in your Prefect profile) to run without Prefect."
         ) from None
 
 
-def _run(config_dir: Path, db: Path, force_all: bool, as_json: bool) -> dict[str, Any]:
-    """Validate the configuration first (so a typo never starts a flow), then run the flow."""
-    from pipelines.config import load_config
-    from pipelines.rules import load_ruleset
-
-    try:
-        config = load_config(config_dir)
-        load_ruleset(config.rules_path, config.entities_path)
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
+def _run_with_prefect(config_dir: Path, db: Path, force_all: bool) -> RunSummary:
+    """The run as a Prefect flow run: on the configured server, or a temporary local API."""
     quiet_prefect()
     check_prefect_api()
     from flows.monitor import run_once
+    from pipelines.run.summary import RunSummary
 
     try:
-        summary = run_once(str(config_dir), str(db), force_all=force_all)
+        return RunSummary.model_validate(run_once(str(config_dir), str(db), force_all=force_all))
     except NewswatchError as exc:
         raise fail(str(exc)) from None
     except RuntimeError as exc:
@@ -145,11 +146,51 @@ def _run(config_dir: Path, db: Path, force_all: bool, as_json: bool) -> dict[str
             "aside and run again; it holds only Prefect's run history, newswatch's data is in "
             "DuckDB."
         ) from None
+
+
+def _run(
+    config_dir: Path, db: Path, force_all: bool, as_json: bool, with_prefect: bool | None = None
+) -> RunSummary:
+    """Validate the configuration first (so a typo never starts a run), then run once: as a
+    Prefect flow run when a Prefect API is configured (or `--prefect`), else the same run
+    composition directly in this process (`pipelines.run.compose`), with no server to start."""
+    import asyncio
+
+    from pipelines.config import load_config
+    from pipelines.rules import load_ruleset
+    from pipelines.run.compose import RunRequest, Steps, run_monitor
+
+    try:
+        config = load_config(config_dir)
+        ruleset = load_ruleset(config.rules_path, config.entities_path)
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    if with_prefect is None:
+        with_prefect = prefect_api_configured()
+    if with_prefect:
+        summary = _run_with_prefect(config_dir, db, force_all)
+    else:
+        try:
+            summary = asyncio.run(run_monitor(RunRequest(config, ruleset, db, force_all), Steps()))
+        except NewswatchError as exc:
+            raise fail(str(exc)) from None
     if as_json:
-        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
         print_summary(summary, db)
+    if failure := summary.failure():
+        raise fail(failure)
     return summary
+
+
+WithPrefect = Annotated[
+    bool | None,
+    typer.Option(
+        "--prefect/--no-prefect",
+        help="Run as a Prefect flow run (default: only when a Prefect API is configured).",
+        show_default=False,
+    ),
+]
 
 
 @app.command()
@@ -160,9 +201,10 @@ def run(
         bool, typer.Option("--all", help="Poll every enabled feed, due or not.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    with_prefect: WithPrefect = None,
 ) -> None:
     """Run one monitoring pass: poll due feeds, extract new articles, match, land, alert."""
-    _run(config_dir, db, all_feeds, as_json)
+    _run(config_dir, db, all_feeds, as_json, with_prefect)
 
 
 @app.command()

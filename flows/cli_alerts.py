@@ -116,7 +116,8 @@ def retry(
     db: DbPath = Path("data/newswatch.duckdb"),
 ) -> None:
     """Queue failed or uncertain alerts again; the next run sends them."""
-    from pipelines import outbox, store
+    from pipelines import store
+    from pipelines.alerts import outbox
 
     if not alert_ids and not every:
         raise fail("name the alerts to retry (ids from `newswatch alerts pending`) or use --all")

@@ -42,6 +42,37 @@ def quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
+def prefect_api_configured() -> bool:
+    """Whether Prefect would talk to a configured API (a server or Prefect Cloud).
+
+    Decided without importing Prefect (about two seconds) when no place Prefect reads its
+    settings from mentions an API URL: the environment, the profiles file, `prefect.toml`,
+    `.env` or `pyproject.toml` in the working directory. Otherwise Prefect's own settings say.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    profiles = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml")
+    mentions = (
+        (profiles, "PREFECT_API_URL"),
+        (Path(".env"), "PREFECT_API_URL"),
+        (Path("prefect.toml"), ""),
+        (Path("pyproject.toml"), "[tool.prefect"),
+    )
+    if not any(_mentions(path, marker) for path, marker in mentions):
+        return False
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
+def _mentions(path: Path, marker: str) -> bool:
+    try:
+        return marker in path.read_text(errors="replace")
+    except OSError:
+        return False
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)

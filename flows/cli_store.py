@@ -28,7 +28,8 @@ class Format(StrEnum):
 
 
 def _open_read_only(db: Path) -> duckdb.DuckDBPyConnection:
-    from pipelines import search, store
+    from pipelines import store
+    from pipelines.store import search
 
     try:
         con = store.connect(db, read_only=True)
@@ -106,8 +107,8 @@ def search(
 ) -> None:
     """Full-text search over article titles and texts (the index is rebuilt first when
     articles landed since it was last built)."""
-    from pipelines.search import ensure_index
-    from pipelines.search import search as run_search
+    from pipelines.store.search import ensure_index
+    from pipelines.store.search import search as run_search
 
     try:
         with console.status("updating the search index…"):
@@ -176,8 +177,8 @@ def rematch(
     """Re-run the current rules over stored articles and update matches (no alerts)."""
     from pipelines import store
     from pipelines.config import load_settings, rules_paths
-    from pipelines.rematch import rematch as run_rematch
     from pipelines.rules import load_ruleset
+    from pipelines.store.rematch import rematch as run_rematch
 
     try:
         ruleset = load_ruleset(*rules_paths(config_dir))

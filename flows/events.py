@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from prefect.events import emit_event
+
+from pipelines.run.summary import NewMatch
 
 MATCH_EVENT = "newswatch.match.created"
 MORE_EVENT = "newswatch.match.more"
 
 
-def emit_match_events(new_matches: dict[str, list[dict[str, Any]]]) -> int:
+def emit_match_events(new_matches: dict[str, list[NewMatch]]) -> int:
     """Emit one `newswatch.match.created` event per new match; returns how many."""
     count = 0
     for topic, rows in new_matches.items():
@@ -19,19 +20,19 @@ def emit_match_events(new_matches: dict[str, list[dict[str, Any]]]) -> int:
             emit_event(
                 event=MATCH_EVENT,
                 resource={
-                    "prefect.resource.id": f"newswatch.article.{row['article_id']}",
-                    "prefect.resource.name": row["title"][:200],
-                    "newswatch.url": row["url"],
+                    "prefect.resource.id": f"newswatch.article.{row.article_id}",
+                    "prefect.resource.name": (row.title or "")[:200],
+                    "newswatch.url": row.url,
                 },
                 related=[_topic(topic)],
                 payload={
                     "topic": topic,
-                    "title": row["title"],
-                    "url": row["url"],
-                    "outlet": row["outlet"],
-                    "rule": row.get("rule"),
-                    "snippet": row["snippet"],
-                    "entities": row.get("entities", []),
+                    "title": row.title,
+                    "url": row.url,
+                    "outlet": row.outlet,
+                    "rule": row.rule,
+                    "snippet": row.snippet,
+                    "entities": row.entities,
                 },
             )
             count += 1
@@ -61,9 +62,9 @@ class MatchEvents:
         self.emitted: Counter[str] = Counter()
         self.held_back: Counter[str] = Counter()
 
-    def emit(self, new_matches: dict[str, list[dict[str, Any]]]) -> int:
+    def emit(self, new_matches: dict[str, list[NewMatch]]) -> int:
         """Emit the events of one landed batch's new matches, within the budget."""
-        within: dict[str, list[dict[str, Any]]] = {}
+        within: dict[str, list[NewMatch]] = {}
         for topic, rows in new_matches.items():
             room = max(0, self.per_topic - self.emitted[topic])
             within[topic] = rows[:room]

@@ -9,11 +9,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.monitor import DEFAULT_CONFIG_DIR, DEFAULT_DB, _write_slot
+from flows.monitor import _write_slot
 from pipelines import store
-from pipelines.config import load_settings, rules_paths
-from pipelines.rematch import rematch
+from pipelines.config import DEFAULT_DB, RUN_CONFIG_DIR, load_settings, rules_paths
 from pipelines.rules import load_ruleset
+from pipelines.store.rematch import rematch
 
 
 @task(name="rematch-stored-articles", cache_policy=NO_CACHE)
@@ -34,7 +34,7 @@ async def rematch_task(config_dir: str, db_path: str, topic: str | None) -> dict
 
 @flow(name="rematch")
 async def rematch_flow(
-    config_dir: str = DEFAULT_CONFIG_DIR, db_path: str = DEFAULT_DB, topic: str | None = None
+    config_dir: str = RUN_CONFIG_DIR, db_path: str = DEFAULT_DB, topic: str | None = None
 ) -> dict[str, Any]:
     """Re-run the current rules over every stored article; updates matches, never alerts."""
     report = await rematch_task(config_dir, db_path, topic)

@@ -1,8 +1,10 @@
-"""The `monitor` Prefect flow: one micro-batch from due feeds to sent alerts.
+"""The `monitor` Prefect flow: `pipelines.run.compose.run_monitor` with each step as a task.
 
-One task per stage (never per article): poll → new entries → fetch → extract → match → land →
-alerts. Each task calls a plain function of `pipelines.monitor`. A failing feed is a warning in
-the summary, not a failed flow; the flow fails only when nothing could be done.
+One task per step (never per article): claim, poll, new entries, fetch-extract-match per
+micro-batch, land per micro-batch, release, alerts. `PrefectSteps` adds what only Prefect has:
+the global concurrency slot that serialises writes across workers, extraction on a Dask
+cluster, match events, and the run's artifacts. A failing feed is a warning in the summary,
+not a failed flow; the flow fails only when nothing could be done.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ import asyncio
 import contextlib
 import os
 import time
-import uuid
-from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,10 @@ from prefect.utilities.annotations import quote as q
 
 from flows.events import MatchEvents
 from flows.secrets import resolve_secret_refs
-from pipelines import leases, monitor
-from pipelines.config import Config, load_config
+from pipelines.config import DEFAULT_DB, RUN_CONFIG_DIR, Config, load_config
 from pipelines.errors import NewswatchError, StoreLockedError
 from pipelines.extract import shutdown_pools, warm_up
-from pipelines.fetch import Fetcher
+from pipelines.ingest.fetch import Fetcher
 from pipelines.models import (
     Article,
     FeedItem,
@@ -39,10 +39,12 @@ from pipelines.models import (
     PollResult,
 )
 from pipelines.rules import RuleSet, load_ruleset
-from pipelines.store import LandingReport
+from pipelines.run import steps as monitor
+from pipelines.run.compose import BatchResult, RunRequest, Steps, run_monitor
+from pipelines.run.compose import record as record_run
+from pipelines.run.summary import NewMatch, RunSummary
+from pipelines.store import LandingReport, leases
 
-DEFAULT_CONFIG_DIR = "config"
-DEFAULT_DB = "data/newswatch.duckdb"
 WRITE_LIMIT = "newswatch-duckdb-writes"
 """Prefect global concurrency limit that serialises DuckDB writes of overlapping runs."""
 
@@ -54,13 +56,13 @@ def load_config_task(config_dir: str) -> tuple[Config, RuleSet]:
 
 
 @task(name="plan-and-claim-feeds", cache_policy=NO_CACHE)
-async def plan_task(db_path: str, config: Config, force_all: bool, owner: str) -> leases.Claim:
+async def plan_task(
+    db_path: str, config: Config, force_all: bool, owner: str, now: datetime
+) -> leases.Claim:
     """Claim the due feeds no other run holds (several workers share feeds, none is polled
-    twice); see `pipelines.leases`."""
+    twice); see `pipelines.store.leases`."""
     async with await _write_slot():
-        claim = leases.claim_due_feeds(
-            Path(db_path), config, owner, monitor.now_utc(), force_all=force_all
-        )
+        claim = leases.claim_due_feeds(Path(db_path), config, owner, now, force_all=force_all)
     if claim.held_elsewhere:
         get_run_logger().info(
             "%d due feed(s) are being polled by another run; skipped", len(claim.held_elsewhere)
@@ -171,47 +173,6 @@ def extract_on_dask(
         return [article for fut in futures for article in fut.result()]
 
 
-@dataclass(slots=True)
-class _Batch:
-    articles: list[Article]
-    matches: list[Match]
-    downloaded_at: float
-    """`time.perf_counter()` when its last page had arrived."""
-
-
-async def _fetch_extract_match(
-    fetcher: Fetcher,
-    batch: list[FeedItem],
-    downloaded: asyncio.Event,
-    config: Config,
-    config_q: Any,
-    ruleset: RuleSet,
-    dask_address: str | None,
-    dask_batch_size: int,
-    clock: monitor.StageClock,
-) -> _Batch:
-    """One batch of new entries → articles and matches: locally (extraction overlaps the
-    download, the extraction workers match), or with extraction on a Dask cluster and
-    matching here. Sets `downloaded` once its pages are in; adds the download seconds to
-    `clock` (the flow counts the time it waits for the rest)."""
-    if not batch:
-        return _Batch([], [], time.perf_counter())
-    if dask_address:
-        start = time.perf_counter()
-        pages = await fetch_task(fetcher, q(batch))
-        downloaded.set()
-        done = time.perf_counter()
-        clock.add("fetch", done - start)
-        articles = extract_on_dask(pages, config, dask_address, max(1, dask_batch_size))
-        matched = time.perf_counter()
-        matches = match_task(q(ruleset), q(articles)) if articles else []
-        clock.add("match", time.perf_counter() - matched)
-        return _Batch(articles, matches, done)
-    both = await fetch_extract_task(fetcher, q(batch), config_q, q(ruleset), q(downloaded))
-    clock.add("fetch", both.fetch_s)
-    return _Batch(both.articles, both.matches or [], both.downloaded_at)
-
-
 @task(name="match-rules", cache_policy=NO_CACHE)
 def match_task(ruleset: RuleSet, articles: list[Article]) -> list[Match]:
     return monitor.match(ruleset, articles)
@@ -279,42 +240,137 @@ async def alerts_task(db_path: str, config: Config) -> monitor.AlertReport:
         return monitor.send_alerts(Path(db_path), config)
 
 
-def _markdown(summary: dict[str, Any]) -> str:
+@task(name="record-run", cache_policy=NO_CACHE)
+async def record_task(request: RunRequest, started_at: datetime, summary: RunSummary) -> None:
+    async with await _write_slot():
+        record_run(request, started_at, summary)
+
+
+class PrefectSteps(Steps):
+    """The run's steps as Prefect tasks (see `pipelines.run.compose.Steps`).
+
+    Large values go to tasks wrapped in `q` (prefect's `quote`): Prefect then does not walk
+    every article and page looking for futures, which cost ~3 ms per article."""
+
+    def __init__(self, dask_address: str | None, dask_batch_size: int, events: MatchEvents):
+        super().__init__()
+        self.dask_address = dask_address
+        self.dask_batch_size = max(1, dask_batch_size)
+        self.events = events
+
+    async def claim(self, request: RunRequest, now: datetime) -> leases.Claim:
+        return await plan_task(
+            str(request.db_path), q(request.config), request.force_all, request.owner, now
+        )
+
+    def start_workers(self, request: RunRequest) -> None:
+        """Start the extraction workers now, unless a Dask cluster extracts: they are ready by
+        the time the first new page arrives."""
+        if not self.dask_address:
+            config = request.config
+            warm_up(config.settings.extract, (config.rules_path, config.entities_path))
+
+    async def poll(
+        self,
+        fetcher: Fetcher,
+        request: RunRequest,
+        due: list[FeedSource],
+        states: dict[str, FeedState],
+    ) -> list[PollResult]:
+        return await poll_task(fetcher, q(request.config), q(due), q(states))
+
+    async def new_entries(self, request: RunRequest, results: list[PollResult]) -> list[FeedItem]:
+        return new_entries_task(str(request.db_path), q(request.config), q(results))
+
+    async def fetch_extract_match(
+        self,
+        fetcher: Fetcher,
+        request: RunRequest,
+        batch: list[FeedItem],
+        downloaded: asyncio.Event,
+    ) -> BatchResult:
+        if not batch:
+            return BatchResult([], [], 0.0, time.perf_counter())
+        config, ruleset = request.config, request.ruleset
+        if self.dask_address:
+            start = time.perf_counter()
+            pages = await fetch_task(fetcher, q(batch))
+            downloaded.set()
+            done = time.perf_counter()
+            articles = extract_on_dask(pages, config, self.dask_address, self.dask_batch_size)
+            matches = match_task(q(ruleset), q(articles)) if articles else []
+            return BatchResult(articles, matches, done - start, done)
+        both = await fetch_extract_task(fetcher, q(batch), q(config), q(ruleset), q(downloaded))
+        return BatchResult(both.articles, both.matches or [], both.fetch_s, both.downloaded_at)
+
+    async def land(
+        self,
+        request: RunRequest,
+        result: BatchResult,
+        batch: list[FeedItem],
+        states: list[FeedState],
+        lease_owner: str | None,
+        last: bool,
+    ) -> LandingReport:
+        return await land_task(
+            str(request.db_path),
+            q(request.config),
+            q(result.articles),
+            q(batch),
+            q(result.matches),
+            q(states),
+            lease_owner,
+            last,
+        )
+
+    async def release(self, request: RunRequest) -> None:
+        await release_task(str(request.db_path), q(request.config), request.owner)
+
+    async def send_alerts(self, request: RunRequest) -> monitor.AlertReport:
+        self.events.finish()
+        return await alerts_task(str(request.db_path), q(request.config))
+
+    async def record(self, request: RunRequest, started_at: datetime, summary: RunSummary) -> None:
+        await record_task(q(request), started_at, q(summary))
+
+    def landed(self, new_matches: dict[str, list[NewMatch]]) -> None:
+        """Events as each batch lands (its matches are in the database now), not from the
+        summary, which lists only the first matches of a backfill."""
+        self.events.emit(new_matches)
+
+
+def _markdown(summary: RunSummary) -> str:
     lines = [
         "# newswatch run",
         "",
-        f"- feeds polled: {summary['feeds_polled']} (ok {summary['feeds_ok']}, "
-        f"not modified {summary['feeds_not_modified']}, failed {summary['feeds_failed']})",
-        f"- new entries: {summary['new_entries']}, articles extracted: "
-        f"{summary['articles_extracted']}, landed: {summary['articles_landed']}",
+        f"- feeds polled: {summary.feeds_polled} (ok {summary.feeds_ok}, "
+        f"not modified {summary.feeds_not_modified}, failed {summary.feeds_failed})",
+        f"- new entries: {summary.new_entries}, articles extracted: "
+        f"{summary.articles_extracted}, landed: {summary.articles_landed}",
         "- new matches: "
-        + (", ".join(f"{t}: {n}" for t, n in summary["new_match_counts"].items()) or "none"),
-        f"- alerts sent: {summary['alerts_sent']}, failed: {summary['alerts_failed']}, "
-        f"pending: {summary['alerts_pending']}",
+        + (", ".join(f"{t}: {n}" for t, n in summary.new_match_counts.items()) or "none"),
+        f"- alerts sent: {summary.alerts_sent}, failed: {summary.alerts_failed}, "
+        f"pending: {summary.alerts_pending}",
         "",
         "| stage | seconds |",
         "|---|---|",
-        *(f"| {k} | {v} |" for k, v in summary["timings_s"].items()),
+        *(f"| {k} | {v} |" for k, v in summary.timings_s.items()),
     ]
-    if summary.get("feeds_held_elsewhere"):
+    if summary.feeds_held_elsewhere:
         lines += [
             "",
-            f"- skipped {len(summary['feeds_held_elsewhere'])} due feed(s) that another run "
+            f"- skipped {len(summary.feeds_held_elsewhere)} due feed(s) that another run "
             "was polling",
         ]
-    if summary["feed_errors"]:
-        lines += [
-            "",
-            "## Feed errors",
-            *(f"- {e['feed']}: {e['error']}" for e in summary["feed_errors"]),
-        ]
+    if summary.feed_errors:
+        lines += ["", "## Feed errors", *(f"- {e.feed}: {e.error}" for e in summary.feed_errors)]
     return "\n".join(lines)
 
 
-async def _publish(summary: dict[str, Any]) -> None:
+async def _publish(summary: RunSummary) -> None:
     rows = [
-        {"topic": topic, "title": m["title"], "outlet": m["outlet"] or "", "link": m["url"]}
-        for topic, ms in summary["new_matches"].items()
+        {"topic": topic, "title": m.title or "", "outlet": m.outlet or "", "link": m.url}
+        for topic, ms in summary.new_matches.items()
         for m in ms
     ]
     await asyncio.gather(
@@ -335,16 +391,17 @@ def _run_name() -> str:
     return "monitor " + monitor.now_utc().strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _owner() -> str:
-    """Lease owner: this flow run (a fresh id outside a flow run)."""
+def _run_id() -> str | None:
+    """This flow run's id, kept as the run's id in the store (the dashboard links to it)."""
     from prefect.runtime import flow_run
 
-    return leases.local_owner(str(flow_run.get_id() or uuid.uuid4()))
+    run_id = flow_run.get_id()
+    return str(run_id) if run_id else None
 
 
 @flow(name="monitor", flow_run_name=_run_name, log_prints=True)
 async def monitor_flow(
-    config_dir: str = DEFAULT_CONFIG_DIR,
+    config_dir: str = RUN_CONFIG_DIR,
     db_path: str = DEFAULT_DB,
     force_all: bool = False,
     dask_address: str | None = None,
@@ -357,95 +414,19 @@ async def monitor_flow(
     cluster, in batches of `extract_batch_size` pages.
     """
     dask_address = dask_address or os.environ.get("NEWSWATCH_DASK_ADDRESS") or None
-    clock = monitor.StageClock()
     config, ruleset = load_config_task(config_dir)
-    owner = _owner()
-    # Large values go to tasks wrapped in `q` (prefect's `quote`): Prefect then does not walk
-    # every article and page looking for futures, which cost ~3 ms per article (bench/).
-    config_q = q(config)
-    claim = await plan_task(db_path, config_q, force_all, owner)
-    due, states = claim.due, claim.states
-    if due and not dask_address:
-        # Start the extraction workers now: they are ready by the time the first new page
-        # arrives instead of starting then (about a second on a cold process).
-        warm_up(config.settings.extract, (config.rules_path, config.entities_path))
-    clock.lap("plan")
-    released = False
-    tally = monitor.RunTally()
+    request = RunRequest(config, ruleset, Path(db_path), force_all)
+    if run_id := _run_id():
+        request = RunRequest(config, ruleset, Path(db_path), force_all, run_id)
     events = MatchEvents(config.settings.alerts.events_per_topic)
-    try:
-        async with Fetcher(config.settings.fetch) as fetcher:
-            results = await poll_task(fetcher, config_q, q(due), q(states))
-            clock.lap("poll")
-            fresh = new_entries_task(db_path, config_q, q(results))
-            new_states = monitor.feed_states_after(config, states, results, fresh, claim.at)
-            clock.seconds.update(fetch=0.0, extract=0.0, match=0.0)
-            batches = monitor.micro_batches(fresh, config.settings.extract.batch_pages)
-
-            async def start(batch: list[FeedItem], downloaded: asyncio.Event) -> _Batch:
-                return await _fetch_extract_match(
-                    fetcher,
-                    batch,
-                    downloaded,
-                    config,
-                    config_q,
-                    ruleset,
-                    dask_address,
-                    extract_batch_size,
-                    clock,
-                )
-
-            # The next batch is fetched and extracted while this one lands (`overlapped`).
-            in_order = monitor.overlapped(batches, start)
-            async with contextlib.aclosing(in_order) as done:
-                number, waiting = 0, time.perf_counter()
-                async for batch, result in done:
-                    number += 1
-                    last = number == len(batches)
-                    # The time the flow waited on this batch once its pages were in.
-                    clock.add("extract", time.perf_counter() - max(waiting, result.downloaded_at))
-                    clock.restart()
-                    # Feed states (next poll, ETag) land with the last batch only: a crash
-                    # before then leaves the feeds due, and the entries of the unlanded
-                    # batches unseen.
-                    landing = await land_task(
-                        db_path,
-                        config_q,
-                        q(result.articles),
-                        q(batch),
-                        q(result.matches),
-                        q(new_states if last else []),
-                        owner if due else None,
-                        last,
-                    )
-                    released = last
-                    clock.lap("land")
-                    # Events as each batch lands (its matches are in the database now), not
-                    # from the summary, which lists only the first matches of a backfill.
-                    events.emit(tally.add(batch, result.articles, result.matches, landing))
-                    del result
-                    waiting = time.perf_counter()
-            events.finish()
-    finally:
-        if due and not released:  # the last landing releases the leases; else do it here
-            await release_task(db_path, config_q, owner)
-    alerts = await alerts_task(db_path, config_q)
-    clock.lap("alerts")
-    summary = monitor.summarise_tally(results, tally, alerts, clock.seconds)
-    summary["batches"] = len(batches)
-    summary["feeds_held_elsewhere"] = claim.held_elsewhere
+    summary = await run_monitor(request, PrefectSteps(dask_address, extract_batch_size, events))
     await _publish(summary)
-    if due and summary["feeds_failed"] == len(due):
-        raise NewswatchError(
-            f"every due feed failed ({len(due)}); nothing could be done. First error: "
-            f"{summary['feed_errors'][0]['feed']}: {summary['feed_errors'][0]['error']}"
-        )
-    return summary
+    if failure := summary.failure():
+        raise NewswatchError(failure)
+    return summary.to_dict()
 
 
 def run_once(config_dir: str, db_path: str, force_all: bool = False) -> dict[str, Any]:
-    """Run the monitor flow in this process (used by the CLI and tests)."""
-    import asyncio
-
+    """Run the monitor flow in this process (tests, and the CLI when a Prefect API is set)."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     return asyncio.run(monitor_flow(config_dir=config_dir, db_path=db_path, force_all=force_all))

@@ -21,6 +21,11 @@ from pipelines.errors import ConfigError
 from pipelines.models import FeedSource
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+"""The shipped configuration (rules and gazetteer a config directory may leave out)."""
+RUN_CONFIG_DIR = "config"
+"""The configuration a run reads by default, relative to the working directory."""
+DEFAULT_DB = "data/newswatch.duckdb"
+"""The monitor's database by default, relative to the working directory."""
 M = TypeVar("M", bound=BaseModel)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 

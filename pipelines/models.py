@@ -165,3 +165,34 @@ class Match:
     evidence: Mapping[str, Any]
     rules_version: str
     matched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAlert:
+    alert_id: str
+    article_id: str
+    story_id: str
+    topic: str
+    channel: str
+    attempts: int
+    title: str
+    url: str
+    site_name: str | None
+    feed_url: str | None
+    published_at: datetime | None
+    rule: str
+    score: float
+    evidence: dict[str, Any]
+    outlets: list[str]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AlertOutcome:
+    alert_id: str
+    ok: bool
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+    give_up: bool = False
+    deferred: bool = False
+    """Held back by a rate limit: rescheduled without counting an attempt."""

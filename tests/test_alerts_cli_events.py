@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from flows import events
 from flows.cli import app
+from pipelines.run.summary import NewMatch
 from tests.test_alerts import land
 
 runner = CliRunner()
@@ -49,15 +50,15 @@ def test_one_event_per_new_match(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(events, "emit_event", lambda **kw: sent.append(kw))
     new = {
         "territorial_demands": [
-            {
-                "article_id": "a1",
-                "title": "T",
-                "url": "https://x/1",
-                "outlet": "O",
-                "rule": "r",
-                "snippet": "[Kharkiv]",
-                "entities": ["kharkiv"],
-            }
+            NewMatch(
+                article_id="a1",
+                title="T",
+                url="https://x/1",
+                outlet="O",
+                rule="r",
+                snippet="[Kharkiv]",
+                entities=["kharkiv"],
+            )
         ]
     }
     assert events.emit_match_events(new) == 1
@@ -76,9 +77,17 @@ def test_match_events_stop_at_the_budget_per_topic_and_count_the_rest(
     sent: list[dict[str, Any]] = []
     monkeypatch.setattr(events, "emit_event", lambda **kw: sent.append(kw))
 
-    def rows(topic: str, n: int, start: int = 0) -> list[dict[str, Any]]:
+    def rows(topic: str, n: int, start: int = 0) -> list[NewMatch]:
         return [
-            {"article_id": f"{topic}{i}", "title": "T", "url": "u", "outlet": "o", "snippet": "s"}
+            NewMatch(
+                article_id=f"{topic}{i}",
+                title="T",
+                url="u",
+                outlet="o",
+                rule="r",
+                snippet="s",
+                entities=[],
+            )
             for i in range(start, start + n)
         ]
 

@@ -19,11 +19,11 @@ from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
 from flows.cli import app
-from pipelines import outbox, store
-from pipelines.alerts import plan_deliveries
+from pipelines import store
+from pipelines.alerts import outbox, plan_deliveries
 from pipelines.config import DEFAULT_CONFIG_DIR, AlertSettings, ChannelSettings, Config, Settings
-from pipelines.leases import local_owner
-from pipelines.monitor import send_alerts
+from pipelines.run.steps import send_alerts
+from pipelines.store.leases import local_owner
 from tests.test_alerts import Receiver, land
 
 URLS = ["https://a.example/1", "https://a.example/2"]
@@ -39,7 +39,7 @@ def killed(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
 store.record_alert_outcomes = killed
-from pipelines.monitor import send_alerts
+from pipelines.run.steps import send_alerts
 settings = Settings.model_validate(json.loads(sys.argv[2]))
 send_alerts(Path(sys.argv[1]), config_for(Path(sys.argv[1]).parent, settings))
 """

@@ -12,7 +12,7 @@ from werkzeug import Request, Response
 
 from pipelines.config import ExtractSettings
 from pipelines.extract import extract_one, extract_pages
-from pipelines.identity import canonical_url
+from pipelines.ingest.identity import canonical_url
 from pipelines.models import FeedItem, FetchResult
 
 BODY_RU = (
@@ -143,7 +143,7 @@ def test_pool_reports_timeouts_per_page_and_keeps_order() -> None:
 
 
 def test_timeout_is_enforced_in_the_worker() -> None:
-    from pipelines.extract import _worker
+    from pipelines.extract.worker import _worker
 
     huge = ("<div><p>" + "слово " * 50 + "</p></div>") * 3000
     out = _worker(f"<html><body>{huge}</body></html>".encode(), "https://x/", None, 0.01)
@@ -156,7 +156,7 @@ def test_pages_wait_while_the_pool_is_starting_then_go_one_per_worker_first() ->
     first page added once it has started, one alone for each worker, then in batches."""
     import threading
 
-    from pipelines import extract
+    from pipelines.extract import pool as extract
 
     settings = ExtractSettings(workers=2)
     starting = threading.Event()
@@ -208,8 +208,8 @@ def test_fetch_and_extract_keeps_item_order_when_pages_arrive_out_of_order(
     import threading
 
     from pipelines.config import Config, FetchSettings, Settings
-    from pipelines.fetch import Fetcher
-    from pipelines.monitor import fetch_and_extract
+    from pipelines.ingest.fetch import Fetcher
+    from pipelines.run.steps import fetch_and_extract
 
     second_served = threading.Event()
 
@@ -262,8 +262,8 @@ def test_workers_match_as_the_main_process_would(tmp_path: Path) -> None:
 
     from pipelines.config import DEFAULT_CONFIG_DIR
     from pipelines.extract import Extraction
-    from pipelines.monitor import match
     from pipelines.rules import load_ruleset
+    from pipelines.run.steps import match
 
     rules, entities = tmp_path / "rules.yaml", tmp_path / "entities.yaml"
     shutil.copy(DEFAULT_CONFIG_DIR / "rules.yaml", rules)
@@ -320,7 +320,7 @@ def test_pool_processes_end_when_their_owner_is_killed() -> None:
     code = (
         "import os, sys, time\n"
         "from pipelines.config import ExtractSettings\n"
-        "from pipelines.extract import _pool\n"
+        "from pipelines.extract.pool import _pool\n"
         "pool = _pool(2)\n"
         "print(sum(1 for _ in pool.map(abs, range(4))), flush=True)\n"
         "time.sleep(120)\n"
@@ -356,13 +356,13 @@ import sys
 import time
 
 import imported_by_main
-from pipelines import extract
+from pipelines.extract import pool as extract
 
 
 def warmed_by_forkserver():
     import sys
 
-    return "pipelines.forkserver" in sys.modules
+    return "pipelines.extract.forkserver" in sys.modules
 
 
 if __name__ == "__main__":
@@ -371,7 +371,7 @@ if __name__ == "__main__":
     for waited in [pool.submit(time.sleep, 0.5) for _ in range(2)]:
         waited.result()
     print(len(pool._processes))
-    print(pool.submit(warmed_by_forkserver).result(), "pipelines.forkserver" in sys.modules)
+    print(pool.submit(warmed_by_forkserver).result(), "pipelines.extract.forkserver" in sys.modules)
     extract.shutdown_pools()
 """
 
@@ -381,7 +381,7 @@ def test_workers_do_not_import_again_what_the_main_module_imports(tmp_path: Path
     """multiprocessing runs the main module again in each worker; the forkserver imports what
     it imports once, so a worker that starts costs no imports (here: a module that logs each
     import of itself is imported by the parent and the forkserver only, never by a worker),
-    and the forkserver warms trafilatura up for all of them (`pipelines.forkserver`)."""
+    and the forkserver warms trafilatura up for all of them (`pipelines.extract.forkserver`)."""
     import os
     import subprocess
     import sys
@@ -406,7 +406,9 @@ def test_workers_do_not_import_again_what_the_main_module_imports(tmp_path: Path
     assert preload[:2] == ["trafilatura", "pipelines.extract"]
     assert "imported_by_main" in preload
     assert "entrypkg.entry" not in preload  # runpy would warn in each worker that runs it
-    assert preload[-1] == "pipelines.forkserver"  # warms trafilatura up once everything is in
+    assert (
+        preload[-1] == "pipelines.extract.forkserver"
+    )  # warms trafilatura up once everything is in
     assert workers == 2
     assert out[2] == "True False", "workers come warm from the forkserver; the parent is not"
     assert "Warning" not in done.stderr, done.stderr

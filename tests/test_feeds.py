@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.feeds import parse_feed
+from pipelines.ingest.feeds import parse_feed
 
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>T</title>

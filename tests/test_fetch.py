@@ -15,7 +15,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pipelines.config import FetchSettings
-from pipelines.fetch import Fetcher
+from pipelines.ingest.fetch import Fetcher
 
 LOCAL = FetchSettings(allow_private_networks=True, timeout_s=3, max_bytes=200_000)
 

@@ -1,6 +1,6 @@
 """Several runs share feeds without polling one twice: feed leases in DuckDB.
 
-Unit tests of `pipelines.leases` on a real file, and two real monitor flow runs started at the
+Unit tests of `pipelines.store.leases` on a real file, and two real monitor flow runs started at the
 same moment against the demo corpus on a loopback server.
 """
 
@@ -15,7 +15,7 @@ import pytest
 
 from flows.seed_server import SEEDS_DIR
 from pipelines.config import load_config
-from pipelines.leases import claim_due_feeds, release_feeds
+from pipelines.store.leases import claim_due_feeds, release_feeds
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -105,7 +105,7 @@ def test_leases_of_a_dead_local_process_are_taken_over() -> None:
     import subprocess
     import sys
 
-    from pipelines.leases import local_owner, owner_is_dead
+    from pipelines.store.leases import local_owner, owner_is_dead
 
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
@@ -120,7 +120,7 @@ def test_a_five_minute_schedule_polls_a_five_minute_feed_every_run(config, db_pa
     seconds early still takes feeds due by then: no run of the schedule is skipped, even when
     polling takes a while and the start times jitter."""
     from pipelines.models import PollResult
-    from pipelines.monitor import feed_states_after, land
+    from pipelines.run.steps import feed_states_after, land
 
     config.settings.poll.min_interval_s = config.settings.poll.default_interval_s = 300
     polled: list[int] = []

@@ -15,8 +15,8 @@ from pytest_httpserver import HTTPServer
 
 from pipelines.config import FetchSettings
 from pipelines.errors import BlockedURLError
-from pipelines.fetch import Fetcher
-from pipelines.guard import GuardedNetworkBackend, blocked_reason, check_url
+from pipelines.ingest.fetch import Fetcher
+from pipelines.ingest.guard import GuardedNetworkBackend, blocked_reason, check_url
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_redirect_to_a_private_address_is_refused_before_connecting(
     The loopback test server stands in for a public host: the guard is told to accept exactly
     its address, while every other private range stays refused.
     """
-    import pipelines.guard as guard
+    import pipelines.ingest.guard as guard
 
     real = guard.blocked_reason
 
@@ -121,7 +121,7 @@ def test_dns_rebinding_between_check_and_connect_never_reaches_loopback(
     `localhost` really resolves to the test server, so a fetch that connected by hostname
     after the check would reach it.
     """
-    import pipelines.guard as guard
+    import pipelines.ingest.guard as guard
 
     fake, calls = _rebinding_resolver(["93.184.216.34", "127.0.0.1"])
     monkeypatch.setattr(guard, "resolve", fake)
@@ -142,7 +142,7 @@ def test_every_address_of_the_connect_time_answer_is_checked(
     httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A second answer that mixes a public and a loopback address is refused as a whole."""
-    import pipelines.guard as guard
+    import pipelines.ingest.guard as guard
 
     answers = [["93.184.216.34"], ["93.184.216.34", "127.0.0.1"]]
     calls: list[str] = []
@@ -166,7 +166,7 @@ def test_every_address_of_the_connect_time_answer_is_checked(
 def _resolve_to_test_server(monkeypatch: pytest.MonkeyPatch, host: str) -> list[str]:
     """Make `host` (unknown to real DNS) resolve to 127.0.0.1 and let the guard accept that
     one address, as if the test server were a public host."""
-    import pipelines.guard as guard
+    import pipelines.ingest.guard as guard
 
     real_reason, real_resolve = guard.blocked_reason, guard.resolve
     lookups: list[str] = []

@@ -1,4 +1,4 @@
-from pipelines.identity import (
+from pipelines.ingest.identity import (
     article_id,
     canonical_url,
     content_hash,

@@ -1,4 +1,4 @@
-"""Micro-batches: how `pipelines.monitor.overlapped` runs them (order, overlap, failures)."""
+"""Micro-batches: how `pipelines.run.batches.overlapped` runs them (order, overlap, failures)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from pipelines.monitor import micro_batches, overlapped
+from pipelines.run.batches import micro_batches, overlapped
 
 
 async def settle() -> None:

@@ -12,9 +12,9 @@ from werkzeug import Request, Response
 
 from pipelines.config import FetchSettings, PollSettings
 from pipelines.extract import forkserver_context
-from pipelines.fetch import Fetcher
+from pipelines.ingest.fetch import Fetcher
+from pipelines.ingest.poll import parse_retry_after, poll_feeds
 from pipelines.models import FeedSource, FeedState
-from pipelines.poll import parse_retry_after, poll_feeds
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 <item><title>a</title><link>https://n.example/a</link></item></channel></rss>"""

@@ -24,7 +24,7 @@ def test_there_are_ten_queries() -> None:
 
 
 def test_every_readme_query_runs(filled_db: Path) -> None:  # noqa: F811
-    from pipelines import search
+    from pipelines.store import search
 
     with duckdb.connect(str(filled_db), read_only=True) as con:
         search.load_fts(con)

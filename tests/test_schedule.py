@@ -6,8 +6,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from pipelines.config import PollSettings
+from pipelines.ingest.schedule import due_feeds, next_state
 from pipelines.models import FeedItem, FeedSource, FeedState, PollResult
-from pipelines.schedule import due_feeds, next_state
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 S = PollSettings(

@@ -15,7 +15,7 @@ import pytest
 from pipelines import store
 from pipelines.config import StoreSettings
 from pipelines.errors import StoreError, StoreLockedError
-from pipelines.identity import article_id, canonical_url, content_hash, simhash
+from pipelines.ingest.identity import article_id, canonical_url, content_hash, simhash
 from pipelines.models import Article, EvidenceJSON, FeedItem, FeedState, Match
 
 NOW = datetime(2025, 5, 17, 12, 0, tzinfo=UTC)
@@ -302,7 +302,8 @@ def test_monitor_land_applies_the_configured_timeout_attempts(db_path: Path) -> 
     from dataclasses import replace
 
     from pipelines.config import Config, ExtractSettings, Settings
-    from pipelines.monitor import RunTally, land
+    from pipelines.run.steps import land
+    from pipelines.run.summary import RunTally
 
     slow = replace(article("https://a.example/slow"), extract_status="timeout", text="")
     config = Config(
@@ -317,7 +318,7 @@ def test_monitor_land_applies_the_configured_timeout_attempts(db_path: Path) -> 
     tally = RunTally()
     tally.add([item(slow.url)], [slow], [], reports[0])
     assert tally.articles_retry_later == 1
-    assert "the next run tries it again" in tally.articles_failed[0]["error"]
+    assert "the next run tries it again" in tally.articles_failed[0].error
 
 
 def test_tables_are_stored_in_small_row_groups(db_path: Path) -> None:
@@ -341,10 +342,11 @@ def test_run_tally_lists_the_first_matches_and_failures_and_counts_all(
     """A backfill's summary does not keep every new match and failure in memory."""
     from dataclasses import replace
 
-    from pipelines import monitor
+    from pipelines.run import summary as run_summary
+    from pipelines.run.steps import AlertReport
 
-    monkeypatch.setattr(monitor, "LISTED_PER_KIND", 3)
-    tally = monitor.RunTally()
+    monkeypatch.setattr(run_summary, "LISTED_PER_KIND", 3)
+    tally = run_summary.RunTally()
     for b in range(2):
         arts = [article(f"https://a.example/{b}/{i}") for i in range(4)]
         bad = [
@@ -356,12 +358,12 @@ def test_run_tally_lists_the_first_matches_and_failures_and_counts_all(
         report = store.LandingReport(4, 4, 0, 4, keys)
         batch_rows = tally.add([], arts + bad, ms, report)
         assert len(batch_rows["territorial_demands"]) == 4  # events get every new match
-    summary = monitor.summarise_tally([], tally, monitor.AlertReport(), {})
-    assert len(summary["new_matches"]["territorial_demands"]) == 3
-    assert summary["new_match_counts"] == {"territorial_demands": 8}
-    assert len(summary["articles_failed"]) == 3
-    assert summary["articles_failed_count"] == 4
-    assert summary["articles_failed_by_status"] == {"empty": 4}
+    summary = run_summary.RunSummary.of([], tally, AlertReport(), {})
+    assert len(summary.new_matches["territorial_demands"]) == 3
+    assert summary.new_match_counts == {"territorial_demands": 8}
+    assert len(summary.articles_failed) == 3
+    assert summary.articles_failed_count == 4
+    assert summary.articles_failed_by_status == {"empty": 4}
 
 
 def test_evidence_encoded_by_a_worker_lands_as_is_and_reads_like_a_dict(db_path: Path) -> None:

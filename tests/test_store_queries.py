@@ -11,10 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from pipelines import search, store
+from pipelines import store
 from pipelines.config import DEFAULT_CONFIG_DIR
-from pipelines.rematch import rematch
 from pipelines.rules import load_ruleset
+from pipelines.store import search
+from pipelines.store.rematch import rematch
 from tests.test_store import article, batch_for
 
 runner = CliRunner()
@@ -35,7 +36,7 @@ def filled_db(db_path: Path) -> Path:
         article("https://a.example/talks", TALKS),
         article("https://b.example/demands", DEMANDS, site="Outlet B"),
     ]
-    from pipelines.monitor import match
+    from pipelines.run.steps import match
 
     with store.open_store(db_path) as con:
         batch = batch_for(arts, topics=())

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from pipelines.config import FetchSettings
-from pipelines.fetch import Fetcher
-from pipelines.transport import PerOriginTransport
+from pipelines.ingest.fetch import Fetcher
+from pipelines.ingest.transport import PerOriginTransport
 
 
 class _Origin(ThreadingHTTPServer):

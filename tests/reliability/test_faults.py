@@ -29,7 +29,7 @@ import pytest
 
 from flows.seed_server import SEEDS_DIR
 from pipelines import store
-from pipelines.identity import article_id, canonical_url, content_hash, simhash
+from pipelines.ingest.identity import article_id, canonical_url, content_hash, simhash
 from pipelines.models import Article, FeedItem, Match
 
 REPO = Path(__file__).resolve().parents[2]

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from pipelines.config import DEFAULT_CONFIG_DIR
 from pipelines.errors import RuleError
-from pipelines.feeds import ParsedFeed, parse_feed
+from pipelines.ingest.feeds import ParsedFeed, parse_feed
 from pipelines.rules import load_ruleset
 from pipelines.rules.loader import load_rules
 from pipelines.rules.query import MAX_DEPTH, QuerySyntaxError, atoms, parse_query

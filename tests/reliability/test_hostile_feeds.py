@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from pipelines.feeds import parse_feed
+from pipelines.ingest.feeds import parse_feed
 from tests.reliability.hostile_feeds import HostileFeed, build_corpus
 
 ADDRESS_SPACE_CAP = 1 << 30
@@ -79,7 +79,7 @@ def _parse_capped(conn: Any, feed: HostileFeed) -> None:
 
 def run_isolated(feed: HostileFeed) -> Outcome:
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["pipelines.feeds", __name__])
+    ctx.set_forkserver_preload(["pipelines.ingest.feeds", __name__])
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_parse_capped, args=(sender, feed), daemon=True)
     child.start()

@@ -118,10 +118,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
 from pipelines.config import Config, ExtractSettings, FetchSettings, Settings
-from pipelines.fetch import Fetcher
-from pipelines.identity import canonical_url
+from pipelines.ingest.fetch import Fetcher
+from pipelines.ingest.identity import canonical_url
 from pipelines.models import FeedItem
-from pipelines.monitor import fetch_and_extract
+from pipelines.run.steps import fetch_and_extract
 
 base = sys.argv[1]
 paths = json.loads(sys.argv[3])

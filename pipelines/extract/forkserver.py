@@ -7,6 +7,8 @@ that every worker starts with trafilatura warm instead of each warming up on its
 run that started it polls its feeds. The forkserver offers no other hook than imports.
 """
 
+from __future__ import annotations
+
 from pipelines.extract import warm_up_process
 
 warm_up_process()

@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
-from pipelines.identity import canonical_url
+from pipelines.ingest.identity import canonical_url
 from pipelines.models import FeedItem
 
 _UTF8_HEADERS = {"content-type": "application/xml; charset=utf-8"}

@@ -27,16 +27,9 @@ import duckdb
 
 from pipelines.alerts import CONSOLE_SCHEME, WEBHOOK_PREFIX, Delivery
 from pipelines.config import AlertSettings, ChannelSettings
-from pipelines.leases import owner_is_dead
 from pipelines.store import rollback
+from pipelines.store.leases import owner_is_dead
 
-CLAIMS_DDL = """
-CREATE TABLE IF NOT EXISTS alert_claims (
-    alert_id VARCHAR PRIMARY KEY,
-    owner VARCHAR NOT NULL,
-    claimed_at TIMESTAMPTZ NOT NULL
-)
-"""
 UNCERTAIN = "uncertain"
 
 
@@ -74,7 +67,6 @@ def claim(
     if not ids:
         return report
     expired_before = now - timedelta(seconds=settings.claim_ttl_s)
-    con.execute(CLAIMS_DDL)
     con.execute("BEGIN TRANSACTION")
     try:
         held = {
@@ -140,7 +132,6 @@ def _interrupted_note(owner: str, claimed_at: datetime) -> str:
 
 def release(con: duckdb.DuckDBPyConnection, owner: str) -> None:
     """Drop this owner's claims, and any claim on an alert that is no longer pending."""
-    con.execute(CLAIMS_DDL)
     con.execute("DELETE FROM alert_claims WHERE owner = ?", [owner])
     con.execute(
         "DELETE FROM alert_claims WHERE alert_id IN "
@@ -153,7 +144,6 @@ def retry(
 ) -> list[str]:
     """Put uncertain or given-up alerts back in the queue (all of them with `every`); returns
     their ids. Their attempt counts restart, so they get the full retry budget again."""
-    con.execute(CLAIMS_DDL)
     con.execute("BEGIN TRANSACTION")
     try:
         query = f"SELECT alert_id FROM alerts WHERE status IN ('{UNCERTAIN}', 'failed')"

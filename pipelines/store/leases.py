@@ -26,8 +26,8 @@ import duckdb
 
 from pipelines.config import Config
 from pipelines.errors import StoreError
+from pipelines.ingest.schedule import due_feeds
 from pipelines.models import FeedSource, FeedState
-from pipelines.schedule import due_feeds
 from pipelines.store import (
     load_feed_states,
     no_space_error,
@@ -62,15 +62,6 @@ def owner_is_dead(owner: str) -> bool:
     return False
 
 
-LEASE_DDL = """
-CREATE TABLE IF NOT EXISTS feed_leases (
-    feed_url VARCHAR PRIMARY KEY,
-    owner VARCHAR NOT NULL,
-    leased_until TIMESTAMPTZ NOT NULL
-)
-"""
-
-
 @dataclass(slots=True)
 class Claim:
     """What a run may poll: its due feeds, the states they were planned from, the due feeds
@@ -101,7 +92,6 @@ def claim_due_feeds(
         last: Exception | None = None
         for attempt in _retrying():
             try:
-                con.execute(LEASE_DDL)
                 con.execute("BEGIN TRANSACTION")
                 try:
                     con.execute("DELETE FROM feed_leases WHERE leased_until <= ?", [now])
@@ -157,11 +147,10 @@ def release_feeds(db_path: Path, config: Config, owner: str) -> int:
 
 def release_leases(con: duckdb.DuckDBPyConnection, db_path: Path, owner: str) -> int:
     """`release_feeds` on an open store (the landing's own connection, see
-    `pipelines.monitor.land_and_hold_feeds`)."""
+    `pipelines.run.steps.land_and_hold_feeds`)."""
     last: Exception | None = None
     for attempt in _retrying():
         try:
-            con.execute(LEASE_DDL)
             row = con.execute(
                 "SELECT count(*) FROM feed_leases WHERE owner = ?", [owner]
             ).fetchone()
@@ -179,7 +168,6 @@ def release_leases(con: duckdb.DuckDBPyConnection, db_path: Path, owner: str) ->
 def renew_leases(con: duckdb.DuckDBPyConnection, owner: str, now: datetime, ttl_s: float) -> None:
     """Extend this run's leases (a long backfill lands in several batches and must keep its
     feeds until the last one)."""
-    con.execute(LEASE_DDL)
     con.execute(
         "UPDATE feed_leases SET leased_until = ? WHERE owner = ?",
         [now + timedelta(seconds=ttl_s), owner],

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from pipelines.config import PollSettings
-from pipelines.feeds import ParsedFeed, parse_feed
-from pipelines.fetch import Fetcher
+from pipelines.ingest.feeds import ParsedFeed, parse_feed
+from pipelines.ingest.fetch import Fetcher
 from pipelines.models import FeedSource, FeedState, PollResult
 
 

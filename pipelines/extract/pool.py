@@ -1,10 +1,6 @@
-"""Page bytes → Article, with trafilatura, in a process pool with a hard per-page timeout.
-
-trafilatura has no timeout of its own and some pathological pages take very long, so each page
-runs in a worker under a SIGALRM deadline, and the whole batch under an overall deadline after
-which stuck workers are killed. Charset detection: the HTTP charset when given, else trafilatura
-detects it from the bytes (meta charset, then statistics), which handles cp1251 and KOI8-R.
-"""
+"""The extraction process pool: a forkserver that imports and warms trafilatura once, workers
+forked from it, a watchdog that kills stuck workers, and `Extraction`, which hands pages to
+the workers as they arrive."""
 
 from __future__ import annotations
 
@@ -13,8 +9,6 @@ import gc
 import inspect
 import multiprocessing
 import os
-import re
-import signal
 import sys
 import threading
 import time
@@ -25,217 +19,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.config import ExtractSettings
-from pipelines.identity import article_id, canonical_url, signatures
 from pipelines.models import (
     Article,
     EvidenceJSON,
-    ExtractStatus,
     FeedItem,
     FetchResult,
     Match,
-    evidence_json,
 )
 from pipelines.rules.matcher import TopicHit
 
 if TYPE_CHECKING:
     from pipelines.rules import RuleSet
 
-_HTML_LANG = re.compile(rb"<html[^>]*\blang=[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
-_CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
-TRAFILATURA_OPTIONS: dict[str, Any] = {
-    "with_metadata": True,
-    "include_comments": False,
-    "include_tables": False,
-    "favor_precision": True,
-}
-"""How every page is extracted (bench/bench_e2e.py measures bare trafilatura with the same)."""
-
-
-class _PageTimeout(BaseException):
-    """Raised by the alarm; a BaseException so that trafilatura's own `except Exception`
-    blocks cannot swallow it and return a half-extracted page."""
-
-
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise _PageTimeout
-
-
-def _decode(content: bytes, content_type: str | None) -> bytes | str:
-    """Decode with the HTTP charset when the server declared one; else let trafilatura detect."""
-    match = _CHARSET.search(content_type or "")
-    if match:
-        try:
-            return content.decode(match.group(1))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return content
-
-
-def extract_one(content: bytes, url: str, content_type: str | None = None) -> dict[str, Any]:
-    """Extract text and metadata from one page. Pure; used in the worker processes."""
-    import trafilatura
-
-    doc = trafilatura.bare_extraction(
-        _decode(content, content_type), url=url, **TRAFILATURA_OPTIONS
-    )
-    if doc is None:
-        return {"text": ""}
-    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-    lang = data.get("language")
-    if not lang:
-        found = _HTML_LANG.search(content[:4096])
-        lang = found.group(1).decode().lower() if found else None
-    return {
-        "text": data.get("text") or "",
-        "title": data.get("title"),
-        "author": data.get("author"),
-        "date": data.get("date"),
-        "language": lang,
-        "sitename": data.get("sitename"),
-    }
-
-
-Job = tuple[bytes, str, str | None, str]
-"""(page bytes, final URL, Content-Type, the feed item's title)."""
-RulesFiles = tuple[str, str]
-"""(rules.yaml, entities.yaml): workers load the ruleset themselves, once."""
-
-
-def _rules_files(paths: tuple[Path, Path] | None) -> RulesFiles | None:
-    return (str(paths[0]), str(paths[1])) if paths else None
-
-
-def _worker_batch(jobs: list[Job], timeout_s: float, rules: RulesFiles | None = None) -> list[dict]:
-    """Extract (and match) several pages in one task (fewer round trips); each keeps its own
-    deadline."""
-    ruleset = _worker_ruleset(rules) if rules else None
-    return [
-        _worker(content, url, ctype, timeout_s, title, ruleset)
-        for content, url, ctype, title in jobs
-    ]
-
-
-_RULESETS: dict[RulesFiles, tuple[tuple[int, int], Any]] = {}
-
-
-def _worker_ruleset(rules: RulesFiles) -> Any:
-    """The ruleset, loaded once per worker process and again when a file changes. A ruleset
-    that fails to load here matches nothing: the main process, which validated the same files,
-    notices the missing version and matches those articles itself."""
-    try:
-        stamp = (os.stat(rules[0]).st_mtime_ns, os.stat(rules[1]).st_mtime_ns)
-        cached = _RULESETS.get(rules)
-        if cached is None or cached[0] != stamp:
-            from pipelines.rules import load_ruleset
-
-            cached = _RULESETS[rules] = (stamp, load_ruleset(Path(rules[0]), Path(rules[1])))
-        return cached[1]
-    except Exception:
-        return None
-
-
-def _worker(
-    content: bytes,
-    url: str,
-    content_type: str | None,
-    timeout_s: float,
-    item_title: str = "",
-    ruleset: Any = None,
-) -> dict:
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout_s)
-    try:
-        data = extract_one(content, url, content_type)
-        text = data.get("text") or ""
-        data["content_hash"], data["simhash"] = signatures(text) if text else ("", 0)
-        if ruleset is not None and text:
-            title = (data.get("title") or item_title or "").strip()
-            hits = ruleset.match(title, text, data.get("language"))
-            data["hits"] = [(h.topic, h.rule, h.score, evidence_json(h.evidence)) for h in hits]
-            data["rules_version"] = ruleset.version
-        return {"ok": data}
-    except _PageTimeout:
-        return {"timeout": f"extraction took longer than {timeout_s:g}s"}
-    except Exception as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"}
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-
-
-_MARKUP = re.compile(rb"<(?:!doctype|html|head|body|article|div|p|meta|title)\b", re.IGNORECASE)
-
-
-def not_markup(content: bytes, content_type: str | None) -> str | None:
-    """Why a fetched body is not worth extracting (an image, a PDF, binary data served as an
-    article), or None. Decided on the bytes, not the header alone: servers often label HTML
-    as text/plain or application/octet-stream."""
-    if _MARKUP.search(content[:4096]):
-        return None
-    kind = (content_type or "unknown").split(";")[0].strip() or "unknown"
-    head = content[:8].hex(" ")
-    return (
-        f"not an HTML page (Content-Type {kind}, no HTML tag in the first 4 KB; starts with "
-        f"bytes {head}): not extracted"
-    )
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _article(
-    item: FeedItem,
-    fetched: FetchResult,
-    outcome: dict[str, Any],
-    settings: ExtractSettings,
-    now: datetime,
-) -> Article:
-    canon = canonical_url(item.url)
-    status: ExtractStatus = "ok"
-    error: str | None = None
-    meta: dict[str, Any] = {}
-    if fetched.error is not None:
-        status = "blocked" if fetched.blocked else "fetch_error"
-        error = fetched.error
-    elif "timeout" in outcome:
-        status, error = "timeout", outcome["timeout"]
-    elif "error" in outcome:
-        status, error = "error", outcome["error"]
-    else:
-        meta = outcome["ok"]
-        if len(meta.get("text", "")) < settings.min_text_chars:
-            status = "empty"
-            error = (
-                f"extracted {len(meta.get('text', ''))} characters of text "
-                f"(< {settings.min_text_chars}): not an article page, or a layout trafilatura "
-                "cannot read"
-            )
-    text = meta.get("text", "") if status == "ok" else ""
-    return Article(
-        article_id=article_id(canon),
-        url=item.url,
-        canonical_url=canon,
-        feed_url=item.feed_url,
-        guid=item.guid,
-        title=(meta.get("title") or item.title or "").strip(),
-        text=text,
-        fetched_at=now,
-        author=meta.get("author") or item.author,
-        published_at=item.published_at or _parse_date(meta.get("date")),
-        lang=meta.get("language"),
-        site_name=meta.get("sitename"),
-        content_hash=meta.get("content_hash", "") if text else "",
-        simhash=meta.get("simhash", 0) if text else 0,
-        extract_status=status,
-        extract_error=error,
-    )
-
+from pipelines.extract.page import _article, extract_one, not_markup
+from pipelines.extract.worker import RulesFiles, _rules_files, _worker_batch, _worker_ruleset
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}
 _STARTING: dict[int, threading.Event] = {}
@@ -294,7 +91,7 @@ def forkserver_preload() -> list[str]:
     and running the main module again costs next to nothing. The main module itself is not
     named: for `python -m package.module`, runpy warns in every worker when the module it is
     about to run is already imported. Only modules this process has already imported are
-    named: they are known to import. `pipelines.forkserver` comes last: it warms the
+    named: they are known to import. `pipelines.extract.forkserver` comes last: it warms the
     forkserver up (see `warm_up_process`), so that every worker it forks starts warm."""
     names = ["trafilatura", "pipelines.extract"]
     main = sys.modules.get("__main__")
@@ -315,14 +112,14 @@ def forkserver_preload() -> list[str]:
         ):
             names.append(module)
     # Last, once everything else is loaded: warms trafilatura up in the forkserver itself.
-    return [*dict.fromkeys(names), "pipelines.forkserver"]
+    return [*dict.fromkeys(names), "pipelines.extract.forkserver"]
 
 
 def warm_up_process() -> None:
     """Extract a small built-in page once, then freeze what is loaded.
 
     A process's first page costs ~30 ms more than the next ones (trafilatura and its helpers
-    build caches on first use). The forkserver does this once (`pipelines.forkserver`), and
+    build caches on first use). The forkserver does this once (`pipelines.extract.forkserver`), and
     every worker forked from it inherits the caches. What is loaded then lives as long as the
     process: out of the garbage collector's sight (`gc.freeze`), full collections stop walking
     it again and again while pages are extracted (0.06 ms a page on an idle machine)."""

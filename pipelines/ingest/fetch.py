@@ -23,10 +23,10 @@ import httpx
 
 from pipelines.config import FetchSettings
 from pipelines.errors import BlockedURLError
-from pipelines.guard import GuardedNetworkBackend, check_url
+from pipelines.ingest.guard import GuardedNetworkBackend, check_url
+from pipelines.ingest.robots import RobotsCache
+from pipelines.ingest.transport import PerOriginTransport
 from pipelines.models import FetchResult
-from pipelines.robots import RobotsCache
-from pipelines.transport import PerOriginTransport
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 

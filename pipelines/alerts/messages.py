@@ -1,0 +1,102 @@
+"""What an alert says: the message text, newswatch's JSON payload, digests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pipelines.config import ChannelSettings
+from pipelines.store import PendingAlert
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
+"""Terminal control characters (escape sequences) that article text must not send to a console."""
+PAYLOAD_SCHEMA_VERSION = 1
+_MENTION = re.compile(r"<@|@(?=(?:everyone|here|channel|all)\b)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    title: str
+    body: str
+    payload: dict[str, Any]
+
+
+def channel_topics(channels: dict[str, ChannelSettings]) -> dict[str, list[str]]:
+    """The channel → topics mapping that landing uses to queue outbox rows."""
+    return {name: list(ch.topics) for name, ch in channels.items()}
+
+
+def payload(alert: PendingAlert) -> dict[str, Any]:
+    """The documented, versioned JSON body of one alert (webhook channels, events)."""
+    return {
+        "schema_version": PAYLOAD_SCHEMA_VERSION,
+        "alert_id": alert.alert_id,
+        "topic": alert.topic,
+        "article": {
+            "id": alert.article_id,
+            "title": alert.title,
+            "url": alert.url,
+            "outlet": alert.site_name or alert.feed_url,
+            "published_at": alert.published_at.isoformat() if alert.published_at else None,
+        },
+        "story_id": alert.story_id,
+        "outlets": alert.outlets,
+        "rule": alert.rule,
+        "score": alert.score,
+        "snippet": alert.evidence.get("snippet", ""),
+        "hits": [
+            {k: h.get(k) for k in ("term", "query", "field", "entity")}
+            for h in alert.evidence.get("hits", [])
+        ],
+        "entities": alert.evidence.get("entities", []),
+    }
+
+
+def format_message(alert: PendingAlert) -> Message:
+    """A readable alert: topic, title, outlet(s), time, link, evidence snippet, entities."""
+    outlet = ", ".join(alert.outlets) or alert.site_name or alert.feed_url or ""
+    when = alert.published_at.strftime("%Y-%m-%d %H:%M UTC") if alert.published_at else "unknown"
+    snippet = str(alert.evidence.get("snippet", "")).strip()
+    entities = ", ".join(str(e) for e in alert.evidence.get("entities", []))
+    lines = [
+        f"{alert.title}",
+        f"Outlet: {outlet}",
+        f"Published: {when}",
+        f"Link: {alert.url}",
+        f"Rule: {alert.rule} (score {alert.score:g})",
+    ]
+    if snippet:
+        lines.append(f"Why: {snippet}")
+    if entities:
+        lines.append(f"Entities: {entities}")
+    return Message(f"[newswatch] {alert.topic}: {alert.title}", "\n".join(lines), payload(alert))
+
+
+def digest_message(channel: str, alerts: Sequence[PendingAlert]) -> Message:
+    """One message for several alerts (digest mode)."""
+    parts = [format_message(a) for a in alerts]
+    topics = sorted({a.topic for a in alerts})
+    body = "\n\n".join(f"• {m.title}\n{m.body}" for m in parts)
+    return Message(
+        f"[newswatch] {len(alerts)} new matches ({', '.join(topics)})",
+        body,
+        {
+            "schema_version": PAYLOAD_SCHEMA_VERSION,
+            "digest": True,
+            "channel": channel,
+            "alerts": [m.payload for m in parts],
+        },
+    )
+
+
+"""Sends one message to one channel URL; returns None on success or an error text."""
+
+
+def _defuse_mentions(text: str) -> str:
+    """Article text must not ping a whole chat: `@everyone`, `@here`, `@channel`, `@all`
+    and Discord's `<@id>` get a zero-width space after their `@` (or `<`), which the services
+    do not read as a mention and readers do not see. (Discord and Mattermost read mentions in
+    plain text.)"""
+    return _MENTION.sub(lambda m: "<\u200b@" if m.group(0) == "<@" else "@\u200b", text)

@@ -1,0 +1,28 @@
+"""Page bytes → Article: `page` (trafilatura, charset, metadata), `worker` (what a worker
+process runs per page: deadline, hashes, rules), `pool` (the process pool and `Extraction`)."""
+
+from pipelines.extract.page import TRAFILATURA_OPTIONS, extract_one, not_markup
+from pipelines.extract.pool import (
+    Extraction,
+    extract_pages,
+    forkserver_context,
+    forkserver_preload,
+    ready_pool,
+    shutdown_pools,
+    warm_up,
+    warm_up_process,
+)
+
+__all__ = [
+    "TRAFILATURA_OPTIONS",
+    "Extraction",
+    "extract_one",
+    "extract_pages",
+    "forkserver_context",
+    "forkserver_preload",
+    "not_markup",
+    "ready_pool",
+    "shutdown_pools",
+    "warm_up",
+    "warm_up_process",
+]

@@ -1,0 +1,85 @@
+"""What an extraction worker process runs for each page: extract under a hard deadline, hash,
+and match the rules, so the main process receives finished results."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipelines.ingest.identity import signatures
+from pipelines.models import (
+    evidence_json,
+)
+
+if TYPE_CHECKING:
+    pass
+
+from pipelines.extract.page import _on_alarm, _PageTimeout, extract_one
+
+Job = tuple[bytes, str, str | None, str]
+"""(page bytes, final URL, Content-Type, the feed item's title)."""
+RulesFiles = tuple[str, str]
+"""(rules.yaml, entities.yaml): workers load the ruleset themselves, once."""
+
+
+def _rules_files(paths: tuple[Path, Path] | None) -> RulesFiles | None:
+    return (str(paths[0]), str(paths[1])) if paths else None
+
+
+def _worker_batch(jobs: list[Job], timeout_s: float, rules: RulesFiles | None = None) -> list[dict]:
+    """Extract (and match) several pages in one task (fewer round trips); each keeps its own
+    deadline."""
+    ruleset = _worker_ruleset(rules) if rules else None
+    return [
+        _worker(content, url, ctype, timeout_s, title, ruleset)
+        for content, url, ctype, title in jobs
+    ]
+
+
+_RULESETS: dict[RulesFiles, tuple[tuple[int, int], Any]] = {}
+
+
+def _worker_ruleset(rules: RulesFiles) -> Any:
+    """The ruleset, loaded once per worker process and again when a file changes. A ruleset
+    that fails to load here matches nothing: the main process, which validated the same files,
+    notices the missing version and matches those articles itself."""
+    try:
+        stamp = (os.stat(rules[0]).st_mtime_ns, os.stat(rules[1]).st_mtime_ns)
+        cached = _RULESETS.get(rules)
+        if cached is None or cached[0] != stamp:
+            from pipelines.rules import load_ruleset
+
+            cached = _RULESETS[rules] = (stamp, load_ruleset(Path(rules[0]), Path(rules[1])))
+        return cached[1]
+    except Exception:
+        return None
+
+
+def _worker(
+    content: bytes,
+    url: str,
+    content_type: str | None,
+    timeout_s: float,
+    item_title: str = "",
+    ruleset: Any = None,
+) -> dict:
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    try:
+        data = extract_one(content, url, content_type)
+        text = data.get("text") or ""
+        data["content_hash"], data["simhash"] = signatures(text) if text else ("", 0)
+        if ruleset is not None and text:
+            title = (data.get("title") or item_title or "").strip()
+            hits = ruleset.match(title, text, data.get("language"))
+            data["hits"] = [(h.topic, h.rule, h.score, evidence_json(h.evidence)) for h in hits]
+            data["rules_version"] = ruleset.version
+        return {"ok": data}
+    except _PageTimeout:
+        return {"timeout": f"extraction took longer than {timeout_s:g}s"}
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)

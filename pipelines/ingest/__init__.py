@@ -1,0 +1,1 @@
+"""Ingest: which feeds are due, polling them, parsing feeds, fetching pages safely."""

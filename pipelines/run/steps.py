@@ -1,0 +1,273 @@
+"""The stages of one monitoring run as plain functions, in the order a run calls them.
+
+`flows/monitor.py` wraps each of these in a Prefect task; tests and benchmarks can call them
+directly. Nothing here imports Prefect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from pipelines import store
+from pipelines.alerts import channel_topics, outbox, plan_deliveries, run_deliveries
+from pipelines.config import Config
+from pipelines.extract import Extraction, extract_pages, ready_pool, warm_up
+from pipelines.ingest.fetch import Fetcher
+from pipelines.ingest.poll import poll_feeds
+from pipelines.ingest.schedule import next_state
+from pipelines.models import (
+    Article,
+    FeedItem,
+    FeedSource,
+    FeedState,
+    FetchResult,
+    Match,
+    PollResult,
+)
+from pipelines.rules import RuleSet
+from pipelines.store.leases import DEFAULT_TTL_S, local_owner, release_leases, renew_leases
+
+_B = TypeVar("_B")
+_R = TypeVar("_R")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+async def poll(
+    fetcher: Fetcher, config: Config, due: Sequence[FeedSource], states: dict[str, FeedState]
+) -> list[PollResult]:
+    """Poll the due feeds; they are parsed in the extraction workers when these are up (they
+    are started before the poll and have no page to extract yet)."""
+    settings = config.settings
+    return await poll_feeds(
+        fetcher, list(due), states, settings.poll, lambda: ready_pool(settings.extract)
+    )
+
+
+def new_entries(db_path: Path, config: Config, results: Sequence[PollResult]) -> list[FeedItem]:
+    """Entries of this poll that were never seen (by GUID per feed or by canonical URL)."""
+    items = [item for r in results for item in r.items]
+    if not items:
+        return []
+    with store.open_store(db_path, settings=config.settings.store) as con:
+        return store.unseen_items(con, items)
+
+
+async def fetch_pages(
+    fetcher: Fetcher, items: Sequence[FeedItem]
+) -> list[tuple[FeedItem, FetchResult]]:
+    results = await fetcher.fetch_many([it.url for it in items], check_robots=True)
+    return list(zip(items, results, strict=True))
+
+
+def extract(pages: Sequence[tuple[FeedItem, FetchResult]], config: Config) -> list[Article]:
+    return extract_pages(list(pages), config.settings.extract)
+
+
+@dataclass(slots=True)
+class FetchedAndExtracted:
+    pages: list[tuple[FeedItem, FetchResult]]
+    articles: list[Article]
+    fetch_s: float
+    """When the last page had arrived; extraction went on from there."""
+    matches: list[Match] | None = None
+    """The rules' matches, when a ruleset was given (found in the extraction workers)."""
+    downloaded_at: float = 0.0
+    """`time.perf_counter()` when the last page had arrived."""
+
+
+async def fetch_and_extract(
+    fetcher: Fetcher,
+    items: Sequence[FeedItem],
+    config: Config,
+    ruleset: RuleSet | None = None,
+    downloaded: asyncio.Event | None = None,
+) -> FetchedAndExtracted:
+    """Fetch the pages and hand each to the extraction pool as soon as it arrives, so that
+    extraction of the first pages overlaps the download of the rest. With a ruleset, the
+    workers also match each article as they extract it (in parallel, and off this process).
+    Articles and matches come back in the order of `items`. `downloaded` is set once every
+    page is in (see `overlapped`)."""
+    start = time.perf_counter()
+    if items:
+        warm_up(config.settings.extract, (config.rules_path, config.entities_path))
+    extraction = Extraction(
+        config.settings.extract,
+        ruleset=ruleset,
+        rules_files=(config.rules_path, config.entities_path),
+    )
+    order: list[int] = []
+
+    async def one(index: int, item: FeedItem) -> tuple[FeedItem, FetchResult]:
+        result = await fetcher.fetch(item.url, check_robots=True)
+        extraction.add(item, result)
+        order.append(index)
+        return item, result
+
+    pages = list(await asyncio.gather(*(one(i, it) for i, it in enumerate(items))))
+    downloaded_at = time.perf_counter()
+    if downloaded is not None:
+        downloaded.set()
+    extracted = await asyncio.to_thread(extraction.articles)
+    matches = extraction.matches(extracted, now_utc()) if ruleset is not None else None
+    by_index = dict(zip(order, extracted, strict=True))
+    articles = [by_index[i] for i in range(len(items))]
+    if matches:
+        rank = {a.article_id: i for i, a in enumerate(articles)}
+        matches.sort(key=lambda m: rank[m.article_id])  # stable: topics keep their order
+    return FetchedAndExtracted(pages, articles, downloaded_at - start, matches, downloaded_at)
+
+
+def match(
+    ruleset: RuleSet, articles: Sequence[Article], now: datetime | None = None
+) -> list[Match]:
+    """Run every topic over every article that has text."""
+    now = now or now_utc()
+    out: list[Match] = []
+    for art in articles:
+        if art.extract_status != "ok":
+            continue
+        for hit in ruleset.match(art.title, art.text, art.lang):
+            out.append(
+                Match(
+                    art.article_id,
+                    hit.topic,
+                    hit.rule,
+                    hit.score,
+                    hit.evidence,
+                    ruleset.version,
+                    now,
+                )
+            )
+    return out
+
+
+def feed_states_after(
+    config: Config,
+    states: dict[str, FeedState],
+    results: Sequence[PollResult],
+    fresh: Sequence[FeedItem],
+    now: datetime,
+) -> list[FeedState]:
+    """The next state of every polled feed (schedule, health counters)."""
+    names = {f.url: f.name for f in config.feeds}
+    per_feed = Counter(it.feed_url for it in fresh)
+    updated = []
+    for result in results:
+        state = states.get(result.feed_url) or FeedState(result.feed_url)
+        state.name = names.get(result.feed_url, state.name)
+        updated.append(
+            next_state(state, result, per_feed.get(result.feed_url, 0), now, config.settings.poll)
+        )
+    return updated
+
+
+def _landing(
+    config: Config,
+    articles: Sequence[Article],
+    fresh: Sequence[FeedItem],
+    matches: Sequence[Match],
+    states: Sequence[FeedState],
+) -> store.LandingBatch:
+    landed_urls = {a.canonical_url for a in articles if a.extract_status not in ("fetch_error",)}
+    return store.LandingBatch(
+        articles=[a for a in articles if a.extract_status != "fetch_error"],
+        seen=[it for it in fresh if it.canonical_url in landed_urls],
+        matches=list(matches),
+        feed_states=list(states),
+        channels=channel_topics(config.settings.alerts.channels),
+        timeout_attempts=config.settings.extract.timeout_attempts,
+    )
+
+
+def land(
+    db_path: Path,
+    config: Config,
+    articles: Sequence[Article],
+    fresh: Sequence[FeedItem],
+    matches: Sequence[Match],
+    states: Sequence[FeedState],
+) -> store.LandingReport:
+    """Land one batch in one transaction, for a caller that holds no feed leases. Entries whose
+    page could not be fetched stay unseen, so a later run retries them; so do those whose
+    extraction timed out, up to `extract.timeout_attempts` runs."""
+    return land_and_hold_feeds(db_path, config, articles, fresh, matches, states, None, True)
+
+
+def land_and_hold_feeds(
+    db_path: Path,
+    config: Config,
+    articles: Sequence[Article],
+    fresh: Sequence[FeedItem],
+    matches: Sequence[Match],
+    states: Sequence[FeedState],
+    lease_owner: str | None,
+    last: bool,
+) -> store.LandingReport:
+    """Land one micro-batch of a run (see `land`). For a run holding feed leases: after its
+    last batch release them (the polled feeds are no longer due, so no other run polls them
+    again); after the others extend them (a long backfill keeps its feeds to the end). One
+    connection for both: each opening of the database costs ~10 ms and each closing a
+    checkpoint."""
+    with store.open_store(db_path, settings=config.settings.store) as con:
+        report = store.land_batch(con, _landing(config, articles, fresh, matches, states))
+        if lease_owner and last:
+            release_leases(con, db_path, lease_owner)
+        elif lease_owner:
+            renew_leases(con, lease_owner, now_utc(), DEFAULT_TTL_S)
+    return report
+
+
+@dataclass(slots=True)
+class AlertReport:
+    sent: int = 0
+    failed: int = 0
+    pending: int = 0
+    uncertain: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def send_alerts(db_path: Path, config: Config, owner: str | None = None) -> AlertReport:
+    """Drain the outbox: plan, claim, send, record. Channels are tried outside any database
+    transaction, so a slow channel does not hold the file locked; the claim (see
+    `pipelines.alerts.outbox`) keeps a concurrent or later run from sending the same alert again."""
+    settings = config.settings.alerts
+    owner = owner or local_owner(uuid.uuid4().hex)
+    now = datetime.now(UTC)
+    with store.open_store(db_path, settings=config.settings.store) as con:
+        pending = store.pending_alerts(con, now)
+        recent = store.sent_last_hour(con, now) if pending else {}
+    if not pending:
+        return AlertReport()
+    deliveries, outcomes = plan_deliveries(pending, settings, now=now, sent_last_hour=recent)
+    report = AlertReport()
+    if deliveries:
+        with store.open_store(db_path, settings=config.settings.store) as con:
+            claimed = outbox.claim(con, deliveries, owner, settings, now)
+        report.uncertain = len(claimed.held_uncertain)
+        outcomes += run_deliveries(claimed.deliveries, settings, now=now)
+    with store.open_store(db_path, settings=config.settings.store) as con:
+        store.record_alert_outcomes(con, outcomes)
+        outbox.release(con, owner)
+        row = con.execute("SELECT count(*) FROM alerts WHERE status = 'pending'").fetchone()
+    channel_of = {a.alert_id: a.channel for a in pending}
+    report.sent = sum(o.ok for o in outcomes)
+    report.failed = sum(not o.ok and not o.deferred for o in outcomes)
+    report.pending = int(row[0]) if row else 0
+    report.errors = sorted({f"{channel_of[o.alert_id]}: {o.error}" for o in outcomes if o.error})
+    if report.uncertain:
+        report.errors.append(
+            f"{report.uncertain} alert(s) held as uncertain: a sender stopped between sending "
+            "and recording them; see `newswatch alerts pending`"
+        )
+    return report

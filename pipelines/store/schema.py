@@ -1,0 +1,188 @@
+"""Every migration of the store, in order, and opening the store with its schema up to date.
+
+Tables and views are created here and nowhere else; `migrate` applies what a database lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from pipelines.config import StoreSettings
+from pipelines.store.connection import connect, no_space_error, rollback, utc_now
+from pipelines.store.views import VIEWS_SQL
+
+T = TypeVar("T")
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE articles (
+        article_id VARCHAR PRIMARY KEY,
+        url VARCHAR NOT NULL,
+        canonical_url VARCHAR NOT NULL,
+        feed_url VARCHAR,
+        guid VARCHAR,
+        title VARCHAR,
+        text VARCHAR,
+        author VARCHAR,
+        published_at TIMESTAMPTZ,
+        fetched_at TIMESTAMPTZ NOT NULL,
+        lang VARCHAR,
+        site_name VARCHAR,
+        content_hash VARCHAR,
+        simhash BIGINT,
+        story_id VARCHAR,
+        extract_status VARCHAR NOT NULL,
+        extract_error VARCHAR
+    );
+    CREATE TABLE article_sources (
+        article_id VARCHAR NOT NULL,
+        feed_url VARCHAR NOT NULL,
+        url VARCHAR NOT NULL,
+        first_seen_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (article_id, feed_url)
+    );
+    CREATE TABLE seen_entries (
+        feed_url VARCHAR NOT NULL,
+        guid VARCHAR NOT NULL,
+        canonical_url VARCHAR NOT NULL,
+        article_id VARCHAR NOT NULL,
+        first_seen_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (feed_url, guid)
+    );
+    CREATE TABLE matches (
+        article_id VARCHAR NOT NULL,
+        topic VARCHAR NOT NULL,
+        rule VARCHAR NOT NULL,
+        score DOUBLE NOT NULL,
+        evidence JSON,
+        rules_version VARCHAR NOT NULL,
+        matched_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (article_id, topic)
+    );
+    CREATE TABLE alerts (
+        alert_id VARCHAR PRIMARY KEY,
+        article_id VARCHAR NOT NULL,
+        story_id VARCHAR NOT NULL,
+        topic VARCHAR NOT NULL,
+        channel VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        next_attempt_at TIMESTAMPTZ,
+        sent_at TIMESTAMPTZ
+    );
+    CREATE TABLE feed_state (
+        feed_url VARCHAR PRIMARY KEY,
+        name VARCHAR,
+        etag VARCHAR,
+        last_modified VARCHAR,
+        last_polled_at TIMESTAMPTZ,
+        next_poll_at TIMESTAMPTZ,
+        poll_interval_s DOUBLE,
+        last_status VARCHAR,
+        last_http_status INTEGER,
+        last_error VARCHAR,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        disabled BOOLEAN NOT NULL DEFAULT false,
+        disabled_reason VARCHAR,
+        items_seen BIGINT NOT NULL DEFAULT 0,
+        last_new_item_at TIMESTAMPTZ
+    );
+    CREATE TABLE runs (
+        run_id VARCHAR PRIMARY KEY,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ,
+        summary JSON
+    );
+    """,
+    # 2: match history (what `rematch` superseded) and the documented views
+    """
+    CREATE TABLE match_history (
+        article_id VARCHAR NOT NULL,
+        topic VARCHAR NOT NULL,
+        rule VARCHAR NOT NULL,
+        score DOUBLE NOT NULL,
+        evidence JSON,
+        rules_version VARCHAR NOT NULL,
+        matched_at TIMESTAMPTZ NOT NULL,
+        superseded_at TIMESTAMPTZ NOT NULL,
+        superseded_by VARCHAR NOT NULL
+    );
+    """
+    + VIEWS_SQL,
+    # 3: pages whose extraction timed out, tried again by later runs up to a limit
+    """
+    CREATE TABLE extract_retries (
+        canonical_url VARCHAR PRIMARY KEY,
+        attempts INTEGER NOT NULL,
+        last_error VARCHAR,
+        last_attempt_at TIMESTAMPTZ NOT NULL
+    );
+    """,
+    # 4: feed leases (two runs never poll one feed) and outbox claims (no alert sent twice);
+    # IF NOT EXISTS: before this migration the modules using them created them on demand
+    """
+    CREATE TABLE IF NOT EXISTS feed_leases (
+        feed_url VARCHAR PRIMARY KEY,
+        owner VARCHAR NOT NULL,
+        leased_until TIMESTAMPTZ NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS alert_claims (
+        alert_id VARCHAR PRIMARY KEY,
+        owner VARCHAR NOT NULL,
+        claimed_at TIMESTAMPTZ NOT NULL
+    );
+    """,
+]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply pending migrations in order; returns the schema version now in force."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+        "applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    current = int(row[0]) if row else 0
+    for version, script in enumerate(MIGRATIONS, start=1):
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(script)
+            con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, utc_now()])
+            con.execute("COMMIT")
+        except Exception:
+            rollback(con)
+            raise
+        current = version
+    return current
+
+
+@contextmanager
+def open_store(
+    path: Path, *, read_only: bool = False, settings: StoreSettings | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open, migrate (when writable) and always close the database.
+
+    A write inside the block that fails for lack of space is re-raised as a clear StoreError.
+    """
+    con = connect(path, read_only=read_only, settings=settings)
+    try:
+        if not read_only:
+            migrate(con)
+        yield con
+    except duckdb.Error as exc:
+        clear = no_space_error(path, exc)
+        if clear is None:
+            raise
+        raise clear from exc
+    finally:
+        con.close()
