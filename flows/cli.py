@@ -211,6 +211,7 @@ def run(
 def demo(
     db: DbPath = Path("data/newswatch.duckdb"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    with_prefect: WithPrefect = None,
 ) -> None:
     """Run the monitor once on the offline demo corpus (seeds/), served on 127.0.0.1."""
     from flows.seed_server import SEEDS_DIR, serve_seeds
@@ -219,7 +220,7 @@ def demo(
         os.environ["NEWSWATCH_DEMO_BASE_URL"] = base_url
         if not as_json:
             console.print(f"[dim]Serving the demo corpus at {base_url}[/]")
-        _run(SEEDS_DIR / "config", db, True, as_json)
+        _run(SEEDS_DIR / "config", db, True, as_json, with_prefect)
     if not as_json:
         console.print(
             '\nTry: [bold]newswatch query "SELECT topic, count(*) FROM matches GROUP BY topic"[/]'

@@ -160,8 +160,6 @@ async def run_monitor(request: RunRequest, how: Steps) -> RunSummary:
     clock = StageClock()
     started_at = steps.now_utc()
     claim = await how.claim(request, started_at)
-    if claim.due:
-        how.start_workers(request)
     clock.lap("plan")
     how.mark("plan")
     released = False
@@ -174,6 +172,10 @@ async def run_monitor(request: RunRequest, how: Steps) -> RunSummary:
             clock.lap("poll")
             how.mark("poll")
             fresh = await how.new_entries(request, results)
+            if fresh:
+                # The extraction workers start only when there are pages for them: most runs
+                # of a schedule find nothing new and never pay for the pool.
+                how.start_workers(request)
             new_states = steps.feed_states_after(config, claim.states, results, fresh, claim.at)
             how.mark("new-entries")
             clock.seconds.update(fetch=0.0, extract=0.0)

@@ -1,0 +1,107 @@
+"""`newswatch run` / `demo` as a user meets them: the real command in a fresh process.
+
+Without a configured Prefect API a run is the run composition in the CLI's own process: no
+temporary API to start or to stop (and none of its shutdown noise), alerts on the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from flows.seed_server import SEEDS_DIR
+
+
+def newswatch(
+    *args: str, home: Path, extra_env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(home / "prefect-home")
+    env.update(extra_env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=home,
+    )
+
+
+def alerts_sent(stdout: str) -> int:
+    found = re.search(r"Alerts: sent (\d+)", stdout)
+    assert found, stdout
+    return int(found.group(1))
+
+
+def test_demo_prints_every_alert_with_its_evidence_and_starts_no_prefect_api(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "demo.duckdb"
+    proc = newswatch("demo", "--db", str(db), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stderr.strip() == "", proc.stderr
+    sent = alerts_sent(proc.stdout)
+    assert sent > 0
+    # Each alert the console channel sent is on the terminal, with its bracketed evidence.
+    assert proc.stdout.count("🔔") == sent
+    why = [line for line in proc.stdout.splitlines() if line.startswith("Why:")]
+    assert len(why) == sent and all(re.search(r"\[[^\]]+\]", line) for line in why)
+    # No temporary Prefect API was started: it would have created its database here.
+    assert not (tmp_path / "prefect-home" / "prefect.db").exists()
+    with duckdb.connect(str(db), read_only=True) as con:
+        runs = con.execute("SELECT run_id, summary FROM runs").fetchall()
+    assert len(runs) == 1
+    assert json.loads(runs[0][1])["alerts_sent"] == sent
+
+
+def test_a_prefect_flow_run_prints_its_console_alerts_too(tmp_path: Path) -> None:
+    """Under Prefect the flow's `log_prints` turned the console channel's output into log
+    records, which the CLI keeps quiet: the alerts were sent but never seen."""
+    proc = newswatch("demo", "--prefect", "--db", str(tmp_path / "d.duckdb"), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    sent = alerts_sent(proc.stdout)
+    assert sent > 0 and proc.stdout.count("🔔") == sent
+
+
+def test_repeated_runs_with_nothing_new_print_no_traceback(
+    tmp_path: Path, seed_base_url: str
+) -> None:
+    env = {"NEWSWATCH_DEMO_BASE_URL": seed_base_url}
+    db = str(tmp_path / "db.duckdb")
+    config = str(SEEDS_DIR / "config")
+    first = newswatch(
+        "run", "--all", "--config-dir", config, "--db", db, home=tmp_path, extra_env=env
+    )
+    assert first.returncode == 0, first.stderr
+    for args in (["--all"], [], ["--all"], []):
+        proc = newswatch(
+            "run", *args, "--config-dir", config, "--db", db, home=tmp_path, extra_env=env
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stdout + proc.stderr
+        assert proc.stderr.strip() == "", proc.stderr
+        assert "New entries: 0" in proc.stdout
+
+
+def test_a_run_where_every_feed_fails_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "feeds.yaml").write_text(
+        "feeds:\n  - url: http://127.0.0.1:9/feed.xml\n    name: closed port\n", "utf-8"
+    )
+    (config / "settings.yaml").write_text("fetch:\n  allow_private_networks: true\n", "utf-8")
+    proc = newswatch(
+        "run", "--config-dir", str(config), "--db", str(tmp_path / "x.duckdb"), home=tmp_path
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stdout + proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith("error: every due feed failed")
