@@ -284,6 +284,7 @@ def _register_optional() -> None:
         ("flows.cli_store", "store_app", None),
         ("flows.cli_alerts", "alerts_app", "alerts"),
         ("flows.cli_ops", "ops_app", None),
+        ("flows.cli_ui", "ui_app", None),
     ):
         try:
             mod = importlib.import_module(module)

@@ -1,0 +1,1 @@
+"""`newswatch ui`: a small, read-only web app over the DuckDB store (Starlette + Jinja2)."""
