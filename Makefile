@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo run test lint format bench soak e2e clean deploy-prefect
+.PHONY: install demo ui run test lint format bench soak e2e clean deploy-prefect
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("newswatch needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -17,6 +17,10 @@ install: $(STAMP) ## create .venv and install newswatch with its dev tools
 
 demo: $(STAMP) ## run the monitor once on the offline demo corpus
 	$(VENV)/bin/newswatch demo
+
+UI_DB ?= data/demo.duckdb
+ui: $(STAMP) ## the read-only dashboard on the demo database (UI_DB=path for another)
+	$(VENV)/bin/newswatch ui --db $(UI_DB)
 
 run: $(STAMP) ## one monitoring run on config/ (real feeds)
 	$(VENV)/bin/newswatch run

@@ -123,51 +123,52 @@ def _where(filters: NowFilters) -> tuple[str, dict[str, Any]]:
 
 def latest_stories(con: duckdb.DuckDBPyConnection, filters: NowFilters) -> NowPage:
     """One page of matched stories, the most recently matched first (then the most recently
-    published), each shown by its earliest matching copy."""
+    published), each shown by its earliest matching copy.
+
+    The page's stories are picked from narrow columns first; snippets (inside the evidence
+    JSON) and titles are read for those stories only."""
     where, params = _where(filters)
     page = max(1, filters.page)
-    con.execute(
+    top = con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _hits AS
-        SELECT m.article_id, m.topic, m.rule, m.matched_at, m.evidence->>'snippet' AS snippet,
-               a.title, a.url, a.story_id, a.lang,
-               coalesce(a.published_at, a.fetched_at) AS published_at, {_OUTLET} AS outlet
+        SELECT a.story_id, max(m.matched_at) AS last_matched,
+               max(coalesce(a.published_at, a.fetched_at)) AS last_published,
+               count(*) OVER () AS total
         FROM matches m JOIN articles a USING (article_id)
         LEFT JOIN feed_state f ON f.feed_url = a.feed_url
         WHERE {where}
+        GROUP BY a.story_id
+        ORDER BY last_matched DESC, last_published DESC, a.story_id
+        LIMIT $limit OFFSET $offset
         """,
-        params,
-    )
-    try:
-        total_row = con.execute("SELECT count(DISTINCT story_id) FROM _hits").fetchone()
-        total = int(total_row[0]) if total_row else 0
-        rows = con.execute(
-            """
-            WITH top AS (
-                SELECT story_id, max(matched_at) AS last_matched,
-                       max(published_at) AS last_published
-                FROM _hits GROUP BY story_id
-                ORDER BY last_matched DESC, last_published DESC, story_id
-                LIMIT $limit OFFSET $offset
-            )
-            SELECT t.story_id, h.article_id, h.topic, h.rule, h.matched_at, h.snippet,
-                   h.title, h.url, h.lang, h.published_at, h.outlet
-            FROM top t JOIN _hits h USING (story_id)
-            ORDER BY t.last_matched DESC, t.last_published DESC, t.story_id,
-                     h.published_at, h.article_id, h.topic
-            """,
-            {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
+        {**params, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
+    ).fetchall()
+    total = int(top[0][3]) if top else _count_stories(con, where, params)
+    story_ids = [r[0] for r in top]
+    rows = (
+        con.execute(
+            f"""
+        SELECT a.story_id, m.article_id, m.topic, m.rule, m.matched_at,
+               m.evidence->>'snippet', a.title, a.url, a.lang,
+               coalesce(a.published_at, a.fetched_at) AS published, {_OUTLET}
+        FROM articles a JOIN matches m USING (article_id)
+        LEFT JOIN feed_state f ON f.feed_url = a.feed_url
+        WHERE a.story_id IN (SELECT unnest($ids::VARCHAR[])) AND {where}
+        ORDER BY published, m.article_id, m.topic
+        """,
+            {**params, "ids": story_ids},
         ).fetchall()
-    finally:
-        con.execute("DROP TABLE IF EXISTS _hits")
-    copies = _copies(con, list(dict.fromkeys(r[0] for r in rows)))
-    stories: list[StoryRow] = []
+        if story_ids
+        else []
+    )
+    copies = _copies(con, story_ids)
     grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for r in rows:
         grouped[r[0]].append(r)
-    for story_id, hits in grouped.items():
+    stories: list[StoryRow] = []
+    for story_id in story_ids:
+        hits = grouped[story_id]
         first = hits[0]
-        topics = tuple(dict.fromkeys(TopicRule(h[2], h[3]) for h in hits))
         stories.append(
             StoryRow(
                 story_id=story_id,
@@ -178,12 +179,24 @@ def latest_stories(con: duckdb.DuckDBPyConnection, filters: NowFilters) -> NowPa
                 lang=first[8],
                 published_at=first[9],
                 matched_at=max(h[4] for h in hits),
-                topics=topics,
+                topics=tuple(dict.fromkeys(TopicRule(h[2], h[3]) for h in hits)),
                 snippet=bracketed(first[5] or ""),
                 copies=copies.get(story_id, ()),
             )
         )
     return NowPage(tuple(stories), total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def _count_stories(con: duckdb.DuckDBPyConnection, where: str, params: dict[str, Any]) -> int:
+    """Stories matching the filters (asked only for a page past the last one)."""
+    row = con.execute(
+        f"""
+        SELECT count(DISTINCT a.story_id) FROM matches m JOIN articles a USING (article_id)
+        LEFT JOIN feed_state f ON f.feed_url = a.feed_url WHERE {where}
+        """,
+        params,
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _copies(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> dict[str, tuple[Copy, ...]]:

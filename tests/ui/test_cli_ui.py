@@ -1,0 +1,79 @@
+"""`newswatch ui` as a user meets it: clear one-line errors, the warning when exposed, and the
+"updating…" page while the monitor holds the database."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+
+import duckdb
+import httpx
+
+from pipelines import store
+from tests.conftest import REPO
+from tests.ui.conftest import NEWSWATCH, cli_env, newswatch, serve_ui
+
+
+def _empty_store(tmp_path: Path) -> Path:
+    db = tmp_path / "store.duckdb"
+    with store.open_store(db):
+        pass
+    return db
+
+
+def test_a_taken_port_is_one_clear_line(tmp_path: Path) -> None:
+    db = _empty_store(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = newswatch("ui", "--db", str(db), "--port", str(port), timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"error: port {port} on 127.0.0.1 is already in use (another `newswatch ui`?); stop it "
+        "or pass --port N"
+    )
+
+
+def test_a_missing_database_is_one_clear_line(tmp_path: Path) -> None:
+    done = newswatch("ui", "--db", str(tmp_path / "nope.duckdb"), timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"error: database {tmp_path / 'nope.duckdb'} does not exist")
+
+
+def test_listening_beyond_loopback_warns_that_there_is_no_login(tmp_path: Path) -> None:
+    db = _empty_store(tmp_path)
+    proc = subprocess.Popen(
+        [*NEWSWATCH, "ui", "--db", str(db), "--host", "0.0.0.0", "--port", "0"],
+        cwd=REPO,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        url = proc.stdout.readline()
+        warning = proc.stderr.readline()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert url.startswith("newswatch ui: http://0.0.0.0:")
+    assert warning.startswith("warning: listening on 0.0.0.0: the dashboard has no login")
+
+
+def test_pages_say_updating_while_the_monitor_holds_the_file(tmp_path: Path) -> None:
+    db = _empty_store(tmp_path)
+    with serve_ui(db) as url:
+        assert httpx.get(url + "/").status_code == 200
+        writer = duckdb.connect(str(db))  # another process holding the file, as a landing does
+        try:
+            for path in ("/", "/trends", "/operations"):
+                busy = httpx.get(url + path, timeout=30)
+                assert busy.status_code == 503
+                assert busy.headers["retry-after"] == "2"
+                assert "Updating…" in busy.text and 'http-equiv="refresh"' in busy.text
+        finally:
+            writer.close()
+        assert httpx.get(url + "/").status_code == 200  # no connection was kept meanwhile
