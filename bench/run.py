@@ -23,6 +23,7 @@ BENCHES = {
     "serve_memory": ["--runs", "200"],
     "backfill": ["--sizes", "1000,3000"],
     "alert_latency": ["--interval", "10", "--items", "6", "--backlog", "500"],
+    "ui": ["--articles", "100000"],
 }
 MODULE = {"e2e_flow": "e2e", "e2e_flow_2000": "e2e"}
 """Benchmarks run again at another size: the module that runs them."""
@@ -36,6 +37,7 @@ QUICK = {
     "serve_memory": ["--runs", "30"],
     "backfill": ["--sizes", "300,1200"],
     "alert_latency": ["--interval", "5", "--items", "5", "--backlog", "100"],
+    "ui": ["--articles", "10000", "--repeat", "3"],
 }
 
 
@@ -64,6 +66,12 @@ def headline(fig: dict) -> str:
         return (
             f"alert latency median {fig['latency_s']['median']} s, p95 {fig['latency_s']['p95']} s"
             f" at a {fig['schedule_interval_s']:g} s schedule"
+        )
+    if name == "ui":
+        slowest = max(fig["pages"], key=lambda p: fig["pages"][p]["median_ms"])
+        return (
+            f"newswatch ui, {fig['articles']} articles: slowest page {slowest} "
+            f"{fig['slowest_median_ms']} ms median (target < {fig['target_ms']} ms)"
         )
     return json.dumps(fig)
 

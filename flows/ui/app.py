@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,9 +23,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipelines.dashboard import article, now, operations, trends
-from pipelines.dashboard.connection import read_connection
+from pipelines.dashboard.connection import file_state, read_connection
 from pipelines.errors import StoreError, StoreLockedError
-from pipelines.rules import RuleSet
+from pipelines.rules import RuleSet, TopicHit
 
 HERE = Path(__file__).parent
 BUSY_RETRY_S = 2
@@ -125,6 +126,14 @@ def create_app(settings: UiSettings) -> Starlette:
         if ruleset
         else {}
     )
+    rematch_lock = threading.Lock()
+
+    def rematch(title: str, text: str, lang: str | None) -> list[TopicHit]:
+        """The matcher keeps statistics as it goes: one request at a time uses it."""
+        assert ruleset is not None
+        with rematch_lock:
+            return ruleset.match(title, text, lang)
+
     regions: list[str] = []
     labels: dict[str, str] = {}
     if ruleset:
@@ -191,15 +200,25 @@ def create_app(settings: UiSettings) -> Starlette:
         article_id = request.path_params["article_id"]
 
         def build(con: Any) -> dict[str, Any] | None:
-            view = article.article_view(
-                con, article_id, ruleset.match if ruleset else None, rule_queries
-            )
+            view = article.article_view(con, article_id, rematch if ruleset else None, rule_queries)
             return None if view is None else {"title": view.title, "a": view}
 
         return with_store(request, build, "article.html")
 
+    # The trends aggregate every match (the region view reads every match's evidence), so
+    # they are kept for as long as the database file is unchanged (any landing changes it).
+    trends_memo: dict[str, Any] = {}
+
     def trends_page(request: Request) -> Response:
         def build(con: Any) -> dict[str, Any]:
+            state = file_state(settings.db_path)
+            if trends_memo.get("state") == state:
+                return trends_memo["context"]
+            context = compute(con)
+            trends_memo.update(state=state, context=context)
+            return context
+
+        def compute(con: Any) -> dict[str, Any]:
             days = trends.matches_per_topic_day(con)
             chart = {
                 "x": [calendar.timegm(d.timetuple()) for d in days.days],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import duckdb
@@ -74,20 +74,20 @@ class NowPage:
 
 
 _OUTLET = "coalesce(a.site_name, f.name, a.feed_url)"
+_FEEDS = "LEFT JOIN feed_state f ON f.feed_url = a.feed_url"
+"""Joined where the outlet name is needed (it falls back to the feed's name)."""
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
-    """The topics, outlets and languages that have matches, for the filter menus."""
+    """The topics that have matches, and the outlets and languages of the articles, for the
+    filter menus."""
     rows = con.execute(
         f"""
-        SELECT 't', m.topic FROM matches m GROUP BY ALL
+        SELECT 't', topic FROM (SELECT DISTINCT topic FROM matches)
         UNION ALL
-        SELECT 'o', {_OUTLET} FROM (SELECT DISTINCT article_id FROM matches) m
-            JOIN articles a USING (article_id) LEFT JOIN feed_state f ON f.feed_url = a.feed_url
-            GROUP BY ALL
+        SELECT DISTINCT 'o', {_OUTLET} FROM articles a LEFT JOIN feed_state f USING (feed_url)
         UNION ALL
-        SELECT 'l', a.lang FROM (SELECT DISTINCT article_id FROM matches) m
-            JOIN articles a USING (article_id) WHERE a.lang IS NOT NULL GROUP BY ALL
+        SELECT DISTINCT 'l', lang FROM articles
         """
     ).fetchall()
     by_kind: dict[str, list[str]] = defaultdict(list)
@@ -114,10 +114,10 @@ def _where(filters: NowFilters) -> tuple[str, dict[str, Any]]:
         params["lang"] = filters.lang
     if filters.since:
         clauses.append("coalesce(a.published_at, a.fetched_at) >= $since")
-        params["since"] = datetime.combine(filters.since, datetime.min.time())
+        params["since"] = datetime.combine(filters.since, time.min, UTC)
     if filters.until:
         clauses.append("coalesce(a.published_at, a.fetched_at) < $until")
-        params["until"] = datetime.combine(filters.until + timedelta(days=1), datetime.min.time())
+        params["until"] = datetime.combine(filters.until + timedelta(days=1), time.min, UTC)
     return " AND ".join(clauses), params
 
 
@@ -125,17 +125,17 @@ def latest_stories(con: duckdb.DuckDBPyConnection, filters: NowFilters) -> NowPa
     """One page of matched stories, the most recently matched first (then the most recently
     published), each shown by its earliest matching copy.
 
-    The page's stories are picked from narrow columns first; snippets (inside the evidence
-    JSON) and titles are read for those stories only."""
+    The page's stories are picked from narrow columns first; titles and snippets (inside the
+    evidence JSON) are read for those stories only."""
     where, params = _where(filters)
+    feeds = _FEEDS if filters.outlet else ""
     page = max(1, filters.page)
     top = con.execute(
         f"""
         SELECT a.story_id, max(m.matched_at) AS last_matched,
                max(coalesce(a.published_at, a.fetched_at)) AS last_published,
                count(*) OVER () AS total
-        FROM matches m JOIN articles a USING (article_id)
-        LEFT JOIN feed_state f ON f.feed_url = a.feed_url
+        FROM matches m JOIN articles a USING (article_id) {feeds}
         WHERE {where}
         GROUP BY a.story_id
         ORDER BY last_matched DESC, last_published DESC, a.story_id
@@ -143,78 +143,104 @@ def latest_stories(con: duckdb.DuckDBPyConnection, filters: NowFilters) -> NowPa
         """,
         {**params, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
     ).fetchall()
-    total = int(top[0][3]) if top else _count_stories(con, where, params)
-    story_ids = [r[0] for r in top]
-    rows = (
-        con.execute(
-            f"""
-        SELECT a.story_id, m.article_id, m.topic, m.rule, m.matched_at,
-               m.evidence->>'snippet', a.title, a.url, a.lang,
-               coalesce(a.published_at, a.fetched_at) AS published, {_OUTLET}
-        FROM articles a JOIN matches m USING (article_id)
-        LEFT JOIN feed_state f ON f.feed_url = a.feed_url
-        WHERE a.story_id IN (SELECT unnest($ids::VARCHAR[])) AND {where}
-        ORDER BY published, m.article_id, m.topic
-        """,
-            {**params, "ids": story_ids},
-        ).fetchall()
-        if story_ids
-        else []
-    )
-    copies = _copies(con, story_ids)
-    grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for r in rows:
-        grouped[r[0]].append(r)
-    stories: list[StoryRow] = []
-    for story_id in story_ids:
-        hits = grouped[story_id]
-        first = hits[0]
-        stories.append(
-            StoryRow(
-                story_id=story_id,
-                article_id=first[1],
-                title=first[6] or "(no title)",
-                url=first[7],
-                outlet=first[10] or "",
-                lang=first[8],
-                published_at=first[9],
-                matched_at=max(h[4] for h in hits),
-                topics=tuple(dict.fromkeys(TopicRule(h[2], h[3]) for h in hits)),
-                snippet=bracketed(first[5] or ""),
-                copies=copies.get(story_id, ()),
-            )
-        )
-    return NowPage(tuple(stories), total, page, max(1, -(-total // PAGE_SIZE)))
+    total = int(top[0][3]) if top else _count_stories(con, where, params, feeds)
+    rows = _story_rows(con, [r[0] for r in top], filters)
+    return NowPage(tuple(rows), total, page, max(1, -(-total // PAGE_SIZE)))
 
 
-def _count_stories(con: duckdb.DuckDBPyConnection, where: str, params: dict[str, Any]) -> int:
+def _count_stories(
+    con: duckdb.DuckDBPyConnection, where: str, params: dict[str, Any], feeds: str
+) -> int:
     """Stories matching the filters (asked only for a page past the last one)."""
     row = con.execute(
-        f"""
-        SELECT count(DISTINCT a.story_id) FROM matches m JOIN articles a USING (article_id)
-        LEFT JOIN feed_state f ON f.feed_url = a.feed_url WHERE {where}
-        """,
+        f"SELECT count(DISTINCT a.story_id) FROM matches m JOIN articles a USING (article_id) "
+        f"{feeds} WHERE {where}",
         params,
     ).fetchone()
     return int(row[0]) if row else 0
 
 
-def _copies(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> dict[str, tuple[Copy, ...]]:
+@dataclass(frozen=True, slots=True)
+class _StoryArticle:
+    story_id: str
+    article_id: str
+    title: str | None
+    url: str
+    lang: str | None
+    published_at: datetime
+    outlet: str
+
+
+_Shown = tuple[_StoryArticle, str, str, datetime, str | None]
+"""A match shown in a story row: article, topic, rule, matched_at, snippet."""
+
+
+def _story_rows(
+    con: duckdb.DuckDBPyConnection, story_ids: list[str], filters: NowFilters
+) -> list[StoryRow]:
+    """The rows of the page's stories: every article of each (its copies), and the matches
+    that pass the filters, with their snippets. Two narrow lookups: joining matches to
+    articles in one query made DuckDB read the snippet out of every match's evidence."""
     if not story_ids:
-        return {}
-    rows = con.execute(
-        f"""
-        SELECT a.story_id, a.article_id, {_OUTLET} AS outlet, a.url
-        FROM articles a LEFT JOIN feed_state f ON f.feed_url = a.feed_url
-        WHERE a.story_id IN (SELECT unnest($ids::VARCHAR[]))
-        ORDER BY a.story_id, outlet, a.fetched_at
-        """,
-        {"ids": story_ids},
-    ).fetchall()
-    out: dict[str, list[Copy]] = defaultdict(list)
-    for story_id, article_id, outlet, url in rows:
-        out[story_id].append(Copy(article_id, outlet or "", url))
-    return {k: tuple(v) for k, v in out.items()}
+        return []
+    articles = [
+        _StoryArticle(*r)
+        for r in con.execute(
+            f"""
+            WITH a AS (SELECT * FROM articles
+                       WHERE story_id IN (SELECT unnest($ids::VARCHAR[])))
+            SELECT a.story_id, a.article_id, a.title, a.url, a.lang,
+                   coalesce(a.published_at, a.fetched_at), coalesce({_OUTLET}, '')
+            FROM a {_FEEDS} ORDER BY a.story_id, 7, a.fetched_at
+            """,
+            {"ids": story_ids},
+        ).fetchall()
+    ]
+    by_id = {a.article_id: a for a in articles}
+    shown: dict[str, list[_Shown]] = defaultdict(list)
+    for article_id, topic, rule, matched_at, snippet in con.execute(
+        "SELECT article_id, topic, rule, matched_at, evidence->>'snippet' FROM matches "
+        "WHERE article_id IN (SELECT unnest($ids::VARCHAR[])) ORDER BY topic",
+        {"ids": list(by_id)},
+    ).fetchall():
+        article = by_id[article_id]
+        if _passes(filters, article, topic):
+            shown[article.story_id].append((article, topic, rule, matched_at, snippet))
+    copies: dict[str, list[Copy]] = defaultdict(list)
+    for a in articles:
+        copies[a.story_id].append(Copy(a.article_id, a.outlet, a.url))
+    rows = []
+    for story_id in story_ids:
+        hits = sorted(shown[story_id], key=lambda h: (h[0].published_at, h[0].article_id))
+        first, snippet = hits[0][0], hits[0][4]
+        rows.append(
+            StoryRow(
+                story_id=story_id,
+                article_id=first.article_id,
+                title=first.title or "(no title)",
+                url=first.url,
+                outlet=first.outlet,
+                lang=first.lang,
+                published_at=first.published_at,
+                matched_at=max(h[3] for h in hits),
+                topics=tuple(dict.fromkeys(TopicRule(h[1], h[2]) for h in hits)),
+                snippet=bracketed(snippet or ""),
+                copies=tuple(copies[story_id]),
+            )
+        )
+    return rows
+
+
+def _passes(filters: NowFilters, article: _StoryArticle, topic: str) -> bool:
+    """The filters of `_where`, for one match of a story they picked."""
+    day = article.published_at.astimezone(UTC).date()
+    return (
+        (not filters.topic or topic == filters.topic)
+        and (not filters.outlet or article.outlet == filters.outlet)
+        and (not filters.lang or article.lang == filters.lang)
+        and (not filters.since or day >= filters.since)
+        and (not filters.until or day <= filters.until)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +283,7 @@ def search_articles(
         ranked = [(r[0], float(r[1])) for r in found]
         behind = 0
     else:
-        ranked = [(r[0], r[3]) for r in search.search(con, query, limit)]
+        ranked = search.rank(con, query, limit)
         behind = state
     return SearchResult(query, _search_hits(con, ranked), state is not None, behind)
 
@@ -279,17 +305,22 @@ def _search_hits(
 ) -> tuple[SearchHit, ...]:
     if not ranked:
         return ()
+    ids = {"ids": [r[0] for r in ranked]}
     rows = con.execute(
         f"""
-        SELECT a.article_id, a.title, a.url, {_OUTLET},
-               coalesce(a.published_at, a.fetched_at),
-               (SELECT list(m.topic ORDER BY m.topic) FROM matches m
-                WHERE m.article_id = a.article_id)
-        FROM articles a LEFT JOIN feed_state f ON f.feed_url = a.feed_url
-        WHERE a.article_id IN (SELECT unnest($ids::VARCHAR[]))
+        WITH a AS (SELECT * FROM articles WHERE article_id IN (SELECT unnest($ids::VARCHAR[])))
+        SELECT a.article_id, a.title, a.url, {_OUTLET}, coalesce(a.published_at, a.fetched_at)
+        FROM a {_FEEDS}
         """,
-        {"ids": [r[0] for r in ranked]},
+        ids,
     ).fetchall()
+    topics: dict[str, list[str]] = defaultdict(list)
+    for article_id, topic in con.execute(
+        "SELECT article_id, topic FROM matches "
+        "WHERE article_id IN (SELECT unnest($ids::VARCHAR[])) ORDER BY topic",
+        ids,
+    ).fetchall():
+        topics[article_id].append(topic)
     by_id = {r[0]: r for r in rows}
     return tuple(
         SearchHit(
@@ -298,7 +329,7 @@ def _search_hits(
             url=by_id[aid][2],
             outlet=by_id[aid][3] or "",
             published_at=by_id[aid][4],
-            topics=tuple(by_id[aid][5] or ()),
+            topics=tuple(topics[aid]),
             score=score,
         )
         for aid, score in ranked

@@ -124,11 +124,14 @@ def operations(con: duckdb.DuckDBPyConnection) -> Operations:
         )
         for r in con.execute(
             """
+            WITH unsent AS (
+                SELECT * FROM alerts WHERE status <> 'sent'
+                ORDER BY status = 'failed' DESC, created_at DESC LIMIT $n
+            )
             SELECT al.alert_id, al.article_id, a.title, al.topic, al.channel, al.status,
                    al.attempts, al.last_error, al.created_at, al.next_attempt_at
-            FROM alerts al LEFT JOIN articles a USING (article_id)
-            WHERE al.status <> 'sent'
-            ORDER BY al.status = 'failed' DESC, al.created_at DESC LIMIT $n
+            FROM unsent al LEFT JOIN articles a USING (article_id)
+            ORDER BY al.status = 'failed' DESC, al.created_at DESC
             """,
             {"n": ALERTS_SHOWN},
         ).fetchall()

@@ -138,10 +138,22 @@ def _week(value: date | datetime) -> date:
 
 
 def _from_entities(con: duckdb.DuckDBPyConnection, regions: Sequence[str], topic: str) -> _Found:
+    """What the view entity_mentions_weekly counts (articles per week, topic and entity), for
+    one topic and the region entities. The entity list is cut out of the evidence JSON with a
+    regular expression: parsing each match's whole evidence (its term list) as JSON cost
+    ~0.3 s at 40,000 matches. Entity ids are plain identifiers, never quoted or bracketed."""
     rows = con.execute(
         """
-        SELECT week, entity, articles FROM entity_mentions_weekly
-        WHERE topic = $topic AND entity IN (SELECT unnest($regions::VARCHAR[]))
+        WITH named AS (
+            SELECT m.article_id, unnest(string_split(regexp_extract(
+                       m.evidence, '"entities":\\s*\\[([^\\]]*)\\]', 1), ',')) AS quoted
+            FROM matches m WHERE m.topic = $topic
+        )
+        SELECT date_trunc('week', coalesce(a.published_at, a.fetched_at)) AS week,
+               trim(n.quoted, '" ') AS entity, count(DISTINCT n.article_id) AS articles
+        FROM named n JOIN articles a USING (article_id)
+        WHERE trim(n.quoted, '" ') IN (SELECT unnest($regions::VARCHAR[]))
+        GROUP BY ALL
         """,
         {"topic": topic, "regions": list(regions)},
     ).fetchall()

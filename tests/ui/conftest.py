@@ -114,12 +114,12 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def serve_ui(db: Path, *extra: str) -> Iterator[str]:
+def serve_ui(db: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """The real `newswatch ui` on a free port; yields the URL it prints."""
     proc = subprocess.Popen(
         [*NEWSWATCH, "ui", "--db", str(db), "--port", "0", *extra],
         cwd=REPO,
-        env=cli_env(),
+        env={**cli_env(), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -77,3 +78,15 @@ def test_pages_say_updating_while_the_monitor_holds_the_file(tmp_path: Path) -> 
         finally:
             writer.close()
         assert httpx.get(url + "/").status_code == 200  # no connection was kept meanwhile
+
+
+def test_runs_link_to_the_prefect_ui_when_one_is_configured(tmp_path: Path) -> None:
+    db = _empty_store(tmp_path)
+    with store.open_store(db) as con:
+        store.record_run(con, "r1", datetime.now(UTC), {"flow_run_id": "0b9d-run"})
+    with serve_ui(db, env={"PREFECT_UI_URL": "http://127.0.0.1:4200"}) as url:
+        linked = httpx.get(url + "/operations").text
+    with serve_ui(db) as url:
+        unlinked = httpx.get(url + "/operations").text
+    assert 'href="http://127.0.0.1:4200/runs/flow-run/0b9d-run"' in linked
+    assert "/runs/flow-run/" not in unlinked and "Set PREFECT_UI_URL" in unlinked

@@ -94,6 +94,17 @@ def test_escalation_marks_the_first_week_each_region_is_named(db: Path) -> None:
     assert kharkiv.label == "Kharkiv" and [c.first for c in kharkiv.cells] == [False, True]
 
 
+def test_region_counts_agree_with_the_entity_mentions_weekly_view(db: Path) -> None:
+    with read_connection(db) as con:
+        found = trends._from_entities(con, ["donetsk", "kharkiv"], "territorial_demands")
+        view = con.execute(
+            "SELECT week, entity, articles FROM entity_mentions_weekly "
+            "WHERE topic = 'territorial_demands' AND entity IN ('donetsk', 'kharkiv')"
+        ).fetchall()
+    assert sorted((w, e, n) for w, e, n, _ in found) == sorted((w.date(), e, n) for w, e, n in view)
+    assert len(view) == 3
+
+
 def test_escalation_prefers_demand_claims_when_the_database_has_them(db: Path) -> None:
     with store.open_store(db) as con:
         con.execute(
