@@ -29,9 +29,10 @@ from pathlib import Path
 import httpx
 
 from bench.common import emit, load_average
-from pipelines import search, store
-from pipelines.identity import article_id, canonical_url, content_hash, simhash
+from pipelines import store
+from pipelines.ingest.identity import article_id, canonical_url, content_hash, simhash
 from pipelines.models import Article, FeedItem, FeedState, Match
+from pipelines.store import search
 
 OUTLETS = 200
 WEEKS = 26

@@ -10,8 +10,8 @@ from typing import Any
 
 import duckdb
 
-from pipelines import search
 from pipelines.dashboard.highlight import Segment, bracketed
+from pipelines.store import search
 
 PAGE_SIZE = 50
 

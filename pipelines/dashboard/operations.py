@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -142,6 +143,11 @@ def operations(con: duckdb.DuckDBPyConnection) -> Operations:
     return Operations(feeds, counts, runs, alerts, alert_counts)
 
 
+_PREFECT_RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""A run is recorded under its Prefect flow-run id (a UUID written with dashes) when Prefect
+ran it, and under a plain hex id when it ran without a Prefect API."""
+
+
 def _number(summary: dict[str, Any], key: str) -> int:
     value = summary.get(key)
     return int(value) if isinstance(value, int | float) else 0
@@ -160,7 +166,6 @@ def _run(row: tuple[Any, ...]) -> RunRow:
         if isinstance(match_counts, dict)
         else 0
     )
-    flow_run_id = summary.get("flow_run_id")
     return RunRow(
         run_id=row[0],
         started_at=row[1],
@@ -172,5 +177,5 @@ def _run(row: tuple[Any, ...]) -> RunRow:
         new_matches=new_matches,
         alerts_sent=_number(summary, "alerts_sent"),
         alerts_failed=_number(summary, "alerts_failed"),
-        flow_run_id=str(flow_run_id) if flow_run_id else None,
+        flow_run_id=row[0] if _PREFECT_RUN_ID.fullmatch(row[0]) else None,
     )

@@ -15,6 +15,8 @@ from pipelines import store
 from tests.conftest import REPO
 from tests.ui.conftest import NEWSWATCH, cli_env, newswatch, serve_ui
 
+FLOW_RUN = "0c7a3a5e-3f7e-4b8e-9a51-2b1f6c0d9e11"
+
 
 def _empty_store(tmp_path: Path) -> Path:
     db = tmp_path / "store.duckdb"
@@ -83,10 +85,10 @@ def test_pages_say_updating_while_the_monitor_holds_the_file(tmp_path: Path) -> 
 def test_runs_link_to_the_prefect_ui_when_one_is_configured(tmp_path: Path) -> None:
     db = _empty_store(tmp_path)
     with store.open_store(db) as con:
-        store.record_run(con, "r1", datetime.now(UTC), {"flow_run_id": "0b9d-run"})
+        store.record_run(con, FLOW_RUN, datetime.now(UTC), {"feeds_polled": 1})
     with serve_ui(db, env={"PREFECT_UI_URL": "http://127.0.0.1:4200"}) as url:
         linked = httpx.get(url + "/operations").text
     with serve_ui(db) as url:
         unlinked = httpx.get(url + "/operations").text
-    assert 'href="http://127.0.0.1:4200/runs/flow-run/0b9d-run"' in linked
+    assert f'href="http://127.0.0.1:4200/runs/flow-run/{FLOW_RUN}"' in linked
     assert "/runs/flow-run/" not in unlinked and "Set PREFECT_UI_URL" in unlinked

@@ -124,9 +124,10 @@ def test_escalation_prefers_demand_claims_when_the_database_has_them(db: Path) -
 
 def test_operations_reads_runs_and_unsent_alerts(db: Path) -> None:
     summary = {"feeds_polled": 3, "feeds_failed": 1, "new_match_counts": {"a": 2, "b": 1}}
-    summary["flow_run_id"] = "1234"
+    flow_run = "0c7a3a5e-3f7e-4b8e-9a51-2b1f6c0d9e11"
     with store.open_store(db) as con:
-        store.record_run(con, "r1", T0, summary)
+        store.record_run(con, flow_run, T0, summary)
+        store.record_run(con, "5f0c" * 8, T0 - timedelta(hours=1), summary)  # ran without Prefect
         con.execute(
             "INSERT INTO alerts (alert_id, article_id, story_id, topic, channel, status, "
             "attempts, last_error, created_at) VALUES ('x', 'a1', 's1', 'territorial_demands', "
@@ -135,9 +136,9 @@ def test_operations_reads_runs_and_unsent_alerts(db: Path) -> None:
         )
     with read_connection(db) as con:
         ops = operations.operations(con)
-    (run,) = ops.runs
+    run, local = ops.runs
     assert (run.feeds_polled, run.feeds_failed, run.new_matches) == (3, 1, 3)
-    assert run.flow_run_id == "1234"
+    assert run.flow_run_id == flow_run and local.flow_run_id is None
     assert [(a.channel, a.status, a.last_error) for a in ops.alerts] == [
         ("slack", "failed", "HTTP 500")
     ]
