@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import jinja2
@@ -28,6 +28,7 @@ from pipelines.errors import StoreError, StoreLockedError
 from pipelines.rules import RuleSet, TopicHit
 
 HERE = Path(__file__).parent
+T = TypeVar("T")
 BUSY_RETRY_S = 2
 
 CSP = (
@@ -118,8 +119,28 @@ def _date(value: str | None, name: str, problems: list[str]) -> date | None:
         return None
 
 
+class UntilChanged:
+    """Results that aggregate the whole store (the trends, the filter menus), kept for as long
+    as the database file is unchanged: any landing changes it, so they are never stale."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self._kept: dict[str, tuple[tuple[int, ...], Any]] = {}
+
+    def get(self, name: str, con: Any, compute: Callable[[Any], T]) -> T:
+        # Read while `con` is open: no other process can write the file meanwhile.
+        state = file_state(self.db_path)
+        kept = self._kept.get(name)
+        if kept is not None and kept[0] == state:
+            return kept[1]
+        value = compute(con)
+        self._kept[name] = (state, value)
+        return value
+
+
 def create_app(settings: UiSettings) -> Starlette:
     env = _environment()
+    memo = UntilChanged(settings.db_path)
     ruleset = settings.ruleset
     rule_queries = (
         {(t.id, r.id): " ".join(r.query.split()) for t in ruleset.topics for r in t.rules}
@@ -186,7 +207,7 @@ def create_app(settings: UiSettings) -> Starlette:
             return {
                 "title": "Now",
                 "filters": filters,
-                "options": now.filter_options(con),
+                "options": memo.get("filter options", con, now.filter_options),
                 "result": now.latest_stories(con, filters) if not query else None,
                 "search": now.search_articles(con, query) if query else None,
                 "query": query,
@@ -205,18 +226,9 @@ def create_app(settings: UiSettings) -> Starlette:
 
         return with_store(request, build, "article.html")
 
-    # The trends aggregate every match (the region view reads every match's evidence), so
-    # they are kept for as long as the database file is unchanged (any landing changes it).
-    trends_memo: dict[str, Any] = {}
-
     def trends_page(request: Request) -> Response:
         def build(con: Any) -> dict[str, Any]:
-            state = file_state(settings.db_path)
-            if trends_memo.get("state") == state:
-                return trends_memo["context"]
-            context = compute(con)
-            trends_memo.update(state=state, context=context)
-            return context
+            return memo.get("trends", con, compute)
 
         def compute(con: Any) -> dict[str, Any]:
             days = trends.matches_per_topic_day(con)

@@ -170,3 +170,14 @@ def test_a_run_lands_while_the_dashboard_is_polled(
         shown = set(re.findall(r"Moscow repeats demand for Sumy region, statement (\d+)", dom))
         assert shown == {str(i) for i in range(12)}
         assert "Kremlin demands Kyiv give up Kharkiv region" in dom
+        # the trends page, polled (and kept) before the run, counts the new matches too
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            (matched,) = con.execute(
+                "SELECT count(*) FROM matches WHERE topic = 'territorial_demands'"
+            ).fetchone()
+        finally:
+            con.close()
+        assert matched == 13
+        totals = httpx.get(url + "/trends").text
+        assert re.search(r"territorial demands</span></td><td>13</td>", totals), totals[-3000:]
