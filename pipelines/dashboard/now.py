@@ -102,7 +102,8 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
 
 
 def _where(filters: NowFilters) -> tuple[str, dict[str, Any]]:
-    clauses, params = ["TRUE"], {}
+    clauses: list[str] = ["TRUE"]
+    params: dict[str, Any] = {}
     if filters.topic:
         clauses.append("m.topic = $topic")
         params["topic"] = filters.topic

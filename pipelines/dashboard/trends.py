@@ -140,8 +140,8 @@ def _week(value: date | datetime) -> date:
 def _from_entities(con: duckdb.DuckDBPyConnection, regions: Sequence[str], topic: str) -> _Found:
     """What the view entity_mentions_weekly counts (articles per week, topic and entity), for
     one topic and the region entities. The entity list is cut out of the evidence JSON with a
-    regular expression: parsing each match's whole evidence (its term list) as JSON cost
-    ~0.3 s at 40,000 matches. Entity ids are plain identifiers, never quoted or bracketed."""
+    regular expression instead of parsing each match's whole evidence (its term list, most
+    of the text) as JSON. Entity ids are plain identifiers, never quoted or bracketed."""
     rows = con.execute(
         """
         WITH named AS (

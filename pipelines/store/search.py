@@ -88,8 +88,8 @@ def ensure_index(db_path: Path, settings: StoreSettings | None = None) -> int | 
 def rank(con: duckdb.DuckDBPyConnection, query: str, limit: int = 20) -> list[tuple[str, float]]:
     """(article_id, score) of the best-matching articles for a plain-words query, best first.
 
-    Only ids and scores go through the ranking: carrying titles and URLs through it doubled
-    its time at 100,000 articles."""
+    Only ids and scores go through the ranking; carrying every article's title and URL
+    through it cost more than the scoring itself on a large store (bench/bench_ui.py)."""
     load_fts(con)
     try:
         return [
