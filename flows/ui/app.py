@@ -200,7 +200,7 @@ def create_app(settings: UiSettings) -> Starlette:
             until=_date(args.get("until"), "to", problems),
             page=number,
         )
-        query = (args.get("q") or "").strip()
+        query = "".join(ch for ch in args.get("q") or "" if ch.isprintable()).strip()
 
         def build(con: Any) -> dict[str, Any]:
             kept = {k: v for k, v in args.items() if v and k != "page"}
