@@ -1,0 +1,220 @@
+"""config/claims.yaml → a compiled lexicon of demand cues, validated with file:line errors.
+
+Cue words are folded and stemmed with the rules' own text functions
+(`pipelines.rules.text`), and region and actor names come from the rules' gazetteer
+(`LoadedRules.entities` / `.groups`), so a claim and a rule see "Харківщину" the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipelines.errors import ConfigError
+from pipelines.rules.loader import LoadedRules
+from pipelines.rules.text import tokenize
+
+Action = Literal["withdraw", "recognise", "seize_threat", "buffer_zone", "other"]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+CueKind = Literal[
+    "demand",
+    "modal",
+    "required",
+    "could",
+    "condition",
+    "threat",
+    "withdraw",
+    "recognise",
+    "seize",
+    "buffer_zone",
+    "establish",
+    "other",
+    "four_regions",
+    "other_actors",
+    "russian_forces",
+    "negation",
+    "glue",
+    "clause_break",
+]
+CUE_KINDS: tuple[str, ...] = get_args(CueKind)
+ACTION_OF_CUE: dict[str, Action] = {
+    "withdraw": "withdraw",
+    "recognise": "recognise",
+    "seize": "seize_threat",
+    "buffer_zone": "buffer_zone",
+    "other": "other",
+}
+
+
+class ClaimsError(ConfigError):
+    """config/claims.yaml is missing, unreadable or invalid (message names file:line)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScopeSpec(_Strict):
+    before_first_region: int = Field(default=10, ge=1, le=60)
+
+
+class ClaimsFile(_Strict):
+    regions: str
+    russian_actors: str
+    four_regions: list[str] = Field(min_length=1)
+    scope: ScopeSpec = Field(default_factory=ScopeSpec)
+    cues: dict[CueKind, dict[str, list[str]]]
+
+
+WordPattern = tuple[bool, str]
+"""(is a prefix, folded prefix or stem) of one cue word."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    kind: str
+    text: str
+    words: tuple[WordPattern, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRules:
+    """Everything the extractor needs, compiled once per process."""
+
+    version: str
+    regions: frozenset[str]
+    russian_actors: frozenset[str]
+    four_regions: tuple[str, ...]
+    before_first_region: int
+    by_stem: dict[str, tuple[Cue, ...]]
+    by_prefix: dict[str, tuple[Cue, ...]]
+    prefix_lengths: tuple[int, ...]
+    names: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
+    """first stem → ((stems of a name, entity id), …), longest names first."""
+
+
+def _line(path: Path, node: yaml.Node | None) -> str:
+    return f"{path}:{node.start_mark.line + 1}" if node is not None else f"{path}:1"
+
+
+def _node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
+    node = root
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if k.value == str(key)), None)
+            if found is None:
+                return node
+            node = found
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            return node
+    return node
+
+
+def _words(text: str) -> tuple[WordPattern, ...] | None:
+    out: list[WordPattern] = []
+    for raw in text.split():
+        if "*" in raw[:-1]:
+            return None
+        if raw.endswith("*"):
+            folded = [t.folded for t in tokenize(raw[:-1])]
+            if len(folded) != 1:
+                return None
+            out.append((True, folded[0]))
+        else:
+            out += [(False, t.stem) for t in tokenize(raw)]
+    return tuple(out) or None
+
+
+def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
+    """Read and check claims.yaml against the gazetteer; ClaimsError names file:line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ClaimsError(f"{path}: file not found") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClaimsError(f"{path}: cannot read: {exc}") from exc
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else f"{path}:1"
+        raise ClaimsError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+    try:
+        spec = ClaimsFile.model_validate(data or {})
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            dotted = ".".join(str(p) for p in loc) or "(top level)"
+            lines.append(f"{_line(path, _node_at(root, loc))}: {dotted}: {err['msg']}")
+        raise ClaimsError("\n".join(lines)) from exc
+
+    def group(key: str, name: str) -> frozenset[str]:
+        if name in gazetteer.groups:
+            return frozenset(gazetteer.groups[name])
+        if name in gazetteer.entities:
+            return frozenset([name])
+        raise ClaimsError(
+            f"{_line(path, _node_at(root, (key,)))}: {key}: unknown group or entity {name!r}"
+            f"\n  hint: use a group of entities.yaml ({', '.join(sorted(gazetteer.groups))})"
+        )
+
+    regions = group("regions", spec.regions)
+    actors = group("russian_actors", spec.russian_actors)
+    for i, region in enumerate(spec.four_regions):
+        if region not in regions:
+            raise ClaimsError(
+                f"{_line(path, _node_at(root, ('four_regions', i)))}: four_regions: "
+                f"{region!r} is not one of the regions ({spec.regions})"
+            )
+    missing = [k for k in CUE_KINDS if k not in spec.cues]
+    if missing:
+        raise ClaimsError(
+            f"{_line(path, _node_at(root, ('cues',)))}: cues: missing {', '.join(missing)}"
+        )
+    by_stem: dict[str, list[Cue]] = defaultdict(list)
+    by_prefix: dict[str, list[Cue]] = defaultdict(list)
+    seen: set[tuple[str, tuple[WordPattern, ...]]] = set()
+    for kind, per_lang in spec.cues.items():
+        for lang, entries in per_lang.items():
+            for i, entry in enumerate(entries):
+                words = _words(entry)
+                if words is None:
+                    node = _node_at(root, ("cues", kind, lang, i))
+                    raise ClaimsError(
+                        f"{_line(path, node)}: cues.{kind}.{lang}: {entry!r} is not a word or "
+                        "phrase\n  hint: letters and digits, `*` only at the end of a word"
+                    )
+                if (kind, words) in seen:
+                    continue
+                seen.add((kind, words))
+                cue = Cue(kind, entry, words)
+                is_prefix, first = words[0]
+                (by_prefix if is_prefix else by_stem)[first].append(cue)
+    names: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+    for entity_id in sorted(regions | actors):
+        for alias in gazetteer.entities[entity_id].aliases:
+            stems = tuple(t.stem for t in tokenize(alias))
+            if stems:
+                names[stems[0]].append((stems, entity_id))
+    digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + text.encode("utf-8"))
+    return ClaimRules(
+        version=digest.hexdigest()[:16],
+        regions=regions,
+        russian_actors=actors,
+        four_regions=tuple(spec.four_regions),
+        before_first_region=spec.scope.before_first_region,
+        by_stem={k: tuple(v) for k, v in by_stem.items()},
+        by_prefix={k: tuple(v) for k, v in by_prefix.items()},
+        prefix_lengths=tuple(sorted({len(k) for k in by_prefix})),
+        names={k: tuple(sorted(v, key=lambda n: -len(n[0]))) for k, v in names.items()},
+    )

@@ -1,0 +1,142 @@
+"""The demand-claim extractor on sentences that show each decision it makes, the seed
+article, the labelled dev set, and claims.yaml validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.claims import ClaimsError, extract_claims, load_claim_rules
+from pipelines.claims.evaluate import evaluate, read_labelled
+from pipelines.rules import load_ruleset
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    return load_ruleset(REPO / "config/rules.yaml", REPO / "config/entities.yaml").loaded
+
+
+@pytest.fixture(scope="module")
+def rules(gazetteer):
+    return load_claim_rules(REPO / "config/claims.yaml", gazetteer)
+
+
+def pairs(rules, text: str, title: str = "") -> set[tuple[str, str]]:
+    return {(c.region, c.action) for c in extract_claims(title, text, None, rules)}
+
+
+def test_seed_article_escalation(rules) -> None:
+    text = (
+        "ISW recalled that during the May 16 talks in Istanbul, the Russian delegation "
+        "threatened to capture Ukraine’s Kharkiv and Sumy regions.\n"
+        "At the meeting, Putin’s representatives stated that Ukraine must hand over full "
+        "control of the Luhansk, Donetsk, Zaporizhzhia, and Kherson regions to Russia before "
+        "Moscow agrees to a ceasefire."
+    )
+    claims = extract_claims("", text, "en", rules)
+    assert {(c.region, c.action) for c in claims} == {
+        ("kharkiv", "seize_threat"),
+        ("sumy", "seize_threat"),
+        ("luhansk", "recognise"),
+        ("donetsk", "recognise"),
+        ("zaporizhzhia", "recognise"),
+        ("kherson", "recognise"),
+    }
+    cede = next(c for c in claims if c.region == "kherson")
+    assert cede.actor == "putin"
+    assert text[cede.start : cede.end] == cede.sentence
+    assert cede.sentence.startswith("At the meeting")
+    assert cede.rules_version == rules.version
+    assert next(c for c in claims if c.region == "sumy").actor == "russia"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Мединський погрожував захопити Харківщину.", {("kharkiv", "seize_threat")}),
+        ("Мединский пригрозил захватить часть Сумской области.", {("sumy", "seize_threat")}),
+        ("Putin threatened to take Kharkov.", {("kharkiv", "seize_threat")}),
+        ("Песков: Киев должен отдать Запорожье.", {("zaporizhzhia", "recognise")}),
+    ],
+)
+def test_region_names_resolve_with_the_rules_morphology(rules, text, expected) -> None:
+    assert pairs(rules, text) == expected
+
+
+def test_four_regions_unnamed_resolve_to_the_four(rules) -> None:
+    four = {"donetsk", "luhansk", "zaporizhzhia", "kherson"}
+    for text in (
+        "Lavrov demanded that Ukraine withdraw from the four regions.",
+        "Пєсков заявив, що Україна має вийти з чотирьох областей.",
+        "Москва требует вывести войска из четырех регионов.",
+    ):
+        assert {r for r, a in pairs(rules, text) if a == "withdraw"} == four, text
+
+
+def test_a_region_outside_the_demand_clause_is_not_claimed(rules) -> None:
+    text = (
+        "The Kremlin insisted that Ukraine pull out of Donetsk, while Ukrainian units kept "
+        "defending Kharkiv and Sumy."
+    )
+    assert pairs(rules, text) == {("donetsk", "withdraw")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russian troops captured two villages in the Donetsk region and shelled Kharkiv.",
+        "Zelensky demanded that Russia withdraw its forces from Zaporizhzhia and Kherson.",
+        "The EU called for the withdrawal of Russian troops from Crimea.",
+        "Donald Trump said Ukraine should give up Crimea to reach a deal.",
+        "Israel said the army would create a buffer zone inside Gaza; Russian drones hit Odesa.",
+        "Zelensky said Ukraine would never recognise Russia's claims to Kherson.",
+        "Зеленський вимагає виведення російських військ із Запорізької області.",
+        "Умєров заявив, що Україна не віддасть Донеччину.",
+    ],
+)
+def test_look_alikes_are_not_claims(rules, text) -> None:
+    assert pairs(rules, text) == set()
+
+
+def test_a_2022_ultimatum_is_a_claim(rules) -> None:
+    text = (
+        "In March 2022 Moscow demanded that Kyiv recognise Crimea as Russian and hand over the "
+        "Donetsk and Luhansk regions."
+    )
+    assert pairs(rules, text) == {
+        ("crimea", "recognise"),
+        ("donetsk", "recognise"),
+        ("luhansk", "recognise"),
+    }
+
+
+def test_the_speaker_of_the_previous_sentence_carries_over(rules) -> None:
+    text = "Dmitry Peskov spoke to reporters. The demand is that Ukraine leave Donbas."
+    claims = extract_claims("", text, "en", rules)
+    assert [(c.region, c.action, c.actor) for c in claims] == [("donbas", "withdraw", "peskov")]
+
+
+def test_dev_set_precision_and_recall_per_language(rules) -> None:
+    articles, _ = read_labelled(REPO / "tests/data/labelled/claims_dev.jsonl")
+    report = evaluate(articles, rules)
+    assert set(report.languages) == {"en", "uk", "ru"}
+    for score in report.languages.values():
+        assert score.precision >= 0.9 and score.recall >= 0.9, score
+
+
+def test_claims_yaml_errors_name_file_and_line(tmp_path, gazetteer) -> None:
+    bad = tmp_path / "claims.yaml"
+    text = (REPO / "config/claims.yaml").read_text(encoding="utf-8")
+    bad.write_text(text.replace("regions: ukrainian_regions", "regions: no_such_group"), "utf-8")
+    with pytest.raises(ClaimsError, match=r"claims\.yaml:\d+: regions: unknown group"):
+        load_claim_rules(bad, gazetteer)
+    line = text[: text.index("    en: [withdraw*")].count("\n") + 1
+    bad.write_text(text.replace("[withdraw*,", "[with*draw,"), "utf-8")
+    with pytest.raises(ClaimsError, match=rf"claims\.yaml:{line}: cues\.withdraw\.en: "):
+        load_claim_rules(bad, gazetteer)
+    bad.write_text(text.replace("cues:", "cuez:"), "utf-8")
+    with pytest.raises(ClaimsError, match=r"claims\.yaml:\d+: cuez: Extra inputs"):
+        load_claim_rules(bad, gazetteer)
