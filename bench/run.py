@@ -16,6 +16,7 @@ import time
 BENCHES = {
     "poll": ["--feeds", "1000"],
     "rules": ["--rules", "1000", "--articles", "1000"],
+    "claims": ["--pages", "400"],
     "store": ["--articles", "10000"],
     "e2e": ["--articles", "400"],
     "e2e_flow": ["--articles", "400", "--flow"],
@@ -30,6 +31,7 @@ MODULE = {"e2e_flow": "e2e", "e2e_flow_2000": "e2e"}
 QUICK = {
     "poll": ["--feeds", "300"],
     "rules": ["--rules", "1000", "--articles", "200"],
+    "claims": ["--pages", "100", "--repeat", "1"],
     "store": ["--articles", "2000", "--repeat", "1"],
     "e2e": ["--articles", "100"],
     "e2e_flow": ["--articles", "100", "--repeat", "1", "--flow"],
@@ -47,6 +49,13 @@ def headline(fig: dict) -> str:
         return f"{fig['feeds']} feeds ({fig['not_modified']} × 304) in {fig['seconds']} s"
     if name == "rules":
         return f"{fig['articles_per_s']} articles/s with {fig['rules']} rules, one core"
+    if name == "claims":
+        pages = fig["pages"]
+        return (
+            f"claims add {pages['ratio']:.0%} to matching on demand-dense pages "
+            f"({pages['claims_topic_share']:.0%} on a claims topic); < {fig['target_ratio']:.0%} "
+            f"while ≤ {pages['break_even_share']:.0%} are"
+        )
     if name == "store":
         return (
             f"{fig['articles']} articles landed in {fig['landing_s']} s; "

@@ -81,6 +81,19 @@ def print_summary(summary: RunSummary, db_path: Path) -> None:
                 highlight=False,
                 markup=False,
             )
+    if summary.escalations:
+        console.print(
+            f"[bold magenta]Demand escalations[/]: {len(summary.escalations)} (claims landed: "
+            f"{summary.demand_claims_landed}; see `newswatch demands`)"
+        )
+        for e in summary.escalations:
+            novelty = "first time" if e.first_ever else "again"
+            console.print(
+                f"  ▲ {e.region} / {e.action} ({novelty}, since {e.period_start:%Y-%m-%d}, "
+                f"{e.actor}, {e.outlets} outlet(s))",
+                highlight=False,
+                markup=False,
+            )
     console.print(
         f"[bold]Alerts:[/] sent {summary.alerts_sent}, failed {summary.alerts_failed}, "
         f"pending {summary.alerts_pending}"
@@ -156,6 +169,7 @@ def _run(
     composition directly in this process (`pipelines.run.compose`), with no server to start."""
     import asyncio
 
+    from pipelines.claims import load_claim_rules
     from pipelines.config import load_config
     from pipelines.rules import load_ruleset
     from pipelines.run.compose import RunRequest, Steps, run_monitor
@@ -163,6 +177,7 @@ def _run(
     try:
         config = load_config(config_dir)
         ruleset = load_ruleset(config.rules_path, config.entities_path)
+        load_claim_rules(config.claims_path, ruleset.loaded)
     except NewswatchError as exc:
         raise fail(str(exc)) from None
     if with_prefect is None:

@@ -1,15 +1,49 @@
-"""Prefect events for new matches, so Automations can notify on them (README: alerts)."""
+"""Prefect events for new matches and demand escalations, so Automations can notify on them
+(README: alerts)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from prefect.events import emit_event
 
+from pipelines.models import Escalation
 from pipelines.run.summary import NewMatch
 
 MATCH_EVENT = "newswatch.match.created"
 MORE_EVENT = "newswatch.match.more"
+ESCALATION_EVENT = "newswatch.demand.escalated"
+
+
+def emit_escalation_events(escalations: Sequence[Escalation]) -> int:
+    """One `newswatch.demand.escalated` event per escalation a landing recorded (they are
+    few: one per region, action and period)."""
+    for e in escalations:
+        emit_event(
+            event=ESCALATION_EVENT,
+            resource={
+                "prefect.resource.id": f"newswatch.demand.{e.region}.{e.action}",
+                "prefect.resource.name": f"{e.region} / {e.action}",
+            },
+            related=[
+                {
+                    "prefect.resource.id": f"newswatch.article.{e.article_id}",
+                    "prefect.resource.role": "first-article",
+                }
+            ],
+            payload={
+                "region": e.region,
+                "action": e.action,
+                "actor": e.actor,
+                "first_ever": e.first_ever,
+                "period_start": e.period_start.isoformat(),
+                "article_id": e.article_id,
+                "sentence": e.sentence,
+                "outlets_count": e.outlets,
+            },
+        )
+    return len(escalations)
 
 
 def emit_match_events(new_matches: dict[str, list[NewMatch]]) -> int:

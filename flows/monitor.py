@@ -23,14 +23,16 @@ from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.asyncio import concurrency
 from prefect.utilities.annotations import quote as q
 
-from flows.events import MatchEvents
+from flows.events import MatchEvents, emit_escalation_events
 from flows.secrets import resolve_secret_refs
+from pipelines.claims import cached_claim_rules
 from pipelines.config import DEFAULT_DB, RUN_CONFIG_DIR, Config, load_config
 from pipelines.errors import NewswatchError, StoreLockedError
 from pipelines.extract import shutdown_pools, warm_up
 from pipelines.ingest.fetch import Fetcher
 from pipelines.models import (
     Article,
+    Escalation,
     FeedItem,
     FeedSource,
     FeedState,
@@ -52,7 +54,9 @@ WRITE_LIMIT = "newswatch-duckdb-writes"
 @task(name="load-config-and-rules", cache_policy=NO_CACHE)
 def load_config_task(config_dir: str) -> tuple[Config, RuleSet]:
     config = load_config(Path(config_dir))
-    return config, load_ruleset(config.rules_path, config.entities_path)
+    ruleset = load_ruleset(config.rules_path, config.entities_path)
+    cached_claim_rules(config.claims_path, ruleset.loaded)  # ClaimsError before the run starts
+    return config, ruleset
 
 
 @task(name="plan-and-claim-feeds", cache_policy=NO_CACHE)
@@ -268,7 +272,7 @@ class PrefectSteps(Steps):
         the time the first new page arrives."""
         if not self.dask_address:
             config = request.config
-            warm_up(config.settings.extract, (config.rules_path, config.entities_path))
+            warm_up(config.settings.extract, config.worker_files)
 
     async def poll(
         self,
@@ -337,6 +341,10 @@ class PrefectSteps(Steps):
         """Events as each batch lands (its matches are in the database now), not from the
         summary, which lists only the first matches of a backfill."""
         self.events.emit(new_matches)
+
+    def escalated(self, escalations: list[Escalation]) -> None:
+        """One `newswatch.demand.escalated` event per escalation, as its batch lands."""
+        emit_escalation_events(escalations)
 
 
 def _markdown(summary: RunSummary) -> str:

@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -156,6 +156,14 @@ class ChannelSettings(_Strict):
         )
     )
     topics: list[str] = Field(default_factory=list, description="empty = every topic")
+    kinds: list[Literal["match", "escalation"]] = Field(
+        default_factory=lambda: ["match", "escalation"],
+        description=(
+            "alerts this channel gets: `match` (a new article matched a topic of `topics`) "
+            "and/or `escalation` (a region Russia demands for the first time, or again after "
+            "`demands.quiet_days`; see docs/DEMANDS.md)"
+        ),
+    )
     digest_minutes: int = Field(
         default=0, ge=0, description="0 = one message per alert; else one digest per period"
     )
@@ -210,12 +218,25 @@ class StoreSettings(_Strict):
     )
 
 
+class DemandSettings(_Strict):
+    quiet_days: int = Field(
+        default=28,
+        ge=1,
+        le=3650,
+        description=(
+            "days without a claim on a (region, action) after which a new claim is an "
+            "escalation again (the `demand_escalations` view and escalation alerts)"
+        ),
+    )
+
+
 class Settings(_Strict):
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     poll: PollSettings = Field(default_factory=PollSettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    demands: DemandSettings = Field(default_factory=DemandSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +248,12 @@ class Config:
     settings: Settings
     rules_path: Path
     entities_path: Path
+    claims_path: Path = DEFAULT_CONFIG_DIR / "claims.yaml"
+
+    @property
+    def worker_files(self) -> tuple[Path, Path, Path]:
+        """rules.yaml, entities.yaml and claims.yaml: what each extraction worker loads."""
+        return self.rules_path, self.entities_path, self.claims_path
 
 
 def expand_env(value: Any) -> Any:
@@ -354,4 +381,5 @@ def load_config(config_dir: Path) -> Config:
         settings=load_settings(config_dir),
         rules_path=_with_default(config_dir, "rules.yaml"),
         entities_path=_with_default(config_dir, "entities.yaml"),
+        claims_path=_with_default(config_dir, "claims.yaml"),
     )

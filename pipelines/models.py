@@ -91,6 +91,41 @@ class FetchResult:
     elapsed_s: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class DemandClaim:
+    """One region demanded in one sentence (see `pipelines.claims`): `action` is one of
+    withdraw, recognise, seize_threat, buffer_zone, other; `actor` the Russian official or
+    body named (an entity id), else "russia"; `start`/`end` the sentence's character offsets
+    in the article's `field` (title or text)."""
+
+    region: str
+    action: str
+    actor: str
+    sentence: str
+    start: int
+    end: int
+    lang: str | None
+    rules_version: str
+    field: str = "text"
+    cue: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """A (region, action) claimed for the first time, or again after a quiet period: what an
+    escalation alert carries."""
+
+    escalation_id: str
+    region: str
+    action: str
+    period_start: datetime
+    article_id: str
+    sentence: str
+    actor: str
+    outlets: int
+    first_ever: bool
+
+
 @dataclass(slots=True)
 class Article:
     """A fetched and extracted article, keyed by a hash of its canonical URL."""
@@ -112,6 +147,8 @@ class Article:
     story_id: str = ""
     extract_status: ExtractStatus = "ok"
     extract_error: str | None = None
+    claims: tuple[DemandClaim, ...] = ()
+    """Demand claims read in the extraction worker (articles matched on a claims topic)."""
 
 
 class EvidenceJSON(Mapping[str, Any]):
@@ -185,6 +222,8 @@ class PendingAlert:
     evidence: dict[str, Any]
     outlets: list[str]
     created_at: datetime
+    escalation: Escalation | None = None
+    """Set for an escalation alert (kind escalation): what is new, and its first sentence."""
 
 
 @dataclass(frozen=True, slots=True)

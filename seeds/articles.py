@@ -310,6 +310,33 @@ Manila said the manoeuvres endangered the lives of crew members and violated its
 China claims almost the entire South China Sea, a claim rejected by an international tribunal in 2016. Vietnam, Malaysia, Brunei and Taiwan also have overlapping claims.
 The United States reaffirmed its defence commitments to the Philippines and called on China to stop what it described as dangerous and destabilising behaviour.""",
     },
+    {
+        "slug": "kremlin-four-regions-april",
+        "outlet": "world-desk",
+        "lang": "en",
+        "date": "2025-04-10T12:30:00+00:00",
+        "author": "Mark Ellison",
+        "topics": ["territorial_demands"],
+        "feeds": ["world"],
+        "title": "Kremlin repeats demand that Ukraine quit four regions before any truce",
+        "body": """Kremlin spokesman Dmitry Peskov said on Thursday that Ukraine must withdraw its troops from the Donetsk, Luhansk, Zaporizhzhia and Kherson regions before Moscow would agree to a ceasefire, repeating conditions Vladimir Putin first set out last June.
+Peskov told reporters that the position had not changed despite weeks of contacts with American envoys, and that the four regions were part of Russia under its constitution.
+Ukrainian officials called the demand an ultimatum. Foreign Minister Andrii Sybiha said Kyiv would not trade its land for a pause in the fighting and urged partners to keep up military aid.
+Diplomats in Europe said the statement made a quick ceasefire unlikely, although Washington continued to press both sides to agree on a first step.""",
+    },
+    {
+        "slug": "lavrov-priznat-krym",
+        "outlet": "nezavisimy-ru",
+        "lang": "ru",
+        "date": "2025-04-24T08:15:00+00:00",
+        "author": "Алексей Смирнов",
+        "topics": ["territorial_demands"],
+        "feeds": ["russian"],
+        "title": "Лавров: Киев должен признать Крым российским",
+        "body": """Министр иностранных дел России Сергей Лавров заявил, что Киев должен признать Крым частью России, а украинские войска должны уйти из Донецкой, Луганской, Запорожской и Херсонской областей.
+По словам Лаврова, без этого никакое урегулирование невозможно. Он также повторил, что Москва не примет размещение европейских военных на Украине.
+В МИД Украины ответили, что Киев никогда не признает аннексию своих территорий. Европейские дипломаты назвали слова Лаврова попыткой сорвать переговоры.""",
+    },
 ]
 
 OUTLETS = {

@@ -177,3 +177,38 @@ def test_backlog_is_worked_through_in_micro_batches(
         "SELECT count(*) FROM feed_state WHERE etag IS NOT NULL OR last_modified IS NOT NULL",
     )
     assert summary["new_matches"] == one_batch["new_matches"]
+
+
+def test_demo_corpus_tells_the_escalation(first_and_second_run: tuple[Path, dict, dict]) -> None:
+    """The four regions are demanded first (April); the threat to seize Kharkiv and Sumy comes
+    at Istanbul in May: one escalation each, alerted once, and nothing again on the second
+    run."""
+    db, first, second = first_and_second_run
+    escalations = {
+        (r[0], r[1]): r[2]
+        for r in rows(db, "SELECT region, action, period_start FROM demand_escalations")
+    }
+    four = ("donetsk", "luhansk", "zaporizhzhia", "kherson")
+    assert all((region, "withdraw") in escalations for region in four)
+    assert ("kharkiv", "seize_threat") in escalations and ("sumy", "seize_threat") in escalations
+    assert (
+        max(escalations[(r, "withdraw")] for r in four) < escalations[("kharkiv", "seize_threat")]
+    )
+    alerted = rows(
+        db,
+        "SELECT e.region, e.action, count(*) FROM alerts al "
+        "JOIN demand_escalation_alerts e USING (escalation_id) "
+        "WHERE al.kind = 'escalation' AND al.status = 'sent' GROUP BY ALL",
+    )
+    assert ("kharkiv", "seize_threat", 1) in alerted
+    assert {(r["region"], r["action"]) for r in first["escalations"]} >= {
+        ("kharkiv", "seize_threat"),
+        ("sumy", "seize_threat"),
+    }
+    assert second["escalations"] == [] and second["demand_claims_landed"] == 0
+    seed_claims = rows(
+        db,
+        "SELECT region, action FROM demand_claims d JOIN articles a USING (article_id) "
+        f"WHERE a.url LIKE '%/{SEED_ARTICLE}' ORDER BY ALL",
+    )
+    assert ("kharkiv", "seize_threat") in seed_claims and ("kherson", "recognise") in seed_claims

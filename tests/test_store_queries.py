@@ -164,6 +164,12 @@ def test_v1_database_upgrades_in_place_without_loss(db_path: Path) -> None:
             con.execute(f"DROP VIEW {view}")
         con.execute("DROP TABLE match_history")
         con.execute("DROP TABLE extract_retries")
+        for view in ("demand_escalations", "demand_regions_weekly", "demand_claim_periods"):
+            con.execute(f"DROP VIEW {view}")
+        for table in ("demand_claims", "demand_settings", "demand_escalation_alerts"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute("ALTER TABLE alerts DROP COLUMN kind")
+        con.execute("ALTER TABLE alerts DROP COLUMN escalation_id")
     with store.open_store(db_path) as con:
         assert con.execute("SELECT max(version) FROM schema_version").fetchone() == (
             len(store.MIGRATIONS),

@@ -3,7 +3,13 @@
 `redact` (secrets kept out of every error and log)."""
 
 from pipelines.alerts.channels import CONSOLE_SCHEME, WEBHOOK_PREFIX, deliver
-from pipelines.alerts.messages import Message, channel_topics, format_message, payload
+from pipelines.alerts.messages import (
+    Message,
+    channel_topics,
+    escalation_channels,
+    format_message,
+    payload,
+)
 from pipelines.alerts.redact import redact
 from pipelines.alerts.send import Delivery, plan_deliveries, run_deliveries, send_pending
 
@@ -14,6 +20,7 @@ __all__ = [
     "Message",
     "channel_topics",
     "deliver",
+    "escalation_channels",
     "format_message",
     "payload",
     "plan_deliveries",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.config import ChannelSettings
+from pipelines.models import Escalation
 from pipelines.store import PendingAlert
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
@@ -24,12 +25,70 @@ class Message:
 
 
 def channel_topics(channels: dict[str, ChannelSettings]) -> dict[str, list[str]]:
-    """The channel → topics mapping that landing uses to queue outbox rows."""
-    return {name: list(ch.topics) for name, ch in channels.items()}
+    """The channel → topics mapping that landing uses to queue match alerts (channels whose
+    `kinds` include match)."""
+    return {name: list(ch.topics) for name, ch in channels.items() if "match" in ch.kinds}
+
+
+def escalation_channels(channels: dict[str, ChannelSettings]) -> list[str]:
+    """The channels that get escalation alerts (`kinds` includes escalation)."""
+    return [name for name, ch in channels.items() if "escalation" in ch.kinds]
+
+
+ACTION_WORDS = {
+    "withdraw": "Ukraine to withdraw",
+    "recognise": "recognise as Russian / cede",
+    "seize_threat": "threat to seize",
+    "buffer_zone": "buffer zone",
+    "other": "other claim",
+}
+
+
+def _escalation_payload(alert: PendingAlert, e: Escalation) -> dict[str, Any]:
+    return {
+        "schema_version": PAYLOAD_SCHEMA_VERSION,
+        "alert_id": alert.alert_id,
+        "kind": "escalation",
+        "topic": alert.topic,
+        "region": e.region,
+        "action": e.action,
+        "actor": e.actor,
+        "first_ever": e.first_ever,
+        "period_start": e.period_start.isoformat(),
+        "sentence": e.sentence,
+        "outlets_count": e.outlets,
+        "article": {
+            "id": alert.article_id,
+            "title": alert.title,
+            "url": alert.url,
+            "outlet": alert.site_name or alert.feed_url,
+            "published_at": alert.published_at.isoformat() if alert.published_at else None,
+        },
+    }
+
+
+def _escalation_message(alert: PendingAlert, e: Escalation) -> Message:
+    novelty = "first time" if e.first_ever else "again after a quiet period"
+    lines = [
+        f"{e.region} — {ACTION_WORDS.get(e.action, e.action)} ({novelty}, since "
+        f"{e.period_start:%Y-%m-%d})",
+        f"Who: {e.actor}",
+        f"Sentence: {e.sentence.strip()}",
+        f"First article: {alert.title}",
+        f"Outlets so far: {e.outlets}",
+        f"Link: {alert.url}",
+    ]
+    return Message(
+        f"[newswatch] escalation: {e.region} / {e.action}",
+        "\n".join(lines),
+        _escalation_payload(alert, e),
+    )
 
 
 def payload(alert: PendingAlert) -> dict[str, Any]:
     """The documented, versioned JSON body of one alert (webhook channels, events)."""
+    if alert.escalation is not None:
+        return _escalation_payload(alert, alert.escalation)
     return {
         "schema_version": PAYLOAD_SCHEMA_VERSION,
         "alert_id": alert.alert_id,
@@ -55,7 +114,10 @@ def payload(alert: PendingAlert) -> dict[str, Any]:
 
 
 def format_message(alert: PendingAlert) -> Message:
-    """A readable alert: topic, title, outlet(s), time, link, evidence snippet, entities."""
+    """A readable alert: topic, title, outlet(s), time, link, evidence snippet, entities; for
+    an escalation: region, action, who, the sentence, the first article, the outlets count."""
+    if alert.escalation is not None:
+        return _escalation_message(alert, alert.escalation)
     outlet = ", ".join(alert.outlets) or alert.site_name or alert.feed_url or ""
     when = alert.published_at.strftime("%Y-%m-%d %H:%M UTC") if alert.published_at else "unknown"
     snippet = str(alert.evidence.get("snippet", "")).strip()
@@ -79,8 +141,9 @@ def digest_message(channel: str, alerts: Sequence[PendingAlert]) -> Message:
     parts = [format_message(a) for a in alerts]
     topics = sorted({a.topic for a in alerts})
     body = "\n\n".join(f"• {m.title}\n{m.body}" for m in parts)
+    noun = "alerts" if any(a.escalation for a in alerts) else "matches"
     return Message(
-        f"[newswatch] {len(alerts)} new matches ({', '.join(topics)})",
+        f"[newswatch] {len(alerts)} new {noun} ({', '.join(topics)})",
         body,
         {
             "schema_version": PAYLOAD_SCHEMA_VERSION,

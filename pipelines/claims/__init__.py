@@ -8,10 +8,44 @@ demands in an article, for the escalation signal (docs/DEMANDS.md).
 
 from __future__ import annotations
 
-from pipelines.claims.extract import DemandClaim, claims_in
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from pipelines.claims.extract import claims_in
 from pipelines.claims.lexicon import ACTIONS, Action, ClaimRules, ClaimsError, load_claim_rules
+from pipelines.models import DemandClaim
+from pipelines.rules.loader import LoadedRules
 
 extract_claims = claims_in
+
+
+def article_claims(
+    topics: Iterable[str], title: str, text: str, lang: str | None, rules: ClaimRules
+) -> tuple[DemandClaim, ...]:
+    """The claims of an article that matched `topics`: none unless one of them is a claims
+    topic (claims.yaml `topics`)."""
+    if rules.topics.isdisjoint(topics):
+        return ()
+    return tuple(claims_in(title, text, lang, rules))
+
+
+_CACHE: dict[tuple[str, int, str], ClaimRules] = {}
+
+
+def cached_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
+    """`load_claim_rules`, once per process for a given file state and gazetteer."""
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError:
+        return load_claim_rules(Path(path), gazetteer)  # says what is wrong with the file
+    key = (str(path), stamp, gazetteer.version)
+    rules = _CACHE.get(key)
+    if rules is None:
+        _CACHE.clear()
+        rules = _CACHE[key] = load_claim_rules(Path(path), gazetteer)
+    return rules
+
 
 __all__ = [
     "ACTIONS",
@@ -19,6 +53,8 @@ __all__ = [
     "ClaimRules",
     "ClaimsError",
     "DemandClaim",
+    "article_claims",
+    "cached_claim_rules",
     "extract_claims",
     "load_claim_rules",
 ]

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules, Cue
+from pipelines.models import DemandClaim
 from pipelines.rules.text import Token, tokenize
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”’)\]]*\s+|\n\s*")
@@ -42,20 +43,6 @@ _WITHDRAWER_WINDOW = 5
 
 
 @dataclass(frozen=True, slots=True)
-class DemandClaim:
-    region: str
-    action: Action
-    actor: str
-    sentence: str
-    start: int
-    end: int
-    lang: str | None
-    rules_version: str
-    field: str = "text"
-    cue: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class Mark:
     kind: str
     """A cue kind of claims.yaml, or "region" / "actor" for gazetteer names."""
@@ -64,16 +51,27 @@ class Mark:
     last: int
 
 
-def _marks(tokens: list[Token], rules: ClaimRules) -> list[Mark]:
-    out: list[Mark] = []
-    n = len(tokens)
-    for i, tok in enumerate(tokens):
+def _cues_of(tok: Token, rules: ClaimRules) -> tuple[Cue, ...]:
+    """The cues that can start at a word, memoised per word (news text repeats its words)."""
+    key = (tok.folded, tok.stem)
+    found = rules.memo.get(key)
+    if found is None:
         cues: list[Cue] = list(rules.by_stem.get(tok.stem, ()))
         for length in rules.prefix_lengths:
             if length > len(tok.folded):
                 break
             cues += rules.by_prefix.get(tok.folded[:length], ())
-        for cue in cues:
+        if len(rules.memo) > 200_000:
+            rules.memo.clear()
+        found = rules.memo[key] = tuple(cues)
+    return found
+
+
+def _marks(tokens: list[Token], rules: ClaimRules) -> list[Mark]:
+    out: list[Mark] = []
+    n = len(tokens)
+    for i, tok in enumerate(tokens):
+        for cue in _cues_of(tok, rules):
             k = len(cue.words)
             if i + k > n:
                 continue
@@ -91,13 +89,30 @@ def _marks(tokens: list[Token], rules: ClaimRules) -> list[Mark]:
     return out
 
 
-@dataclass(slots=True)
 class _Sentence:
-    start: int
-    end: int
-    paragraph: int
-    tokens: list[Token]
-    marks: list[Mark]
+    """One sentence of a field; its tokens and marks are computed when first asked for, as
+    most sentences are never read (see `claims_in`)."""
+
+    __slots__ = ("_marks", "_tokens", "end", "paragraph", "rules", "start", "text")
+
+    def __init__(self, text: str, start: int, end: int, paragraph: int, rules: ClaimRules):
+        self.text, self.start, self.end, self.paragraph, self.rules = (
+            text, start, end, paragraph, rules,
+        )  # fmt: skip
+        self._tokens: list[Token] | None = None
+        self._marks: list[Mark] | None = None
+
+    @property
+    def tokens(self) -> list[Token]:
+        if self._tokens is None:
+            self._tokens = tokenize(self.text[self.start : self.end])
+        return self._tokens
+
+    @property
+    def marks(self) -> list[Mark]:
+        if self._marks is None:
+            self._marks = _marks(self.tokens, self.rules)
+        return self._marks
 
 
 def _sentences(text: str, rules: ClaimRules) -> list[_Sentence]:
@@ -110,8 +125,7 @@ def _sentences(text: str, rules: ClaimRules) -> list[_Sentence]:
         chunk = text[start:end]
         start += len(chunk) - len(chunk.lstrip())
         if start < end:
-            tokens = tokenize(text[start:end])
-            out.append(_Sentence(start, end, paragraph, tokens, _marks(tokens, rules)))
+            out.append(_Sentence(text, start, end, paragraph, rules))
         if "\n" in m.group():
             paragraph += 1
     return out
@@ -222,8 +236,9 @@ def _demander(s: _Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> 
     if possessor is not None:
         return possessor
     anchor = min(governor.first, action.first)
+    objects = {m.last + 1 for m in s.marks if m.kind == "object_marker"}
     before = sorted(
-        (m for m in s.marks if _party(m, rules) and m.last < anchor),
+        (m for m in s.marks if _party(m, rules) and m.last < anchor and m.first not in objects),
         key=lambda m: m.last,
     )
     if before and governor.kind == "modal" and governor.first - before[-1].last <= _MODAL_SUBJECT:
@@ -276,24 +291,38 @@ def _actor(s: _Sentence, governor: Mark, demander: Mark, rules: ClaimRules) -> s
 
 def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> list[DemandClaim]:
     """Every claim of an article, title first, in reading order; one per (region, action)
-    per sentence."""
+    per sentence.
+
+    Only sentences where the gates find a region name's first letters, an action word and a
+    governing word (Aho-Corasick automata over the lower-cased text, see `ClaimRules.gate`)
+    are read word by word: a sentence without all three cannot hold a claim."""
     out: list[DemandClaim] = []
+    gates = (rules.gate, rules.action_gate, rules.governor_gate)
     for field, body in (("title", title or ""), ("text", text or "")):
-        speaker: tuple[int, str] | None = None
+        lowered = body.lower()
+        if len(lowered) != len(body):  # a letter whose lower case is longer: read it all
+            lowered = ""
+        elif any(next(g.iter(lowered), None) is None for g in gates):
+            continue
+        previous: _Sentence | None = None
         for s in _sentences(body, rules):
-            parties = [m for m in s.marks if _party(m, rules)]
-            if speaker is not None and speaker[0] != s.paragraph:
-                speaker = None
-            found = _sentence_claims(s, body, field, lang, rules, speaker)
-            out += found
-            russian = [m for m in parties if _russian(m, rules)]
-            if parties:
-                speaker = (
-                    (s.paragraph, _actor(s, russian[-1], russian[-1], rules))
-                    if russian and all(_russian(m, rules) for m in parties)
-                    else None
-                )
+            if not lowered or all(
+                next(g.iter(lowered, s.start, s.end), None) is not None for g in gates
+            ):
+                out += _sentence_claims(s, body, field, lang, rules, previous)
+            previous = s
     return out
+
+
+def _speaker(previous: _Sentence | None, s: _Sentence, rules: ClaimRules) -> str | None:
+    """The Russian actor of the sentence before, in the same paragraph, when it names only
+    Russian parties: who "The demand is that …" reports."""
+    if previous is None or previous.paragraph != s.paragraph:
+        return None
+    parties = [m for m in previous.marks if _party(m, rules)]
+    if not parties or not all(_russian(m, rules) for m in parties):
+        return None
+    return _actor(previous, parties[-1], parties[-1], rules)
 
 
 def _sentence_claims(
@@ -302,7 +331,7 @@ def _sentence_claims(
     field: str,
     lang: str | None,
     rules: ClaimRules,
-    speaker: tuple[int, str] | None,
+    previous: _Sentence | None,
 ) -> list[DemandClaim]:
     kinds = {m.kind for m in s.marks}
     if not kinds & {"region", "four_regions"} or not kinds & set(ACTION_OF_CUE):
@@ -323,9 +352,10 @@ def _sentence_claims(
             continue
         demander = _demander(s, governor, action, rules)
         if demander is None:
+            speaker = _speaker(previous, s, rules)
             if speaker is None:
                 continue
-            actor = speaker[1]
+            actor = speaker
         elif not _russian(demander, rules):
             continue
         else:

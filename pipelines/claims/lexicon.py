@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -39,6 +40,7 @@ CueKind = Literal[
     "other_actors",
     "russian_forces",
     "negation",
+    "object_marker",
     "glue",
     "clause_break",
 ]
@@ -50,6 +52,11 @@ ACTION_OF_CUE: dict[str, Action] = {
     "buffer_zone": "buffer_zone",
     "other": "other",
 }
+
+
+_GATE_LETTERS = 3
+"""The fewest letters a gate word has (Суми, Сумської, Сумщину → "сум")."""
+GOVERNING_KINDS = ("demand", "modal", "threat", "establish", "could", "required")
 
 
 class ClaimsError(ConfigError):
@@ -65,6 +72,7 @@ class ScopeSpec(_Strict):
 
 
 class ClaimsFile(_Strict):
+    topics: list[str] = Field(min_length=1)
     regions: str
     russian_actors: str
     four_regions: list[str] = Field(min_length=1)
@@ -88,6 +96,7 @@ class ClaimRules:
     """Everything the extractor needs, compiled once per process."""
 
     version: str
+    topics: frozenset[str]
     regions: frozenset[str]
     russian_actors: frozenset[str]
     four_regions: tuple[str, ...]
@@ -97,6 +106,19 @@ class ClaimRules:
     prefix_lengths: tuple[int, ...]
     names: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
     """first stem → ((stems of a name, entity id), …), longest names first."""
+    gate: Any
+    """An Aho-Corasick automaton of the first letters of every region name and "four
+    regions" cue, lower-cased: a sentence without one of them is not read (see
+    `extract.claims_in`)."""
+    action_gate: Any
+    """The same of the start of every action cue's first word: nor is a sentence without
+    one."""
+    governor_gate: Any
+    """The same of every cue that can govern an action (demand, modal, threat, …)."""
+    memo: dict[tuple[str, str], tuple[Cue, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """(folded, stem) of a word → the cues that can start there (`extract._cues_of`)."""
 
 
 def _line(path: Path, node: yaml.Node | None) -> str:
@@ -131,6 +153,38 @@ def _words(text: str) -> tuple[WordPattern, ...] | None:
         else:
             out += [(False, t.stem) for t in tokenize(raw)]
     return tuple(out) or None
+
+
+def _common_start(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _starts(word: str) -> set[str]:
+    """What every form of `word` that matches it begins with, in lower-cased text: a prefix
+    cue's letters; else the part its stem shares with the word (Харків → "харк", as
+    Харкова, Харківщину and Харьков stem to "харков"), at least `_GATE_LETTERS` letters."""
+    if word.endswith("*"):
+        word = word[:-1]
+        return {word.lower(), *(t.folded for t in tokenize(word))}
+    out = set()
+    raw = word.lower()
+    for tok in tokenize(word)[:1]:
+        for form in (raw, tok.folded):
+            shared = _common_start(form, tok.stem)
+            out.add(shared if len(shared) >= _GATE_LETTERS else form[:_GATE_LETTERS])
+    return out
+
+
+def _automaton(words: set[str]) -> Any:
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        if word:
+            automaton.add_word(word, len(word))
+    automaton.make_automaton()
+    return automaton
 
 
 def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
@@ -168,6 +222,14 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
             f"\n  hint: use a group of entities.yaml ({', '.join(sorted(gazetteer.groups))})"
         )
 
+    known_topics = {t.id for t in gazetteer.topics}
+    for i, topic in enumerate(spec.topics):
+        if topic not in known_topics:
+            raise ClaimsError(
+                f"{_line(path, _node_at(root, ('topics', i)))}: topics: unknown topic "
+                f"{topic!r}\n  hint: one of the topics of rules.yaml: "
+                f"{', '.join(sorted(known_topics))}"
+            )
     regions = group("regions", spec.regions)
     actors = group("russian_actors", spec.russian_actors)
     for i, region in enumerate(spec.four_regions):
@@ -206,9 +268,33 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
             stems = tuple(t.stem for t in tokenize(alias))
             if stems:
                 names[stems[0]].append((stems, entity_id))
+    region_words = [
+        alias.split()[0] for r in regions for alias in gazetteer.entities[r].aliases if alias
+    ]
+    region_words += [e.split()[0] for cues in spec.cues["four_regions"].values() for e in cues]
+    gate = _automaton({start for w in region_words for start in _starts(w)})
+    action_gate = _automaton(
+        {
+            start
+            for kind in ACTION_OF_CUE
+            for cues in spec.cues[kind].values()
+            for entry in cues
+            for start in _starts(entry.split()[0])
+        }
+    )
+    governor_gate = _automaton(
+        {
+            start
+            for kind in GOVERNING_KINDS
+            for cues in spec.cues[kind].values()
+            for entry in cues
+            for start in _starts(entry.split()[0])
+        }
+    )
     digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + text.encode("utf-8"))
     return ClaimRules(
         version=digest.hexdigest()[:16],
+        topics=frozenset(spec.topics),
         regions=regions,
         russian_actors=actors,
         four_regions=tuple(spec.four_regions),
@@ -217,4 +303,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         by_prefix={k: tuple(v) for k, v in by_prefix.items()},
         prefix_lengths=tuple(sorted({len(k) for k in by_prefix})),
         names={k: tuple(sorted(v, key=lambda n: -len(n[0]))) for k, v in names.items()},
+        gate=gate,
+        action_gate=action_gate,
+        governor_gate=governor_gate,
     )

@@ -152,4 +152,5 @@ def _article(
         simhash=meta.get("simhash", 0) if text else 0,
         extract_status=status,
         extract_error=error,
+        claims=tuple(meta.get("claims", ())) if text else (),
     )

@@ -29,6 +29,7 @@ from pipelines.models import (
 from pipelines.rules.matcher import TopicHit
 
 if TYPE_CHECKING:
+    from pipelines.claims import ClaimRules
     from pipelines.rules import RuleSet
 
 from pipelines.extract.page import _article, extract_one, not_markup
@@ -203,7 +204,7 @@ def _workers(settings: ExtractSettings) -> int:
     return max(1, settings.workers or os.cpu_count() or 1)
 
 
-def warm_up(settings: ExtractSettings, rules_files: tuple[Path, Path] | None = None) -> None:
+def warm_up(settings: ExtractSettings, rules_files: tuple[Path, ...] | None = None) -> None:
     """Start the extraction workers now, in the background, so that they are ready (and warm,
     with the ruleset of `rules_files` loaded) when the first pages arrive: a run calls this
     before polling. A pool that already exists is left as it is: its workers are running.
@@ -240,10 +241,12 @@ class Extraction:
         settings: ExtractSettings,
         batch_size: int = 4,
         ruleset: RuleSet | None = None,
-        rules_files: tuple[Path, Path] | None = None,
+        rules_files: tuple[Path, ...] | None = None,
+        claim_rules: ClaimRules | None = None,
     ) -> None:
         self.settings = settings
         self.ruleset = ruleset
+        self.claim_rules = claim_rules
         self._rules = _rules_files(rules_files) if ruleset else None
         self.batch_size = max(1, batch_size)
         self.now = datetime.now(UTC)
@@ -330,7 +333,8 @@ class Extraction:
     def matches(self, articles: Sequence[Article], now: datetime) -> list[Match]:
         """The matches of the articles `articles()` returned (same order), found by the workers
         with the ruleset; an article a worker did not match with this ruleset's version is
-        matched here."""
+        matched here. So are its claims (`Article.claims`, set by `articles()` from the
+        workers' reading) when the workers read none with this claims lexicon."""
         if self.ruleset is None:
             raise ValueError("this extraction was started without a ruleset")
         version = self.ruleset.version
@@ -343,6 +347,13 @@ class Extraction:
                 hits = [TopicHit(t, r, s, EvidenceJSON(e)) for t, r, s, e in data["hits"]]
             else:
                 hits = self.ruleset.match(art.title, art.text, art.lang)
+            claims = self.claim_rules
+            if claims is not None and data.get("claims_version") != claims.version:
+                from pipelines.claims import article_claims
+
+                art.claims = article_claims(
+                    (h.topic for h in hits), art.title, art.text, art.lang, claims
+                )
             out += [
                 Match(art.article_id, h.topic, h.rule, h.score, h.evidence, version, now)
                 for h in hits

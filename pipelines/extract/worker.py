@@ -20,22 +20,37 @@ from pipelines.extract.page import _on_alarm, _PageTimeout, extract_one
 
 Job = tuple[bytes, str, str | None, str]
 """(page bytes, final URL, Content-Type, the feed item's title)."""
-RulesFiles = tuple[str, str]
-"""(rules.yaml, entities.yaml): workers load the ruleset themselves, once."""
+RulesFiles = tuple[str, ...]
+"""(rules.yaml, entities.yaml[, claims.yaml]): workers load the ruleset (and the claims
+lexicon) themselves, once."""
 
 
-def _rules_files(paths: tuple[Path, Path] | None) -> RulesFiles | None:
-    return (str(paths[0]), str(paths[1])) if paths else None
+def _rules_files(paths: tuple[Path, ...] | None) -> RulesFiles | None:
+    return tuple(str(p) for p in paths) if paths else None
 
 
 def _worker_batch(jobs: list[Job], timeout_s: float, rules: RulesFiles | None = None) -> list[dict]:
-    """Extract (and match) several pages in one task (fewer round trips); each keeps its own
-    deadline."""
+    """Extract (and match, and read claims from) several pages in one task (fewer round
+    trips); each keeps its own deadline."""
     ruleset = _worker_ruleset(rules) if rules else None
+    claim_rules = _worker_claim_rules(rules, ruleset) if rules and ruleset else None
     return [
-        _worker(content, url, ctype, timeout_s, title, ruleset)
+        _worker(content, url, ctype, timeout_s, title, ruleset, claim_rules)
         for content, url, ctype, title in jobs
     ]
+
+
+def _worker_claim_rules(rules: RulesFiles, ruleset: Any) -> Any:
+    """The claims lexicon of `rules[2]` (None without one, or when it fails to load: the
+    main process then reads those articles' claims itself, as for matching)."""
+    if len(rules) < 3:
+        return None
+    try:
+        from pipelines.claims import cached_claim_rules
+
+        return cached_claim_rules(Path(rules[2]), ruleset.loaded)
+    except Exception:
+        return None
 
 
 _RULESETS: dict[RulesFiles, tuple[tuple[int, int], Any]] = {}
@@ -47,11 +62,12 @@ def _worker_ruleset(rules: RulesFiles) -> Any:
     notices the missing version and matches those articles itself."""
     try:
         stamp = (os.stat(rules[0]).st_mtime_ns, os.stat(rules[1]).st_mtime_ns)
-        cached = _RULESETS.get(rules)
+        cached = _RULESETS.get(rules[:2])
         if cached is None or cached[0] != stamp:
             from pipelines.rules import load_ruleset
 
-            cached = _RULESETS[rules] = (stamp, load_ruleset(Path(rules[0]), Path(rules[1])))
+            ruleset = load_ruleset(Path(rules[0]), Path(rules[1]))
+            cached = _RULESETS[rules[:2]] = (stamp, ruleset)
         return cached[1]
     except Exception:
         return None
@@ -64,6 +80,7 @@ def _worker(
     timeout_s: float,
     item_title: str = "",
     ruleset: Any = None,
+    claim_rules: Any = None,
 ) -> dict:
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout_s)
@@ -76,6 +93,13 @@ def _worker(
             hits = ruleset.match(title, text, data.get("language"))
             data["hits"] = [(h.topic, h.rule, h.score, evidence_json(h.evidence)) for h in hits]
             data["rules_version"] = ruleset.version
+            if claim_rules is not None:
+                from pipelines.claims import article_claims
+
+                data["claims"] = article_claims(
+                    (h.topic for h in hits), title, text, data.get("language"), claim_rules
+                )
+                data["claims_version"] = claim_rules.version
         return {"ok": data}
     except _PageTimeout:
         return {"timeout": f"extraction took longer than {timeout_s:g}s"}

@@ -23,7 +23,15 @@ from pathlib import Path
 from pipelines.config import Config
 from pipelines.extract import warm_up
 from pipelines.ingest.fetch import Fetcher
-from pipelines.models import Article, FeedItem, FeedSource, FeedState, Match, PollResult
+from pipelines.models import (
+    Article,
+    Escalation,
+    FeedItem,
+    FeedSource,
+    FeedState,
+    Match,
+    PollResult,
+)
 from pipelines.rules import RuleSet
 from pipelines.run import steps
 from pipelines.run.batches import StageClock, micro_batches, overlapped
@@ -72,7 +80,7 @@ class Steps:
 
     def start_workers(self, request: RunRequest) -> None:
         config = request.config
-        warm_up(config.settings.extract, (config.rules_path, config.entities_path))
+        warm_up(config.settings.extract, config.worker_files)
 
     async def poll(
         self,
@@ -127,6 +135,10 @@ class Steps:
 
     def landed(self, new_matches: dict[str, list[NewMatch]]) -> None:
         """A batch's new matches are in the database (the flow emits events here)."""
+        return None
+
+    def escalated(self, escalations: list[Escalation]) -> None:
+        """A batch's demand escalations are in the database (the flow emits events here)."""
         return None
 
     def mark(self, stage: str) -> None:
@@ -209,6 +221,7 @@ async def run_monitor(request: RunRequest, how: Steps) -> RunSummary:
                     released = last
                     clock.lap("land")
                     how.landed(tally.add(batch, result.articles, result.matches, landing))
+                    how.escalated(landing.escalations)
                     del result
                     how.mark(f"batch {number}/{len(batches)}")
                     waiting = time.perf_counter()

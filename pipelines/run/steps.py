@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipelines import store
-from pipelines.alerts import channel_topics, outbox, plan_deliveries, run_deliveries
+from pipelines.alerts import (
+    channel_topics,
+    escalation_channels,
+    outbox,
+    plan_deliveries,
+    run_deliveries,
+)
+from pipelines.claims import cached_claim_rules
 from pipelines.config import Config
 from pipelines.extract import Extraction, extract_pages, ready_pool, warm_up
 from pipelines.ingest.fetch import Fetcher
@@ -100,11 +107,12 @@ async def fetch_and_extract(
     page is in (see `overlapped`)."""
     start = time.perf_counter()
     if items:
-        warm_up(config.settings.extract, (config.rules_path, config.entities_path))
+        warm_up(config.settings.extract, config.worker_files)
     extraction = Extraction(
         config.settings.extract,
         ruleset=ruleset,
-        rules_files=(config.rules_path, config.entities_path),
+        rules_files=config.worker_files,
+        claim_rules=cached_claim_rules(config.claims_path, ruleset.loaded) if ruleset else None,
     )
     order: list[int] = []
 
@@ -186,6 +194,8 @@ def _landing(
         matches=list(matches),
         feed_states=list(states),
         channels=channel_topics(config.settings.alerts.channels),
+        escalation_channels=escalation_channels(config.settings.alerts.channels),
+        quiet_days=config.settings.demands.quiet_days,
         timeout_attempts=config.settings.extract.timeout_attempts,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -43,6 +44,18 @@ class NewMatch(BaseModel):
     rule: str
     snippet: str
     entities: list[str]
+
+
+class EscalationRow(BaseModel):
+    """A demand escalation found in this run (see `pipelines.store.claims`)."""
+
+    region: str
+    action: str
+    actor: str
+    period_start: datetime
+    first_ever: bool
+    article_id: str
+    outlets: int
 
 
 def new_match_rows(
@@ -84,6 +97,8 @@ class RunTally:
         self.alerts_queued = 0
         self.new_matches: dict[str, list[NewMatch]] = {}
         self.new_match_counts: Counter[str] = Counter()
+        self.claims_landed = 0
+        self.escalations: list[EscalationRow] = []
 
     def add(
         self,
@@ -115,6 +130,20 @@ class RunTally:
         self.articles_retry_later += len(retry)
         self.articles_landed += landing.articles_inserted
         self.alerts_queued += landing.alerts_queued
+        self.claims_landed += landing.claims_inserted
+        room = max(0, LISTED_PER_KIND - len(self.escalations))
+        self.escalations += [
+            EscalationRow(
+                region=e.region,
+                action=e.action,
+                actor=e.actor,
+                period_start=e.period_start,
+                first_ever=e.first_ever,
+                article_id=e.article_id,
+                outlets=e.outlets,
+            )
+            for e in landing.escalations[:room]
+        ]
         return batch_rows
 
 
@@ -138,6 +167,8 @@ class RunSummary(BaseModel):
     articles_retry_later: int = 0
     new_matches: dict[str, list[NewMatch]] = Field(default_factory=dict)
     new_match_counts: dict[str, int] = Field(default_factory=dict)
+    demand_claims_landed: int = 0
+    escalations: list[EscalationRow] = Field(default_factory=list)
     alerts_queued: int = 0
     alerts_sent: int = 0
     alerts_failed: int = 0
@@ -177,6 +208,8 @@ class RunSummary(BaseModel):
             articles_retry_later=tally.articles_retry_later,
             new_matches={topic: rows for topic, rows in sorted(tally.new_matches.items())},
             new_match_counts=dict(sorted(tally.new_match_counts.items())),
+            demand_claims_landed=tally.claims_landed,
+            escalations=tally.escalations,
             alerts_queued=tally.alerts_queued,
             alerts_sent=alerts.sent,
             alerts_failed=alerts.failed,

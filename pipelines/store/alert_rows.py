@@ -13,6 +13,7 @@ from pipelines.models import (
     AlertOutcome,
     PendingAlert,
 )
+from pipelines.store.claims import escalations_by_id
 from pipelines.store.connection import rollback, utc_now
 from pipelines.store.landing import _TS
 
@@ -30,15 +31,17 @@ def pending_alerts(
                (SELECT list(DISTINCT coalesce(s.site_name, s.feed_url) ORDER BY
                             coalesce(s.site_name, s.feed_url))
                 FROM articles s WHERE s.story_id = al.story_id) AS outlets,
-               al.created_at
+               al.created_at, al.escalation_id
         FROM alerts al
         JOIN articles a USING (article_id)
-        JOIN matches m ON m.article_id = al.article_id AND m.topic = al.topic
+        LEFT JOIN matches m ON m.article_id = al.article_id AND m.topic = al.topic
         WHERE al.status = 'pending' AND (al.next_attempt_at IS NULL OR al.next_attempt_at <= ?)
+          AND (m.article_id IS NOT NULL OR al.kind = 'escalation')
         ORDER BY al.created_at, al.alert_id
         """,
         [now],
     ).fetchall()
+    escalations = escalations_by_id(con, [r[16] for r in rows if r[16]])
     return [
         PendingAlert(
             alert_id=r[0],
@@ -52,11 +55,12 @@ def pending_alerts(
             site_name=r[8],
             feed_url=r[9],
             published_at=r[10],
-            rule=r[11],
-            score=r[12],
+            rule=r[11] or "",
+            score=r[12] or 0.0,
             evidence=json.loads(r[13]) if r[13] else {},
             outlets=[o for o in (r[14] or []) if o],
             created_at=r[15],
+            escalation=escalations.get(r[16]) if r[16] else None,
         )
         for r in rows
     ]

@@ -20,7 +20,8 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.ingest.identity import article_id as make_article_id
-from pipelines.models import Article, FeedItem, FeedState, Match, evidence_json
+from pipelines.models import Article, Escalation, FeedItem, FeedState, Match, evidence_json
+from pipelines.store.claims import DEFAULT_QUIET_DAYS, land_claims
 from pipelines.store.connection import rollback, string_relation, utc_now
 
 T = TypeVar("T")
@@ -45,6 +46,10 @@ class LandingBatch:
     feed_states: list[FeedState] = field(default_factory=list)
     channels: dict[str, list[str]] = field(default_factory=dict)
     """channel name -> topics it wants (empty list = all topics): outbox rows are derived."""
+    escalation_channels: list[str] = field(default_factory=list)
+    """Channels that want escalation alerts (`kinds` includes escalation)."""
+    quiet_days: int = DEFAULT_QUIET_DAYS
+    """Days without a claim on a (region, action) after which a claim is an escalation again."""
     timeout_attempts: int = 1
     """Extraction attempts a page that times out gets (over successive runs) before it lands
     with status 'timeout'; until then neither it nor its feed entries are landed, so the
@@ -60,6 +65,8 @@ class LandingReport:
     new_match_keys: list[tuple[str, str]]
     retry_later: list[str] = field(default_factory=list)
     """Canonical URLs of pages whose extraction timed out and that a later run tries again."""
+    claims_inserted: int = 0
+    escalations: list[Escalation] = field(default_factory=list)
 
 
 def _dedupe(rows: Sequence[T], key: Any) -> list[T]:
@@ -74,7 +81,7 @@ def _dedupe(rows: Sequence[T], key: Any) -> list[T]:
 
 
 def _articles_table(articles: Sequence[Article]) -> pa.Table:
-    cols = [f for f in Article.__dataclass_fields__]
+    cols = [f for f in Article.__dataclass_fields__ if f != "claims"]
     data: dict[str, list[Any]] = {c: [] for c in cols}
     for art in articles:
         for c in cols:
@@ -225,6 +232,8 @@ def land_batch(con: duckdb.DuckDBPyConnection, batch: LandingBatch) -> LandingRe
             con.execute("INSERT INTO matches SELECT * FROM _new_matches ON CONFLICT DO NOTHING")
             con.unregister("_new_matches")
             alerts_queued = _queue_alerts(con, new_keys, batch.channels, now)
+        claimed = land_claims(con, articles, batch.escalation_channels, batch.quiet_days, now)
+        alerts_queued += claimed.alerts_queued
         if batch.feed_states:
             _upsert_feed_states(con, batch.feed_states)
         after = _counts(con)
@@ -239,6 +248,8 @@ def land_batch(con: duckdb.DuckDBPyConnection, batch: LandingBatch) -> LandingRe
         seen_inserted=after[2] - before[2],
         new_match_keys=new_keys,
         retry_later=retry_later,
+        claims_inserted=claimed.claims_inserted,
+        escalations=claimed.escalations,
     )
 
 

@@ -13,6 +13,7 @@ from typing import TypeVar
 import duckdb
 
 from pipelines.config import StoreSettings
+from pipelines.store.claims import MIGRATION_SQL as CLAIMS_MIGRATION_SQL
 from pipelines.store.connection import connect, no_space_error, rollback, utc_now
 from pipelines.store.views import VIEWS_SQL
 
@@ -140,6 +141,8 @@ MIGRATIONS: list[str] = [
         claimed_at TIMESTAMPTZ NOT NULL
     );
     """,
+    # 5: demand claims, their views, escalations and escalation alerts (store/claims.py)
+    CLAIMS_MIGRATION_SQL,
 ]
 
 

@@ -1,0 +1,297 @@
+"""Demand claims in DuckDB: the table, the views, landing a batch's claims, and the
+escalations they cause.
+
+`pipelines.store` runs `MIGRATION_SQL` (its migration list) and calls `land_claims` inside
+the landing transaction. An escalation is a (region, action) claimed for the first time, or
+again after `quiet_days` without a claim; it is recorded once per (region, action, period) in
+`demand_escalation_alerts` and queued on the alert outbox of the channels that want it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.models import Article, Escalation
+
+ESCALATION_TOPIC = "demand_escalation"
+"""The alert outbox's topic for escalation alerts (rate limits count them apart)."""
+DEFAULT_QUIET_DAYS = 28
+
+# Periods of each (region, action): a claim more than the quiet period after the previous one
+# starts a new period. Dated by the article (published, else fetched).
+_PERIODS_SQL = """
+CREATE OR REPLACE VIEW demand_claim_periods AS
+WITH c AS (
+    SELECT d.region, d.action, d.article_id, d.sentence, d.actor,
+           coalesce(a.published_at, a.fetched_at) AS seen_at,
+           coalesce(a.site_name, f.name, a.feed_url) AS outlet
+    FROM demand_claims d
+    JOIN articles a USING (article_id)
+    LEFT JOIN feed_state f ON f.feed_url = a.feed_url
+), gaps AS (
+    SELECT *, seen_at - lag(seen_at) OVER w > to_days(
+               (SELECT quiet_days FROM demand_settings)) AS gap,
+           lag(seen_at) OVER w IS NULL AS first_ever
+    FROM c WINDOW w AS (PARTITION BY region, action ORDER BY seen_at, article_id)
+)
+SELECT *, sum(CASE WHEN first_ever OR gap THEN 1 ELSE 0 END)
+          OVER (PARTITION BY region, action ORDER BY seen_at, article_id
+                ROWS UNBOUNDED PRECEDING) AS period
+FROM gaps;
+"""
+
+VIEWS_SQL = (
+    _PERIODS_SQL
+    + """
+CREATE OR REPLACE VIEW demand_regions_weekly AS
+SELECT date_trunc('week', p.seen_at) AS week, p.region, p.action,
+       count(DISTINCT p.article_id) AS articles, count(DISTINCT p.outlet) AS outlets,
+       min(p.seen_at) AS first_seen, max(p.seen_at) AS last_seen
+FROM demand_claim_periods p
+GROUP BY ALL ORDER BY week, region, action;
+
+CREATE OR REPLACE VIEW demand_escalations AS
+SELECT p.region, p.action, p.period, p.period = 1 AS first_ever,
+       min(p.seen_at) AS period_start, max(p.seen_at) AS last_seen,
+       arg_min(p.article_id, (p.seen_at, p.article_id)) AS article_id,
+       arg_min(p.sentence, (p.seen_at, p.article_id)) AS sentence,
+       arg_min(p.actor, (p.seen_at, p.article_id)) AS actor,
+       count(DISTINCT p.article_id) AS articles, count(DISTINCT p.outlet) AS outlets,
+       arg_min(a.title, (p.seen_at, p.article_id)) AS title,
+       arg_min(a.url, (p.seen_at, p.article_id)) AS url
+FROM demand_claim_periods p JOIN articles a USING (article_id)
+GROUP BY p.region, p.action, p.period
+ORDER BY period_start, region, action;
+"""
+)
+
+MIGRATION_SQL = (
+    f"""
+CREATE TABLE demand_claims (
+    article_id VARCHAR NOT NULL,
+    region VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    actor VARCHAR NOT NULL,
+    sentence VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    lang VARCHAR,
+    cue VARCHAR,
+    rules_version VARCHAR NOT NULL,
+    claimed_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (article_id, region, action)
+);
+CREATE TABLE demand_settings (quiet_days INTEGER NOT NULL);
+INSERT INTO demand_settings VALUES ({DEFAULT_QUIET_DAYS});
+CREATE TABLE demand_escalation_alerts (
+    escalation_id VARCHAR PRIMARY KEY,
+    region VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    period_start TIMESTAMPTZ NOT NULL,
+    article_id VARCHAR NOT NULL,
+    sentence VARCHAR NOT NULL,
+    actor VARCHAR NOT NULL,
+    outlets INTEGER NOT NULL,
+    first_ever BOOLEAN NOT NULL,
+    detected_at TIMESTAMPTZ NOT NULL
+);
+ALTER TABLE alerts ADD COLUMN kind VARCHAR DEFAULT 'match';
+ALTER TABLE alerts ADD COLUMN escalation_id VARCHAR;
+"""
+    + VIEWS_SQL
+)
+
+_TS = pa.timestamp("us", tz="UTC")
+CLAIM_COLUMNS = (
+    "article_id",
+    "region",
+    "action",
+    "actor",
+    "sentence",
+    "field",
+    "start_char",
+    "end_char",
+    "lang",
+    "cue",
+    "rules_version",
+    "claimed_at",
+)
+
+
+def claims_table(articles: Sequence[Article], now: datetime) -> pa.Table:
+    """One row per (article, region, action): the first sentence that claims it."""
+    rows: dict[tuple[str, str, str], tuple] = {}
+    for art in articles:
+        for c in art.claims:
+            rows.setdefault(
+                (art.article_id, c.region, c.action),
+                (
+                    art.article_id, c.region, c.action, c.actor, c.sentence, c.field,
+                    c.start, c.end, c.lang, c.cue, c.rules_version, now,
+                ),
+            )  # fmt: skip
+    columns = list(zip(*rows.values(), strict=True)) if rows else [[] for _ in CLAIM_COLUMNS]
+    types = {"start_char": pa.int32(), "end_char": pa.int32(), "claimed_at": _TS}
+    return pa.table(
+        {
+            name: pa.array(list(col), type=types.get(name, pa.string()))
+            for name, col in zip(CLAIM_COLUMNS, columns, strict=True)
+        }
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLanding:
+    claims_inserted: int
+    escalations: list[Escalation]
+    alerts_queued: int
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+def set_quiet_days(con: duckdb.DuckDBPyConnection, quiet_days: int) -> None:
+    con.execute(
+        "UPDATE demand_settings SET quiet_days = ? WHERE quiet_days <> ?", [quiet_days, quiet_days]
+    )
+
+
+def land_claims(
+    con: duckdb.DuckDBPyConnection,
+    articles: Sequence[Article],
+    channels: Sequence[str],
+    quiet_days: int,
+    now: datetime,
+) -> ClaimLanding:
+    """Inside the caller's transaction: insert the claims of `articles` (those already stored
+    are left alone), then record the escalations whose first claim is one of these, and queue
+    one alert per escalation and channel in `channels`."""
+    table = claims_table(articles, now)
+    if not table.num_rows:
+        return ClaimLanding(0, [], 0)
+    set_quiet_days(con, quiet_days)
+    before = _count(con, "SELECT count(*) FROM demand_claims")
+    con.register("_new_claims", table)
+    try:
+        new_articles = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT article_id FROM _new_claims n WHERE NOT EXISTS "
+                "(SELECT 1 FROM demand_claims d WHERE d.article_id = n.article_id)"
+            ).fetchall()
+        ]
+        con.execute("INSERT INTO demand_claims SELECT * FROM _new_claims ON CONFLICT DO NOTHING")
+    finally:
+        con.unregister("_new_claims")
+    inserted = _count(con, "SELECT count(*) FROM demand_claims") - before
+    escalations = _record_escalations(con, new_articles, quiet_days, now)
+    queued = queue_escalation_alerts(con, escalations, channels, now)
+    return ClaimLanding(inserted, escalations, queued)
+
+
+def _record_escalations(
+    con: duckdb.DuckDBPyConnection, new_articles: list[str], quiet_days: int, now: datetime
+) -> list[Escalation]:
+    """Periods whose first article is new here and that no escalation within the quiet period
+    already covers (a claim landed late, dated before an alerted period, moves that period's
+    start but is not news again)."""
+    if not new_articles:
+        return []
+    con.register("_claim_articles", pa.table({"article_id": new_articles}))
+    try:
+        rows = con.execute(
+            """
+            SELECT e.region, e.action, e.period_start, e.article_id, e.sentence, e.actor,
+                   e.outlets, e.first_ever
+            FROM demand_escalations e
+            WHERE e.article_id IN (SELECT article_id FROM _claim_articles)
+              AND NOT EXISTS (
+                  SELECT 1 FROM demand_escalation_alerts x
+                  WHERE x.region = e.region AND x.action = e.action
+                    AND abs(epoch(x.period_start) - epoch(e.period_start)) < ? * 86400)
+            ORDER BY e.period_start, e.region, e.action
+            """,
+            [quiet_days],
+        ).fetchall()
+    finally:
+        con.unregister("_claim_articles")
+    out = [
+        Escalation(
+            escalation_id=hashlib.sha256(
+                f"{r[0]}\x1f{r[1]}\x1f{r[2].isoformat()}".encode()
+            ).hexdigest()[:24],
+            region=r[0],
+            action=r[1],
+            period_start=r[2],
+            article_id=r[3],
+            sentence=r[4],
+            actor=r[5],
+            outlets=int(r[6]),
+            first_ever=bool(r[7]),
+        )
+        for r in rows
+    ]
+    for e in out:
+        con.execute(
+            "INSERT INTO demand_escalation_alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            [
+                e.escalation_id, e.region, e.action, e.period_start, e.article_id, e.sentence,
+                e.actor, e.outlets, e.first_ever, now,
+            ],
+        )  # fmt: skip
+    return out
+
+
+def queue_escalation_alerts(
+    con: duckdb.DuckDBPyConnection,
+    escalations: Sequence[Escalation],
+    channels: Sequence[str],
+    now: datetime,
+) -> int:
+    """One outbox row per (escalation, channel); the outbox sends it like a match alert."""
+    if not escalations or not channels:
+        return 0
+    before = _count(con, "SELECT count(*) FROM alerts")
+    for e in escalations:
+        row = con.execute(
+            "SELECT coalesce(story_id, article_id) FROM articles WHERE article_id = ?",
+            [e.article_id],
+        ).fetchone()
+        story = row[0] if row else e.article_id
+        for channel in channels:
+            alert_id = hashlib.sha256(
+                f"escalation\x1f{e.escalation_id}\x1f{channel}".encode()
+            ).hexdigest()[:24]
+            con.execute(
+                """
+                INSERT INTO alerts (alert_id, article_id, story_id, topic, channel, status,
+                                    attempts, created_at, next_attempt_at, kind, escalation_id)
+                VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, 'escalation', ?)
+                ON CONFLICT DO NOTHING
+                """,
+                [alert_id, e.article_id, story, ESCALATION_TOPIC, channel, now, now,
+                 e.escalation_id],
+            )  # fmt: skip
+    return _count(con, "SELECT count(*) FROM alerts") - before
+
+
+def escalations_by_id(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, Escalation]:
+    if not ids:
+        return {}
+    rows = con.execute(
+        "SELECT escalation_id, region, action, period_start, article_id, sentence, actor, "
+        "outlets, first_ever FROM demand_escalation_alerts WHERE escalation_id IN "
+        "(SELECT unnest(?::VARCHAR[]))",
+        [list(ids)],
+    ).fetchall()
+    return {r[0]: Escalation(*r[:6], r[6], int(r[7]), bool(r[8])) for r in rows}
