@@ -298,6 +298,7 @@ def _register_optional() -> None:
         ("flows.cli_rules", "rules_app", "rules"),
         ("flows.cli_store", "store_app", None),
         ("flows.cli_alerts", "alerts_app", "alerts"),
+        ("flows.cli_demands", "demands_app", "demands"),
         ("flows.cli_ops", "ops_app", None),
         ("flows.cli_ui", "ui_app", None),
     ):

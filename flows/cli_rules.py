@@ -170,15 +170,11 @@ def evaluate(
             )
 
 
-@rules_app.command()
-def explain(
-    source: Annotated[str, typer.Argument(help="A URL or a local HTML/text file.")],
-    config_dir: ConfigDir = Path("config"),
-) -> None:
-    """Fetch or read one page, extract it, and show which rules fire and why."""
+def read_page(source: str) -> dict[str, Any]:
+    """Fetch (a URL) or read (a file) one page and extract it; a clear error and exit when
+    that fails. Shared by `rules explain` and `demands explain`."""
     from pipelines.extract import extract_one
 
-    ruleset = _load(config_dir)
     if source.startswith(("http://", "https://")):
         import httpx
 
@@ -187,7 +183,7 @@ def explain(
                 source,
                 timeout=20,
                 follow_redirects=True,
-                headers={"User-Agent": "newswatch/0.1 (rules explain)"},
+                headers={"User-Agent": "newswatch/0.1 (explain)"},
             )
             resp.raise_for_status()
         except httpx.HTTPError as exc:
@@ -204,6 +200,17 @@ def explain(
     if not page.get("text"):
         err.print(f"[bold red]error:[/] no article text could be extracted from {source}")
         raise typer.Exit(1)
+    return page
+
+
+@rules_app.command()
+def explain(
+    source: Annotated[str, typer.Argument(help="A URL or a local HTML/text file.")],
+    config_dir: ConfigDir = Path("config"),
+) -> None:
+    """Fetch or read one page, extract it, and show which rules fire and why."""
+    ruleset = _load(config_dir)
+    page = read_page(source)
     console.print(
         f"[bold]{page.get('title') or '(no title)'}[/]  "
         f"[dim]{page.get('language') or '?'} · {len(page['text'])} chars[/]"

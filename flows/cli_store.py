@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -176,20 +176,35 @@ def rematch(
 ) -> None:
     """Re-run the current rules over stored articles and update matches (no alerts)."""
     from pipelines import store
-    from pipelines.config import load_settings, rules_paths
+    from pipelines.claims import article_claims, load_claim_rules
+    from pipelines.config import claims_path, load_settings, rules_paths
     from pipelines.rules import load_ruleset
+    from pipelines.store.claims import rematch_claims
     from pipelines.store.rematch import rematch as run_rematch
 
     try:
         ruleset = load_ruleset(*rules_paths(config_dir))
+        claim_rules = load_claim_rules(claims_path(config_dir), ruleset.loaded)
         settings = load_settings(config_dir)
         with store.open_store(db, settings=settings.store) as con:
             day: date | None = since.date() if since else None
             report = run_rematch(con, ruleset, day, topic)
+            claims = rematch_claims(
+                con,
+                lambda topics, title, text, lang: article_claims(
+                    topics, title, text, lang, claim_rules
+                ),
+                claim_rules.version,
+                datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None,
+            )
     except NewswatchError as exc:
         raise fail(str(exc)) from None
     console.print(
         f"rematched {report.articles} articles with rules {report.rules_version}: "
         f"{report.added} added, {report.updated} updated, {report.removed} removed "
         "(kept in match_history); no alerts queued"
+    )
+    console.print(
+        f"demand claims (claims rules {claims.rules_version}): {claims.added} added, "
+        f"{claims.removed} removed, {claims.kept} kept; no escalation alerts queued"
     )

@@ -362,6 +362,11 @@ def _with_default(config_dir: Path, name: str) -> Path:
     return own if own.exists() else DEFAULT_CONFIG_DIR / name
 
 
+def claims_path(config_dir: Path) -> Path:
+    """claims.yaml of a config directory, or the shipped default."""
+    return _with_default(config_dir, "claims.yaml")
+
+
 def rules_paths(config_dir: Path) -> tuple[Path, Path]:
     """rules.yaml and entities.yaml of a config directory, or the shipped defaults."""
     return _with_default(config_dir, "rules.yaml"), _with_default(config_dir, "entities.yaml")

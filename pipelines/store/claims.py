@@ -10,14 +10,14 @@ again after `quiet_days` without a claim; it is recorded once per (region, actio
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
 
-from pipelines.models import Article, Escalation
+from pipelines.models import Article, DemandClaim, Escalation
 
 ESCALATION_TOPIC = "demand_escalation"
 """The alert outbox's topic for escalation alerts (rate limits count them apart)."""
@@ -125,7 +125,7 @@ CLAIM_COLUMNS = (
 )
 
 
-def claims_table(articles: Sequence[Article], now: datetime) -> pa.Table:
+def claims_table(articles: Sequence[Article | _Stub], now: datetime) -> pa.Table:
     """One row per (article, region, action): the first sentence that claims it."""
     rows: dict[tuple[str, str, str], tuple] = {}
     for art in articles:
@@ -295,3 +295,81 @@ def escalations_by_id(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dic
         [list(ids)],
     ).fetchall()
     return {r[0]: Escalation(*r[:6], r[6], int(r[7]), bool(r[8])) for r in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimsRematch:
+    articles: int
+    added: int
+    removed: int
+    kept: int
+    rules_version: str
+
+
+def rematch_claims(
+    con: duckdb.DuckDBPyConnection,
+    read: Callable[[list[str], str, str, str | None], Sequence[DemandClaim]],
+    rules_version: str,
+    since: datetime | None = None,
+) -> ClaimsRematch:
+    """Read the claims of stored articles again (after a change of rules, gazetteer or
+    claims.yaml) with `read(topics matched, title, text, lang)`; store what changed. Claims no
+    longer read are deleted, new ones added, kept ones take the new sentence and version. No
+    alert is queued: an escalation is news only when its first article lands."""
+    where, params = "a.extract_status = 'ok'", []
+    if since is not None:
+        where += " AND a.fetched_at >= ?"
+        params.append(since)
+    cur = con.execute(
+        f"""SELECT a.article_id, a.title, a.text, a.lang,
+                   list(m.topic) FILTER (WHERE m.topic IS NOT NULL)
+            FROM articles a LEFT JOIN matches m USING (article_id)
+            WHERE {where} GROUP BY ALL ORDER BY a.article_id""",
+        params,
+    )
+    now = datetime.now(UTC)
+    scanned: list[str] = []
+    fresh: list[Article] = []
+    while rows := cur.fetchmany(2000):
+        for article_id, title, text, lang, topics in rows:
+            scanned.append(article_id)
+            claims = tuple(read(list(topics or []), title or "", text or "", lang))
+            if claims:
+                fresh.append(_Stub(article_id, claims))
+    con.register("_fresh_claims", claims_table(fresh, now))
+    con.register("_scanned", pa.table({"article_id": pa.array(scanned, pa.string())}))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        gone = """FROM demand_claims d
+            WHERE d.article_id IN (SELECT article_id FROM _scanned)
+              AND NOT EXISTS (SELECT 1 FROM _fresh_claims f WHERE f.article_id = d.article_id
+                              AND f.region = d.region AND f.action = d.action)"""
+        removed = _count(con, f"SELECT count(*) {gone}")
+        con.execute(f"DELETE {gone}")
+        before = _count(con, "SELECT count(*) FROM demand_claims")
+        con.execute(
+            """INSERT INTO demand_claims SELECT * FROM _fresh_claims
+               ON CONFLICT (article_id, region, action) DO UPDATE SET actor = excluded.actor,
+                   sentence = excluded.sentence, field = excluded.field,
+                   start_char = excluded.start_char, end_char = excluded.end_char,
+                   lang = excluded.lang, cue = excluded.cue,
+                   rules_version = excluded.rules_version"""
+        )
+        added = _count(con, "SELECT count(*) FROM demand_claims") - before
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_fresh_claims")
+        con.unregister("_scanned")
+    kept = sum(len({(c.region, c.action) for c in a.claims}) for a in fresh) - added
+    return ClaimsRematch(len(scanned), added, removed, kept, rules_version)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stub:
+    """What `claims_table` reads of an article."""
+
+    article_id: str
+    claims: tuple[DemandClaim, ...]

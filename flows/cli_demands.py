@@ -1,0 +1,246 @@
+"""`newswatch demands …`: the escalation signal in the terminal (region × week timeline),
+the claims of one article with their sentences, and precision/recall on labelled data."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from flows.cli_common import ConfigDir, DbPath, console, fail
+from pipelines.claims import ACTIONS, ClaimRules
+from pipelines.errors import NewswatchError
+
+demands_app = typer.Typer(
+    help="The escalation signal: which regions Russia demands, how, and when that changes.",
+    invoke_without_command=True,
+)
+FIRST = "▲"
+"""Marks the week a (region, action) appears for the first time, or again after a quiet
+period (an escalation)."""
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _claim_rules(config_dir: Path) -> ClaimRules:
+    from pipelines.claims import load_claim_rules
+    from pipelines.config import claims_path, rules_paths
+    from pipelines.rules import load_ruleset
+
+    try:
+        ruleset = load_ruleset(*rules_paths(config_dir))
+        return load_claim_rules(claims_path(config_dir), ruleset.loaded)
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+
+
+def _weekly(db: Path, since: date | None, action: str | None) -> tuple[list[dict], set[tuple]]:
+    from pipelines import store
+
+    if not db.exists():
+        raise fail(f"{db}: no such database; run `newswatch run` (or `newswatch demo`) first")
+    try:
+        con = store.connect(db, read_only=True)
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    where, params = ["true"], []
+    if since is not None:
+        where.append("week >= date_trunc('week', ?::DATE)")
+        params.append(since)
+    if action is not None:
+        where.append("action = ?")
+        params.append(action)
+    try:
+        cur = con.execute(
+            "SELECT week, region, action, articles, outlets, first_seen, last_seen "
+            f"FROM demand_regions_weekly WHERE {' AND '.join(where)} ORDER BY week, region",
+            params,
+        )
+        cols = [d[0] for d in cur.description or []]
+        rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+        marks = {
+            (r[0], r[1], r[2])
+            for r in con.execute(
+                "SELECT date_trunc('week', period_start), region, action FROM demand_escalations"
+            ).fetchall()
+        }
+    except duckdb.CatalogException:
+        raise fail(
+            f"{db} has no demand claims yet (an older schema): run `newswatch run` or "
+            "`newswatch rematch` once with write access"
+        ) from None
+    finally:
+        con.close()
+    for row in rows:
+        row["escalation"] = (row["week"], row["region"], row["action"]) in marks
+    return rows, marks
+
+
+@demands_app.callback()
+def timeline(
+    ctx: typer.Context,
+    db: DbPath = Path("data/newswatch.duckdb"),
+    since: Annotated[
+        datetime | None,
+        typer.Option(help="Only weeks from this date on.", formats=["%Y-%m-%d"]),
+    ] = None,
+    action: Annotated[
+        str | None, typer.Option(help=f"Only this action: {', '.join(ACTIONS)}.")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Region × week: articles claiming each region, ▲ where a (region, action) appears for
+    the first time or again after the quiet period (an escalation)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if action is not None and action not in ACTIONS:
+        raise fail(f"--action {action!r}: use one of {', '.join(ACTIONS)}")
+    rows, _ = _weekly(db, since.date() if since else None, action)
+    if fmt is Format.json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        return
+    if fmt is Format.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(list(rows[0]) if rows else ["week", "region", "action", "articles"])
+        writer.writerows([list(r.values()) for r in rows])
+        return
+    if not rows:
+        console.print("No demand claims yet.")
+        return
+    weeks = sorted({r["week"] for r in rows})
+    lines = sorted({(r["region"], r["action"]) for r in rows})
+    cells = {(r["week"], r["region"], r["action"]): r for r in rows}
+    table = Table(title="Russian territorial demands: articles per week", show_lines=False)
+    table.add_column("region", no_wrap=True)
+    table.add_column("action", no_wrap=True)
+    for week in weeks:
+        table.add_column(f"{week:%m-%d}", justify="right")
+    for region, act in lines:
+        cols = []
+        for week in weeks:
+            cell = cells.get((week, region, act))
+            if cell is None:
+                cols.append("[dim]·[/]")
+            elif cell["escalation"]:
+                cols.append(f"[bold magenta]{FIRST}{cell['articles']}[/]")
+            else:
+                cols.append(str(cell["articles"]))
+        table.add_row(region, act, *cols)
+    console.print(table)
+    console.print(
+        f"[dim]{FIRST} = first claim of this (region, action), or first after the quiet period"
+        " (demands.quiet_days); weeks start on Monday. Details: demand_escalations view.[/]"
+    )
+
+
+@demands_app.command()
+def explain(
+    source: Annotated[str, typer.Argument(help="A URL or a local HTML/text file.")],
+    config_dir: ConfigDir = Path("config"),
+) -> None:
+    """Extract one page and show its demand claims, with the sentence each comes from."""
+    from flows.cli_rules import read_page
+    from pipelines.claims.extract import claims_in
+
+    rules = _claim_rules(config_dir)
+    page = read_page(source)
+    title, text, lang = page.get("title") or "", page["text"], page.get("language")
+    console.print(f"[bold]{escape(title or '(no title)')}[/]  [dim]{lang or '?'}[/]")
+    claims = claims_in(title, text, lang, rules)
+    if not claims:
+        console.print("No demand claim found.")
+        return
+    by_sentence: dict[tuple[str, int], list[Any]] = {}
+    for c in claims:
+        by_sentence.setdefault((c.field, c.start), []).append(c)
+    for (field, start), group in by_sentence.items():
+        first = group[0]
+        console.print(
+            f"\n[dim]{field} {start}–{first.end}[/]  {escape(first.sentence)}", highlight=False
+        )
+        for c in group:
+            console.print(
+                f"  [bold green]{c.region}[/] · {c.action} · by [bold]{c.actor}[/]"
+                f"  [dim](action word: {escape(c.cue)})[/]",
+                highlight=False,
+            )
+    console.print(f"\n[dim]claims rules version {rules.version}[/]")
+
+
+@demands_app.command("eval")
+def evaluate(
+    input: Annotated[
+        Path, typer.Option("--input", "-i", help="Labelled JSON Lines with `claims`.")
+    ],
+    config_dir: ConfigDir = Path("config"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    show_errors: Annotated[
+        bool, typer.Option("--errors", help="List the false positives and negatives.")
+    ] = False,
+) -> None:
+    """Precision and recall of (article, region, action) triples, per language."""
+    from pipelines.claims.evaluate import evaluate as run_eval
+    from pipelines.claims.evaluate import read_labelled
+
+    rules = _claim_rules(config_dir)
+    try:
+        articles, skipped = read_labelled(input)
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    report = run_eval(articles, rules)
+    scores = [*report.languages.values(), report.total]
+    if as_json:
+        out = {
+            "input": str(input),
+            "claims_rules_version": rules.version,
+            "skipped_without_claims_label": skipped,
+            "languages": {
+                s.lang: {
+                    "articles": s.articles,
+                    "true_positives": s.true_positives,
+                    "false_positives": s.false_positives,
+                    "false_negatives": s.false_negatives,
+                    "precision": round(s.precision, 3),
+                    "recall": round(s.recall, 3),
+                }
+                for s in scores
+            },
+            "false_positives": report.false_positives,
+            "false_negatives": report.false_negatives,
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"Demand claims on {input} (rules {rules.version})")
+    for col in ("lang", "articles", "TP", "FP", "FN", "precision", "recall"):
+        table.add_column(col, justify="right" if col != "lang" else "left")
+    for s in scores:
+        table.add_row(
+            s.lang,
+            str(s.articles),
+            str(s.true_positives),
+            str(s.false_positives),
+            str(s.false_negatives),
+            f"{s.precision:.3f}",
+            f"{s.recall:.3f}",
+        )
+    console.print(table)
+    if skipped:
+        console.print(f"[dim]{skipped} line(s) without a `claims` label skipped[/]")
+    if show_errors:
+        for kind, rows in (("FP", report.false_positives), ("FN", report.false_negatives)):
+            for article_id, region, act in rows:
+                console.print(f"  {kind} {article_id}: {region} / {act}", highlight=False)
