@@ -140,3 +140,36 @@ def test_claims_yaml_errors_name_file_and_line(tmp_path, gazetteer) -> None:
     bad.write_text(text.replace("cues:", "cuez:"), "utf-8")
     with pytest.raises(ClaimsError, match=r"claims\.yaml:\d+: cuez: Extra inputs"):
         load_claim_rules(bad, gazetteer)
+
+
+def test_donbas_gives_way_to_its_named_parts(rules) -> None:
+    only = "Peskov said Ukraine must leave Donbas."
+    assert pairs(rules, only) == {("donbas", "withdraw")}
+    both = "Peskov said Ukraine must leave Donbas. He named the Donetsk and Luhansk regions."
+    assert ("donbas", "withdraw") not in pairs(rules, both)
+
+
+def test_a_list_of_demands_and_those_territories(rules) -> None:
+    text = (
+        "Moscow published its memorandum on Monday. Its main points:\n"
+        "• recognition of Crimea and the Kherson region as part of Russia;\n"
+        "• the withdrawal of Ukrainian troops from those territories."
+    )
+    assert pairs(rules, text) == {
+        ("crimea", "recognise"),
+        ("kherson", "recognise"),
+        ("crimea", "withdraw"),
+        ("kherson", "withdraw"),
+    }
+
+
+def test_threats_without_a_threat_word(rules) -> None:
+    assert pairs(rules, "Ukraine risks losing Odesa and Mykolaiv, Medvedev said.") == {
+        ("odesa", "seize_threat"),
+        ("mykolaiv", "seize_threat"),
+    }
+    assert pairs(rules, "If Kyiv refuses, Lavrov said, Russia could take the Sumy region.") == {
+        ("sumy", "seize_threat")
+    }
+    assert pairs(rules, "Putin did not rule out taking Sumy.") == {("sumy", "seize_threat")}
+    assert pairs(rules, "Ukrainian troops could take back villages in the Kharkiv region.") == set()

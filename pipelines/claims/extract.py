@@ -21,21 +21,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules, Cue
 from pipelines.models import DemandClaim
 from pipelines.rules.text import Token, tokenize
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”’)\]]*\s+|\n\s*")
-_BREAK_CHARS = frozenset(";()—–[]")
+_BREAK_CHARS = frozenset(";()[]")
 _GOVERNING: dict[Action, tuple[str, ...]] = {
     "withdraw": ("demand", "modal"),
     "recognise": ("demand", "modal"),
-    "seize_threat": ("threat",),
+    "seize_threat": ("threat", "condition"),
     "buffer_zone": ("demand", "modal", "establish", "could"),
     "other": ("demand", "modal"),
 }
-_GOVERNING_WINDOW = {"threat": 8}
+_GOVERNING_WINDOW = {"threat": 8, "condition": 15}
 _DEFAULT_WINDOW = 15
 _AFTER_WINDOW = 6
 _MODAL_SUBJECT = 3
@@ -132,7 +133,9 @@ def _sentences(text: str, rules: ClaimRules) -> list[_Sentence]:
 
 
 def _russian(mark: Mark, rules: ClaimRules) -> bool:
-    return mark.kind == "actor" and mark.label in rules.russian_actors
+    return (mark.kind == "actor" and mark.label in rules.russian_actors) or (
+        mark.kind == "russian_party"
+    )
 
 
 def _party(mark: Mark, rules: ClaimRules) -> bool:
@@ -144,8 +147,11 @@ def _broken(text: str, tokens: list[Token], a: int, b: int) -> bool:
     return any(c in _BREAK_CHARS for c in text[tokens[a].end : tokens[b].start])
 
 
-def _scope(s: _Sentence, text: str, action: Mark, rules: ClaimRules) -> tuple[list[str], int]:
-    """The regions an action word governs (see the module docstring, step 3)."""
+def _scope(
+    s: _Sentence, text: str, action: Mark, rules: ClaimRules, recent: list[str]
+) -> tuple[list[str], int]:
+    """The regions an action word governs (see the module docstring, step 3); "those
+    territories" stands for `recent`, the regions of the claim before."""
     at: dict[int, list[Mark]] = {}
     for m in s.marks:
         at.setdefault(m.first, []).append(m)
@@ -161,9 +167,14 @@ def _scope(s: _Sentence, text: str, action: Mark, rules: ClaimRules) -> tuple[li
             break
         if "clause_break" in kinds:
             break
-        item = next((m for m in here if m.kind in ("region", "four_regions")), None)
+        item = next((m for m in here if m.kind in ("region", "four_regions", "anaphora")), None)
         if item is not None:
-            found += list(rules.four_regions) if item.kind == "four_regions" else [item.label]
+            if item.kind == "four_regions":
+                found += rules.four_regions
+            elif item.kind == "anaphora":
+                found += recent
+            else:
+                found.append(item.label)
             last_item = i = item.last
             i += 1
             continue
@@ -182,6 +193,8 @@ def _governor(s: _Sentence, text: str, action: Mark, kind: Action, scope_end: in
     """The word that makes the action a demand (see the module docstring, step 2): the
     nearest governing cue before it; for a seizure, also "would/could take … if …"; for the
     others, also a demand or requirement right after the regions ("… is a precondition")."""
+    if action.kind == "loss":  # "risks losing": the threat is in the word itself
+        return action
     wanted = _GOVERNING[kind]
     best: Mark | None = None
     for m in s.marks:
@@ -197,7 +210,7 @@ def _governor(s: _Sentence, text: str, action: Mark, kind: Action, scope_end: in
             for m in s.marks
             if m.kind == "could" and m.last < action.first and action.first - m.last <= 4
         ]
-        if could and any(m.kind == "condition" and m.first > action.last for m in s.marks):
+        if could and any(m.kind == "condition" for m in s.marks):
             return max(could, key=lambda m: m.last)
         return None
     after = [
@@ -236,12 +249,15 @@ def _demander(s: _Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> 
     if possessor is not None:
         return possessor
     anchor = min(governor.first, action.first)
+    if governor.kind in ("condition", "could"):  # "if Kyiv refuses, Russia could take …"
+        anchor = action.first
     objects = {m.last + 1 for m in s.marks if m.kind == "object_marker"}
     before = sorted(
         (m for m in s.marks if _party(m, rules) and m.last < anchor and m.first not in objects),
         key=lambda m: m.last,
     )
-    if before and governor.kind == "modal" and governor.first - before[-1].last <= _MODAL_SUBJECT:
+    subject_first = governor.kind in ("modal", "loss")
+    if before and subject_first and governor.first - before[-1].last <= _MODAL_SUBJECT:
         subject = before[-1]
         before = [m for m in before if m.last < subject.first]
     if before:
@@ -279,14 +295,20 @@ def _russia_withdraws(s: _Sentence, governor: Mark, action: Mark, rules: ClaimRu
 
 
 def _negated(s: _Sentence, governor: Mark, action: Mark) -> bool:
-    return any(m.kind == "negation" and governor.first <= m.first < action.first for m in s.marks)
+    if any(m.kind == "condition" and m.first == governor.first for m in s.marks):
+        return False  # "if Ukraine does not withdraw": the demand is to withdraw
+    if governor.last < action.first:
+        lo, hi = governor.last + 1, action.first
+    else:
+        lo, hi = action.last + 1, governor.first
+    return any(m.kind == "negation" and lo <= m.first < hi for m in s.marks)
 
 
 def _actor(s: _Sentence, governor: Mark, demander: Mark, rules: ClaimRules) -> str:
-    named = [m for m in s.marks if _russian(m, rules) and m.label != "russia"]
+    named = [m for m in s.marks if m.kind == "actor" and _russian(m, rules) and m.label != "russia"]
     if named:
         return min(named, key=lambda m: abs(m.last - governor.first)).label
-    return demander.label if demander.label != "russia" else "russia"
+    return demander.label if demander.kind == "actor" else "russia"
 
 
 def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> list[DemandClaim]:
@@ -298,31 +320,96 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
     are read word by word: a sentence without all three cannot hold a claim."""
     out: list[DemandClaim] = []
     gates = (rules.gate, rules.action_gate, rules.governor_gate)
+    context = _Context()
     for field, body in (("title", title or ""), ("text", text or "")):
         lowered = body.lower()
         if len(lowered) != len(body):  # a letter whose lower case is longer: read it all
             lowered = ""
         elif any(next(g.iter(lowered), None) is None for g in gates):
+            if field == "title":
+                context.earlier.append(_Sentence(body, 0, len(body), 0, rules))
             continue
         previous: _Sentence | None = None
         for s in _sentences(body, rules):
-            if not lowered or all(
-                next(g.iter(lowered, s.start, s.end), None) is not None for g in gates
-            ):
-                out += _sentence_claims(s, body, field, lang, rules, previous)
+            context.in_list = body[s.start] in _BULLETS or (
+                previous is not None and body[previous.start : previous.end].rstrip()[-1:] == ":"
+            )
+            needed = gates[:2] if context.in_list else gates  # a list item needs no demand
+            if not lowered or all(_hit(g, lowered, s) for g in needed):
+                found = _sentence_claims(s, body, field, lang, rules, previous, context)
+                if found:
+                    context.regions = list(dict.fromkeys(c.region for c in found))
+                    context.actor = found[-1].actor
+                out += found
+            context.earlier.append(s)
             previous = s
-    return out
+    return _without_umbrellas(out, f"{title}\n{text}", rules)
+
+
+def _without_umbrellas(
+    claims: list[DemandClaim], text: str, rules: ClaimRules
+) -> list[DemandClaim]:
+    """Claims on an umbrella region (Donbas) left out when the article names one of its parts
+    (Donetsk, Luhansk): claims.yaml `umbrella`."""
+    umbrellas = {c.region for c in claims} & set(rules.umbrella)
+    if not umbrellas:
+        return claims
+    named = {m.label for s in _sentences(text, rules) for m in s.marks if m.kind == "region"}
+    dropped = {u for u in umbrellas if named & rules.umbrella[u]}
+    return [c for c in claims if c.region not in dropped]
+
+
+def _hit(automaton: Any, lowered: str, s: _Sentence) -> bool:
+    return next(automaton.iter(lowered, s.start, s.end), None) is not None
+
+
+class _Context:
+    """What a sentence may refer back to: the regions of the last claim ("those
+    territories"), the Russian party of the last demand, and whether the sentence is an
+    item of a list (after a line ending in ":" or opening with a bullet)."""
+
+    __slots__ = ("actor", "earlier", "in_list", "regions")
+
+    def __init__(self) -> None:
+        self.regions: list[str] = []
+        self.actor: str | None = None
+        self.in_list = False
+        self.earlier: list[_Sentence] = []
+
+    def speaker(self, rules: ClaimRules) -> str | None:
+        """The Russian party of the last claim, else of the first earlier sentence that
+        voices a demand (read only when a list item needs it)."""
+        if self.actor is None:
+            self.actor = next(
+                (a for a in map(lambda e: _demand_speaker(e, rules), self.earlier) if a), None
+            )
+        return self.actor
+
+
+_BULLETS = frozenset("•·—–-*")
+
+
+def _demand_speaker(s: _Sentence, rules: ClaimRules) -> str | None:
+    """The Russian party of a sentence that voices a demand with no region ("Moscow's
+    memorandum"), for the list of demands that may follow."""
+    if not any(m.kind == "demand" for m in s.marks):
+        return None
+    parties = [m for m in s.marks if _party(m, rules)]
+    if parties and _russian(parties[0], rules):
+        return _actor(s, parties[0], parties[0], rules)
+    return None
 
 
 def _speaker(previous: _Sentence | None, s: _Sentence, rules: ClaimRules) -> str | None:
-    """The Russian actor of the sentence before, in the same paragraph, when it names only
-    Russian parties: who "The demand is that …" reports."""
+    """The Russian actor who opens the sentence before, in the same paragraph: who "The
+    demand is that …" or "He also said …" reports."""
     if previous is None or previous.paragraph != s.paragraph:
         return None
-    parties = [m for m in previous.marks if _party(m, rules)]
-    if not parties or not all(_russian(m, rules) for m in parties):
+    objects = {m.last + 1 for m in previous.marks if m.kind == "object_marker"}
+    parties = [m for m in previous.marks if _party(m, rules) and m.first not in objects]
+    if not parties or not _russian(parties[0], rules):
         return None
-    return _actor(previous, parties[-1], parties[-1], rules)
+    return _actor(previous, parties[0], parties[0], rules)
 
 
 def _sentence_claims(
@@ -332,9 +419,10 @@ def _sentence_claims(
     lang: str | None,
     rules: ClaimRules,
     previous: _Sentence | None,
+    context: _Context,
 ) -> list[DemandClaim]:
     kinds = {m.kind for m in s.marks}
-    if not kinds & {"region", "four_regions"} or not kinds & set(ACTION_OF_CUE):
+    if not kinds & {"region", "four_regions", "anaphora"} or not kinds & set(ACTION_OF_CUE):
         return []
     out: list[DemandClaim] = []
     done: set[tuple[str, str]] = set()
@@ -342,16 +430,21 @@ def _sentence_claims(
         kind = ACTION_OF_CUE.get(action.kind)
         if kind is None:
             continue
-        regions, scope_end = _scope(s, body, action, rules)
+        regions, scope_end = _scope(s, body, action, rules, context.regions)
         if not regions:
             continue
         governor = _governor(s, body, action, kind, scope_end)
+        listed = governor is None and context.in_list and context.speaker(rules) is not None
+        if listed:  # an item of a list of demands ("The main points: • recognition of …")
+            governor = action
         if governor is None or _negated(s, governor, action):
             continue
         if kind == "withdraw" and _russia_withdraws(s, governor, action, rules):
             continue
-        demander = _demander(s, governor, action, rules)
-        if demander is None:
+        demander = None if listed else _demander(s, governor, action, rules)
+        if listed:
+            actor = context.actor or "russia"
+        elif demander is None:
             speaker = _speaker(previous, s, rules)
             if speaker is None:
                 continue

@@ -30,6 +30,7 @@ CueKind = Literal[
     "could",
     "condition",
     "threat",
+    "loss",
     "withdraw",
     "recognise",
     "seize",
@@ -37,7 +38,9 @@ CueKind = Literal[
     "establish",
     "other",
     "four_regions",
+    "anaphora",
     "other_actors",
+    "russian_party",
     "russian_forces",
     "negation",
     "object_marker",
@@ -46,6 +49,7 @@ CueKind = Literal[
 ]
 CUE_KINDS: tuple[str, ...] = get_args(CueKind)
 ACTION_OF_CUE: dict[str, Action] = {
+    "loss": "seize_threat",
     "withdraw": "withdraw",
     "recognise": "recognise",
     "seize": "seize_threat",
@@ -56,7 +60,7 @@ ACTION_OF_CUE: dict[str, Action] = {
 
 _GATE_LETTERS = 3
 """The fewest letters a gate word has (Суми, Сумської, Сумщину → "сум")."""
-GOVERNING_KINDS = ("demand", "modal", "threat", "establish", "could", "required")
+GOVERNING_KINDS = ("demand", "modal", "threat", "establish", "could", "required", "loss")
 
 
 class ClaimsError(ConfigError):
@@ -76,6 +80,7 @@ class ClaimsFile(_Strict):
     regions: str
     russian_actors: str
     four_regions: list[str] = Field(min_length=1)
+    umbrella: dict[str, list[str]] = Field(default_factory=dict)
     scope: ScopeSpec = Field(default_factory=ScopeSpec)
     cues: dict[CueKind, dict[str, list[str]]]
 
@@ -100,6 +105,7 @@ class ClaimRules:
     regions: frozenset[str]
     russian_actors: frozenset[str]
     four_regions: tuple[str, ...]
+    umbrella: dict[str, frozenset[str]]
     before_first_region: int
     by_stem: dict[str, tuple[Cue, ...]]
     by_prefix: dict[str, tuple[Cue, ...]]
@@ -238,6 +244,13 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
                 f"{_line(path, _node_at(root, ('four_regions', i)))}: four_regions: "
                 f"{region!r} is not one of the regions ({spec.regions})"
             )
+    for umbrella, parts in spec.umbrella.items():
+        for name in (umbrella, *parts):
+            if name not in regions:
+                raise ClaimsError(
+                    f"{_line(path, _node_at(root, ('umbrella', umbrella)))}: umbrella: "
+                    f"{name!r} is not one of the regions ({spec.regions})"
+                )
     missing = [k for k in CUE_KINDS if k not in spec.cues]
     if missing:
         raise ClaimsError(
@@ -271,7 +284,12 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     region_words = [
         alias.split()[0] for r in regions for alias in gazetteer.entities[r].aliases if alias
     ]
-    region_words += [e.split()[0] for cues in spec.cues["four_regions"].values() for e in cues]
+    region_words += [
+        e.split()[0]
+        for kind in ("four_regions", "anaphora")
+        for cues in spec.cues[kind].values()
+        for e in cues
+    ]
     gate = _automaton({start for w in region_words for start in _starts(w)})
     action_gate = _automaton(
         {
@@ -298,6 +316,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         regions=regions,
         russian_actors=actors,
         four_regions=tuple(spec.four_regions),
+        umbrella={k: frozenset(v) for k, v in spec.umbrella.items()},
         before_first_region=spec.scope.before_first_region,
         by_stem={k: tuple(v) for k, v in by_stem.items()},
         by_prefix={k: tuple(v) for k, v in by_prefix.items()},
