@@ -82,7 +82,7 @@ def _records(source: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 @rules_app.command()
 def check(config_dir: ConfigDir = Path("config")) -> None:
-    """Validate rules.yaml and entities.yaml; print topics, rules and entities."""
+    """Validate rules.yaml, entities.yaml and claims.yaml; print topics, rules and entities."""
     ruleset = _load(config_dir)
     rules_path, entities_path = rules_paths(config_dir)
     console.print(f"[green]OK[/] {rules_path} + {entities_path}  (version {ruleset.version})")
@@ -105,6 +105,18 @@ def check(config_dir: ConfigDir = Path("config")) -> None:
     console.print(
         f"Entities: {len(ruleset.entities)} ({by_kind}), {aliases} names and aliases; "
         f"groups: {groups}"
+    )
+    from pipelines.claims import load_claim_rules
+    from pipelines.config import claims_path
+
+    try:
+        claims = load_claim_rules(claims_path(config_dir), ruleset.loaded)
+    except NewswatchError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(
+        f"[green]OK[/] {claims_path(config_dir)}  (demand claims, version {claims.version}; "
+        f"read for topics {', '.join(sorted(claims.topics))})"
     )
 
 

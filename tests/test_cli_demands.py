@@ -105,6 +105,14 @@ def test_clear_errors(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "use one of withdraw" in bad.stderr
     broken = tmp_path / "labelled.jsonl"
     broken.write_text('{"id": "x", "claims": [{"region": "sumy", "action": "grab"}]}\n')
+    config = tmp_path / "config"
+    config.mkdir()
+    text = (DEFAULT_CONFIG_DIR / "claims.yaml").read_text(encoding="utf-8")
+    (config / "claims.yaml").write_text(text.replace("[withdraw*,", "[with*draw,"), "utf-8")
+    line = text[: text.index("[withdraw*,")].count("\n") + 1
+    checked = newswatch("rules", "check", "--config-dir", str(config))
+    assert checked.returncode == 2 and f"claims.yaml:{line}: cues.withdraw.en" in checked.stderr
+    assert "Traceback" not in checked.stderr
     evaluated = newswatch("demands", "eval", "--input", str(broken))
     assert evaluated.returncode == 2 and "labelled.jsonl:1: not a labelled article" in (
         evaluated.stderr
