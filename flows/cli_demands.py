@@ -56,7 +56,8 @@ def _weekly(db: Path, since: date | None, action: str | None) -> tuple[list[dict
         con = store.connect(db, read_only=True)
     except NewswatchError as exc:
         raise fail(str(exc)) from None
-    where, params = ["true"], []
+    where: list[str] = ["true"]
+    params: list[object] = []
     if since is not None:
         where.append("week >= date_trunc('week', ?::DATE)")
         params.append(since)

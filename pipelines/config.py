@@ -157,7 +157,7 @@ class ChannelSettings(_Strict):
     )
     topics: list[str] = Field(default_factory=list, description="empty = every topic")
     kinds: list[Literal["match", "escalation"]] = Field(
-        default_factory=lambda: ["match", "escalation"],
+        default=["match", "escalation"],
         description=(
             "alerts this channel gets: `match` (a new article matched a topic of `topics`) "
             "and/or `escalation` (a region Russia demands for the first time, or again after "

@@ -50,10 +50,13 @@ def test_demo_prints_every_alert_with_its_evidence_and_starts_no_prefect_api(
     assert proc.stderr.strip() == "", proc.stderr
     sent = alerts_sent(proc.stdout)
     assert sent > 0
-    # Each alert the console channel sent is on the terminal, with its bracketed evidence.
+    # Each alert the console channel sent is on the terminal: a match with its bracketed
+    # evidence, a demand escalation with its sentence.
     assert proc.stdout.count("🔔") == sent
     why = [line for line in proc.stdout.splitlines() if line.startswith("Why:")]
-    assert len(why) == sent and all(re.search(r"\[[^\]]+\]", line) for line in why)
+    sentence = [line for line in proc.stdout.splitlines() if line.startswith("Sentence:")]
+    assert why and sentence and len(why) + len(sentence) == sent
+    assert all(re.search(r"\[[^\]]+\]", line) for line in why)
     # No temporary Prefect API was started: it would have created its database here.
     assert not (tmp_path / "prefect-home" / "prefect.db").exists()
     with duckdb.connect(str(db), read_only=True) as con:

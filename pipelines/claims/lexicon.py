@@ -294,8 +294,9 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     action_gate = _automaton(
         {
             start
-            for kind in ACTION_OF_CUE
-            for cues in spec.cues[kind].values()
+            for kind, per_lang in spec.cues.items()
+            if kind in ACTION_OF_CUE
+            for cues in per_lang.values()
             for entry in cues
             for start in _starts(entry.split()[0])
         }
@@ -303,8 +304,9 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     governor_gate = _automaton(
         {
             start
-            for kind in GOVERNING_KINDS
-            for cues in spec.cues[kind].values()
+            for kind, per_lang in spec.cues.items()
+            if kind in GOVERNING_KINDS
+            for cues in per_lang.values()
             for entry in cues
             for start in _starts(entry.split()[0])
         }

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -137,7 +138,9 @@ def claims_table(articles: Sequence[Article | _Stub], now: datetime) -> pa.Table
                     c.start, c.end, c.lang, c.cue, c.rules_version, now,
                 ),
             )  # fmt: skip
-    columns = list(zip(*rows.values(), strict=True)) if rows else [[] for _ in CLAIM_COLUMNS]
+    columns: list[Sequence[Any]] = (
+        list(zip(*rows.values(), strict=True)) if rows else [() for _ in CLAIM_COLUMNS]
+    )
     types = {"start_char": pa.int32(), "end_char": pa.int32(), "claimed_at": _TS}
     return pa.table(
         {
@@ -294,7 +297,20 @@ def escalations_by_id(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dic
         "(SELECT unnest(?::VARCHAR[]))",
         [list(ids)],
     ).fetchall()
-    return {r[0]: Escalation(*r[:6], r[6], int(r[7]), bool(r[8])) for r in rows}
+    return {
+        r[0]: Escalation(
+            escalation_id=r[0],
+            region=r[1],
+            action=r[2],
+            period_start=r[3],
+            article_id=r[4],
+            sentence=r[5],
+            actor=r[6],
+            outlets=int(r[7]),
+            first_ever=bool(r[8]),
+        )
+        for r in rows
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +345,7 @@ def rematch_claims(
     )
     now = datetime.now(UTC)
     scanned: list[str] = []
-    fresh: list[Article] = []
+    fresh: list[Article | _Stub] = []
     while rows := cur.fetchmany(2000):
         for article_id, title, text, lang, topics in rows:
             scanned.append(article_id)

@@ -8,10 +8,12 @@ import random
 import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from flows.seed_server import SEEDS_DIR
 
@@ -120,9 +122,15 @@ def test_kill_9_during_real_runs_then_rerun(tmp_path: Path, seed_base_url: str, 
             "SELECT count(*), count(DISTINCT alert_id), "
             "count(*) FILTER (WHERE status = 'sent') FROM alerts"
         ).fetchone()
+        escalations = con.execute("SELECT count(*) FROM demand_escalation_alerts").fetchone()
+    expected = yaml.safe_load((SEEDS_DIR / "expected.yaml").read_text("utf-8"))["articles"]
+    per_topic = Counter(t for spec in expected.values() for t in spec["topics"] or [])
     assert dupes == []
-    assert topics == {"istanbul_talks": 8, "territorial_demands": 8}
-    assert alerts is not None and alerts[0] == alerts[1] == alerts[2] == 16
+    assert topics == dict(per_topic)
+    # One alert per match and one per escalation (the console channel), each sent once.
+    assert escalations is not None and escalations[0] > 0
+    assert alerts is not None
+    assert alerts[0] == alerts[1] == alerts[2] == sum(per_topic.values()) + escalations[0]
 
 
 @pytest.mark.soak

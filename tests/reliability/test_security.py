@@ -224,7 +224,8 @@ def test_channel_secrets_never_reach_logs_artifacts_payloads_tables_or_cli(
     summary, flow_run_id = run_flow(config_dir, db)
 
     # the secrets were really used: the working channels delivered with them
-    topics = len(summary["new_matches"])
+    # one alert per new match (one article: one per topic) and per demand escalation
+    topics = len(summary["new_matches"]) + len(summary["escalations"])
     assert topics >= 1 and summary["alerts_queued"] == 5 * topics
     assert summary["alerts_sent"] == 2 * topics and summary["alerts_failed"] == 3 * topics
     assert {r.path for r in received} == {"/hook", f"/hooks/{SECRET}"}
@@ -353,7 +354,8 @@ def test_article_text_lands_verbatim_and_is_escaped_for_every_channel(
     summary, _ = run_flow(config_dir, db)
 
     assert summary["articles_landed"] == 1 and summary["alerts_failed"] == 0
-    assert summary["alerts_sent"] == 5 * len(summary["new_matches"]) > 0
+    kinds = len(summary["new_matches"]) + len(summary["escalations"])
+    assert summary["alerts_sent"] == 5 * kinds > 0
     with duckdb.connect(str(db), read_only=True) as con:
         ((title, text),) = con.execute("SELECT title, text FROM articles").fetchall()
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
