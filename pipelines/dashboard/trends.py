@@ -76,7 +76,8 @@ class RegionRow:
 class Escalation:
     source: str
     """The relation the view is computed from: demand_regions_weekly (claims) when the
-    database has it, else entity_mentions_weekly (region entities in matches of the topic)."""
+    database has demand claims, else entity_mentions_weekly (region entities in matches of
+    the topic)."""
     topic: str
     weeks: tuple[date, ...]
     rows: tuple[RegionRow, ...]
@@ -92,9 +93,11 @@ def escalation(
 ) -> Escalation:
     """Regions named per week; `regions` are the entity ids that count as regions (used
     only with the entity fallback: demand claims name regions already)."""
-    if has_relation(con, "demand_regions_weekly"):
+    # Every database has the claims views since the store's migration 5; one with no claims
+    # yet (older articles, before a rematch) shows the regions its matches name.
+    found = _from_claims(con) if has_relation(con, "demand_regions_weekly") else []
+    if found:
         source = "demand_regions_weekly"
-        found = _from_claims(con)
     else:
         source = "entity_mentions_weekly"
         found = _from_entities(con, regions, topic)

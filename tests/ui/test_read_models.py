@@ -108,7 +108,7 @@ def test_region_counts_agree_with_the_entity_mentions_weekly_view(db: Path) -> N
 def test_escalation_prefers_demand_claims_when_the_database_has_them(db: Path) -> None:
     with store.open_store(db) as con:
         con.execute(
-            "CREATE VIEW demand_regions_weekly AS SELECT * FROM (VALUES "
+            "CREATE OR REPLACE VIEW demand_regions_weekly AS SELECT * FROM (VALUES "
             "(DATE '2025-05-12', 'sumy', 'seize', 2), (DATE '2025-05-12', 'sumy', 'buffer', 1), "
             "(DATE '2025-05-26', 'kherson', 'withdraw', 4)) t(week, region, action, claims)"
         )
