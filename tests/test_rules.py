@@ -237,7 +237,7 @@ def test_version_is_a_hash_of_both_files(tmp_path: Path) -> None:
         ("talks AND", "expected a term", "operand on both sides"),
         ('"open phrase', "unterminated phrase", "close the phrase"),
         ("ab*", "too short", "at least 3 letters"),
-        ("ti:talks", "unknown field", "title: and text:"),
+        ("ti:talks", "unknown field", "title:, lead: and text:"),
         ("@", "without an entity id", "@kharkiv"),
     ],
 )

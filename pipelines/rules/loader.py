@@ -54,6 +54,10 @@ class TopicSpec(_Strict):
     rules: list[RuleSpec] = Field(min_length=1)
     exclude: list[str] = Field(default_factory=list)
     threshold: float = Field(default=0.0, allow_inf_nan=False)
+    focus: str | None = Field(
+        default=None, description="query whose hits mark what the article must be about"
+    )
+    min_salience: float = Field(default=0.0, ge=0.0, le=1.0, allow_inf_nan=False)
 
 
 class RulesFile(_Strict):
@@ -82,6 +86,8 @@ class Topic:
     rules: tuple[Rule, ...]
     exclude: tuple[Rule, ...]
     threshold: float
+    focus: Rule | None = None
+    min_salience: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +347,22 @@ def load_rules(rules_path: Path, entities_path: Path) -> LoadedRules:
             compile_query(q, ("topics", ti, "exclude", ei), f"{t.id}.exclude{ei + 1}", 0.0)
             for ei, q in enumerate(t.exclude)
         ]
-        topics.append(Topic(t.id, t.description, tuple(rules), tuple(exclude), t.threshold))
+        focus = (
+            compile_query(t.focus, ("topics", ti, "focus"), f"{t.id}.focus", 1.0)
+            if t.focus is not None
+            else None
+        )
+        topics.append(
+            Topic(
+                t.id,
+                t.description,
+                tuple(rules),
+                tuple(exclude),
+                t.threshold,
+                focus,
+                t.min_salience,
+            )
+        )
     digest = hashlib.sha256()
     for p in (rules_path, entities_path):
         digest.update(texts[p].encode("utf-8"))
