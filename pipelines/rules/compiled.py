@@ -12,7 +12,7 @@ from itertools import accumulate
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from pipelines.rules.query import And, Atom, Node, Not, Or, Scope
+from pipelines.rules.query import And, Atom, Node, Not, Or, Scope, positive_atoms
 from pipelines.rules.structure import LEAD_SENTENCES, Boundaries, boundaries, parse_period
 from pipelines.rules.text import WORD_SPLIT, fold, stem, tokenize
 
@@ -209,18 +209,26 @@ def hits_of(raw: list[Raw]) -> list[Hit]:
 Evaluator = Callable[[Article], list[Hit] | None]
 
 
-def compile_node(node: Node, keys_of: Callable[[Atom], tuple[Key, ...]]) -> Evaluator:
-    """Turn a query AST into a closure over the article's hits by key, once per rule."""
+def compile_node(
+    node: Node, keys_of: Callable[[Atom], tuple[Key, ...]], undated: bool = True
+) -> Evaluator:
+    """Turn a query AST into a closure over the article's hits by key, once per rule.
+
+    `undated` is what a date condition (negated or not) says of an article without a date:
+    True in a rule, False in an exclusion, so that a missing date never counts against an
+    article."""
     if isinstance(node, Atom):
         if node.kind == "date":
-            return _compile_date(node.value, negated=False)
+            return _compile_date(node.value, False, undated)
         return _compile_atom(keys_of(node), node.field)
     if isinstance(node, Scope):
-        return _compile_scope(compile_node(node.child, keys_of), node.unit)
+        anchors = frozenset(k for a in positive_atoms(node.child) for k in keys_of(a))
+        inner = compile_node(node.child, keys_of, undated)
+        return _compile_scope(inner, _compile_keys(anchors), node.unit)
     if isinstance(node, Not) and isinstance(node.child, Atom) and node.child.kind == "date":
-        return _compile_date(node.child.value, negated=True)
+        return _compile_date(node.child.value, True, undated)
     if isinstance(node, And):
-        parts = [compile_node(c, keys_of) for c in node.children]
+        parts = [compile_node(c, keys_of, undated) for c in node.children]
 
         def all_of(by_key: Article) -> list[Hit] | None:
             out: list[Hit] = []
@@ -235,7 +243,7 @@ def compile_node(node: Node, keys_of: Callable[[Atom], tuple[Key, ...]]) -> Eval
     if isinstance(node, Or):
         # Atoms searched in every field are looked up together (`Occurrences.any_of`).
         plain = frozenset(key for c in node.children if _plain(c) for key in keys_of(c))
-        alternatives = [compile_node(c, keys_of) for c in node.children if not _plain(c)]
+        alternatives = [compile_node(c, keys_of, undated) for c in node.children if not _plain(c)]
         if plain:
             alternatives.insert(0, _compile_keys(plain))
 
@@ -249,14 +257,16 @@ def compile_node(node: Node, keys_of: Callable[[Atom], tuple[Key, ...]]) -> Eval
 
         return alternatives[0] if len(alternatives) == 1 else any_of
     if isinstance(node, Not):
-        inner = compile_node(node.child, keys_of)
+        inner = compile_node(node.child, keys_of, undated)
 
         def none_of(by_key: Article) -> list[Hit] | None:
             return [] if inner(by_key) is None else None
 
         return none_of
     return _compile_near(
-        compile_node(node.left, keys_of), compile_node(node.right, keys_of), node.distance
+        compile_node(node.left, keys_of, undated),
+        compile_node(node.right, keys_of, undated),
+        node.distance,
     )
 
 
@@ -299,27 +309,29 @@ def _compile_atom(keys: tuple[Key, ...], field: str | None) -> Evaluator:
     return in_field
 
 
-def _compile_date(period_text: str, negated: bool) -> Evaluator:
-    """`date:PERIOD` (or its negation): decided by the publication date. An article without
-    a date passes every date condition, negated or not: the date cannot tell either way."""
+def _compile_date(period_text: str, negated: bool, undated: bool) -> Evaluator:
+    """`date:PERIOD` (or its negation): decided by the publication date, or by `undated`
+    for an article without one."""
     period = parse_period(period_text)
+    if_undated: list[Hit] | None = [] if undated else None
 
     def dated(by_key: Article) -> list[Hit] | None:
         day = by_key.published
         if day is None:
-            return []
+            return if_undated
         return [] if (day in period) != negated else None
 
     return dated
 
 
-def _compile_scope(inner: Evaluator, unit: str) -> Evaluator:
-    """SENTENCE(q) / PARA(q): q evaluated on the hits of each sentence (paragraph) where it
-    could hold, i.e. each one holding a hit of q on the whole article; the hits of every
-    unit where it holds."""
+def _compile_scope(inner: Evaluator, anchors: Evaluator, unit: str) -> Evaluator:
+    """SENTENCE(q) / PARA(q): q evaluated on the hits of each sentence (paragraph) holding a
+    hit of one of q's positive atoms (`anchors`; q cannot hold elsewhere); the hits of every
+    unit where it holds. (Evaluating q on the whole article first would not do: a NOT true
+    in one sentence can be false in the article.)"""
 
     def scoped(by_key: Article) -> list[Hit] | None:
-        everywhere = inner(by_key)
+        everywhere = anchors(by_key)
         if not everywhere:
             return None
         occurrences = by_key.whole

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,9 @@ class TopicSpec(_Strict):
 
 
 class RulesFile(_Strict):
+    define: dict[str, str] = Field(
+        default_factory=dict, description="name -> query, used in queries as $name"
+    )
     topics: list[TopicSpec] = Field(min_length=1)
 
 
@@ -306,11 +310,12 @@ def load_rules(rules_path: Path, entities_path: Path) -> LoadedRules:
     data, root = _compose(rules_source)
     parsed: RulesFile = _validate(rules_source, RulesFile, data, root)
     known = list(entities) + list(groups)
+    defined: dict[str, Node] = {}
 
     def compile_query(source: str, loc: tuple[Any, ...], rule_id: str, weight: float) -> Rule:
         node_yaml = _node_at(root, loc)
         try:
-            node = parse_query(source)
+            node = parse_query(source, defined)
         except QuerySyntaxError as exc:
             hint = f"\n  hint: {exc.hint}" if exc.hint else ""
             raise RuleError(
@@ -324,6 +329,11 @@ def load_rules(rules_path: Path, entities_path: Path) -> LoadedRules:
                 )
         return Rule(rule_id, source, node, weight)
 
+    for name, source in parsed.define.items():
+        if not re.fullmatch(r"[\w.-]+", name):
+            node = _node_at(root, ("define", name))
+            raise RuleError(f"{_where(rules_source, node)}: define: {name!r} is not a valid name")
+        defined[name] = compile_query(source, ("define", name), name, 1.0).node
     topics = []
     seen_topics: set[str] = set()
     for ti, t in enumerate(parsed.topics):

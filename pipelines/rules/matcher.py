@@ -66,8 +66,9 @@ class Matcher:
         for topic in loaded.topics:
             for rule in (*topic.rules, *topic.exclude):
                 self._rules.append((topic, rule))
-                self._evaluators.append(compile_node(rule.node, self._keys))
-                self._is_exclusion.append(rule in topic.exclude)
+                is_exclusion = rule in topic.exclude
+                self._evaluators.append(compile_node(rule.node, self._keys, not is_exclusion))
+                self._is_exclusion.append(is_exclusion)
                 for atom in atoms(rule.node):
                     for key in self._register(atom, stem_patterns, surface_patterns):
                         self._labels.setdefault(key, atom.label)

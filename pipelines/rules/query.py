@@ -8,7 +8,8 @@
     scope   := "SENTENCE" | "PARA"            all of it inside one sentence / paragraph
     period  := ("date:" | "year:") PERIOD     publication date / a year written in the text
     field   := ("title:" | "lead:" | "text:")
-    primary := "(" or ")" | "quoted phrase" | word* | word | @entity
+    primary := "(" or ")" | "quoted phrase" | word* | word | @entity | $name
+                                              $name: a query defined under `define:`
 
 Operators are upper case (AND, OR, NOT, NEAR/n, SENTENCE, PARA); lower-case "and"/"or"/"not"
 are words. PERIOD is 2025, 2025-05, 2025-05-16, or a range A..B with either end left open.
@@ -19,7 +20,9 @@ run out of stack on a hostile or mistaken query.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pipelines.errors import RuleError
@@ -117,6 +120,7 @@ _TOKEN = re.compile(
   | (?P<scope>SENTENCE|PARA)(?=\s*\()
   | (?P<field>[A-Za-z_]+:)
   | (?P<entity>@[\w.-]*)
+  | (?P<macro>\$[\w.-]*)
   | (?P<word>[^\s()"@]+)
     """,
     re.VERBOSE | re.UNICODE,
@@ -145,8 +149,9 @@ def _lex(source: str) -> list[_Tok]:
 
 
 class _Parser:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, defined: Mapping[str, Node]) -> None:
         self.source = source
+        self.defined = defined
         self.toks = _lex(source)
         self.i = 0
         self.depth = 0
@@ -265,7 +270,7 @@ class _Parser:
                     "fields are title:, lead: and text:; periods are date: and year:",
                 )
             nxt = self.peek()
-            if nxt is None or nxt.kind not in ("word", "phrase", "entity", "lparen"):
+            if nxt is None or nxt.kind not in ("word", "phrase", "entity", "macro", "lparen"):
                 raise QuerySyntaxError(
                     f"expected a term, phrase, @entity or '(' after {tok.text!r}",
                     tok.offset + len(tok.text),
@@ -338,6 +343,18 @@ class _Parser:
                     "write @kharkiv or a group such as @occupied_regions",
                 )
             return Atom("entity", name, field, tok.offset)
+        if tok.kind == "macro":
+            node = self.defined.get(tok.text[1:])
+            if node is None:
+                close = difflib.get_close_matches(tok.text[1:], list(self.defined), n=3)
+                raise QuerySyntaxError(
+                    f"unknown definition {tok.text!r}",
+                    tok.offset,
+                    f"did you mean {', '.join('$' + c for c in close)}?"
+                    if close
+                    else "define it under `define:` in rules.yaml, before its first use",
+                )
+            return _scoped(node, field) if field else node
         if tok.kind == "field":  # pragma: no cover - handled in parse_unary
             raise QuerySyntaxError(f"unexpected {tok.text!r}", tok.offset)
         word = tok.text
@@ -372,11 +389,11 @@ def _scoped(node: Node, field: str) -> Node:
     return Near(_scoped(node.left, field), _scoped(node.right, field), node.distance)
 
 
-def parse_query(source: str) -> Node:
+def parse_query(source: str, defined: Mapping[str, Node] | None = None) -> Node:
     """Parse a query; raises QuerySyntaxError (a RuleError) with the offset, line and column
-    of the problem."""
+    of the problem. `defined` holds the parsed `define:` queries that $name refers to."""
     try:
-        return _Parser(source).parse()
+        return _Parser(source, defined or {}).parse()
     except QuerySyntaxError as exc:
         exc.locate(source)
         raise
