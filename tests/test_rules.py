@@ -357,7 +357,7 @@ def test_seed_article_matches_both_shipped_topics() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["articles.jsonl", "heldout.jsonl", "independent.jsonl", "fresh.jsonl"]
+    "name", ["articles.jsonl", "heldout.jsonl", "independent.jsonl", "fresh.jsonl", "dev22.jsonl"]
 )
 def test_shipped_rules_precision_and_recall_on_labelled_sets(name: str) -> None:
     path = REPO / "tests" / "data" / "labelled" / name

@@ -99,6 +99,7 @@ class Matcher:
         self._key_frequency: Counter[Key] = Counter()
         self._articles_seen = 0
         self._rules_by_key: dict[Key, list[int]] = {}
+        self._always: set[int] = set()
         self._reindex()
 
     def _required(self, node: Node) -> list[frozenset[Key]]:
@@ -134,6 +135,8 @@ class Matcher:
             for key in min(sets, key=cost):
                 by_key[key].append(index)
         self._rules_by_key = dict(by_key)
+        # A query of date conditions alone has no key to wait for: it is evaluated always.
+        self._always = {i for i, sets in enumerate(self._triggers) if not any(sets)}
 
     def _keys(self, atom: Atom) -> tuple[Key, ...]:
         """The automaton keys an atom stands for (memoised: atoms are evaluated per article)."""
@@ -219,7 +222,9 @@ class Matcher:
             return []
         self._learn(found)
         rules_by_key = self._rules_by_key
-        candidates = sorted(set().union(*[rules_by_key[k] for k in found if k in rules_by_key]))
+        candidates = sorted(
+            self._always.union(*[rules_by_key[k] for k in found if k in rules_by_key])
+        )
         by_key = Occurrences(found, fields, published)
         fired: dict[str, list[tuple[float, Rule, list[Hit]]]] = defaultdict(list)
         excluded: dict[str, str] = {}

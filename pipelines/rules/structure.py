@@ -25,9 +25,10 @@ LEAD_SENTENCES = 2
 FULL_COVERAGE = 0.25
 """Share of sentences with evidence at which evidence outside the lead counts as salient."""
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'»”’)\]]*\s|[;:]\s*[-–—•*]\s")
-"""A separator that ends a sentence: end punctuation (and closing quotes) before a space, or a
-list bullet after ';' or ':' (the terms of a memorandum listed inline)."""
+_SENTENCE_END = re.compile(r"[.!?…][\"'»”’)\]]*\s")
+"""A separator that ends a sentence: end punctuation (and closing quotes) before a space."""
+_BULLET = re.compile(r"[;:]\s*[-–—•*]\s")
+"""A list bullet after ';' or ':' (the terms of a memorandum listed inline) starts an item."""
 _ABBREVIATIONS = frozenset(
     {
         *("mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "sgt", "maj", "capt", "jr", "sr"),
@@ -58,10 +59,10 @@ class Boundaries:
 def boundaries(parts: Sequence[str], kept: Sequence[int] | None) -> Boundaries:
     """Sentence and paragraph starts of a field split as [separator, word, separator, …].
 
-    A newline starts a paragraph (and a sentence); end punctuation starts a sentence unless
-    the next word begins in lower case or the word before is an initial or a common
-    abbreviation (Mr., Gen., ст.). `kept` maps matcher word indices to split words when some
-    words fold to nothing."""
+    A newline starts a paragraph (and a sentence), so does a bullet after ';' or ':'; end
+    punctuation starts a sentence unless the next word begins in lower case or the word
+    before is an initial or a common abbreviation (Mr., Gen., ст.). `kept` maps matcher word
+    indices to split words when some words fold to nothing."""
     sentences: list[int] = []
     paragraphs: list[int] = []
     words = (len(parts) - 1) // 2
@@ -71,11 +72,15 @@ def boundaries(parts: Sequence[str], kept: Sequence[int] | None) -> Boundaries:
             paragraphs.append(i)
             sentences.append(i)
             continue
+        if _BULLET.search(sep + " "):
+            sentences.append(i)
+            continue
         if not _SENTENCE_END.search(sep + " "):
             continue
         nxt, prev = parts[2 * i + 1], parts[2 * i - 1]
         if nxt[:1].islower() or (
-            sep.startswith(".") and (len(prev) == 1 or prev.casefold() in _ABBREVIATIONS)
+            sep.startswith(".")
+            and ((len(prev) == 1 and prev.isalpha()) or prev.casefold() in _ABBREVIATIONS)
         ):
             continue
         sentences.append(i)
