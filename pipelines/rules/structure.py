@@ -66,7 +66,9 @@ def boundaries(parts: Sequence[str], kept: Sequence[int] | None) -> Boundaries:
     sentences: list[int] = []
     paragraphs: list[int] = []
     words = (len(parts) - 1) // 2
-    for i in range(1, words):
+    # Most separators are one space; only the others can end a sentence.
+    separators = parts[2 : 2 * words : 2]
+    for i in [j for j, sep in enumerate(separators, start=1) if sep != " "]:
         sep = parts[2 * i]
         if "\n" in sep:
             paragraphs.append(i)
