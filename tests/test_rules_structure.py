@@ -349,3 +349,22 @@ def test_shipped_rules_want_a_russian_demand_not_a_ukrainian_one(shipped) -> Non
     )
     assert "territorial_demands" not in topics(shipped, "Kyiv's terms", kyiv)
     assert "territorial_demands" in topics(shipped, "Moscow's terms", moscow)
+
+
+def test_shipped_rules_on_memoranda_and_exchanges(shipped) -> None:  # type: ignore[no-untyped-def]
+    budapest = (
+        "Ukraine gave up its nuclear arsenal under the 1994 Budapest Memorandum in return for "
+        "assurances from Russia, the United States and Britain. Zelensky said any new talks "
+        "must offer stronger guarantees than the memorandum did."
+    )
+    agreed = (
+        "Ukraine and Russia exchanged 390 prisoners each on Friday, the first stage of the "
+        "swap the two delegations agreed at the talks last week, Zelensky said."
+    )
+    emirates = (
+        "Russia and Ukraine exchanged 150 prisoners each in a swap mediated by the UAE, which "
+        "the two sides agreed after talks in Abu Dhabi."
+    )
+    assert "istanbul_talks" not in topics(shipped, "Thirty years on", budapest)
+    assert "istanbul_talks" in topics(shipped, "390 return", agreed, date(2025, 5, 23))
+    assert "istanbul_talks" not in topics(shipped, "UAE swap", emirates, date(2025, 6, 20))
