@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import compress
 from operator import itemgetter
 from typing import Any
 
@@ -31,7 +32,7 @@ from pipelines.rules.compiled import (
 )
 from pipelines.rules.loader import LoadedRules, Rule, Topic
 from pipelines.rules.query import And, Atom, Near, Node, Or, Scope, atoms, positive_atoms
-from pipelines.rules.structure import parse_period, salience
+from pipelines.rules.structure import Salience, parse_period, salience
 from pipelines.rules.text import fold
 
 __all__ = ["EVIDENCE_MAX_ROWS", "Hit", "Matcher", "Occurrences", "TopicHit"]
@@ -247,7 +248,7 @@ class Matcher:
             points, rule, hits = max(fired[topic.id], key=lambda r: r[0])
             focus = self._focus.get(topic.id)
             focus_hits = (focus(by_key) if focus else None) or hits
-            where = salience(((h.field, h.first) for h in focus_hits), fields["text"].boundaries)
+            where = _salience_of(focus_hits, fields["text"])
             score = points * where.value
             suppressed = _suppressed(topic, excluded.get(topic.id), score, where.value)
             if suppressed and not keep_suppressed:
@@ -330,6 +331,19 @@ EVIDENCE_MAX_ROWS = 50
 """Distinct terms listed in a match's evidence (the snippet still shows where they occur)."""
 _SPAN = itemgetter(2, 3)
 """A Hit's (first, last)."""
+_FIELD = itemgetter(1)
+_FIRST = itemgetter(2)
+
+
+def _salience_of(hits: list[Hit], text: FieldText) -> Salience:
+    """Salience of hits, with C-level passes over them (a topic that fires on common words
+    holds hundreds)."""
+    in_fields = list(map(_FIELD, hits))
+    firsts = map(_FIRST, hits)
+    if "title" in in_fields:
+        firsts = compress(firsts, map("text".__eq__, in_fields))
+        return salience(True, firsts, text.boundaries)
+    return salience(False, firsts, text.boundaries)
 
 
 def _score(hits: list[Hit]) -> float:

@@ -19,6 +19,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from itertools import compress, count
+from typing import NamedTuple
 
 LEAD_SENTENCES = 2
 """The lead is the first this many sentences of the text."""
@@ -68,7 +71,7 @@ def boundaries(parts: Sequence[str], kept: Sequence[int] | None) -> Boundaries:
     words = (len(parts) - 1) // 2
     # Most separators are one space; only the others can end a sentence.
     separators = parts[2 : 2 * words : 2]
-    for i in [j for j, sep in enumerate(separators, start=1) if sep != " "]:
+    for i in compress(count(1), map(" ".__ne__, separators)):
         sep = parts[2 * i]
         if "\n" in sep:
             paragraphs.append(i)
@@ -95,9 +98,9 @@ def boundaries(parts: Sequence[str], kept: Sequence[int] | None) -> Boundaries:
     return Boundaries(tuple(sentences), tuple(paragraphs), words)
 
 
-@dataclass(frozen=True, slots=True)
-class Salience:
-    """Where a topic's evidence sits, and the salience computed from it (module docstring)."""
+class Salience(NamedTuple):
+    """Where a topic's evidence sits, and the salience computed from it (module docstring).
+    A tuple: every topic that fires builds one."""
 
     in_title: bool
     in_lead: bool
@@ -125,16 +128,10 @@ class Salience:
         }
 
 
-def salience(hits: Iterable[tuple[str, int]], text: Boundaries) -> Salience:
-    """Salience of evidence given as (field, first word index) pairs."""
-    in_title = False
-    ids: set[int] = set()
-    for field, first in hits:
-        if field == "title":
-            in_title = True
-        else:
-            ids.add(text.sentence_of(first))
-    in_lead = any(i < LEAD_SENTENCES for i in ids)
+def salience(in_title: bool, text_words: Iterable[int], text: Boundaries) -> Salience:
+    """Salience of evidence in the title (or not) and at these word indices of the text."""
+    ids = set(map(partial(bisect_right, text.sentences), set(text_words)))
+    in_lead = bool(ids) and min(ids) < LEAD_SENTENCES
     return Salience(in_title, in_lead, text.sentence_count, len(ids))
 
 
