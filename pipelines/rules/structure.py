@@ -6,9 +6,11 @@ words the matcher already split (no second pass over the text), and are counted 
 word indices as the automaton hits, so "which sentence is this hit in" is one bisection.
 
 Salience says whether the evidence is the subject of the article or a passing mention: 1.0
-when it sits in the title or the lead (the first two sentences of the text), otherwise the
-share of the article's sentences that hold evidence divided by `FULL_COVERAGE`, capped at 1.
-A single sentence deep in a twelve-sentence article scores 1/12 / 0.25 = 0.33.
+when it sits in the lead (the first two sentences of the text), otherwise the share of the
+article's sentences that hold evidence divided by `FULL_COVERAGE`, capped at 1; evidence in
+the title raises that to at least `TITLE_ONLY` (a headline "strikes hit Kharkiv as talks
+begin" names the talks without being about them). A single sentence deep in a
+twelve-sentence article scores 1/12 / 0.25 = 0.33; with the title, 0.5.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ LEAD_SENTENCES = 2
 """The lead is the first this many sentences of the text."""
 FULL_COVERAGE = 0.25
 """Share of sentences with evidence at which evidence outside the lead counts as salient."""
+TITLE_ONLY = 0.5
+"""Salience of evidence in the title but neither in the lead nor covering the text."""
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'»”’)\]]*\s")
 """A separator that ends a sentence: end punctuation (and closing quotes) before a space."""
@@ -113,9 +117,10 @@ class Salience(NamedTuple):
 
     @property
     def value(self) -> float:
-        if self.in_title or self.in_lead:
+        if self.in_lead or (self.in_title and not self.sentences):
             return 1.0
-        return min(1.0, self.coverage / FULL_COVERAGE)
+        covered = min(1.0, self.coverage / FULL_COVERAGE)
+        return max(TITLE_ONLY, covered) if self.in_title else covered
 
     def as_dict(self) -> dict[str, object]:
         return {
