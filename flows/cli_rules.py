@@ -132,10 +132,17 @@ def check(config_dir: ConfigDir = Path("config")) -> None:
     rules_path, entities_path = rules_paths(config_dir)
     console.print(f"[green]OK[/] {rules_path} + {entities_path}  (version {ruleset.version})")
     table = Table(title="Topics")
-    for col in ("topic", "rules", "exclusions", "threshold"):
+    for col in ("topic", "rules", "exclusions", "threshold", "min_salience", "focus"):
         table.add_column(col)
     for t in ruleset.topics:
-        table.add_row(t.id, str(len(t.rules)), str(len(t.exclude)), f"{t.threshold:g}")
+        table.add_row(
+            t.id,
+            str(len(t.rules)),
+            str(len(t.exclude)),
+            f"{t.threshold:g}",
+            f"{t.min_salience:g}",
+            "yes" if t.focus else "no",
+        )
     console.print(table)
     for t in ruleset.topics:
         console.print(f"[bold]{t.id}[/]: {escape(t.description)}", highlight=False)
