@@ -1,6 +1,7 @@
 """Rule matching throughput: 1,000 generated rules over ~5 KB articles, one core.
 
-python -m bench.bench_rules [--rules 1000] [--articles 2000] [--workload typical|dense|both]
+python -m bench.bench_rules [--rules 1000] [--articles 2000]
+                           [--workload typical|dense|scoped|both]
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ def generate_rules(n: int, rng: random.Random, workload: str = "typical") -> str
     - dense: terms drawn from the commonest news words and broad entities (Russia, Ukraine)
       that every article names: about a quarter of all topics fire on every article, so
       evidence is built some thirty times per article. A stress case.
+    - scoped: the typical rules inside SENTENCE(…) and PARA(…), with lead: fields, and every
+      topic measuring salience on a focus query with a min_salience: the structure of issue 22
+      at the same scale.
     """
     vocab = vocabulary()
     topics = []
@@ -106,6 +110,15 @@ def generate_rules(n: int, rng: random.Random, workload: str = "typical") -> str
                     f"{a} NEAR/5 {b} NOT {c}",
                     f"title:{a} OR ({entity} AND {b})",
                 ]
+            elif workload == "scoped":
+                a = rng.choice(specific_terms())
+                entity = rng.choice(SPECIFIC_ENTITIES)
+                queries = [
+                    f"SENTENCE({a} AND ({b} OR {c}*))",
+                    f"PARA(({a} OR {a}s) AND {entity})",
+                    f"SENTENCE({a} NEAR/5 {b} NOT {c})",
+                    f"(lead:{b} OR {entity}) AND {a}",
+                ]
             else:
                 a = rng.choice(specific_terms())
                 entity = rng.choice(SPECIFIC_ENTITIES)
@@ -116,7 +129,11 @@ def generate_rules(n: int, rng: random.Random, workload: str = "typical") -> str
                     f"(title:{b} OR {entity}) AND {a}",
                 ]
             rules.append({"id": f"r{r}", "query": rng.choice(queries)})
-        topics.append({"id": f"topic{t}", "rules": rules})
+        topic: dict[str, object] = {"id": f"topic{t}", "rules": rules}
+        if workload == "scoped":
+            topic["focus"] = " OR ".join(rng.sample(vocabulary()[:60], 3))
+            topic["min_salience"] = 0.5
+        topics.append(topic)
     return json.dumps({"topics": topics})
 
 
@@ -167,7 +184,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument(
         "--workload",
-        choices=["typical", "dense", "both"],
+        choices=["typical", "dense", "scoped", "both"],
         default="both",
         help="rule sets to measure (see generate_rules)",
     )

@@ -37,14 +37,59 @@ InputFile = Annotated[
 
 
 def _load(config_dir: Path):  # type: ignore[no-untyped-def]
+    rules_path, entities_path = rules_paths(config_dir)
+    return _load_paths(rules_path, entities_path)
+
+
+def _load_paths(rules_path: Path, entities_path: Path):  # type: ignore[no-untyped-def]
     from pipelines.rules import load_ruleset
 
-    rules_path, entities_path = rules_paths(config_dir)
     try:
         return load_ruleset(rules_path, entities_path)
     except NewswatchError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
+
+
+def _load_other(spec: str, config_dir: Path, scratch: Path):  # type: ignore[no-untyped-def]
+    """The rule set to compare with: a config directory, a rules.yaml (its directory's
+    entities.yaml if there is one, else the current one), or a git revision of the current
+    rules files (HEAD~1, a tag, a commit)."""
+    rules_path, entities_path = rules_paths(config_dir)
+    given = Path(spec)
+    if given.is_dir():
+        return _load(given)
+    if given.is_file():
+        sibling = given.parent / "entities.yaml"
+        return _load_paths(given, sibling if sibling.is_file() else entities_path)
+    import subprocess
+
+    copies = []
+    for path in (rules_path, entities_path):
+        where = path.resolve().parent
+        top = subprocess.run(
+            ["git", "-C", str(where), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        shown = subprocess.run(
+            ["git", "-C", str(where), "show", f"{spec}:./{path.name}"],
+            capture_output=True,
+            check=False,
+        )
+        if top.returncode or shown.returncode:
+            err.print(
+                f"[bold red]error:[/] --diff-against {spec}: not a directory, a rules file, "
+                f"or a git revision holding {path.name} "
+                f"({(shown.stderr or top.stderr.encode()).decode(errors='replace').strip()})",
+                highlight=False,
+            )
+            raise typer.Exit(2)
+        copy = scratch / path.name
+        copy.write_bytes(shown.stdout)
+        copies.append(copy)
+    return _load_paths(copies[0], copies[1])
 
 
 def _records(source: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -87,10 +132,17 @@ def check(config_dir: ConfigDir = Path("config")) -> None:
     rules_path, entities_path = rules_paths(config_dir)
     console.print(f"[green]OK[/] {rules_path} + {entities_path}  (version {ruleset.version})")
     table = Table(title="Topics")
-    for col in ("topic", "rules", "exclusions", "threshold"):
+    for col in ("topic", "rules", "exclusions", "threshold", "min_salience", "focus"):
         table.add_column(col)
     for t in ruleset.topics:
-        table.add_row(t.id, str(len(t.rules)), str(len(t.exclude)), f"{t.threshold:g}")
+        table.add_row(
+            t.id,
+            str(len(t.rules)),
+            str(len(t.exclude)),
+            f"{t.threshold:g}",
+            f"{t.min_salience:g}",
+            "yes" if t.focus else "no",
+        )
     console.print(table)
     for t in ruleset.topics:
         console.print(f"[bold]{t.id}[/]: {escape(t.description)}", highlight=False)
@@ -123,10 +175,15 @@ def check(config_dir: ConfigDir = Path("config")) -> None:
 @rules_app.command()
 def match(input: InputFile = "-", config_dir: ConfigDir = Path("config")) -> None:
     """Print one JSON line per input article: id, topics that matched, evidence."""
+    from pipelines.rules.evaluate import published_of
+
     ruleset = _load(config_dir)
     for _, rec in _records(input):
         hits = ruleset.match(
-            str(rec.get("title") or ""), str(rec.get("text") or ""), rec.get("lang")
+            str(rec.get("title") or ""),
+            str(rec.get("text") or ""),
+            rec.get("lang"),
+            published_of(rec),
         )
         out = {
             "id": rec["id"],
@@ -141,8 +198,21 @@ def evaluate(
     input: InputFile = "-",
     config_dir: ConfigDir = Path("config"),
     as_json: Annotated[bool, typer.Option("--json", help="Print figures as JSON.")] = False,
+    diff_against: Annotated[
+        str | None,
+        typer.Option(
+            "--diff-against",
+            help="Another rules version (a git revision such as HEAD~1, a config directory or "
+            "a rules.yaml): list the articles whose predicted topics changed.",
+        ),
+    ] = None,
 ) -> None:
-    """Precision, recall and F1 per topic on a labelled JSONL set; list misses and false alarms."""
+    """Precision, recall and F1 per topic and precision per rule on a labelled JSONL set;
+    the misses and false alarms with their evidence; optionally the label changes against
+    another rules version."""
+    import tempfile
+
+    from pipelines.rules.evaluate import diff
     from pipelines.rules.evaluate import evaluate as run_eval
 
     ruleset = _load(config_dir)
@@ -152,10 +222,35 @@ def evaluate(
         err.print(f"[bold red]error:[/] records without 'labels': {missing[:5]}")
         raise typer.Exit(2)
     report = run_eval(ruleset, records)
+    changes = None
+    if diff_against is not None:
+        with tempfile.TemporaryDirectory() as scratch:
+            other = _load_other(diff_against, config_dir, Path(scratch))
+        changes = diff(other, ruleset, records)
+        report["diff"] = {
+            "against": diff_against,
+            "version": other.version,
+            "changes": [
+                {
+                    "id": c.id,
+                    "topic": c.topic,
+                    "before": c.before,
+                    "after": c.after,
+                    "labelled": c.labelled,
+                }
+                for c in changes
+            ],
+        }
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"{len(records)} labelled articles, rules version {ruleset.version}")
+    _print_report(report, len(records), ruleset.version)
+    if changes is not None:
+        _print_changes(changes, diff_against or "", report["diff"]["version"])
+
+
+def _print_report(report: dict[str, Any], articles: int, version: str) -> None:
+    table = Table(title=f"{articles} labelled articles, rules version {version}")
     for col in ("topic", "precision", "recall", "F1", "tp", "fp", "fn"):
         table.add_column(col)
     for topic, m in report["topics"].items():
@@ -169,17 +264,55 @@ def evaluate(
             str(m["fn"]),
         )
     console.print(table)
+    rules = Table(title="Rules (among the rules of a fired topic)")
+    for col in ("rule", "fired", "correct", "precision"):
+        rules.add_column(col)
+    for rule, r in report["rules"].items():
+        rules.add_row(rule, str(r["fired"]), str(r["correct"]), f"{r['precision']:.3f}")
+    console.print(rules)
     for topic, m in report["topics"].items():
         for miss in m["misses"]:
             console.print(
-                f"[yellow]miss[/] {topic} {miss['id']}: {escape(miss['title'])}", highlight=False
-            )
-        for fa in m["false_alarms"]:
-            console.print(
-                f"[red]false alarm[/] {topic} {fa['id']}: {fa['title']}\n"
-                f"    rule {fa['rule']}: {fa['snippet']}",
+                f"[yellow]miss[/] {topic} {escape(str(miss['id']))}: {escape(miss['title'])}",
                 highlight=False,
             )
+            if miss.get("suppressed"):
+                _print_why(miss)
+        for fa in m["false_alarms"]:
+            console.print(
+                f"[red]false alarm[/] {topic} {escape(str(fa['id']))}: {escape(fa['title'])}",
+                highlight=False,
+            )
+            _print_why(fa)
+
+
+def _print_why(error: dict[str, Any]) -> None:
+    score = error["score"]
+    parts = (
+        f"points {score.get('points', 0):g} × salience {score.get('salience', 0):g} = "
+        f"{score.get('score', 0):g} (title {score.get('in_title')}, lead {score.get('in_lead')}, "
+        f"{score.get('sentences_with_evidence')}/{score.get('sentences')} sentences)"
+    )
+    lines = [
+        f"    rule {error['rule']} (matched: {', '.join(error['rules'])}); {parts}",
+        *([f"    suppressed: {error['suppressed']}"] if error["suppressed"] else []),
+        f"    terms: {'; '.join(error['terms'])}",
+        f"    {error['snippet']}",
+    ]
+    console.print("\n".join(lines), highlight=False, markup=False)
+
+
+def _print_changes(changes: list[Any], against: str, version: str) -> None:
+    console.print(
+        f"\n{len(changes)} label change(s) against {escape(against)} (version {version}):",
+        highlight=False,
+    )
+    for c in changes:
+        verdict = {True: "better", False: "worse", None: "unlabelled"}[c.better]
+        move = "now fires" if c.after else "no longer fires"
+        console.print(
+            f"  {verdict:10} {c.topic} {move}: {c.id} {c.title}", highlight=False, markup=False
+        )
 
 
 def read_page(source: str) -> dict[str, Any]:

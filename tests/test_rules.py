@@ -237,7 +237,7 @@ def test_version_is_a_hash_of_both_files(tmp_path: Path) -> None:
         ("talks AND", "expected a term", "operand on both sides"),
         ('"open phrase', "unterminated phrase", "close the phrase"),
         ("ab*", "too short", "at least 3 letters"),
-        ("ti:talks", "unknown field", "title: and text:"),
+        ("ti:talks", "unknown field", "title:, lead: and text:"),
         ("@", "without an entity id", "@kharkiv"),
     ],
 )
@@ -357,7 +357,7 @@ def test_seed_article_matches_both_shipped_topics() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["articles.jsonl", "heldout.jsonl", "independent.jsonl", "fresh.jsonl"]
+    "name", ["articles.jsonl", "heldout.jsonl", "independent.jsonl", "fresh.jsonl", "dev22.jsonl"]
 )
 def test_shipped_rules_precision_and_recall_on_labelled_sets(name: str) -> None:
     path = REPO / "tests" / "data" / "labelled" / name

@@ -290,6 +290,7 @@ class Extraction:
                 self._pages[i][1].final_url,
                 self._pages[i][1].headers.get("content-type"),
                 self._pages[i][0].title,
+                self._pages[i][0].published_at,
             )
             for i in chunk
         ]
@@ -346,7 +347,7 @@ class Extraction:
             if data.get("rules_version") == version:
                 hits = [TopicHit(t, r, s, EvidenceJSON(e)) for t, r, s, e in data["hits"]]
             else:
-                hits = self.ruleset.match(art.title, art.text, art.lang)
+                hits = self.ruleset.match(art.title, art.text, art.lang, art.published_at)
             claims = self.claim_rules
             if claims is not None and data.get("claims_version") != claims.version:
                 from pipelines.claims import article_claims

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,10 +17,10 @@ from pipelines.models import (
 if TYPE_CHECKING:
     pass
 
-from pipelines.extract.page import _on_alarm, _PageTimeout, extract_one
+from pipelines.extract.page import _on_alarm, _PageTimeout, _parse_date, extract_one
 
-Job = tuple[bytes, str, str | None, str]
-"""(page bytes, final URL, Content-Type, the feed item's title)."""
+Job = tuple[bytes, str, str | None, str, datetime | None]
+"""(page bytes, final URL, Content-Type, the feed item's title, its publication time)."""
 RulesFiles = tuple[str, ...]
 """(rules.yaml, entities.yaml[, claims.yaml]): workers load the ruleset (and the claims
 lexicon) themselves, once."""
@@ -35,8 +36,8 @@ def _worker_batch(jobs: list[Job], timeout_s: float, rules: RulesFiles | None = 
     ruleset = _worker_ruleset(rules) if rules else None
     claim_rules = _worker_claim_rules(rules, ruleset) if rules and ruleset else None
     return [
-        _worker(content, url, ctype, timeout_s, title, ruleset, claim_rules)
-        for content, url, ctype, title in jobs
+        _worker(content, url, ctype, timeout_s, title, ruleset, claim_rules, published)
+        for content, url, ctype, title, published in jobs
     ]
 
 
@@ -81,6 +82,7 @@ def _worker(
     item_title: str = "",
     ruleset: Any = None,
     claim_rules: Any = None,
+    item_published: datetime | None = None,
 ) -> dict:
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout_s)
@@ -90,7 +92,9 @@ def _worker(
         data["content_hash"], data["simhash"] = signatures(text) if text else ("", 0)
         if ruleset is not None and text:
             title = (data.get("title") or item_title or "").strip()
-            hits = ruleset.match(title, text, data.get("language"))
+            # The date the article will carry (see page._article): date: conditions see it.
+            published = item_published or _parse_date(data.get("date"))
+            hits = ruleset.match(title, text, data.get("language"), published)
             data["hits"] = [(h.topic, h.rule, h.score, evidence_json(h.evidence)) for h in hits]
             data["rules_version"] = ruleset.version
             if claim_rules is not None:

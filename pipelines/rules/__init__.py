@@ -1,8 +1,8 @@
 """The rules engine: a boolean query language with entities, multilingual matching and evidence.
 
     ruleset = load_ruleset(rules_path, entities_path)   # RuleError on any problem
-    for hit in ruleset.match(title, text, lang):        # TopicHit(topic, rule, score, evidence)
-        ...
+    for hit in ruleset.match(title, text, lang, published):
+        ...   # TopicHit(topic, rule, score, evidence); published (a date) is optional
 
 See docs/RULES.md for the language.
 """
@@ -10,6 +10,7 @@ See docs/RULES.md for the language.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 from pipelines.rules.loader import Entity, LoadedRules, Rule, Topic, load_rules
@@ -35,8 +36,15 @@ class RuleSet:
     def entities(self) -> dict[str, Entity]:
         return self.loaded.entities
 
-    def match(self, title: str, text: str, lang: str | None = None) -> list[TopicHit]:
-        return self.matcher.match(title, text, lang)
+    def match(
+        self,
+        title: str,
+        text: str,
+        lang: str | None = None,
+        published: date | datetime | None = None,
+        keep_suppressed: bool = False,
+    ) -> list[TopicHit]:
+        return self.matcher.match(title, text, lang, published, keep_suppressed)
 
 
 def load_ruleset(rules_path: Path, entities_path: Path) -> RuleSet:

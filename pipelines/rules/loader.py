@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,9 +55,16 @@ class TopicSpec(_Strict):
     rules: list[RuleSpec] = Field(min_length=1)
     exclude: list[str] = Field(default_factory=list)
     threshold: float = Field(default=0.0, allow_inf_nan=False)
+    focus: str | None = Field(
+        default=None, description="query whose hits mark what the article must be about"
+    )
+    min_salience: float = Field(default=0.0, ge=0.0, le=1.0, allow_inf_nan=False)
 
 
 class RulesFile(_Strict):
+    define: dict[str, str] = Field(
+        default_factory=dict, description="name -> query, used in queries as $name"
+    )
     topics: list[TopicSpec] = Field(min_length=1)
 
 
@@ -82,6 +90,8 @@ class Topic:
     rules: tuple[Rule, ...]
     exclude: tuple[Rule, ...]
     threshold: float
+    focus: Rule | None = None
+    min_salience: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,11 +310,12 @@ def load_rules(rules_path: Path, entities_path: Path) -> LoadedRules:
     data, root = _compose(rules_source)
     parsed: RulesFile = _validate(rules_source, RulesFile, data, root)
     known = list(entities) + list(groups)
+    defined: dict[str, Node] = {}
 
     def compile_query(source: str, loc: tuple[Any, ...], rule_id: str, weight: float) -> Rule:
         node_yaml = _node_at(root, loc)
         try:
-            node = parse_query(source)
+            node = parse_query(source, defined)
         except QuerySyntaxError as exc:
             hint = f"\n  hint: {exc.hint}" if exc.hint else ""
             raise RuleError(
@@ -318,6 +329,11 @@ def load_rules(rules_path: Path, entities_path: Path) -> LoadedRules:
                 )
         return Rule(rule_id, source, node, weight)
 
+    for name, source in parsed.define.items():
+        if not re.fullmatch(r"[\w.-]+", name):
+            node = _node_at(root, ("define", name))
+            raise RuleError(f"{_where(rules_source, node)}: define: {name!r} is not a valid name")
+        defined[name] = compile_query(source, ("define", name), name, 1.0).node
     topics = []
     seen_topics: set[str] = set()
     for ti, t in enumerate(parsed.topics):
@@ -341,7 +357,22 @@ def load_rules(rules_path: Path, entities_path: Path) -> LoadedRules:
             compile_query(q, ("topics", ti, "exclude", ei), f"{t.id}.exclude{ei + 1}", 0.0)
             for ei, q in enumerate(t.exclude)
         ]
-        topics.append(Topic(t.id, t.description, tuple(rules), tuple(exclude), t.threshold))
+        focus = (
+            compile_query(t.focus, ("topics", ti, "focus"), f"{t.id}.focus", 1.0)
+            if t.focus is not None
+            else None
+        )
+        topics.append(
+            Topic(
+                t.id,
+                t.description,
+                tuple(rules),
+                tuple(exclude),
+                t.threshold,
+                focus,
+                t.min_salience,
+            )
+        )
     digest = hashlib.sha256()
     for p in (rules_path, entities_path):
         digest.update(texts[p].encode("utf-8"))

@@ -10,19 +10,33 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import accumulate
+from datetime import date, datetime
+from itertools import compress
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 import ahocorasick
 
+from pipelines.rules.compiled import (
+    Evaluator,
+    FieldText,
+    Hit,
+    Key,
+    Occurrences,
+    Pattern,
+    Raw,
+    compile_node,
+    stems,
+)
 from pipelines.rules.loader import LoadedRules, Rule, Topic
-from pipelines.rules.query import And, Atom, Near, Node, Not, Or, atoms, positive_atoms
-from pipelines.rules.text import WORD_SPLIT, fold, stem, tokenize
+from pipelines.rules.query import And, Atom, Near, Node, Or, Scope, atoms, positive_atoms
+from pipelines.rules.structure import Salience, parse_period, salience
+from pipelines.rules.text import fold
 
-Key = tuple[str, str]
+__all__ = ["EVIDENCE_MAX_ROWS", "Hit", "Matcher", "Occurrences", "TopicHit"]
+
 SNIPPET_CHARS = 240
 
 
@@ -34,112 +48,6 @@ class TopicHit:
     evidence: Mapping[str, Any]
 
 
-class Hit(NamedTuple):
-    """One occurrence of a query key: a plain tuple, because articles produce hundreds."""
-
-    key: Key
-    field: str
-    first: int
-    last: int
-    entity: str | None
-
-
-class _Field:
-    """One article field as the automata see it: its stems and folded words, each joined
-    with single spaces. The token offsets into the original text are built only when
-    evidence needs them."""
-
-    __slots__ = ("_kept", "_parts", "_spans", "name", "stem_str", "surface_str", "text")
-
-    def __init__(self, name: str, text: str) -> None:
-        self.name = name
-        self.text = text
-        self._parts = WORD_SPLIT.split(text)
-        pairs = _fold_stem_all(self._parts[1::2])
-        self._kept: list[int] | None = None
-        if _EMPTY in pairs:
-            self._kept = [i for i, p in enumerate(pairs) if p[0]]
-            pairs = [pairs[i] for i in self._kept]
-        self.stem_str = " " + " ".join(map(itemgetter(1), pairs)) + " "
-        self.surface_str = " " + " ".join(map(itemgetter(0), pairs)) + " "
-        self._spans: list[int] | None = None
-
-    def span(self, first: int, last: int) -> tuple[int, int]:
-        """Character offsets in `text` from the start of token `first` to the end of `last`."""
-        if self._spans is None:
-            self._spans = list(accumulate(map(len, self._parts)))
-        if self._kept is not None:
-            first, last = self._kept[first], self._kept[last]
-        # parts alternate separator, word, separator…: word i is part 2i+1, so it starts at
-        # the cumulative length through part 2i and ends at the one through part 2i+1.
-        return self._spans[2 * first], self._spans[2 * last + 1]
-
-
-_EMPTY = ("", "")
-_FOLD_STEM: dict[str, tuple[str, str]] = {}
-
-
-def _fold_stem_all(words: list[str]) -> list[tuple[str, str]]:
-    """(folded, stem) of each surface word, memoised in a plain dict: the lookups run at C
-    speed and only unseen words go through `fold` and `stem`. The memo is dropped when it
-    grows past a bound."""
-    pairs = list(map(_FOLD_STEM.get, words))
-    if None in pairs:
-        if len(_FOLD_STEM) > 500_000:
-            _FOLD_STEM.clear()
-        for i, pair in enumerate(pairs):
-            if pair is None:
-                folded = fold(words[i])
-                pairs[i] = _FOLD_STEM[words[i]] = (folded, stem(folded))
-    return pairs  # type: ignore[return-value]
-
-
-def _stems(phrase: str) -> list[str]:
-    return [t.stem for t in tokenize(phrase)]
-
-
-_Pattern = tuple[Key, str | None, int]
-"""What an automaton pattern stands for: (key, entity, number of words)."""
-_Raw = tuple[_Field, int, _Pattern]
-"""An automaton match: field, index of its last word, pattern."""
-
-
-class Occurrences:
-    """The hits of each key in one article, turned from automaton matches into token spans
-    only for the keys a candidate rule asks for (most matches of common words never are)."""
-
-    __slots__ = ("_found", "_hits")
-
-    def __init__(self, found: dict[Key, list[_Raw]]) -> None:
-        self._found = found
-        self._hits: dict[Key, list[Hit]] = {}
-
-    def get(self, key: Key, default: Any = None) -> Any:
-        hits = self._hits.get(key)
-        if hits is None:
-            raw = self._found.get(key)
-            if raw is None:
-                return default
-            hits = self._hits[key] = _hits_of(raw)
-        return hits or default
-
-    def any_of(self, keys: frozenset[Key]) -> list[Hit] | None:
-        """The hits of every key of `keys` present in the article (None when there are
-        none): one set intersection, where asking key by key costs a call per key, and a
-        rule's OR often lists dozens of words."""
-        out: list[Hit] = []
-        for key in keys.intersection(self._found):
-            out += self.get(key, ())
-        return out or None
-
-
-def _hits_of(raw: list[_Raw]) -> list[Hit]:
-    return [
-        Hit(key, field.name, last - n_tokens + 1, last, entity)
-        for field, last, (key, entity, n_tokens) in raw
-    ]
-
-
 class Matcher:
     """All topics compiled; `match(title, text)` returns the topics that fire with evidence."""
 
@@ -149,8 +57,8 @@ class Matcher:
         self._stem_ac = ahocorasick.Automaton()
         self._surface_ac = ahocorasick.Automaton()
         self._labels: dict[Key, str] = {}
-        stem_patterns: dict[str, set[_Pattern]] = defaultdict(set)
-        surface_patterns: dict[str, set[_Pattern]] = defaultdict(set)
+        stem_patterns: dict[str, set[Pattern]] = defaultdict(set)
+        surface_patterns: dict[str, set[Pattern]] = defaultdict(set)
         self._rules: list[tuple[Topic, Rule]] = []
         self._key_cache: dict[Atom, tuple[Key, ...]] = {}
         self._evaluators: list[Evaluator] = []
@@ -159,8 +67,9 @@ class Matcher:
         for topic in loaded.topics:
             for rule in (*topic.rules, *topic.exclude):
                 self._rules.append((topic, rule))
-                self._evaluators.append(_compile(rule.node, self._keys))
-                self._is_exclusion.append(rule in topic.exclude)
+                is_exclusion = rule in topic.exclude
+                self._evaluators.append(compile_node(rule.node, self._keys, not is_exclusion))
+                self._is_exclusion.append(is_exclusion)
                 for atom in atoms(rule.node):
                     for key in self._register(atom, stem_patterns, surface_patterns):
                         self._labels.setdefault(key, atom.label)
@@ -168,6 +77,13 @@ class Matcher:
                     self._required(rule.node)
                     or [frozenset(k for a in positive_atoms(rule.node) for k in self._keys(a))]
                 )
+        self._focus: dict[str, Evaluator] = {}
+        for topic in loaded.topics:
+            if topic.focus is not None:
+                self._focus[topic.id] = compile_node(topic.focus.node, self._keys)
+                for atom in atoms(topic.focus.node):
+                    for key in self._register(atom, stem_patterns, surface_patterns):
+                        self._labels.setdefault(key, atom.label)
         # Every entity is searched, so evidence can list all entities an article names.
         for entity_id in loaded.entities:
             for key in self._register(
@@ -184,13 +100,16 @@ class Matcher:
         self._key_frequency: Counter[Key] = Counter()
         self._articles_seen = 0
         self._rules_by_key: dict[Key, list[int]] = {}
+        self._always: set[int] = set()
         self._reindex()
 
     def _required(self, node: Node) -> list[frozenset[Key]]:
         """Key sets of which an article must contain at least one key each for `node` to
         hold. Any one of them is a complete index for the rule: see `_reindex`."""
         if isinstance(node, Atom):
-            return [frozenset(self._keys(node))]
+            return [frozenset(self._keys(node))] if node.kind != "date" else []
+        if isinstance(node, Scope):
+            return self._required(node.child)
         if isinstance(node, And):
             return [keys for child in node.children for keys in self._required(child)]
         if isinstance(node, Near):
@@ -217,6 +136,8 @@ class Matcher:
             for key in min(sets, key=cost):
                 by_key[key].append(index)
         self._rules_by_key = dict(by_key)
+        # A query of date conditions alone has no key to wait for: it is evaluated always.
+        self._always = {i for i, sets in enumerate(self._triggers) if not any(sets)}
 
     def _keys(self, atom: Atom) -> tuple[Key, ...]:
         """The automaton keys an atom stands for (memoised: atoms are evaluated per article)."""
@@ -231,13 +152,17 @@ class Matcher:
             return tuple(("entity", m) for m in members)
         if atom.kind == "prefix":
             return (("prefix", fold(atom.value)),)
-        return (("seq", " ".join(_stems(atom.value))),)
+        if atom.kind == "date":
+            return ()
+        if atom.kind == "year":
+            return tuple(("seq", str(y)) for y in parse_period(atom.value).years())
+        return (("seq", " ".join(stems(atom.value))),)
 
     def _register(
         self,
         atom: Atom,
-        stem_patterns: dict[str, set[_Pattern]],
-        surface_patterns: dict[str, set[_Pattern]],
+        stem_patterns: dict[str, set[Pattern]],
+        surface_patterns: dict[str, set[Pattern]],
     ) -> tuple[Key, ...]:
         keys = self._keys(atom)
         for key in keys:
@@ -250,13 +175,13 @@ class Matcher:
             else:
                 entity = self.loaded.entities[value]
                 for alias in entity.aliases:
-                    stems = _stems(alias)
-                    if stems:
-                        pattern = " " + " ".join(stems) + " "
-                        stem_patterns[pattern].add((key, value, len(stems)))
+                    words = stems(alias)
+                    if words:
+                        pattern = " " + " ".join(words) + " "
+                        stem_patterns[pattern].add((key, value, len(words)))
         return keys
 
-    def _scan(self, field: _Field, found: dict[Key, list[_Raw]]) -> None:
+    def _scan(self, field: FieldText, found: dict[Key, list[Raw]]) -> None:
         """Every automaton match in `field`, grouped by key, not yet turned into hits.
 
         A match ends on the space after its last word (a whole-word pattern) or inside that
@@ -276,26 +201,41 @@ class Matcher:
                 for value in values:
                     found[value[0]].append((field, spaces - 1, value))
 
-    def match(self, title: str, text: str, lang: str | None = None) -> list[TopicHit]:
-        fields = {"title": _Field("title", title or ""), "text": _Field("text", text or "")}
-        found: dict[Key, list[_Raw]] = defaultdict(list)
+    def match(
+        self,
+        title: str,
+        text: str,
+        lang: str | None = None,
+        published: date | datetime | None = None,
+        keep_suppressed: bool = False,
+    ) -> list[TopicHit]:
+        """The topics that fire for an article, with evidence. `published` is what `date:`
+        conditions test; without it they pass. With `keep_suppressed`, topics a rule matched
+        but an exclusion, the threshold or `min_salience` stopped are returned too, with
+        evidence["suppressed"] saying why (for `rules eval`)."""
+        if isinstance(published, datetime):
+            published = published.date()
+        fields = {"title": FieldText("title", title or ""), "text": FieldText("text", text or "")}
+        found: dict[Key, list[Raw]] = defaultdict(list)
         for f in fields.values():
             self._scan(f, found)
         if not found:
             return []
         self._learn(found)
         rules_by_key = self._rules_by_key
-        candidates = sorted(set().union(*[rules_by_key[k] for k in found if k in rules_by_key]))
-        by_key = Occurrences(found)
+        candidates = sorted(
+            self._always.union(*[rules_by_key[k] for k in found if k in rules_by_key])
+        )
+        by_key = Occurrences(found, fields, published)
         fired: dict[str, list[tuple[float, Rule, list[Hit]]]] = defaultdict(list)
-        excluded: set[str] = set()
+        excluded: dict[str, str] = {}
         for i in candidates:
             topic, rule = self._rules[i]
             result = self._evaluators[i](by_key)
             if result is None:
                 continue
             if self._is_exclusion[i]:
-                excluded.add(topic.id)
+                excluded.setdefault(topic.id, rule.id)
                 continue
             fired[topic.id].append((_score(result) * rule.weight, rule, result))
         if not fired:
@@ -303,15 +243,25 @@ class Matcher:
         entities = sorted({k[1] for k in found if k[0] == "entity"})
         out = []
         for topic in self.loaded.topics:
-            if topic.id in excluded or topic.id not in fired:
+            if topic.id not in fired or (topic.id in excluded and not keep_suppressed):
                 continue
-            score, rule, hits = max(fired[topic.id], key=lambda r: r[0])
-            if score < topic.threshold:
+            points, rule, hits = max(fired[topic.id], key=lambda r: r[0])
+            focus = self._focus.get(topic.id)
+            focus_hits = (focus(by_key) if focus else None) or hits
+            where = _salience_of(focus_hits, fields["text"])
+            score = points * where.value
+            suppressed = _suppressed(topic, excluded.get(topic.id), score, where.value)
+            if suppressed and not keep_suppressed:
                 continue
-            out.append(TopicHit(topic.id, rule.id, score, self._evidence(hits, fields, entities)))
+            evidence = self._evidence(hits, fields, entities)
+            if suppressed:
+                evidence["suppressed"] = suppressed
+            evidence["score"] = {"points": points, **where.as_dict(), "score": round(score, 3)}
+            evidence["rules"] = sorted({r.id for _, r, _ in fired[topic.id]})
+            out.append(TopicHit(topic.id, rule.id, round(score, 3), evidence))
         return out
 
-    def _learn(self, present: dict[Key, list[_Raw]]) -> None:
+    def _learn(self, present: dict[Key, list[Raw]]) -> None:
         """Count in how many articles each key occurs; re-pick the rule index as the counts
         settle (after 64, 256 and 1,024 articles, then every 4,096)."""
         self._key_frequency.update(present.keys())
@@ -321,7 +271,7 @@ class Matcher:
             self._reindex()
 
     def _evidence(
-        self, hits: list[Hit], fields: dict[str, _Field], entities: list[str]
+        self, hits: list[Hit], fields: dict[str, FieldText], entities: list[str]
     ) -> dict[str, Any]:
         """Why a topic fired: one row per distinct term (per query and field), in order of
         first occurrence, with the offsets of that first occurrence and how often it occurs;
@@ -366,117 +316,34 @@ class Matcher:
         return evidence
 
 
+def _suppressed(topic: Topic, exclusion: str | None, score: float, salience: float) -> str:
+    """Why a topic that a rule matched does not fire ('' when it fires)."""
+    if exclusion:
+        return f"excluded by {exclusion}"
+    if salience < topic.min_salience:
+        return f"salience {salience:.2f} < min_salience {topic.min_salience:g}"
+    if score < topic.threshold:
+        return f"score {score:.2f} < threshold {topic.threshold:g}"
+    return ""
+
+
 EVIDENCE_MAX_ROWS = 50
 """Distinct terms listed in a match's evidence (the snippet still shows where they occur)."""
 _SPAN = itemgetter(2, 3)
 """A Hit's (first, last)."""
+_FIELD = itemgetter(1)
+_FIRST = itemgetter(2)
 
 
-Evaluator = Callable[[Occurrences], list[Hit] | None]
-
-
-def _compile(node: Node, keys_of: Callable[[Atom], tuple[Key, ...]]) -> Evaluator:
-    """Turn a query AST into a closure over the article's hits by key, once per rule.
-
-    The closure returns the hits that make `node` true, or None when it is false (NOT yields
-    [] when true). Compiling removes the per-article type dispatch and key lookups."""
-    if isinstance(node, Atom):
-        return _compile_atom(keys_of(node), node.field)
-    if isinstance(node, And):
-        parts = [_compile(c, keys_of) for c in node.children]
-
-        def all_of(by_key: Occurrences) -> list[Hit] | None:
-            out: list[Hit] = []
-            for part in parts:
-                r = part(by_key)
-                if r is None:
-                    return None
-                out += r
-            return out
-
-        return all_of
-    if isinstance(node, Or):
-        # Atoms searched in every field are looked up together (`Occurrences.any_of`).
-        plain = frozenset(
-            key
-            for c in node.children
-            if isinstance(c, Atom) and c.field is None
-            for key in keys_of(c)
-        )
-        alternatives = [
-            _compile(c, keys_of)
-            for c in node.children
-            if not (isinstance(c, Atom) and c.field is None)
-        ]
-        if plain:
-            alternatives.insert(0, _compile_keys(plain))
-
-        def any_of(by_key: Occurrences) -> list[Hit] | None:
-            out: list[Hit] | None = None
-            for alternative in alternatives:
-                r = alternative(by_key)
-                if r is not None:
-                    out = r if out is None else out + r
-            return out
-
-        return alternatives[0] if len(alternatives) == 1 else any_of
-    if isinstance(node, Not):
-        inner = _compile(node.child, keys_of)
-
-        def none_of(by_key: Occurrences) -> list[Hit] | None:
-            return [] if inner(by_key) is None else None
-
-        return none_of
-    return _compile_near(_compile(node.left, keys_of), _compile(node.right, keys_of), node.distance)
-
-
-def _compile_keys(keys: frozenset[Key]) -> Evaluator:
-    """The hits of any of `keys`, in any field."""
-    if len(keys) == 1:
-        (key,) = keys
-
-        def one_key(by_key: Occurrences) -> list[Hit] | None:
-            return by_key.get(key)
-
-        return one_key
-
-    def any_key(by_key: Occurrences) -> list[Hit] | None:
-        return by_key.any_of(keys)
-
-    return any_key
-
-
-def _compile_atom(keys: tuple[Key, ...], field: str | None) -> Evaluator:
-    if field is None:
-        return _compile_keys(frozenset(keys))
-
-    def in_field(by_key: Occurrences) -> list[Hit] | None:
-        found = [h for key in keys for h in by_key.get(key, ()) if h.field == field]
-        return found or None
-
-    return in_field
-
-
-def _compile_near(left: Evaluator, right: Evaluator, distance: int) -> Evaluator:
-    def near(by_key: Occurrences) -> list[Hit] | None:
-        lhs = left(by_key)
-        if not lhs:
-            return None
-        rhs = right(by_key)
-        if not rhs:
-            return None
-        close: set[Hit] = set()
-        for a in lhs:
-            for b in rhs:
-                if (
-                    a.field == b.field
-                    and b.first - a.last <= distance
-                    and a.first - b.last <= distance
-                ):
-                    close.update((a, b))
-        return list(close) or None
-
-    return near
+def _salience_of(hits: list[Hit], text: FieldText) -> Salience:
+    """Salience of hits, with C-level passes over them (a topic that fires on common words
+    holds hundreds)."""
+    in_fields = list(map(_FIELD, hits))
+    firsts = map(_FIRST, hits)
+    if "title" in in_fields:
+        firsts = compress(firsts, map("text".__eq__, in_fields))
+        return salience(True, firsts, text.boundaries)
+    return salience(False, firsts, text.boundaries)
 
 
 def _score(hits: list[Hit]) -> float:

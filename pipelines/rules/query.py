@@ -4,11 +4,15 @@
     or      := and ("OR" and)*
     and     := near (["AND"] near)*          adjacent operands are ANDed
     near    := unary ("NEAR/" n unary)*       unordered, within n words, same field
-    unary   := "NOT" unary | field? primary
-    field   := ("title:" | "text:")
-    primary := "(" or ")" | "quoted phrase" | word* | word | @entity
+    unary   := "NOT" unary | scope "(" or ")" | period | field? primary
+    scope   := "SENTENCE" | "PARA"            all of it inside one sentence / paragraph
+    period  := ("date:" | "year:") PERIOD     publication date / a year written in the text
+    field   := ("title:" | "lead:" | "text:")
+    primary := "(" or ")" | "quoted phrase" | word* | word | @entity | $name
+                                              $name: a query defined under `define:`
 
-Operators are upper case (AND, OR, NOT, NEAR/n); lower-case "and"/"or"/"not" are words.
+Operators are upper case (AND, OR, NOT, NEAR/n, SENTENCE, PARA); lower-case "and"/"or"/"not"
+are words. PERIOD is 2025, 2025-05, 2025-05-16, or a range A..B with either end left open.
 Every error carries the offset of the offending character (and its line and column) and a hint.
 Nesting is bounded (MAX_DEPTH) so that neither this parser nor the matcher, both recursive, can
 run out of stack on a hostile or mistaken query.
@@ -16,12 +20,17 @@ run out of stack on a hostile or mistaken query.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pipelines.errors import RuleError
+from pipelines.rules.structure import PeriodError, parse_period
 
-FIELDS = ("title", "text")
+FIELDS = ("title", "lead", "text")
+PERIOD_FIELDS = ("date", "year")
+SCOPES = ("sentence", "para")
 MAX_DEPTH = 50
 
 
@@ -45,7 +54,9 @@ class QuerySyntaxError(RuleError):
 
 @dataclass(frozen=True, slots=True)
 class Atom:
-    """A leaf: kind is 'term', 'phrase', 'prefix' or 'entity'."""
+    """A leaf: kind is 'term', 'phrase', 'prefix', 'entity', 'date' (publication date in a
+    period) or 'year' (a year of the period written in the text); for the last two `value` is
+    the period as written."""
 
     kind: str
     value: str
@@ -59,6 +70,8 @@ class Atom:
             "phrase": f'"{self.value}"',
             "prefix": f"{self.value}*",
             "entity": f"@{self.value}",
+            "date": f"date:{self.value}",
+            "year": f"year:{self.value}",
         }.get(self.kind, self.value)
         return scope + shown
 
@@ -85,7 +98,16 @@ class Near:
     distance: int
 
 
-Node = Atom | And | Or | Not | Near
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """`child` must hold with all its evidence inside one sentence ('sentence') or one
+    paragraph ('para') of one field."""
+
+    unit: str
+    child: Node
+
+
+Node = Atom | And | Or | Not | Near | Scope
 
 _TOKEN = re.compile(
     r"""
@@ -95,8 +117,10 @@ _TOKEN = re.compile(
   | (?P<phrase>"[^"]*"?)
   | (?P<near>NEAR(?:/\S*)?)(?=[\s()"]|$)
   | (?P<op>AND|OR|NOT)(?=[\s()"]|$)
+  | (?P<scope>SENTENCE|PARA)(?=\s*\()
   | (?P<field>[A-Za-z_]+:)
   | (?P<entity>@[\w.-]*)
+  | (?P<macro>\$[\w.-]*)
   | (?P<word>[^\s()"@]+)
     """,
     re.VERBOSE | re.UNICODE,
@@ -125,8 +149,9 @@ def _lex(source: str) -> list[_Tok]:
 
 
 class _Parser:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, defined: Mapping[str, Node]) -> None:
         self.source = source
+        self.defined = defined
         self.toks = _lex(source)
         self.i = 0
         self.depth = 0
@@ -181,7 +206,7 @@ class _Parser:
             if tok.kind == "op" and tok.text == "AND":
                 self.take()
                 parts.append(self.parse_near(tok))
-            elif tok.kind in ("rparen",) or (tok.kind == "op" and tok.text == "OR"):
+            elif tok.kind == "rparen" or (tok.kind == "op" and tok.text == "OR"):
                 break
             else:
                 parts.append(self.parse_near())
@@ -224,22 +249,51 @@ class _Parser:
             node = Not(self.parse_unary(tok))
             self.depth -= 1
             return node
+        if tok.kind == "scope":
+            self.take()
+            nxt = self.peek()
+            assert nxt is not None and nxt.kind == "lparen"  # the lexer saw it
+            self.deeper(tok)
+            node = Scope(tok.text.lower(), self.parse_primary(None, tok))
+            self.depth -= 1
+            return node
         field = None
         if tok.kind == "field":
             self.take()
             field = tok.text[:-1].lower()
+            if field in PERIOD_FIELDS:
+                return self.parse_period(tok, field)
             if field not in FIELDS:
                 raise QuerySyntaxError(
-                    f"unknown field {tok.text!r}", tok.offset, "fields are title: and text:"
+                    f"unknown field {tok.text!r}",
+                    tok.offset,
+                    "fields are title:, lead: and text:; periods are date: and year:",
                 )
             nxt = self.peek()
-            if nxt is None or nxt.kind not in ("word", "phrase", "entity", "lparen"):
+            if nxt is None or nxt.kind not in ("word", "phrase", "entity", "macro", "lparen"):
                 raise QuerySyntaxError(
                     f"expected a term, phrase, @entity or '(' after {tok.text!r}",
                     tok.offset + len(tok.text),
                     "write e.g. title:Istanbul or title:(talks OR negotiations)",
                 )
         return self.parse_primary(field, after)
+
+    def parse_period(self, tok: _Tok, field: str) -> Atom:
+        nxt = self.peek()
+        if nxt is None or nxt.kind != "word":
+            raise QuerySyntaxError(
+                f"expected a period after {tok.text!r}",
+                tok.offset + len(tok.text),
+                f"write e.g. {field}:2025-05.. or {field}:2022",
+            )
+        self.take()
+        try:
+            parse_period(nxt.text)
+        except PeriodError as exc:
+            raise QuerySyntaxError(
+                f"bad period {nxt.text!r}", nxt.offset, f"{exc}; ranges are A..B, A.. or ..B"
+            ) from None
+        return Atom(field, nxt.text, None, tok.offset)
 
     def parse_primary(self, field: str | None, after: _Tok | None) -> Node:
         tok = self.peek()
@@ -260,7 +314,7 @@ class _Parser:
                 )
             self.take()
             return _scoped(node, field) if field else node
-        if tok.kind in ("op", "near", "rparen"):
+        if tok.kind in ("op", "near", "rparen", "scope"):
             where = f"after {after.text!r}" if after else f"before {tok.text!r}"
             raise QuerySyntaxError(
                 f"expected a term, phrase, @entity or '(' {where}",
@@ -289,6 +343,18 @@ class _Parser:
                     "write @kharkiv or a group such as @occupied_regions",
                 )
             return Atom("entity", name, field, tok.offset)
+        if tok.kind == "macro":
+            node = self.defined.get(tok.text[1:])
+            if node is None:
+                close = difflib.get_close_matches(tok.text[1:], list(self.defined), n=3)
+                raise QuerySyntaxError(
+                    f"unknown definition {tok.text!r}",
+                    tok.offset,
+                    f"did you mean {', '.join('$' + c for c in close)}?"
+                    if close
+                    else "define it under `define:` in rules.yaml, before its first use",
+                )
+            return _scoped(node, field) if field else node
         if tok.kind == "field":  # pragma: no cover - handled in parse_unary
             raise QuerySyntaxError(f"unexpected {tok.text!r}", tok.offset)
         word = tok.text
@@ -318,14 +384,16 @@ def _scoped(node: Node, field: str) -> Node:
         return Or(tuple(_scoped(c, field) for c in node.children))
     if isinstance(node, Not):
         return Not(_scoped(node.child, field))
+    if isinstance(node, Scope):
+        return Scope(node.unit, _scoped(node.child, field))
     return Near(_scoped(node.left, field), _scoped(node.right, field), node.distance)
 
 
-def parse_query(source: str) -> Node:
+def parse_query(source: str, defined: Mapping[str, Node] | None = None) -> Node:
     """Parse a query; raises QuerySyntaxError (a RuleError) with the offset, line and column
-    of the problem."""
+    of the problem. `defined` holds the parsed `define:` queries that $name refers to."""
     try:
-        return _Parser(source).parse()
+        return _Parser(source, defined or {}).parse()
     except QuerySyntaxError as exc:
         exc.locate(source)
         raise
@@ -336,7 +404,7 @@ def atoms(node: Node) -> list[Atom]:
         return [node]
     if isinstance(node, And | Or):
         return [a for c in node.children for a in atoms(c)]
-    if isinstance(node, Not):
+    if isinstance(node, Not | Scope):
         return atoms(node.child)
     return atoms(node.left) + atoms(node.right)
 
@@ -349,4 +417,6 @@ def positive_atoms(node: Node) -> list[Atom]:
         return [a for c in node.children for a in positive_atoms(c)]
     if isinstance(node, Not):
         return []
+    if isinstance(node, Scope):
+        return positive_atoms(node.child)
     return positive_atoms(node.left) + positive_atoms(node.right)

@@ -145,7 +145,7 @@ def match(
     for art in articles:
         if art.extract_status != "ok":
             continue
-        for hit in ruleset.match(art.title, art.text, art.lang):
+        for hit in ruleset.match(art.title, art.text, art.lang, art.published_at):
             out.append(
                 Match(
                     art.article_id,

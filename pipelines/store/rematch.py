@@ -47,7 +47,8 @@ def rematch(
         where.append("fetched_at >= ?")
         params.append(datetime(since.year, since.month, since.day, tzinfo=UTC))
     cur = con.execute(
-        f"SELECT article_id, title, text, lang FROM articles WHERE {' AND '.join(where)} "
+        f"SELECT article_id, title, text, lang, published_at FROM articles "
+        f"WHERE {' AND '.join(where)} "
         "ORDER BY article_id",
         params,
     )
@@ -55,9 +56,9 @@ def rematch(
     rows: dict[str, list] = {k: [] for k in ("article_id", "topic", "rule", "score", "evidence")}
     scanned: list[str] = []
     while batch := cur.fetchmany(BATCH):
-        for article_id, title, text, lang in batch:
+        for article_id, title, text, lang, published_at in batch:
             scanned.append(article_id)
-            for hit in ruleset.match(title or "", text or "", lang):
+            for hit in ruleset.match(title or "", text or "", lang, published_at):
                 if topic is not None and hit.topic != topic:
                     continue
                 rows["article_id"].append(article_id)
