@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from flows.cli_common import (
     ConfigDir,
@@ -23,6 +22,7 @@ from flows.cli_common import (
     fail,
     prefect_api_configured,
     quiet_prefect,
+    usable_db_path,
 )
 from pipelines.errors import NewswatchError
 
@@ -180,6 +180,7 @@ def _run(
         load_claim_rules(config.claims_path, ruleset.loaded)
     except NewswatchError as exc:
         raise fail(str(exc)) from None
+    usable_db_path(db)
     if with_prefect is None:
         with_prefect = prefect_api_configured()
     if with_prefect:
@@ -242,59 +243,12 @@ def demo(
         )
 
 
-@app.command()
-def feeds(
-    db: DbPath = Path("data/newswatch.duckdb"),
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-    enable: Annotated[
-        str | None,
-        typer.Option("--enable", help="Re-enable a disabled feed (by URL) and poll it next run."),
-    ] = None,
-) -> None:
-    """Show feed health: status, HTTP code, errors, failures, items seen, next poll."""
-    from pipelines.store import open_store
-
-    if enable is not None:
-        try:
-            with open_store(db) as con:
-                found = con.execute(
-                    "UPDATE feed_state SET disabled = false, disabled_reason = NULL, "
-                    "consecutive_failures = 0, next_poll_at = NULL WHERE feed_url = ? "
-                    "RETURNING feed_url",
-                    [enable],
-                ).fetchall()
-        except NewswatchError as exc:
-            raise fail(str(exc)) from None
-        if not found:
-            raise fail(f"no feed {enable} in {db}; `newswatch feeds` lists them")
-        console.print(f"re-enabled {enable}", highlight=False)
-    try:
-        with open_store(db, read_only=True) as con:
-            cur = con.execute(
-                "SELECT name, feed_url, last_status, last_http_status, consecutive_failures, "
-                "disabled, items_seen, last_new_item_at, next_poll_at, "
-                "coalesce(disabled_reason, last_error) AS problem FROM feed_state ORDER BY name"
-            )
-            cols = [d[0] for d in cur.description]
-            rows = cur.fetchall()
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
-    if as_json:
-        print(json.dumps([dict(zip(cols, r, strict=True)) for r in rows], default=str, indent=2))
-        return
-    table = Table(title=f"Feeds in {db}")
-    for col in cols:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*[escape("" if v is None else str(v)) for v in row])
-    console.print(table)
-
-
 def _register_optional() -> None:
     """Attach command groups that live in their own modules."""
     import importlib
 
     for module, attr, name in (
+        ("flows.cli_feeds", "feeds_app", None),
         ("flows.cli_rules", "rules_app", "rules"),
         ("flows.cli_store", "store_app", None),
         ("flows.cli_alerts", "alerts_app", "alerts"),

@@ -10,7 +10,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import ConfigDir, DbPath, console, fail
+from flows.cli_common import (
+    DEFAULT_WAIT_S,
+    ConfigDir,
+    DbPath,
+    WaitSeconds,
+    console,
+    fail,
+    lock_notice,
+    usable_db_path,
+)
 from pipelines.errors import NewswatchError
 
 alerts_app = typer.Typer(
@@ -76,14 +85,16 @@ def test(
 
 
 @alerts_app.command()
-def pending(db: DbPath = Path("data/newswatch.duckdb")) -> None:
+def pending(db: DbPath = Path("data/newswatch.duckdb"), wait: WaitSeconds = DEFAULT_WAIT_S) -> None:
     """List alerts not delivered (waiting, given up, uncertain) with their last error.
 
     Uncertain: a sender stopped between handing the alert to its channel and recording it."""
     from pipelines import store
 
     try:
-        with store.open_store(db, read_only=True) as con:
+        with store.open_store(
+            db, read_only=True, on_wait=lock_notice(db, wait), max_wait_s=wait
+        ) as con:
             rows = con.execute(
                 "SELECT al.alert_id, al.channel, al.topic, a.title, al.status, al.attempts, "
                 "al.last_error, al.next_attempt_at FROM alerts al JOIN articles a "
@@ -121,6 +132,7 @@ def retry(
 
     if not alert_ids and not every:
         raise fail("name the alerts to retry (ids from `newswatch alerts pending`) or use --all")
+    usable_db_path(db)
     try:
         with store.open_store(db) as con:
             queued = outbox.retry(con, alert_ids or [], datetime.now(UTC), every=every)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +27,62 @@ DbPath = Annotated[
     Path,
     typer.Option("--db", envvar="NEWSWATCH_DB", help="DuckDB database file."),
 ]
+
+WaitSeconds = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        min=0,
+        help="Seconds to keep trying while another process holds the database.",
+    ),
+]
+DEFAULT_WAIT_S = 30.0
+
+
+def lock_notice(db: Path, max_wait_s: float) -> Callable[[float, float, str], None]:
+    """A `connect(on_wait=…)` callback: says on stderr at once that the command waits for the
+    database and why, then how long it has waited, every few seconds."""
+    started = time.monotonic()
+    last_said = [-1.0]
+
+    def notify(waited: float, pause: float, message: str) -> None:
+        now = time.monotonic() - started
+        if last_said[0] < 0:
+            err_console.print(
+                f"waiting for {db}: another process holds it (a run writing, or a program "
+                "such as the DuckDB CLI or a notebook with it open; DuckDB allows one writer "
+                f"or many readers). Trying again for up to {max_wait_s:g} s (--wait)…",
+                highlight=False,
+                markup=False,
+            )
+            last_said[0] = now
+        elif now - last_said[0] >= 5:
+            err_console.print(
+                f"  still waiting for {db} ({now:.0f} s)…", highlight=False, markup=False
+            )
+            last_said[0] = now
+
+    return notify
+
+
+def usable_db_path(db: Path) -> None:
+    """Stop with one line before anything starts when `db` cannot be created or written:
+    its directory cannot be made (read-only or forbidden filesystem, a file in the way), or
+    it is not writable."""
+    from pipelines.store.connection import path_error
+
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fail(str(path_error(db, exc))) from None
+    if db.is_dir():
+        raise fail(f"{db} is a directory; --db names the database file, e.g. {db / 'news.duckdb'}")
+    target = db if db.exists() else db.parent
+    if not os.access(target, os.W_OK):
+        raise fail(
+            f"cannot write {target} (permission denied); choose a path in a directory you can "
+            "write (--db or NEWSWATCH_DB)"
+        )
 
 
 def quiet_prefect() -> None:

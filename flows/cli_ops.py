@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import ConfigDir, DbPath, console, quiet_prefect
+from flows.cli_common import ConfigDir, DbPath, console, quiet_prefect, usable_db_path
 
 ops_app = typer.Typer()
 
@@ -26,6 +26,7 @@ def serve(
     Needs a Prefect API (PREFECT_API_URL); trigger extra runs with
     `prefect deployment run 'monitor/newswatch-monitor'`.
     """
+    usable_db_path(db)
     quiet_prefect()
     from prefect import serve as prefect_serve
 

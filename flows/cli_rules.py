@@ -126,10 +126,19 @@ def _records(source: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 @rules_app.command()
-def check(config_dir: ConfigDir = Path("config")) -> None:
-    """Validate rules.yaml, entities.yaml and claims.yaml; print topics, rules and entities."""
+def check(
+    config_dir: ConfigDir = Path("config"),
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 1) on warnings too, not only errors.")
+    ] = False,
+) -> None:
+    """Validate rules.yaml, entities.yaml and claims.yaml; print topics, rules and entities,
+    and warn about rules that can never match or use lower-case and/or/not."""
+    from pipelines.rules.lint import lint_rules
+
     ruleset = _load(config_dir)
     rules_path, entities_path = rules_paths(config_dir)
+    warnings = lint_rules(ruleset.loaded, rules_path)
     console.print(f"[green]OK[/] {rules_path} + {entities_path}  (version {ruleset.version})")
     table = Table(title="Topics")
     for col in ("topic", "rules", "exclusions", "threshold", "min_salience", "focus"):
@@ -170,6 +179,13 @@ def check(config_dir: ConfigDir = Path("config")) -> None:
         f"[green]OK[/] {claims_path(config_dir)}  (demand claims, version {claims.version}; "
         f"read for topics {', '.join(sorted(claims.topics))})"
     )
+    for warning in warnings:
+        err.print(f"[bold yellow]warning:[/] {escape(str(warning))}", highlight=False)
+    if warnings:
+        verdict = "failing the check (--strict)" if strict else "not failing the check"
+        err.print(f"{len(warnings)} warning(s), {verdict}", highlight=False)
+        if strict:
+            raise typer.Exit(1)
 
 
 @rules_app.command()

@@ -14,7 +14,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import ConfigDir, DbPath, console, err_console, fail
+from flows.cli_common import (
+    DEFAULT_WAIT_S,
+    ConfigDir,
+    DbPath,
+    WaitSeconds,
+    console,
+    err_console,
+    fail,
+    lock_notice,
+    usable_db_path,
+)
 from pipelines.errors import NewswatchError
 
 store_app = typer.Typer()
@@ -27,12 +37,12 @@ class Format(StrEnum):
     parquet = "parquet"
 
 
-def _open_read_only(db: Path) -> duckdb.DuckDBPyConnection:
+def _open_read_only(db: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     from pipelines import store
     from pipelines.store import search
 
     try:
-        con = store.connect(db, read_only=True)
+        con = store.connect(db, read_only=True, on_wait=lock_notice(db, wait_s), max_wait_s=wait_s)
         search.load_fts(con)
         return con
     except NewswatchError as exc:
@@ -48,14 +58,16 @@ def query(
         Path | None, typer.Option("--output", "-o", help="Write to this file.")
     ] = None,
     limit: Annotated[int, typer.Option(help="Rows shown in table format.")] = 100,
+    wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
     """Run SQL on the database, opened read-only.
 
-    While you hold the file open, a run that needs to write waits and retries (DuckDB allows one
-    writer or many readers), so keep long interactive sessions in a copy of the file."""
+    While a run writes, the query waits (and says so); while you hold the file open, a run that
+    needs to write waits and retries (DuckDB allows one writer or many readers), so keep long
+    interactive sessions in a copy of the file."""
     if fmt is Format.parquet and output is None:
         raise fail("--format parquet needs --output FILE.parquet")
-    con = _open_read_only(db)
+    con = _open_read_only(db, wait)
     try:
         if fmt is Format.parquet:
             assert output is not None
@@ -71,7 +83,10 @@ def query(
         raise fail(f"{type(exc).__name__}: {exc}".replace("\n", " ")) from None
     finally:
         con.close()
-    out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
     try:
         if fmt is Format.csv:
             import csv
@@ -104,6 +119,7 @@ def search(
     words: Annotated[str, typer.Argument(help="Words to look for (BM25 full-text search).")],
     db: DbPath = Path("data/newswatch.duckdb"),
     limit: Annotated[int, typer.Option(help="Number of results.")] = 20,
+    wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
     """Full-text search over article titles and texts (the index is rebuilt first when
     articles landed since it was last built)."""
@@ -117,7 +133,7 @@ def search(
         raise fail(str(exc)) from None
     if indexed is not None:
         err_console.print(f"search index rebuilt over {indexed} articles", highlight=False)
-    con = _open_read_only(db)
+    con = _open_read_only(db, wait)
     try:
         results = run_search(con, words, limit)
     except NewswatchError as exc:
@@ -136,9 +152,10 @@ def export(
         "data/export"
     ),
     db: DbPath = Path("data/newswatch.duckdb"),
+    wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
     """Write articles and matches as Parquet, partitioned by publication day."""
-    con = _open_read_only(db)
+    con = _open_read_only(db, wait)
     try:
         for name, sql in (
             (
@@ -152,7 +169,13 @@ def export(
             ),
         ):
             target = out_dir / name
-            target.mkdir(parents=True, exist_ok=True)
+            try:
+                target.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise fail(
+                    f"cannot export to {out_dir}: {exc.strerror or exc} "
+                    f"({exc.filename or target}); choose a directory you can write"
+                ) from None
             con.execute(
                 f"COPY ({sql}) TO '{target}' "
                 "(FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)"
@@ -182,6 +205,7 @@ def rematch(
     from pipelines.store.claims import rematch_claims
     from pipelines.store.rematch import rematch as run_rematch
 
+    usable_db_path(db)
     try:
         ruleset = load_ruleset(*rules_paths(config_dir))
         claim_rules = load_claim_rules(claims_path(config_dir), ruleset.loaded)

@@ -8,7 +8,7 @@ import hashlib
 import random
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,17 +101,35 @@ def _attach(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
+LockWait = Callable[[float, float, str], None]
+"""Told before each wait for a lock: (seconds waited so far, seconds about to wait, DuckDB's
+message), so that an interactive command can say at once that it is waiting, and why."""
+
+
 def connect(
-    path: Path, *, read_only: bool = False, settings: StoreSettings | None = None
+    path: Path,
+    *,
+    read_only: bool = False,
+    settings: StoreSettings | None = None,
+    on_wait: LockWait | None = None,
+    max_wait_s: float | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the database, retrying with exponential backoff while another process holds it."""
+    """Open the database, retrying with exponential backoff while another process holds it.
+
+    Gives up after `settings.lock_retries` retries, or once `max_wait_s` seconds have been
+    spent waiting when that is given (an interactive reader's bound).
+    """
     settings = settings or StoreSettings()
     path = Path(path)
     if read_only and not path.exists():
         raise StoreError(f"database {path} does not exist yet; run `newswatch run` first")
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise path_error(path, exc) from None
     delay = settings.lock_retry_base_s
+    waited = 0.0
     for attempt in range(settings.lock_retries + 1):
         try:
             return _attach(path, read_only)
@@ -120,15 +138,31 @@ def connect(
                 raise no_space_error(path, exc) or StoreError(
                     f"cannot open database {path}: {exc}"
                 ) from exc
-            if attempt == settings.lock_retries:
+            pause = min(delay, settings.lock_retry_max_s) * (0.5 + random.random())
+            if max_wait_s is not None:
+                pause = min(pause, max_wait_s - waited)
+            if attempt == settings.lock_retries or pause <= 0:
                 raise StoreLockedError(
-                    f"database {path} is locked by another process (tried {attempt + 1} times): "
-                    f"{exc}. Close the other program (DuckDB CLI, notebook) or wait for the "
-                    "running flow to finish, then run again; nothing was written."
+                    f"database {path} is locked by another process (tried {attempt + 1} times "
+                    f"over {waited:.0f} s): {exc}. Close the other program (DuckDB CLI, "
+                    "notebook) or wait for the running flow to finish, then run again; nothing "
+                    "was written."
                 ) from exc
-            time.sleep(min(delay, settings.lock_retry_max_s) * (0.5 + random.random()))
+            if on_wait is not None:
+                on_wait(waited, pause, str(exc))
+            time.sleep(pause)
+            waited += pause
             delay *= 2
     raise AssertionError("unreachable")
+
+
+def path_error(path: Path, exc: OSError) -> StoreError:
+    """A one-line StoreError for a database path whose directory cannot be made or used."""
+    where = exc.filename or path.parent
+    return StoreError(
+        f"cannot use {path} as the database: {exc.strerror or exc} ({where}). Choose a path "
+        "in a directory you can write (--db or NEWSWATCH_DB)."
+    )
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import duckdb
 
 from pipelines.config import StoreSettings
 from pipelines.store.claims import MIGRATION_SQL as CLAIMS_MIGRATION_SQL
-from pipelines.store.connection import connect, no_space_error, rollback, utc_now
+from pipelines.store.connection import LockWait, connect, no_space_error, rollback, utc_now
 from pipelines.store.views import VIEWS_SQL
 
 T = TypeVar("T")
@@ -171,13 +171,20 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 
 @contextmanager
 def open_store(
-    path: Path, *, read_only: bool = False, settings: StoreSettings | None = None
+    path: Path,
+    *,
+    read_only: bool = False,
+    settings: StoreSettings | None = None,
+    on_wait: LockWait | None = None,
+    max_wait_s: float | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open, migrate (when writable) and always close the database.
+    """Open (see `connect`), migrate (when writable) and always close the database.
 
     A write inside the block that fails for lack of space is re-raised as a clear StoreError.
     """
-    con = connect(path, read_only=read_only, settings=settings)
+    con = connect(
+        path, read_only=read_only, settings=settings, on_wait=on_wait, max_wait_s=max_wait_s
+    )
     try:
         if not read_only:
             migrate(con)

@@ -1,0 +1,204 @@
+"""`newswatch feeds`: feed health that fits a terminal, with the full record on request."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from flows.cli_common import (
+    DEFAULT_WAIT_S,
+    DbPath,
+    WaitSeconds,
+    console,
+    fail,
+    lock_notice,
+    usable_db_path,
+)
+from pipelines.errors import NewswatchError
+
+feeds_app = typer.Typer()
+
+
+class FeedsFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    """One row of `feed_state`, as the command shows it."""
+
+    name: str | None
+    feed_url: str
+    health: str
+    last_http_status: int | None
+    consecutive_failures: int
+    items_seen: int
+    last_polled_at: datetime | None
+    last_new_item_at: datetime | None
+    next_poll_at: datetime | None
+    problem: str | None
+
+
+_SQL = """
+SELECT name, feed_url,
+       CASE WHEN disabled THEN 'disabled'
+            WHEN consecutive_failures > 0 THEN 'failing'
+            WHEN last_status IS NULL THEN 'new'
+            WHEN last_status = 'not_modified' THEN '304'
+            ELSE last_status END,
+       last_http_status, consecutive_failures, items_seen, last_polled_at, last_new_item_at,
+       next_poll_at, coalesce(disabled_reason, last_error)
+FROM feed_state ORDER BY name, feed_url
+"""
+
+
+def relative_time(moment: datetime | None, now: datetime) -> str:
+    """`5 min ago`, `in 3 h`, `now`: minute precision, as a person reads a schedule."""
+    if moment is None:
+        return "-"
+    seconds = (moment - now).total_seconds()
+    span = abs(seconds)
+    if span < 60:
+        return "now"
+    if span < 3600:
+        amount = f"{span // 60:.0f} min"
+    elif span < 2 * 86400:
+        amount = f"{span // 3600:.0f} h"
+    else:
+        amount = f"{span // 86400:.0f} d"
+    return f"in {amount}" if seconds > 0 else f"{amount} ago"
+
+
+def minute_time(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def compact_lines(rows: list[FeedRow], width: int, now: datetime) -> list[str]:
+    """The default view: one line per feed within `width` columns; the feed's name and its
+    problem are cut with … to fit, times are relative to `now` at minute precision."""
+    headers = ("feed", "health", "http", "new item", "next poll", "problem")
+    cells = [
+        (
+            r.name or r.feed_url,
+            f"{r.health} ({r.consecutive_failures})" if r.health == "failing" else r.health,
+            "" if r.last_http_status is None else str(r.last_http_status),
+            relative_time(r.last_new_item_at, now),
+            relative_time(r.next_poll_at, now),
+            " ".join((r.problem or "").split()),
+        )
+        for r in rows
+    ]
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(headers)]
+    flexible = width - sum(widths[1:5]) - 2 * (len(headers) - 1)
+    widths[0] = min(widths[0], 28, max(8, int(flexible * 0.4)))
+    widths[5] = max(min(widths[5], flexible - widths[0]), 7)
+    right = {2}
+
+    def line(values: tuple[str, ...]) -> str:
+        parts = [
+            _cut(v, w).rjust(w) if i in right else _cut(v, w).ljust(w)
+            for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        ]
+        return "  ".join(parts).rstrip()
+
+    return [line(headers), "  ".join("─" * w for w in widths), *(line(c) for c in cells)]
+
+
+def wide_table(rows: list[FeedRow], db: Path) -> Table:
+    """Every column in full: URL, minute-precision UTC times, whole errors (cells wrap)."""
+    table = Table(title=f"Feeds in {db}", title_justify="left")
+    headers = ("name", "url", "health", "http", "fails", "items", "polled", "last new")
+    for header in (*headers, "next poll", "problem"):
+        table.add_column(header, overflow="fold")
+    for r in rows:
+        cells = (
+            r.name or "",
+            r.feed_url,
+            r.health,
+            "" if r.last_http_status is None else str(r.last_http_status),
+            str(r.consecutive_failures),
+            str(r.items_seen),
+            minute_time(r.last_polled_at),
+            minute_time(r.last_new_item_at),
+            minute_time(r.next_poll_at),
+            r.problem or "",
+        )
+        table.add_row(*map(escape, cells))
+    return table
+
+
+@feeds_app.command()
+def feeds(
+    db: DbPath = Path("data/newswatch.duckdb"),
+    fmt: Annotated[
+        FeedsFormat, typer.Option("--format", "-f", help="table, or every field as csv / json.")
+    ] = FeedsFormat.table,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Every column, full times and errors (wraps).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True)] = False,
+    enable: Annotated[
+        str | None,
+        typer.Option("--enable", help="Re-enable a disabled feed (by URL) and poll it next run."),
+    ] = None,
+    wait: WaitSeconds = DEFAULT_WAIT_S,
+) -> None:
+    """Show feed health: health, HTTP code, failures, last new item, next poll, problem.
+
+    The table fits the terminal (long names and errors are cut with …); `--wide` shows every
+    column in full, `--format csv|json` every field."""
+    from pipelines.store import open_store
+
+    if as_json:
+        fmt = FeedsFormat.json
+    if enable is not None:
+        usable_db_path(db)
+        try:
+            with open_store(db, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
+                found = con.execute(
+                    "UPDATE feed_state SET disabled = false, disabled_reason = NULL, "
+                    "consecutive_failures = 0, next_poll_at = NULL WHERE feed_url = ? "
+                    "RETURNING feed_url",
+                    [enable],
+                ).fetchall()
+        except NewswatchError as exc:
+            raise fail(str(exc)) from None
+        if not found:
+            raise fail(f"no feed {enable} in {db}; `newswatch feeds` lists them")
+        console.print(f"re-enabled {enable}", highlight=False)
+    try:
+        with open_store(db, read_only=True, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
+            rows = [FeedRow(*row) for row in con.execute(_SQL).fetchall()]
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    if fmt is FeedsFormat.json:
+        records = [asdict(r) for r in rows]
+        sys.stdout.write(json.dumps(records, default=str, indent=2, ensure_ascii=False) + "\n")
+    elif fmt is FeedsFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow([f for f in FeedRow.__dataclass_fields__])
+        writer.writerows(asdict(r).values() for r in rows)
+    elif wide:
+        console.print(wide_table(rows, db))
+    else:
+        console.print(f"Feeds in {db}", highlight=False, markup=False)
+        for text in compact_lines(rows, console.width, datetime.now(UTC)):
+            console.print(text, highlight=False, markup=False)
+        if not rows:
+            console.print("no feeds polled yet", highlight=False)

@@ -1,0 +1,254 @@
+"""What a user meets in everyday use (issue 16): the real `newswatch` command in a subprocess,
+its stdout, stderr and exit code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pipelines import store
+from pipelines.models import FeedState
+
+BIN = Path(sys.executable).parent
+NEWSWATCH = str(BIN / "newswatch")
+
+
+def newswatch(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [NEWSWATCH, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
+
+
+def one_clear_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The run failed with exit code 2 and a single `error:` line, no traceback."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+# --- item 6: paths that cannot be used -------------------------------------------------------
+
+
+def unusable_paths(tmp_path: Path) -> list[Path]:
+    """Database paths that fail for root too: a file standing where a directory must be, and
+    a directory in a filesystem nobody can create directories in (sysfs)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", "utf-8")
+    paths = [blocker / "sub" / "news.duckdb"]
+    if Path("/sys/kernel").is_dir():
+        paths.append(Path("/sys/kernel/newswatch-test/news.duckdb"))
+    return paths
+
+
+def test_run_with_an_unusable_db_path_is_one_line_before_anything_starts(
+    tmp_path: Path, seed_base_url: str
+) -> None:
+    from flows.seed_server import SEEDS_DIR
+
+    for db in unusable_paths(tmp_path):
+        result = newswatch(
+            "run", "--config-dir", str(SEEDS_DIR / "config"), "--db", str(db), timeout=60
+        )
+        line = one_clear_line(result)
+        assert str(db) in line and "--db" in line
+
+
+def test_export_to_an_unusable_directory_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    with store.open_store(db):
+        pass
+    for target in unusable_paths(tmp_path):
+        line = one_clear_line(newswatch("export", str(target.parent), "--db", str(db)))
+        assert "cannot export" in line
+
+
+def test_query_output_to_an_unusable_file_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    with store.open_store(db):
+        pass
+    target = unusable_paths(tmp_path)[0]
+    line = one_clear_line(
+        newswatch("query", "SELECT 1", "--db", str(db), "-f", "csv", "-o", str(target))
+    )
+    assert str(target) in line
+
+
+# --- item 5: a query waiting for a locked database --------------------------------------------
+
+HOLD = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_query_says_at_once_that_it_waits_then_answers_when_the_lock_goes(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "locked.duckdb"
+    with store.open_store(db):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+        query = subprocess.Popen(
+            [NEWSWATCH, "query", "SELECT 42 AS answer", "--db", str(db), "--wait", "120"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert query.stderr is not None
+        first = query.stderr.readline()
+        # said while still waiting (the lock is held until we close the holder below)
+        assert query.poll() is None
+        assert first.startswith(f"waiting for {db}: another process holds it"), first
+        assert "--wait" in first
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    out, err = query.communicate(timeout=150)
+    assert query.returncode == 0, err
+    assert "42" in out and "Traceback" not in err
+
+
+def test_query_gives_up_after_wait_with_the_clear_message(tmp_path: Path) -> None:
+    db = tmp_path / "locked.duckdb"
+    with store.open_store(db):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+        result = newswatch("query", "SELECT 1", "--db", str(db), "--wait", "2")
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("waiting for"), result.stderr
+    assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1]
+
+
+# --- item 7: `newswatch feeds` at 80 columns ---------------------------------------------------
+
+
+def feeds_db(path: Path) -> None:
+    now = datetime.now(UTC)
+    states = [
+        FeedState(
+            "https://www.a-very-long-outlet-name.example.org/feeds/rss/world/europe/ukraine.xml",
+            name="A very long outlet name that goes on and on and on",
+            consecutive_failures=3,
+            last_status="error",
+            last_http_status=503,
+            last_error="HTTP 503 Service Unavailable from https://www.a-very-long-outlet-name."
+            "example.org/feeds/rss/world/europe/ukraine.xml after 3 attempts: upstream timed out",
+            next_poll_at=now + timedelta(minutes=7, seconds=30),
+            last_new_item_at=now - timedelta(hours=5, seconds=3),
+        ),
+        FeedState(
+            "https://b.example/rss",
+            name="B",
+            last_status="not_modified",
+            last_http_status=304,
+            items_seen=40,
+            next_poll_at=now + timedelta(minutes=4, seconds=30),
+            last_new_item_at=now - timedelta(days=3, hours=1),
+        ),
+    ]
+    with store.open_store(path) as con:
+        store.land_batch(con, store.LandingBatch(feed_states=states))
+
+
+def test_feeds_fits_80_columns_one_line_per_feed(tmp_path: Path) -> None:
+    feeds_db(tmp_path / "f.duckdb")
+    result = newswatch("feeds", "--db", "f.duckdb", cwd=tmp_path, env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.rstrip("\n").splitlines()
+    assert max(len(line) for line in lines) <= 80, result.stdout
+    # title, header, rule, one line per feed: nothing wraps
+    assert len(lines) == 5, result.stdout
+    long_row = next(line for line in lines if line.startswith("A very long"))
+    assert "failing (3)" in long_row and "503" in long_row and "…" in long_row
+    assert "5 h ago" in long_row and "in 7 min" in long_row
+    assert "HTTP 503" in long_row
+    b_row = next(line for line in lines if line.startswith("B "))
+    assert "304" in b_row and "3 d ago" in b_row and "in 4 min" in b_row
+    assert "." not in b_row.split("304", 1)[1]  # no fractional seconds anywhere
+
+
+def test_feeds_wide_and_formats_show_everything(tmp_path: Path) -> None:
+    feeds_db(tmp_path / "f.duckdb")
+    wide = newswatch("feeds", "--db", "f.duckdb", "--wide", cwd=tmp_path, env={"COLUMNS": "300"})
+    assert wide.returncode == 0, wide.stderr
+    assert "upstream timed out" in wide.stdout and "https://b.example/rss" in wide.stdout
+    assert " UTC" in wide.stdout
+    as_csv = newswatch("feeds", "--db", "f.duckdb", "--format", "csv", cwd=tmp_path)
+    assert as_csv.returncode == 0, as_csv.stderr
+    header, *rows = as_csv.stdout.strip().splitlines()
+    assert header.startswith("name,feed_url,health") and len(rows) == 2
+    as_json = newswatch("feeds", "--db", "f.duckdb", "--format", "json", cwd=tmp_path)
+    assert '"problem": "HTTP 503' in as_json.stdout
+
+
+# --- item 9: rules check warnings ---------------------------------------------------------------
+
+LINT_RULES = """\
+topics:
+  - id: territorial_demands
+    rules:
+      - id: bare
+        query: NOT football
+      - id: words
+        query: talks or negotiations
+      - id: fine
+        query: talks AND (Istanbul OR "and") AND NOT football
+  - id: istanbul_talks
+    rules:
+      - id: fine
+        query: $talks AND Istanbul
+define:
+  talks: negotiat* or talks
+"""
+
+
+def test_rules_check_warns_about_rules_that_cannot_match_and_lower_case_operators(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "rules.yaml").write_text(LINT_RULES, "utf-8")
+    result = newswatch("rules", "check", "--config-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 3, result.stderr
+    rules = tmp_path / "rules.yaml"
+    assert f"{rules}:5:16: territorial_demands.bare: this rule can never match" in warnings[0]
+    assert f"{rules}:7:22: territorial_demands.words: 'or' is searched as a word" in warnings[2]
+    # in a definition: reported once, where it is written, not in each rule that uses it
+    assert f"{rules}:15:20: talks: 'or' is searched as a word" in warnings[1]
+    assert "not failing the check" in result.stderr
+    strict = newswatch("rules", "check", "--config-dir", str(tmp_path), "--strict")
+    assert strict.returncode == 1 and "failing the check (--strict)" in strict.stderr
+
+
+def test_shipped_rules_pass_strict_check() -> None:
+    result = newswatch("rules", "check", "--strict")
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr
