@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +19,9 @@ from rich.markup import escape
 from flows.cli_common import (
     ConfigDir,
     DbPath,
+    command_name,
     console,
+    err_console,
     fail,
     prefect_api_configured,
     quiet_prefect,
@@ -63,8 +66,11 @@ def print_summary(summary: RunSummary, db_path: Path) -> None:
         by_status = ", ".join(f"{k}: {v}" for k, v in summary.articles_failed_by_status.items())
         console.print(
             f"  [yellow]! … and {unlisted} more[/] ({by_status}); "
-            'newswatch query "SELECT url, extract_status, extract_error FROM articles WHERE '
-            "extract_status <> 'ok'\"",
+            + query_hint(
+                db_path,
+                "SELECT url, extract_status, extract_error FROM articles "
+                "WHERE extract_status <> 'ok'",
+            ),
             highlight=False,
         )
     if not summary.new_matches:
@@ -76,8 +82,8 @@ def print_summary(summary: RunSummary, db_path: Path) -> None:
             console.print(f"  • {row.title}\n    {row.url}", highlight=False, markup=False)
         if total > len(rows):
             console.print(
-                f'  … and {total - len(rows)} more: newswatch query "SELECT * FROM '
-                f"latest_matches WHERE topic = '{topic}'\"",
+                f"  … and {total - len(rows)} more: "
+                + query_hint(db_path, f"SELECT * FROM latest_matches WHERE topic = '{topic}'"),
                 highlight=False,
                 markup=False,
             )
@@ -98,11 +104,36 @@ def print_summary(summary: RunSummary, db_path: Path) -> None:
         f"[bold]Alerts:[/] sent {summary.alerts_sent}, failed {summary.alerts_failed}, "
         f"pending {summary.alerts_pending}"
     )
-    for err in summary.alert_errors:
-        console.print(f"  [yellow]! {escape(err)}[/]", highlight=False)
+    errors = summary.alert_errors
+    if errors:
+        more = f" (and {len(errors) - 1} other error(s))" if len(errors) > 1 else ""
+        console.print(f"  [yellow]! {escape(errors[0])}[/]{more}", highlight=False)
+    if summary.alerts_failed or summary.alerts_pending:
+        console.print(
+            f"  which alerts, and why: {command_name()} alerts pending{_db_option(db_path)}",
+            highlight=False,
+            markup=False,
+        )
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in summary.timings_s.items())
     console.print(f"[dim]Timings: {timings}[/]")
-    console.print(f'[dim]Database: {db_path}  (query it: newswatch query "SELECT ...")[/]')
+    console.print(
+        f"[dim]Database: {escape(str(db_path))}  (query it: "
+        f"{escape(query_hint(db_path, 'SELECT ...'))})[/]",
+        highlight=False,
+    )
+
+
+DEFAULT_DB = Path("data/newswatch.duckdb")
+
+
+def _db_option(db: Path) -> str:
+    return "" if db == DEFAULT_DB else f" --db {shlex.quote(str(db))}"
+
+
+def query_hint(db: Path, sql: str) -> str:
+    """A `newswatch query` command line the user can paste as it is."""
+    quoted = f'"{sql}"' if not any(c in sql for c in '"$`\\!') else shlex.quote(sql)
+    return f"{command_name()} query{_db_option(db)} {quoted}"
 
 
 def check_prefect_api() -> None:
@@ -212,7 +243,7 @@ WithPrefect = Annotated[
 @app.command()
 def run(
     config_dir: ConfigDir = Path("config"),
-    db: DbPath = Path("data/newswatch.duckdb"),
+    db: DbPath = DEFAULT_DB,
     all_feeds: Annotated[
         bool, typer.Option("--all", help="Poll every enabled feed, due or not.")
     ] = False,
@@ -223,24 +254,71 @@ def run(
     _run(config_dir, db, all_feeds, as_json, with_prefect)
 
 
+DEMO_DB = Path("data/demo.duckdb")
+
+
+def _previous_demo_port(db: Path) -> int | None:
+    """The port the demo served on when it last wrote `db` (None for a new database)."""
+    from flows.seed_server import demo_port_in
+    from pipelines.store import open_store
+
+    if not db.exists():
+        return None
+    try:
+        with open_store(db, read_only=True) as con:
+            urls = [row[0] for row in con.execute("SELECT feed_url FROM feed_state").fetchall()]
+    except NewswatchError:
+        return None
+    return demo_port_in(urls)
+
+
 @app.command()
 def demo(
-    db: DbPath = Path("data/newswatch.duckdb"),
+    db: Annotated[
+        Path,
+        typer.Option(
+            "--db",
+            help="The demo's own DuckDB file (real runs use data/newswatch.duckdb).",
+        ),
+    ] = DEMO_DB,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            help="Port for the demo corpus on 127.0.0.1 [default: the port of the previous "
+            "demo into --db, else 8471; 0: any free port]",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     with_prefect: WithPrefect = None,
 ) -> None:
-    """Run the monitor once on the offline demo corpus (seeds/), served on 127.0.0.1."""
-    from flows.seed_server import SEEDS_DIR, serve_seeds
+    """Run the monitor once on the offline demo corpus (seeds/), served on 127.0.0.1.
 
-    with serve_seeds() as base_url:
-        os.environ["NEWSWATCH_DEMO_BASE_URL"] = base_url
+    The corpus keeps its URLs from one demo to the next (same port), so a second demo into the
+    same database gets 304 Not Modified from every feed and lands nothing."""
+    from flows.seed_server import DEMO_PORT, SEEDS_DIR, serve_demo
+
+    usable_db_path(db)
+    if port is not None:
+        ports: list[int] = [port] if port else []
+    else:
+        ports = list(dict.fromkeys(p for p in (_previous_demo_port(db), DEMO_PORT) if p))
+    with serve_demo(ports) as server:
+        os.environ["NEWSWATCH_DEMO_BASE_URL"] = server.base_url
+        if server.wanted and server.port not in server.wanted:
+            err_console.print(
+                f"note: port {server.wanted[0]} is in use, so the demo corpus is served on "
+                f"{server.port}: its URLs are new to {db}, which gets the corpus again. Free "
+                "the port and run again, or use a new --db.",
+                highlight=False,
+                markup=False,
+            )
         if not as_json:
-            console.print(f"[dim]Serving the demo corpus at {base_url}[/]")
+            console.print(f"[dim]Serving the demo corpus at {server.base_url}[/]")
         _run(SEEDS_DIR / "config", db, True, as_json, with_prefect)
     if not as_json:
-        console.print(
-            '\nTry: [bold]newswatch query "SELECT topic, count(*) FROM matches GROUP BY topic"[/]'
-        )
+        sql = "SELECT topic, count(*) FROM matches GROUP BY topic"
+        console.print(f"\nTry: {query_hint(db, sql)}", highlight=False, markup=False)
 
 
 def _register_optional() -> None:

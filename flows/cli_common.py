@@ -85,6 +85,26 @@ def usable_db_path(db: Path) -> None:
         )
 
 
+def command_name() -> str:
+    """How to call this `newswatch` again from the user's shell, for hints such as
+    `Try: newswatch query …`: `newswatch` when that name on PATH is this program, else the
+    path of this program (relative when under the current directory: `.venv/bin/newswatch`)."""
+    import shutil
+    import sys
+
+    me = Path(sys.argv[0])
+    if me.name != "newswatch" or not me.exists():
+        return "newswatch"
+    on_path = shutil.which("newswatch")
+    if on_path is not None and Path(on_path).resolve() == me.resolve():
+        return "newswatch"
+    absolute = me.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
 def quiet_prefect() -> None:
     """Keep Prefect's own logging and shutdown chatter out of a normal CLI run."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

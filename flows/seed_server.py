@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -83,3 +85,42 @@ def serve_seeds(port: int = 0) -> Iterator[str]:
     """Serve the demo corpus `seeds/site`; yields the base URL."""
     with serve_directory(SEEDS_DIR / "site", port) as base_url:
         yield base_url
+
+
+DEMO_PORT = 8471
+"""The demo's default port. The demo's feed and article URLs contain the port, and a feed's
+state (ETag, seen entries) and an article's id are keyed by those URLs, so a second demo on
+the same port gets 304 Not Modified and lands nothing; on another port it would be a new
+corpus."""
+
+_DEMO_FEED = re.compile(r"^http://127\.0\.0\.1:(\d+)/feeds/")
+
+
+def demo_port_in(feed_urls: Sequence[str]) -> int | None:
+    """The port an earlier demo served on, from the feed URLs in its database."""
+    for url in feed_urls:
+        if m := _DEMO_FEED.match(url):
+            return int(m.group(1))
+    return None
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    base_url: str
+    port: int
+    wanted: tuple[int, ...]
+    """The ports tried first, in order; `port` is none of them when all were taken."""
+
+
+@contextmanager
+def serve_demo(ports: Sequence[int]) -> Iterator[DemoServer]:
+    """Serve the demo corpus on the first of `ports` that is free, else on any free port."""
+    with ExitStack() as stack:
+        for port in (*ports, 0):
+            try:
+                base_url = stack.enter_context(serve_seeds(port))
+            except OSError:
+                continue
+            yield DemoServer(base_url, int(base_url.rsplit(":", 1)[1]), tuple(ports))
+            return
+        raise OSError("no free port on 127.0.0.1 for the demo corpus")

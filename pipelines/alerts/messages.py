@@ -113,17 +113,51 @@ def payload(alert: PendingAlert) -> dict[str, Any]:
     }
 
 
+def without_title(snippet: str, title: str | None) -> str:
+    """The snippet without the headline it starts with, if it does.
+
+    Extracted article text usually starts with the headline, so a snippet from its start
+    repeats the alert's title and runs it into the first sentence. Hit marks ([ ]) in the
+    headline are skipped while comparing; a snippet that is only the headline stays whole."""
+    if not title:
+        return snippet
+    wanted = " ".join(title.split())
+    matched = 0
+    pos = 0
+    while pos < len(snippet) and matched < len(wanted):
+        char = snippet[pos]
+        if char in "[]":
+            pos += 1
+            continue
+        if char != wanted[matched]:
+            return snippet
+        matched += 1
+        pos += 1
+    while pos < len(snippet) and snippet[pos] == "]":
+        pos += 1
+    rest = snippet[pos:].lstrip(" .:–—-")
+    dropped = snippet[:pos]
+    if (
+        matched < len(wanted)
+        or not rest
+        or snippet[pos : pos + 1] not in ("", " ")
+        or dropped.count("[") != dropped.count("]")
+    ):
+        return snippet
+    return rest
+
+
 def format_message(alert: PendingAlert) -> Message:
-    """A readable alert: topic, title, outlet(s), time, link, evidence snippet, entities; for
-    an escalation: region, action, who, the sentence, the first article, the outlets count."""
+    """A readable alert: the title (the message's title, not repeated in its body), outlet(s),
+    time, link, rule, the evidence snippet (without the headline) and entities; for an
+    escalation: region, action, who, the sentence, the first article, the outlets count."""
     if alert.escalation is not None:
         return _escalation_message(alert, alert.escalation)
     outlet = ", ".join(alert.outlets) or alert.site_name or alert.feed_url or ""
     when = alert.published_at.strftime("%Y-%m-%d %H:%M UTC") if alert.published_at else "unknown"
-    snippet = str(alert.evidence.get("snippet", "")).strip()
+    snippet = without_title(str(alert.evidence.get("snippet", "")).strip(), alert.title)
     entities = ", ".join(str(e) for e in alert.evidence.get("entities", []))
     lines = [
-        f"{alert.title}",
         f"Outlet: {outlet}",
         f"Published: {when}",
         f"Link: {alert.url}",
