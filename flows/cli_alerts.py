@@ -16,11 +16,20 @@ from flows.cli_common import (
     DbPath,
     WaitSeconds,
     console,
+    err_console,
     fail,
     lock_notice,
     usable_db_path,
 )
 from pipelines.errors import NewswatchError
+
+CHANNEL_EXAMPLE = """\
+alerts:
+  channels:
+    console:
+      url: console://                  # print each alert in the terminal
+    desk:
+      url: json://localhost:8080/hook  # any Apprise URL; secrets as ${NAME}"""
 
 alerts_app = typer.Typer(
     help="Send a test alert, list alerts not delivered, queue failed ones again.",
@@ -48,7 +57,19 @@ def test(
             raise fail(f"no channel {channel!r}; configured: {', '.join(channels) or 'none'}")
         channels = {channel: channels[channel]}
     if not channels:
-        raise fail(f"no alert channels in {config_dir / 'settings.yaml'} (alerts.channels)")
+        path = config_dir / "settings.yaml"
+        todo = (
+            f"{path} does not exist; create it with a channel"
+            if not path.exists()
+            else f"{path} has no alerts.channels; add one"
+        )
+        err_console.print(
+            f"[bold red]error:[/] no alert channels to test: {escape(todo)}, for example "
+            "(every kind of channel: README.md, Alerts):",
+            highlight=False,
+        )
+        err_console.print(CHANNEL_EXAMPLE, highlight=False, markup=False)
+        raise typer.Exit(2)
     sample = PendingAlert(
         alert_id="test",
         article_id="test",

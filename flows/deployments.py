@@ -7,6 +7,7 @@ process work pool; `build_deployments(..., work_pool_name=WORK_POOL)` gives exac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -53,6 +54,62 @@ def build_deployments(
             **common,
         ),
     ]
+
+
+QUALIFIED_NAMES = (
+    f"monitor/{MONITOR}",
+    f"rematch/{REMATCH}",
+    f"feed-health/{FEED_HEALTH}",
+)
+"""The deployments as `flow/deployment`, as `prefect deployment run` names them."""
+
+
+@dataclass(frozen=True)
+class ExistingDeployment:
+    name: str
+    """flow/deployment"""
+    deployment_id: str
+    work_pool: str | None
+    pulls_code: bool
+    """Has pull steps: made by `prefect deploy` (deploy/prefect.yaml), not by `serve`."""
+
+
+async def aexisting_deployments() -> list[ExistingDeployment]:
+    """newswatch's deployments as the Prefect API has them (those that exist)."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    found = []
+    async with get_client() as client:
+        for name in QUALIFIED_NAMES:
+            try:
+                d = await client.read_deployment_by_name(name)
+            except ObjectNotFound:
+                continue
+            found.append(ExistingDeployment(name, str(d.id), d.work_pool_name, bool(d.pull_steps)))
+    return found
+
+
+def existing_deployments() -> list[ExistingDeployment]:
+    import asyncio
+
+    return asyncio.run(aexisting_deployments())
+
+
+async def adelete_deployments(deployment_ids: list[str]) -> None:
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        for deployment_id in deployment_ids:
+            await client.delete_deployment(UUID(deployment_id))
+
+
+def delete_deployments(deployment_ids: list[str]) -> None:
+    import asyncio
+
+    asyncio.run(adelete_deployments(deployment_ids))
 
 
 WRITE_LIMIT = "newswatch-duckdb-writes"
@@ -103,5 +160,12 @@ def prepare_deploy(limit: int = 1) -> dict[str, str]:
 
     created = ensure_write_limit(limit)
     print(f"global concurrency limit {WRITE_LIMIT!r}: {'created' if created else 'present'}")
+    served = [d.name for d in existing_deployments() if not d.pulls_code]
+    if served:
+        print(
+            f"note: {', '.join(served)} were served by `newswatch serve`; this deploy hands "
+            "them to the work pool's workers: stop `newswatch serve` if it still runs, or it "
+            "takes their runs too, with these parameters"
+        )
     home = os.environ.get("NEWSWATCH_HOME") or str(Path.cwd())
     return {"directory": str(Path(home).resolve())}

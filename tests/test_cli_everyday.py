@@ -4,6 +4,7 @@ its stdout, stderr and exit code."""
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -252,3 +253,176 @@ def test_shipped_rules_pass_strict_check() -> None:
     result = newswatch("rules", "check", "--strict")
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr
+
+
+# --- items 2 and 8: the demo, twice, in its own database ----------------------------------------
+
+
+def outside_the_venv() -> dict[str, str]:
+    """A PATH without the venv's bin directory, as in a new shell where it is not activated."""
+    path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != BIN]
+    return {"PATH": os.pathsep.join(path), "NEWSWATCH_DB": "/nonexistent/real.duckdb"}
+
+
+def counts(db: Path) -> tuple[int, int, int]:
+    with store.open_store(db, read_only=True) as con:
+        row = con.execute(
+            "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM matches), "
+            "(SELECT count(*) FROM alerts)"
+        ).fetchone()
+    assert row is not None
+    return row
+
+
+def test_second_demo_polls_304s_lands_nothing_in_its_own_database(tmp_path: Path) -> None:
+    env = outside_the_venv()
+    first = newswatch("demo", cwd=tmp_path, env=env, timeout=240)
+    assert first.returncode == 0, first.stdout + first.stderr
+    demo_db = tmp_path / "data" / "demo.duckdb"
+    # the demo keeps to its own file: not data/newswatch.duckdb, not $NEWSWATCH_DB
+    assert demo_db.exists() and not (tmp_path / "data" / "newswatch.duckdb").exists()
+    assert "Feeds polled: 3  (ok 3, not modified 0, failed 0)" in first.stdout
+    after_first = counts(demo_db)
+    assert after_first[0] >= 20 and after_first[1] > 0
+
+    second = newswatch("demo", cwd=tmp_path, env=env, timeout=240)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Feeds polled: 3  (ok 0, not modified 3, failed 0)" in second.stdout, second.stdout
+    assert "landed: 0" in second.stdout and "New matches: none" in second.stdout
+    assert counts(demo_db) == after_first
+    assert "Traceback" not in first.stderr + second.stderr
+
+    # the hint works as printed from a shell where the venv is not active
+    hint = next(line for line in second.stdout.splitlines() if line.startswith("Try: "))
+    argv = shlex.split(hint.removeprefix("Try: "))
+    assert argv[0] == NEWSWATCH and argv[1:4] == ["query", "--db", "data/demo.duckdb"]
+    answer = subprocess.run(
+        argv, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, **env}
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert "istanbul_talks" in answer.stdout and "territorial_demands" in answer.stdout
+
+
+def test_demo_port_is_remembered_per_database() -> None:
+    from flows.seed_server import DEMO_PORT, demo_port_in
+
+    assert demo_port_in(["http://127.0.0.1:40123/feeds/world.xml"]) == 40123
+    assert demo_port_in(["https://example.org/feeds/world.xml"]) is None
+    assert 1024 < DEMO_PORT < 32768  # below Linux's ephemeral range: not taken by clients
+
+
+# --- item 10: the small things ----------------------------------------------------------------
+
+
+def test_a_feed_error_names_the_feed_url_once(tmp_path: Path) -> None:
+    broken = "http://unresolvable.invalid/feed.xml"
+    (tmp_path / "feeds.yaml").write_text(f"feeds:\n  - url: {broken}\n    name: B\n", "utf-8")
+    result = newswatch(
+        "run", "--config-dir", str(tmp_path), "--db", str(tmp_path / "r.duckdb"), timeout=240
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    error = result.stderr.splitlines()[0]
+    assert error.startswith("error: every due feed failed (1)")
+    assert error.count(broken) == 1 and "cannot resolve host" in error, error
+
+
+def test_failed_alerts_show_the_first_error_and_where_to_look(
+    tmp_path: Path, seed_base_url: str
+) -> None:
+    from flows.seed_server import SEEDS_DIR
+
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "feeds.yaml").write_text(
+        (SEEDS_DIR / "config" / "feeds.yaml").read_text("utf-8"), "utf-8"
+    )
+    (config / "settings.yaml").write_text(
+        "fetch:\n  allow_private_networks: true\n"
+        "alerts:\n  channels:\n    down:\n      url: json://127.0.0.1:9/hook\n",
+        "utf-8",
+    )
+    db = tmp_path / "run.duckdb"
+    result = newswatch(
+        "run",
+        "--config-dir",
+        str(config),
+        "--db",
+        str(db),
+        cwd=tmp_path,
+        env=outside_the_venv(),
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    alerts_at = next(i for i, line in enumerate(lines) if line.startswith("Alerts: sent 0"))
+    failed = int(lines[alerts_at].split("failed ")[1].split(",")[0])
+    assert failed > 0
+    assert lines[alerts_at + 1].startswith("  ! down: ") and "127.0.0.1" in lines[alerts_at + 1]
+    assert lines[alerts_at + 2] == f"  which alerts, and why: {NEWSWATCH} alerts pending --db {db}"
+    listed = newswatch("alerts", "pending", "--db", str(db))
+    assert listed.returncode == 0 and f"{failed} alert(s) not delivered" in listed.stdout
+
+
+def test_alert_message_does_not_repeat_the_title() -> None:
+    from pipelines.alerts import format_message
+    from pipelines.store import PendingAlert
+
+    title = "Kremlin insists Kyiv pull its troops out of four regions"
+    alert = PendingAlert(
+        alert_id="a",
+        article_id="a",
+        story_id="s",
+        topic="territorial_demands",
+        channel="c",
+        attempts=0,
+        title=title,
+        url="https://a.example/1",
+        site_name="A",
+        feed_url=None,
+        published_at=datetime(2025, 6, 1, 12, 0, tzinfo=UTC),
+        rule="t.r",
+        score=2.0,
+        evidence={
+            "snippet": "[Kremlin] insists Kyiv pull its troops out of four [regions] "
+            "[Kremlin] spokesman said on Friday …",
+            "entities": [],
+            "hits": [],
+        },
+        outlets=["A"],
+        created_at=datetime(2025, 6, 1, 12, 0, tzinfo=UTC),
+    )
+    message = format_message(alert)
+    assert title in message.title
+    assert "insists Kyiv" not in message.body
+    why = next(line for line in message.body.splitlines() if line.startswith("Why: "))
+    assert why == "Why: [Kremlin] spokesman said on Friday …"
+
+
+def test_help_shows_no_bool_type_next_to_flags() -> None:
+    for command in (["run"], ["demo"], ["feeds"], ["rules", "check"], ["alerts", "retry"]):
+        result = newswatch(*command, "--help", env={"COLUMNS": "100"})
+        assert result.returncode == 0, result.stderr
+        assert "<bool>" not in result.stdout, result.stdout
+
+
+def test_alerts_test_without_settings_says_how_to_create_it(tmp_path: Path) -> None:
+    result = newswatch("alerts", "test", "--config-dir", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    first, *example = result.stderr.splitlines()
+    assert first.startswith("error: no alert channels to test: ")
+    assert f"{tmp_path / 'settings.yaml'} does not exist; create it" in first
+    # the example, saved as it is, is a working configuration
+    (tmp_path / "settings.yaml").write_text("\n".join(example) + "\n", "utf-8")
+    sent = newswatch("alerts", "test", "--config-dir", str(tmp_path), "--channel", "console")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "sent console" in sent.stdout
+
+
+def test_installed_with_an_spdx_license_expression() -> None:
+    """pyproject's license is an SPDX string (no deprecated table): setuptools >= 77 writes
+    it as License-Expression, and installing prints no license deprecation wall."""
+    from importlib.metadata import metadata
+
+    meta = metadata("newswatch")
+    assert meta["License-Expression"] == "Apache-2.0"
+    assert meta["License-File"] == "LICENSE"

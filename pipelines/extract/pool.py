@@ -78,7 +78,21 @@ def forkserver_context() -> multiprocessing.context.ForkServerContext:
     with the modules of `forkserver_preload` imported in it once."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(forkserver_preload())
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and spec.name:
+        # Read by pipelines.extract.forkserver in the forkserver, which this process starts with its
+        # own environment (see MAIN_MODULE_ENV).
+        os.environ[MAIN_MODULE_ENV] = spec.name
     return ctx
+
+
+MAIN_MODULE_ENV = "NEWSWATCH_FORKSERVER_MAIN_MODULE"
+"""The name of this process's `-m` main module (`prefect.engine` in a deployment's flow run),
+for the forkserver: a preloaded module can import that module as a library
+(`prefect.flow_engine` imports `prefect.engine`), and then runpy warns in every worker, as it
+runs the main module again, that it is already imported ("'prefect.engine' found in
+sys.modules after import of package 'prefect'"). The forkserver forgets that library copy
+once preloading is done, as Prefect's own bootstrap does before running `prefect.engine`."""
 
 
 def forkserver_preload() -> list[str]:

@@ -127,7 +127,9 @@ class Fetcher:
                 error=f"timed out after {self.settings.timeout_s:g}s (overall deadline)",
             )
         except BlockedURLError as exc:
-            result = FetchResult(url, url, None, error=str(exc), blocked=True)
+            # The guard names the URL it refused; the result is already about `url`.
+            error = str(exc).removeprefix(f"{url}: ")
+            result = FetchResult(url, url, None, error=error, blocked=True)
         except httpx.HTTPError as exc:
             result = FetchResult(url, url, None, error=f"{type(exc).__name__}: {exc}".rstrip(": "))
         except (OSError, ValueError, httpx.InvalidURL) as exc:

@@ -138,6 +138,8 @@ def test_deployment_run_through_served_deployment(
     finally:
         stop(served)
         log.close()
+    # the extraction workers do not run `prefect.engine` again over a copy already imported
+    assert "found in sys.modules" not in (tmp_path / "serve.log").read_text()
     with duckdb.connect(str(db), read_only=True) as con:
         topics = dict(con.execute("SELECT topic, count(*) FROM matches GROUP BY topic").fetchall())
         articles = con.execute("SELECT count(*) FROM articles").fetchone()
@@ -253,3 +255,74 @@ def test_work_pool_deploy_and_worker_run(
         timeout=10,
     ).json()
     assert sorted(r["state"]["type"] for r in runs) == ["COMPLETED", "COMPLETED"], runs
+
+
+def test_serve_after_prefect_deploy_says_what_to_do_then_replaces(
+    prefect_server: dict[str, str], seed_base_url: str, tmp_path: Path
+) -> None:
+    """Switching from the work-pool set-up to `newswatch serve`: serve stops at once with what
+    to do (the deployments belong to the pool), and `--replace` serves runs that complete."""
+    repo = SEEDS_DIR.parent
+    env = {**prefect_server, "NEWSWATCH_DEMO_BASE_URL": seed_base_url, "NEWSWATCH_HOME": str(repo)}
+    prefect(env, "work-pool", "create", "newswatch", "--type", "process")  # may exist already
+    deployed = prefect(
+        env, "--no-prompt", "deploy", "--all", "--prefect-file", "deploy/prefect.yaml", timeout=180
+    )
+    assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
+    db = tmp_path / "switched.duckdb"
+    serve_args = [
+        str(BIN / "newswatch"),
+        "serve",
+        "--config-dir",
+        str(SEEDS_DIR / "config"),
+        "--db",
+        str(db),
+        "--no-schedule",
+    ]
+    refused = subprocess.run(
+        serve_args, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert "belong to work pool 'newswatch'" in refused.stderr
+    assert "newswatch serve --replace" in refused.stderr
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("wb")
+    served = subprocess.Popen(
+        [*serve_args, "--replace"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        cwd=tmp_path,
+    )
+    try:
+
+        def completed() -> bool:
+            assert served.poll() is None, log_path.read_text()[-3000:]
+            if "Serving" not in log_path.read_text():
+                return False
+            run = prefect(
+                env,
+                "deployment",
+                "run",
+                "monitor/newswatch-monitor",
+                "--param",
+                "force_all=true",
+                "--watch",
+                "--watch-timeout",
+                "240",
+                timeout=300,
+            )
+            assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+            return "Completed" in run.stdout
+
+        wait_until(completed, 280, "the replaced deployment's run to complete")
+    finally:
+        stop(served)
+        log.close()
+    output = log_path.read_text()
+    assert "Deleted monitor/newswatch-monitor" in output
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute("SELECT count(*) FROM articles").fetchone()
+    assert row is not None and row[0] >= 20
