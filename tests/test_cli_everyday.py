@@ -290,7 +290,6 @@ def test_second_demo_polls_304s_lands_nothing_in_its_own_database(tmp_path: Path
     assert "Feeds polled: 3  (ok 0, not modified 3, failed 0)" in second.stdout, second.stdout
     assert "landed: 0" in second.stdout and "New matches: none" in second.stdout
     assert counts(demo_db) == after_first
-    assert "Traceback" not in first.stderr + second.stderr
 
     # the hint works as printed from a shell where the venv is not active
     hint = next(line for line in second.stdout.splitlines() if line.startswith("Try: "))
