@@ -300,6 +300,11 @@ def test_second_demo_polls_304s_lands_nothing_in_its_own_database(tmp_path: Path
     )
     assert answer.returncode == 0, answer.stderr
     assert "istanbul_talks" in answer.stdout and "territorial_demands" in answer.stdout
+    # a query of the monitoring database, which the demo did not make, points to the demo's
+    line = one_clear_line(
+        newswatch("query", "SELECT 1", "--db", "data/newswatch.duckdb", cwd=tmp_path)
+    )
+    assert "add --db data/demo.duckdb" in line
 
 
 def test_demo_port_is_remembered_per_database() -> None:

@@ -122,7 +122,9 @@ def connect(
     settings = settings or StoreSettings()
     path = Path(path)
     if read_only and not path.exists():
-        raise StoreError(f"database {path} does not exist yet; run `newswatch run` first")
+        demo = path.with_name("demo.duckdb")
+        hint = f" (the demo's data is in {demo}: add --db {demo})" if demo.exists() else ""
+        raise StoreError(f"database {path} does not exist yet; run `newswatch run` first{hint}")
     if not read_only:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
