@@ -53,8 +53,8 @@ def serve(
     if pooled and not replace:
         pools = ", ".join(sorted({f"'{d.work_pool}'" for d in pooled}))
         raise fail(
-            f"{', '.join(d.name for d in pooled)} belong to work pool {pools} (made by "
-            "`prefect deploy`); served here too, their runs would go to this process and to "
+            f"{', '.join(d.name for d in pooled)} belong to work pool {pools} (`prefect "
+            "deploy` put them there); served here too, their runs would go to this process and to "
             "the pool's workers, with the pool's code steps. Keep the work-pool set-up "
             f"(`prefect worker start --pool {pooled[0].work_pool}`), or run `newswatch serve "
             "--replace` to delete those deployments (their past runs stay) and serve them "
