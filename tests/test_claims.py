@@ -173,3 +173,29 @@ def test_threats_without_a_threat_word(rules) -> None:
     }
     assert pairs(rules, "Putin did not rule out taking Sumy.") == {("sumy", "seize_threat")}
     assert pairs(rules, "Ukrainian troops could take back villages in the Kharkiv region.") == set()
+
+
+def test_a_config_with_its_own_topics_and_no_claims_yaml_runs_without_claims(
+    tmp_path: Path,
+) -> None:
+    """The shipped claims.yaml names the shipped topics: a config directory with rules of its
+    own and no claims.yaml must not fail on them, it reads claims for no topic."""
+    import subprocess
+    import sys
+
+    (tmp_path / "feeds.yaml").write_text(
+        "feeds:\n  - url: https://example.org/feed.xml\n    enabled: false\n", "utf-8"
+    )
+    (tmp_path / "rules.yaml").write_text(
+        "topics:\n  - id: elections\n    rules:\n      - id: vote\n        query: ballot\n",
+        "utf-8",
+    )
+    for args in (["rules", "check"], ["run", "--db", str(tmp_path / "x.duckdb")]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "flows.cli", *args, "--config-dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "claims.yaml" not in proc.stderr and "Traceback" not in proc.stderr

@@ -17,6 +17,7 @@ import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipelines.config import DEFAULT_CONFIG_DIR
 from pipelines.errors import ConfigError
 from pipelines.rules.loader import LoadedRules
 from pipelines.rules.text import tokenize
@@ -61,6 +62,10 @@ ACTION_OF_CUE: dict[str, Action] = {
 _GATE_LETTERS = 3
 """The fewest letters a gate word has (Суми, Сумської, Сумщину → "сум")."""
 GOVERNING_KINDS = ("demand", "modal", "threat", "establish", "could", "required", "loss")
+
+
+SHIPPED_CLAIMS = DEFAULT_CONFIG_DIR / "claims.yaml"
+"""The shipped cue lexicon, used by a config directory that has no claims.yaml."""
 
 
 class ClaimsError(ConfigError):
@@ -218,7 +223,18 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
             lines.append(f"{_line(path, _node_at(root, loc))}: {dotted}: {err['msg']}")
         raise ClaimsError("\n".join(lines)) from exc
 
+    known_topics = {t.id for t in gazetteer.topics}
+    if path.resolve() == SHIPPED_CLAIMS.resolve():
+        # The shipped lexicon is a default for the shipped topics: a config directory with
+        # rules of its own (and no claims.yaml) reads claims only for the topics it shares.
+        spec.topics = [t for t in spec.topics if t in known_topics]
+        if not spec.topics:
+            spec.regions = spec.russian_actors = ""
+            spec.four_regions, spec.umbrella = [], {}
+
     def group(key: str, name: str) -> frozenset[str]:
+        if not name:
+            return frozenset()
         if name in gazetteer.groups:
             return frozenset(gazetteer.groups[name])
         if name in gazetteer.entities:
@@ -228,7 +244,6 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
             f"\n  hint: use a group of entities.yaml ({', '.join(sorted(gazetteer.groups))})"
         )
 
-    known_topics = {t.id for t in gazetteer.topics}
     for i, topic in enumerate(spec.topics):
         if topic not in known_topics:
             raise ClaimsError(
