@@ -202,6 +202,7 @@ def _run(
 
     from pipelines.claims import load_claim_rules
     from pipelines.config import load_config
+    from pipelines.extract import shutdown_pools
     from pipelines.rules import load_ruleset
     from pipelines.run.compose import RunRequest, Steps, run_monitor
 
@@ -214,13 +215,18 @@ def _run(
     usable_db_path(db)
     if with_prefect is None:
         with_prefect = prefect_api_configured()
-    if with_prefect:
-        summary = _run_with_prefect(config_dir, db, force_all)
-    else:
-        try:
-            summary = asyncio.run(run_monitor(RunRequest(config, ruleset, db, force_all), Steps()))
-        except NewswatchError as exc:
-            raise fail(str(exc)) from None
+    try:
+        if with_prefect:
+            summary = _run_with_prefect(config_dir, db, force_all)
+        else:
+            request = RunRequest(config, ruleset, db, force_all)
+            summary = asyncio.run(run_monitor(request, Steps()))
+    except NewswatchError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        # Before the interpreter exits (its own handlers run too late, after the threads are
+        # joined): an extraction pool still starting must not be left half started.
+        shutdown_pools()
     if as_json:
         sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:

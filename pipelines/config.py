@@ -110,6 +110,31 @@ class PollSettings(_Strict):
     max_items_per_feed: int = Field(
         default=200, ge=1, description="entries read from one feed document"
     )
+    parse_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "hard deadline for parsing one feed in the extraction workers; a feed that takes "
+            "longer fails this poll (the others go on)"
+        ),
+    )
+    entry_retry_attempts: int = Field(
+        default=8,
+        ge=1,
+        description=(
+            "runs that try an entry whose page could not be fetched (HTTP or network error, "
+            "robots.txt unreachable), whether or not its feed changed; after the last it lands "
+            "with extract_status 'fetch_error'"
+        ),
+    )
+    entry_retry_base_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="wait before an entry whose page failed is tried again; doubles per failure",
+    )
+    entry_retry_max_s: float = Field(
+        default=24 * 3600.0, ge=0, description="longest wait between two tries of such an entry"
+    )
     due_slack_s: float = Field(
         default=30.0,
         ge=0,

@@ -45,6 +45,10 @@ class FeedState:
     disabled_reason: str | None = None
     items_seen: int = 0
     last_new_item_at: datetime | None = None
+    entries_offset: int = 0
+    """The first entry the next poll reads, when the feed lists more than
+    `poll.max_items_per_feed`: each poll reads the next window until the end, then from the
+    top again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,10 @@ class PollResult:
     warning: str | None = None
     retry_after_s: float | None = None
     elapsed_s: float = 0.0
+    listed: int = 0
+    """Entries the feed document lists (read or not)."""
+    offset: int = 0
+    """Index of the first entry this poll read (see `FeedState.entries_offset`)."""
 
 
 @dataclass(slots=True)

@@ -170,12 +170,15 @@ def test_missing_robots_txt_allows_everything(httpserver: HTTPServer) -> None:
     assert _fetch_with_robots(httpserver.url_for("/a.html")).content == b"ok"
 
 
-def test_failing_robots_txt_disallows_the_origin(httpserver: HTTPServer) -> None:
-    """RFC 9309: an unreachable robots.txt (5xx) means complete disallow."""
+def test_failing_robots_txt_disallows_the_origin_for_now(httpserver: HTTPServer) -> None:
+    """RFC 9309: an unreachable robots.txt (5xx) means complete disallow, for now: the page is
+    not fetched, and fails as a fetch error (tried again later), not as blocked."""
     httpserver.expect_request("/robots.txt").respond_with_data("oops", status=503)
     httpserver.expect_request("/a.html").respond_with_data("ok")
     res = _fetch_with_robots(httpserver.url_for("/a.html"))
-    assert res.blocked and res.error == "disallowed by robots.txt"
+    assert not res.blocked and res.content == b""
+    assert res.error is not None and "robots.txt could not be read" in res.error
+    assert [r.path for r, _ in httpserver.log] == ["/robots.txt"]
 
 
 def test_per_host_limit_bounds_concurrency(httpserver: HTTPServer) -> None:
@@ -210,3 +213,32 @@ def test_user_agent_identifies_newswatch(httpserver: HTTPServer) -> None:
     fetch(httpserver.url_for("/ua"))
     request, _ = httpserver.log[-1]
     assert request.headers["User-Agent"].startswith("newswatch/")
+
+
+def test_bodies_are_decompressed_here_in_every_form_and_refused_when_unreadable(
+    httpserver: HTTPServer,
+) -> None:
+    """gzip, zlib deflate and raw deflate come out as the same bytes; a corrupt gzip body and
+    an encoding newswatch did not ask for are a clear error, not an exception."""
+    import zlib
+
+    text = b"<html><body>" + b"<p>Talks resume in Istanbul.</p>" * 2000 + b"</body></html>"
+    raw = zlib.compressobj(6, zlib.DEFLATED, -15)
+    bodies = {
+        "/gzip": (gzip.compress(text), "gzip"),
+        "/zlib": (zlib.compress(text), "deflate"),
+        "/raw": (raw.compress(text) + raw.flush(), "deflate"),
+        "/corrupt": (gzip.compress(text)[:30] + b"\xff" * 64, "gzip"),
+        "/brotli": (b"\x1b\x03\x00\xf8", "br"),
+    }
+    for path, (body, encoding) in bodies.items():
+        httpserver.expect_request(path).respond_with_data(
+            body, headers={"Content-Encoding": encoding}, content_type="text/html"
+        )
+    for path in ("/gzip", "/zlib", "/raw"):
+        res = fetch(httpserver.url_for(path))
+        assert res.error is None and res.content == text, path
+    corrupt = fetch(httpserver.url_for("/corrupt"))
+    assert corrupt.content == b"" and "corrupt" in (corrupt.error or "")
+    brotli = fetch(httpserver.url_for("/brotli"))
+    assert "unsupported Content-Encoding 'br'" in (brotli.error or "")

@@ -123,3 +123,41 @@ def test_feeds_are_parsed_in_the_worker_pool_with_the_same_result(httpserver: HT
     gone.shutdown()
     fallback = asyncio.run(go(lambda: gone))
     assert gone.submitted == ["parse_feed"] and fallback[0].items == here[0].items
+
+
+def test_a_parse_past_its_deadline_fails_the_feed_and_frees_the_pool(
+    httpserver: HTTPServer,
+) -> None:
+    """A feed parsed in the pool gets `poll.parse_timeout_s`; past it the feed fails with a
+    clear error, the pool is reported stuck (the run kills it), and the other feeds go on."""
+    entries = b"".join(
+        b"<item><title>story %d</title><link>https://n.example/s/%d</link>"
+        b"<author>%s</author></item>" % (i, i, b"name" * 60)
+        for i in range(200)
+    )
+    slow = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+    httpserver.expect_request("/slow").respond_with_data(
+        slow + entries + b"</channel></rss>", content_type="application/rss+xml"
+    )
+    httpserver.expect_request("/same").respond_with_data("", status=304)
+    sources = [FeedSource(httpserver.url_for(p), p) for p in ("/slow", "/same")]
+    states = {sources[1].url: FeedState(sources[1].url, etag='"x"')}
+    stuck: list[bool] = []
+
+    async def go(pool: ProcessPoolExecutor):  # type: ignore[no-untyped-def]
+        pool.submit(int).result()  # the worker is up: only the parse counts against the deadline
+        async with Fetcher(FetchSettings(allow_private_networks=True, timeout_s=10)) as f:
+            return await poll_feeds(
+                f,
+                sources,
+                states,
+                PollSettings(parse_timeout_s=0.002),
+                lambda: pool,
+                lambda: stuck.append(True),
+            )
+
+    with ProcessPoolExecutor(1, mp_context=forkserver_context()) as pool:
+        slow_feed, same = asyncio.run(go(pool))
+    assert slow_feed.status == "error" and "longer than 0.002s" in (slow_feed.error or "")
+    assert "poll.parse_timeout_s" in (slow_feed.error or "")
+    assert stuck == [True] and same.status == "not_modified"

@@ -318,7 +318,7 @@ def test_monitor_land_applies_the_configured_timeout_attempts(db_path: Path) -> 
     tally = RunTally()
     tally.add([item(slow.url)], [slow], [], reports[0])
     assert tally.articles_retry_later == 1
-    assert "the next run tries it again" in tally.articles_failed[0].error
+    assert "a later run tries it again" in tally.articles_failed[0].error
 
 
 def test_tables_are_stored_in_small_row_groups(db_path: Path) -> None:

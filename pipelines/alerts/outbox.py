@@ -3,14 +3,18 @@
 Sending happens outside any database transaction (a slow channel must not hold the file), which
 leaves two windows where an alert could go out twice:
 
-- two runs draining the outbox at the same time: each claims its alerts in one transaction
-  first, and skips alerts another live sender holds;
+- two runs draining the outbox at the same time: each claims an alert (one delivery at a time,
+  just before handing it over) in a transaction, and skips alerts another live sender holds;
 - a sender that dies after the channel accepted a message but before the outcome was recorded:
   the next run finds the alert still pending with an abandoned claim. The outcome is unknown,
   so the channel's policy decides (`ChannelSettings.resend_interrupted`): send again (at least
   once; the default for webhook+ channels, whose Idempotency-Key lets the receiver drop the
   duplicate, and for the console), or hold the alert as 'uncertain' (at most once; the default
   for the others) for a person to resend with `newswatch alerts retry`.
+
+As the sender records each outcome before claiming the next delivery, a dead sender leaves
+at most the one delivery it was handing over claimed; the alerts it never reached carry no
+claim and are simply sent by the next run.
 
 A claim is abandoned when its owner is a dead process on this host (known at once) or when it
 is older than `AlertSettings.claim_ttl_s` (a sender on another host). Claims are released after

@@ -125,12 +125,19 @@ def run_deliveries(
     outcomes: list[AlertOutcome] = []
     for d in deliveries:
         error = down.get(d.channel) or deliver_fn(d.url, d.message())
-        if error is None:
-            outcomes += [AlertOutcome(a.alert_id, True) for a in d.alerts]
-        else:
+        if error is not None:
             down[d.channel] = error
-            outcomes += [_retry(a, error, settings, now) for a in d.alerts]
+        outcomes += delivery_outcomes(d, error, settings, now)
     return outcomes
+
+
+def delivery_outcomes(
+    delivery: Delivery, error: str | None, settings: AlertSettings, now: datetime
+) -> list[AlertOutcome]:
+    """The outcome of each alert of a delivery that was sent (`error` None) or failed."""
+    if error is None:
+        return [AlertOutcome(a.alert_id, True) for a in delivery.alerts]
+    return [_retry(a, error, settings, now) for a in delivery.alerts]
 
 
 def send_pending(

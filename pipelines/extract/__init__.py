@@ -4,6 +4,7 @@ process runs per page: deadline, hashes, rules), `pool` (the process pool and `E
 from pipelines.extract.page import TRAFILATURA_OPTIONS, extract_one, not_markup
 from pipelines.extract.pool import (
     Extraction,
+    discard_pool,
     extract_pages,
     forkserver_context,
     forkserver_preload,
@@ -16,6 +17,7 @@ from pipelines.extract.pool import (
 __all__ = [
     "TRAFILATURA_OPTIONS",
     "Extraction",
+    "discard_pool",
     "extract_one",
     "extract_pages",
     "forkserver_context",

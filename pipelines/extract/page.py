@@ -2,8 +2,9 @@
 
 trafilatura has no timeout of its own and some pathological pages take very long, so each page
 runs in a worker under a SIGALRM deadline, and the whole batch under an overall deadline after
-which stuck workers are killed. Charset detection: the HTTP charset when given, else trafilatura
-detects it from the bytes (meta charset, then statistics), which handles cp1251 and KOI8-R.
+which stuck workers are killed. Charset: the declared one (BOM, HTTP, <meta>) when it fits but
+for a few bad bytes (replaced), else trafilatura detects it from the bytes (statistics), which
+handles cp1251 and KOI8-R. A page trafilatura reads as empty falls back to its <p> text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.config import ExtractSettings
 from pipelines.ingest.identity import article_id, canonical_url
+from pipelines.ingest.text import (
+    FALLBACK_BELOW_CHARS,
+    decode_declared,
+    paragraphs_text,
+    strip_control,
+)
 from pipelines.models import (
     Article,
     ExtractStatus,
@@ -45,27 +52,38 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise _PageTimeout
 
 
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
 def _decode(content: bytes, content_type: str | None) -> bytes | str:
-    """Decode with the HTTP charset when the server declared one; else let trafilatura detect."""
-    match = _CHARSET.search(content_type or "")
-    if match:
-        try:
-            return content.decode(match.group(1))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return content
+    """Decode with the charset the page declares (a UTF-8 byte order mark, the HTTP charset,
+    else a <meta> charset in its first 4 KB), replacing a few invalid bytes rather than
+    letting a guess turn the whole page into another script; without a usable declaration,
+    trafilatura detects the charset."""
+    declared: str | None = None
+    if content.startswith(b"\xef\xbb\xbf"):
+        declared = "utf-8"
+    elif match := _CHARSET.search(content_type or ""):
+        declared = match.group(1)
+    elif found := _META_CHARSET.search(content[:4096]):
+        declared = found.group(1).decode("ascii")
+    decoded = decode_declared(content, declared) if declared else None
+    return decoded[0] if decoded is not None else content
 
 
 def extract_one(content: bytes, url: str, content_type: str | None = None) -> dict[str, Any]:
     """Extract text and metadata from one page. Pure; used in the worker processes."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
-        _decode(content, content_type), url=url, **TRAFILATURA_OPTIONS
-    )
-    if doc is None:
+    decoded = _decode(content, content_type)
+    doc = trafilatura.bare_extraction(decoded, url=url, **TRAFILATURA_OPTIONS)
+    data = {} if doc is None else doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    if len(data.get("text") or "") < FALLBACK_BELOW_CHARS:
+        plain = paragraphs_text(decoded)
+        if len(plain) > len(data.get("text") or ""):
+            data["text"] = plain
+    if not data:
         return {"text": ""}
-    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     lang = data.get("language")
     if not lang:
         found = _HTML_LANG.search(content[:4096])
@@ -141,10 +159,10 @@ def _article(
         canonical_url=canon,
         feed_url=item.feed_url,
         guid=item.guid,
-        title=(meta.get("title") or item.title or "").strip(),
+        title=strip_control(meta.get("title") or item.title or "").strip(),
         text=text,
         fetched_at=now,
-        author=meta.get("author") or item.author,
+        author=strip_control(meta.get("author") or item.author or "").strip()[:256] or None,
         published_at=item.published_at or _parse_date(meta.get("date")),
         lang=meta.get("language"),
         site_name=meta.get("sitename"),

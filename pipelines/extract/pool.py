@@ -38,6 +38,8 @@ from pipelines.extract.worker import RulesFiles, _rules_files, _worker_batch, _w
 _POOLS: dict[int, ProcessPoolExecutor] = {}
 _STARTING: dict[int, threading.Event] = {}
 """Pools `warm_up` is starting from its thread: set once all their workers are started."""
+_CANCELLED: set[int] = set()
+"""Pools `shutdown_pools` is stopping: `warm_up`'s thread starts no more of their workers."""
 
 
 def _started(workers: int) -> bool:
@@ -195,6 +197,12 @@ def _exit_with_owner(owner: int) -> None:
     threading.Thread(target=watch, name="newswatch-owner-watch", daemon=True).start()
 
 
+def discard_pool(settings: ExtractSettings) -> None:
+    """Kill the extraction pool of these settings (a worker is stuck); the next use starts
+    another."""
+    _discard_pool(_workers(settings))
+
+
 def _discard_pool(workers: int) -> None:
     """Kill a pool whose workers are stuck (a page that never returned to Python)."""
     pool = _POOLS.pop(workers, None)
@@ -206,12 +214,31 @@ def _discard_pool(workers: int) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+START_WAIT_S = 60.0
+"""How long stopping a pool waits for `warm_up`'s thread to finish starting it; past that the
+half-started pool's processes are killed."""
+
+
 def shutdown_pools() -> None:
-    """Stop every extraction pool of this process (the next extraction starts a new one)."""
+    """Stop every extraction pool of this process (the next extraction starts a new one).
+
+    A pool `warm_up` is still starting is told to stop starting workers, and stopped only once
+    the worker being started is up: a pool shut down meanwhile left that worker unpickling
+    semaphores its parent had removed (the forkserver's `SemLock._rebuild … FileNotFoundError`
+    traceback at exit) or the process waiting forever at exit on the half-started pool. Call
+    this before the interpreter exits (its own exit handler runs too late: after the threads
+    are joined)."""
     for workers in list(_POOLS):
-        pool = _POOLS.pop(workers)
+        starting = _STARTING.get(workers)
+        _CANCELLED.add(workers)
+        if starting is not None and not starting.wait(START_WAIT_S):
+            _discard_pool(workers)
+            continue
+        pool = _POOLS.pop(workers, None)
         _STARTING.pop(workers, None)
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    _CANCELLED.clear()
 
 
 def _workers(settings: ExtractSettings) -> int:
@@ -234,6 +261,8 @@ def warm_up(settings: ExtractSettings, rules_files: tuple[Path, ...] | None = No
     def start() -> None:
         try:
             for _ in range(workers):
+                if workers in _CANCELLED:  # `shutdown_pools` is waiting: start no more
+                    break
                 pool.submit(os.getpid)
         except RuntimeError:  # the pool was shut down meanwhile; the next run starts another
             pass

@@ -2,14 +2,19 @@
 
 Feeds are hostile input. Before feedparser sees a byte, `parse_feed`:
 
-- decodes the body to UTF-8 once (feedparser's own rules: header charset, XML declaration, BOM),
+- decodes the body to UTF-8 once: with the declared charset (BOM, HTTP header, XML
+  declaration) when it fits but for a few invalid bytes, which are replaced (a guess would turn
+  a whole Cyrillic feed into mojibake for one bad byte); else by feedparser's own rules,
   preferring UTF-8 when the declared legacy charset is wrong and the bytes are valid UTF-8;
 - removes every DOCTYPE declaration in the prolog, so no parser ever expands an entity the feed
   declares (billion laughs, quadratic blowup) or resolves an external one (XXE, external DTD).
   feedparser alone is not enough: its lenient fallback parser re-expands the entities that it
   considers "safe", which lets one 50 KB entity referenced 50,000 times allocate gigabytes;
-- cuts the document after `max_items` entries and closes the open elements, so a 5 MB feed
-  with 100,000 entries costs what its first entries cost;
+- cuts name fields (author, e-mail, …) at MAX_NAME_BYTES and any other run of text at
+  MAX_RUN_BYTES: feedparser's author parsing is super-linear (a 64 KB author took 82 s);
+- cuts the document after the window of `max_items` entries it reads and closes the open
+  elements, so a 5 MB feed with 100,000 entries costs what its first entries cost (the next
+  polls read the next windows, see `FeedState.entries_offset`);
 - cuts what remains at MAX_TAGS pieces of markup: feedparser spends 40-70 µs per element, so
   100,000 nested or sibling elements in one entry would otherwise cost seconds to minutes.
 """
@@ -29,6 +34,7 @@ import feedparser
 from feedparser.encodings import convert_to_utf8
 
 from pipelines.ingest.identity import canonical_url
+from pipelines.ingest.text import capped_id, decode_declared, strip_control
 from pipelines.models import FeedItem
 
 _UTF8_HEADERS = {"content-type": "application/xml; charset=utf-8"}
@@ -56,6 +62,8 @@ class ParsedFeed:
     title: str | None = None
     warning: str | None = None
     error: str | None = None
+    listed: int = 0
+    """Entries the document lists: more than were read when it is longer than `max_items`."""
 
 
 def _when(entry: Any) -> datetime | None:
@@ -72,6 +80,18 @@ def _when(entry: Any) -> datetime | None:
 def _to_utf8(content: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
     """Decode as feedparser would, returning UTF-8 bytes (with a matching XML declaration)
     and the encoding problem met, if any."""
+    declared = _declared_charset(content, headers)
+    if declared is not None:
+        decoded = decode_declared(content, declared)
+        if decoded is not None and decoded[1]:
+            text, bad = decoded
+            data = b"<?xml version='1.0' encoding='utf-8'?>\n" + _XML_DECLARATION.sub(
+                b"", text.lstrip("\ufeff").encode("utf-8")
+            )
+            return data, (
+                f"the feed declares {declared} but holds {bad} invalid byte sequence(s); they "
+                "were replaced by U+FFFD (the rest kept as declared)"
+            )
     result: dict[str, Any] = {}
     try:
         data = convert_to_utf8(headers, content, result)
@@ -94,6 +114,72 @@ def _to_utf8(content: bytes, headers: dict[str, str]) -> tuple[bytes, str | None
             data = convert_to_utf8(_UTF8_HEADERS, content, {})
             return data, f"the feed declares {used} but its bytes are UTF-8; read as UTF-8"
     return data, f"{type(problem).__name__}: {problem}" if problem else None
+
+
+_HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:-]+)[\"']")
+
+
+def _declared_charset(content: bytes, headers: dict[str, str]) -> str | None:
+    """The charset the feed declares for itself: a UTF-8 byte order mark, else the HTTP
+    Content-Type charset, else the XML declaration's encoding. (UTF-16 and UTF-32 are left to
+    feedparser, which reads their byte order marks.)"""
+    if content.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    if found := _HTTP_CHARSET.search(headers.get("content-type", "")):
+        return found.group(1)
+    if found := _XML_ENCODING.match(content.lstrip()[:512]):
+        return found.group(1).decode("ascii")
+    return None
+
+
+# Elements whose text feedparser scans with a regex whose cost grows faster than its length
+# (the author's e-mail address: 16 KB took 2 s, 64 KB 82 s), and long runs of plain text
+# anywhere, are cut before parsing (`_capped_fields`).
+MAX_NAME_BYTES = 256
+MAX_RUN_BYTES = 16 * 1024
+_NAME_TEXT = re.compile(
+    rb"(<(?:[\w.-]+:)?(?:author|creator|name|email|managingEditor|webMaster|contributor|"
+    rb"publisher)\b[^>]{0,512}>)([^<]{%d,})" % (MAX_NAME_BYTES + 1)
+)
+_LONG_RUN = re.compile(rb"[^<>\"'\]]{%d,}" % (MAX_RUN_BYTES + 1))
+
+
+def _cut(run: bytes, size: int) -> bytes:
+    """The first `size` bytes of a run of text, not ending inside a UTF-8 character or an
+    entity reference."""
+    cut = run[:size]
+    while cut and 0x80 <= cut[-1] < 0xC0:
+        cut = cut[:-1]
+    if cut and cut[-1] >= 0xC0:
+        cut = cut[:-1]
+    amp = cut.rfind(b"&", max(0, len(cut) - 12))
+    if amp >= 0 and b";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut
+
+
+def _capped_fields(data: bytes) -> tuple[bytes, int]:
+    """The document with name-like elements' text cut to MAX_NAME_BYTES and any other run of
+    plain characters (text, attribute values, CDATA; never markup) to MAX_RUN_BYTES, and how
+    many cuts were made. Bounds what feedparser spends on a field, whatever its size."""
+    cut = 0
+
+    def name(m: re.Match[bytes]) -> bytes:
+        nonlocal cut
+        cut += 1
+        return m.group(1) + _cut(m.group(2), MAX_NAME_BYTES)
+
+    def run(m: re.Match[bytes]) -> bytes:
+        nonlocal cut
+        cut += 1
+        return _cut(m.group(0), MAX_RUN_BYTES)
+
+    data = _LONG_RUN.sub(run, data)
+    data = _NAME_TEXT.sub(name, data)
+    return data, cut
 
 
 def _doctype_end(data: bytes, start: int) -> tuple[int, bool]:
@@ -242,16 +328,20 @@ def _item_urls(feed_url: str, link: str) -> tuple[str, str] | None:
 
 
 def parse_feed(
-    content: bytes, headers: dict[str, str], feed_url: str, max_items: int = 200
+    content: bytes, headers: dict[str, str], feed_url: str, max_items: int = 200, skip: int = 0
 ) -> ParsedFeed:
-    """Parse RSS/Atom bytes. Malformed feeds keep what is recoverable and carry a warning;
-    a feed with no usable entry carries an error that says what was received."""
+    """Parse RSS/Atom bytes: the `max_items` entries after the first `skip`. Malformed feeds
+    keep what is recoverable and carry a warning; a feed with no usable entry carries an error
+    that says what was received; a feed that lists more entries than were read says so."""
     if not content.strip():
         return ParsedFeed(error="feed returned an empty body")
     lowered = {k.lower(): v for k, v in headers.items()}
     text, encoding_problem = _to_utf8(content, lowered)
     data, declared_dtd = _strip_doctypes(text)
-    data, over_budget = _within_tag_budget(_first_entries(data, max_items))
+    data, capped = _capped_fields(data)
+    listed = sum(1 for _ in _ENTRY_END.finditer(data))
+    skip = skip if skip < listed else 0
+    data, over_budget = _within_tag_budget(_first_entries(data, skip + max_items))
     try:
         parsed = feedparser.parse(
             data,
@@ -267,7 +357,7 @@ def parse_feed(
     items: list[FeedItem] = []
     seen: set[str] = set()
     bad_links = 0
-    for entry in parsed.entries[:max_items]:
+    for entry in parsed.entries[skip : skip + max_items]:
         link = entry.get("link") or ""
         if not link and entry.get("links"):
             link = entry["links"][0].get("href", "")
@@ -281,13 +371,14 @@ def parse_feed(
         if canonical in seen:
             continue
         seen.add(canonical)
-        title = (entry.get("title") or "").strip()[:1000]
+        title = strip_control(entry.get("title") or "").strip()[:1000]
         published = _when(entry)
-        guid = (
+        guid = capped_id(
             (entry.get("id") or "").strip()
             or url
             or hashlib.sha256(f"{title}{published}".encode()).hexdigest()
         )
+        author = strip_control(entry.get("author") or "").strip()[:MAX_NAME_BYTES] or None
         items.append(
             FeedItem(
                 feed_url=feed_url,
@@ -295,12 +386,24 @@ def parse_feed(
                 url=url,
                 canonical_url=canonical,
                 title=title,
-                summary=(entry.get("summary") or "")[:2000],
+                summary=strip_control(entry.get("summary") or "")[:2000],
                 published_at=published,
-                author=entry.get("author"),
+                author=author,
             )
         )
     problems = [DTD_IGNORED] if declared_dtd else []
+    if listed > skip + max_items:
+        problems.append(
+            f"the feed lists {listed:,} entries; entries {skip + 1:,}-{skip + max_items:,} "
+            f"were read (poll.max_items_per_feed: {max_items}); the "
+            f"{listed - skip - max_items:,} more are read by the next polls while the feed "
+            "still lists them"
+        )
+    if capped:
+        problems.append(
+            f"over-long fields were cut before parsing (names to {MAX_NAME_BYTES} bytes, "
+            f"other text to {MAX_RUN_BYTES // 1024} KB)"
+        )
     if over_budget:
         problems.append(over_budget)
     if bad_links:
@@ -314,10 +417,13 @@ def parse_feed(
         problems.append(f"malformed feed: {encoding_problem}")
     problem = "; ".join(problems) or None
     title = parsed.feed.get("title") if parsed.get("feed") else None
+    if not parsed.entries and parsed.get("version") and not parsed.get("bozo"):
+        # A well-formed RSS or Atom document that lists nothing (yet): a healthy feed.
+        return ParsedFeed(title=title, warning=problem, listed=listed)
     if not items:
         ctype = lowered.get("content-type", "unknown content type")
         reason = problem or "no entries with a link"
         if _HTML.search(text, 0, 4096):
             reason = f"an HTML page, not RSS or Atom: check the feed URL; {reason}"
         return ParsedFeed(title=title, error=f"feed yielded no entries ({reason}; got {ctype})")
-    return ParsedFeed(items=items, title=title, warning=problem)
+    return ParsedFeed(items=items, title=title, warning=problem, listed=listed)

@@ -2,7 +2,8 @@
 
 - a global concurrency limit and a per-host limit with a minimum delay between requests;
 - an overall deadline per request (connect + redirects + body), not only an inactivity timeout;
-- the body is streamed and cut at `max_bytes` of *decoded* data, so a gzip bomb stops at the cap;
+- the body is streamed and decompressed here in bounded steps, cut at `max_bytes` of *decoded*
+  data, so a gzip bomb costs at most the cap;
 - redirects are followed by hand, at most `max_redirects`, each hop checked by the SSRF guard,
   and every connection goes to the very address the guard checked (no DNS rebinding);
 - robots.txt is honoured for article pages.
@@ -15,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import time
 import urllib.request
+import zlib
 from collections import defaultdict
+from collections.abc import Iterator
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
@@ -33,6 +36,61 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 
 class _BodyTooLarge(Exception):
     pass
+
+
+DECODE_STEP = 64 * 1024
+"""Most bytes one decompression step yields (see `Fetcher._read_capped`)."""
+
+
+class _Decoder:
+    """Content-Encoding gzip, deflate (zlib or raw) or none, decompressed in steps of at most
+    DECODE_STEP bytes. Other encodings (br, zstd: newswatch asks for gzip and deflate only)
+    are refused with a ValueError, which the fetch reports as the page's error."""
+
+    def __init__(self, encoding: str) -> None:
+        codings = [c.strip() for c in encoding.split(",") if c.strip() not in ("", "identity")]
+        self._zlib: zlib._Decompress | None = None
+        self._deflate = False
+        if not codings:
+            return
+        if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
+            raise ValueError(f"unsupported Content-Encoding {encoding!r} (not requested)")
+        self._deflate = codings[0] == "deflate"
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS if self._deflate else zlib.MAX_WBITS | 16)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if self._zlib is None:
+            yield data
+            return
+        try:
+            piece = self._zlib.decompress(data, DECODE_STEP)
+        except zlib.error:
+            if not self._deflate:
+                raise ValueError("the compressed body is corrupt") from None
+            # "deflate" sent as a raw deflate stream, without the zlib header
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            piece = self._step(data)
+        self._deflate = False
+        while True:
+            if piece:
+                yield piece
+            tail = self._zlib.unconsumed_tail
+            if not tail:
+                return
+            piece = self._step(tail)
+
+    def _step(self, data: bytes) -> bytes:
+        assert self._zlib is not None
+        try:
+            return self._zlib.decompress(data, DECODE_STEP)
+        except zlib.error:
+            raise ValueError("the compressed body is corrupt") from None
+
+    def flush(self) -> Iterator[bytes]:
+        if self._zlib is not None:
+            rest = self._zlib.flush()
+            if rest:
+                yield rest
 
 
 def _transport(settings: FetchSettings) -> PerOriginTransport | None:
@@ -109,12 +167,20 @@ class Fetcher:
         started = time.monotonic()
         host = urlsplit(url).hostname or ""
         try:
-            if (
-                check_robots
-                and self.settings.respect_robots_txt
-                and not await self.robots.allowed(url, self.fetch)
-            ):
-                return FetchResult(url, url, None, error="disallowed by robots.txt", blocked=True)
+            if check_robots and self.settings.respect_robots_txt:
+                verdict = await self.robots.verdict(url, self.fetch)
+                if verdict == "disallowed":
+                    return FetchResult(
+                        url, url, None, error="disallowed by robots.txt", blocked=True
+                    )
+                if verdict == "unavailable":
+                    return FetchResult(
+                        url,
+                        url,
+                        None,
+                        error="robots.txt could not be read (server error or unreachable): "
+                        "not fetched for now (RFC 9309); a later run tries again",
+                    )
             async with self._global, self._hosts[host]:
                 await self._polite_wait(host)
                 async with asyncio.timeout(self.settings.timeout_s):
@@ -179,22 +245,28 @@ class Fetcher:
         )
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
+        """The decoded body, read and decompressed here in bounded steps (never by httpx,
+        which inflates a whole received chunk at once: 64 KB of gzip bomb became 67 MB), so
+        a body of any compression ratio costs at most `max_bytes` plus one step."""
         cap = self.settings.max_bytes
         declared = response.headers.get("content-length")
-        if (
-            declared
-            and declared.isdigit()
-            and int(declared) > cap
-            and not response.headers.get("content-encoding")
-        ):
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if declared and declared.isdigit() and int(declared) > cap and not encoding:
             raise _BodyTooLarge
+        decoder = _Decoder(encoding)
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
+        async for raw in response.aiter_raw():
+            for piece in decoder.feed(raw):
+                size += len(piece)
+                if size > cap:
+                    raise _BodyTooLarge
+                chunks.append(piece)
+        for piece in decoder.flush():
+            size += len(piece)
             if size > cap:
                 raise _BodyTooLarge
-            chunks.append(chunk)
+            chunks.append(piece)
         return b"".join(chunks)
 
     async def fetch_many(self, urls: list[str], check_robots: bool = True) -> list[FetchResult]:

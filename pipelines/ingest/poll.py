@@ -36,21 +36,44 @@ ParseIn = Callable[[], Executor | None]
 as the pool may come up while the feeds are being downloaded."""
 
 
+Stuck = Callable[[], None]
+"""Called when a parse in the pool missed its deadline: kills the pool's workers (one of
+them is still parsing) so that the pool is started afresh."""
+
+
 async def _parse(
-    content: bytes, headers: dict[str, str], url: str, max_items: int, parse_in: ParseIn | None
+    content: bytes,
+    headers: dict[str, str],
+    url: str,
+    settings: PollSettings,
+    parse_in: ParseIn | None,
+    stuck: Stuck | None,
+    skip: int = 0,
 ) -> ParsedFeed:
     """`parse_feed` in a process pool (feedparser takes ~0.13 ms per entry, 0.25 s for 2,000
-    new entries, which would hold up the run's event loop), or here without one or when the
-    pool has broken or been shut down."""
+    new entries, which would hold up the run's event loop) under a hard deadline, or here
+    without one or when the pool has broken or been shut down. Here the input caps of
+    `parse_feed` (entries, tags, field sizes) are what bounds the time it takes."""
+    max_items = settings.max_items_per_feed
     executor = parse_in() if parse_in is not None else None
     if executor is not None:
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                executor, parse_feed, content, headers, url, max_items
+            return await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(
+                    executor, parse_feed, content, headers, url, max_items, skip
+                ),
+                settings.parse_timeout_s,
+            )
+        except TimeoutError:
+            if stuck is not None:
+                stuck()
+            return ParsedFeed(
+                error=f"parsing the feed took longer than {settings.parse_timeout_s:g}s "
+                "(poll.parse_timeout_s); not read this time"
             )
         except (BrokenProcessPool, RuntimeError):
             pass
-    return parse_feed(content, headers, url, max_items)
+    return parse_feed(content, headers, url, max_items, skip)
 
 
 async def poll_one(
@@ -59,6 +82,7 @@ async def poll_one(
     state: FeedState | None,
     settings: PollSettings,
     parse_in: ParseIn | None = None,
+    stuck: Stuck | None = None,
 ) -> PollResult:
     res = await fetcher.fetch(
         source.url,
@@ -81,13 +105,13 @@ async def poll_one(
         if res.status_code in (429, 503):
             base.retry_after_s = parse_retry_after(res.headers.get("retry-after"))
         return base
-    parsed = await _parse(
-        res.content, res.headers, source.url, settings.max_items_per_feed, parse_in
-    )
+    skip = state.entries_offset if state else 0
+    parsed = await _parse(res.content, res.headers, source.url, settings, parse_in, stuck, skip)
+    base.listed, base.offset = parsed.listed, skip if skip < parsed.listed else 0
     if parsed.error:
         base.error = parsed.error
         return base
-    base.status = "ok"
+    base.status = "ok"  # also a well-formed feed that lists nothing (yet)
     base.items = parsed.items
     base.warning = parsed.warning
     return base
@@ -99,11 +123,12 @@ async def poll_feeds(
     states: dict[str, FeedState],
     settings: PollSettings,
     parse_in: ParseIn | None = None,
+    stuck: Stuck | None = None,
 ) -> list[PollResult]:
     """Poll every source concurrently (the fetcher enforces the limits); input order kept.
-    Feeds are parsed where `parse_in` says (here by default)."""
+    Feeds are parsed where `parse_in` says (here by default); `stuck` as for `_parse`."""
     return list(
         await asyncio.gather(
-            *(poll_one(fetcher, s, states.get(s.url), settings, parse_in) for s in sources)
+            *(poll_one(fetcher, s, states.get(s.url), settings, parse_in, stuck) for s in sources)
         )
     )

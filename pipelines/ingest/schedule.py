@@ -84,6 +84,12 @@ def next_state(
         s.consecutive_failures = 0
         s.etag, s.last_modified = result.etag, result.last_modified
         if result.status == "ok":
+            s.entries_offset = 0
+            if result.listed > result.offset + settings.max_items_per_feed:
+                # Entries past this poll's window are read by the next poll, which must get
+                # the document again rather than a 304 (see `FeedState.entries_offset`).
+                s.entries_offset = result.offset + settings.max_items_per_feed
+                s.etag = s.last_modified = None
             s.items_seen += new_items
             if new_items:
                 s.last_new_item_at = now
@@ -93,6 +99,9 @@ def next_state(
         return s
     s.last_status = "error"
     s.last_error = result.error
+    # The validators the server sent (or the ones kept): the next poll of a feed that is still
+    # broken costs a 304, not the whole document again.
+    s.etag, s.last_modified = result.etag, result.last_modified
     s.consecutive_failures += 1
     backoff = min(
         settings.backoff_max_s, settings.backoff_base_s * 2 ** (s.consecutive_failures - 1)

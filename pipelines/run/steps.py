@@ -19,14 +19,15 @@ from typing import TypeVar
 from pipelines import store
 from pipelines.alerts import (
     channel_topics,
+    deliver,
     escalation_channels,
     outbox,
     plan_deliveries,
-    run_deliveries,
 )
+from pipelines.alerts.send import delivery_outcomes
 from pipelines.claims import cached_claim_rules
 from pipelines.config import Config
-from pipelines.extract import Extraction, extract_pages, ready_pool, warm_up
+from pipelines.extract import Extraction, discard_pool, extract_pages, ready_pool, warm_up
 from pipelines.ingest.fetch import Fetcher
 from pipelines.ingest.poll import poll_feeds
 from pipelines.ingest.schedule import next_state
@@ -40,6 +41,7 @@ from pipelines.models import (
     PollResult,
 )
 from pipelines.rules import RuleSet
+from pipelines.store import pending
 from pipelines.store.leases import DEFAULT_TTL_S, local_owner, release_leases, renew_leases
 
 _B = TypeVar("_B")
@@ -57,17 +59,28 @@ async def poll(
     are started before the poll and have no page to extract yet)."""
     settings = config.settings
     return await poll_feeds(
-        fetcher, list(due), states, settings.poll, lambda: ready_pool(settings.extract)
+        fetcher,
+        list(due),
+        states,
+        settings.poll,
+        lambda: ready_pool(settings.extract),
+        lambda: discard_pool(settings.extract),
     )
 
 
 def new_entries(db_path: Path, config: Config, results: Sequence[PollResult]) -> list[FeedItem]:
-    """Entries of this poll that were never seen (by GUID per feed or by canonical URL)."""
+    """Entries of this poll that were never seen (by GUID per feed or by canonical URL), then
+    the entries of the polled feeds not landed yet whose next attempt has come, whatever their
+    feed answered (a 304 included; see `pipelines.store.pending`)."""
     items = [item for r in results for item in r.items]
-    if not items:
+    if not results:
         return []
+    now = now_utc()
     with store.open_store(db_path, settings=config.settings.store) as con:
-        return store.unseen_items(con, items)
+        fresh = store.unseen_items(con, items, now)
+        retry = pending.due(con, [r.feed_url for r in results], now)
+    listed = {it.canonical_url for it in fresh}
+    return fresh + [it for it in retry if it.canonical_url not in listed]
 
 
 async def fetch_pages(
@@ -187,15 +200,19 @@ def _landing(
     matches: Sequence[Match],
     states: Sequence[FeedState],
 ) -> store.LandingBatch:
-    landed_urls = {a.canonical_url for a in articles if a.extract_status not in ("fetch_error",)}
+    poll = config.settings.poll
+    landed_urls = {a.canonical_url for a in articles}
     return store.LandingBatch(
-        articles=[a for a in articles if a.extract_status != "fetch_error"],
+        articles=list(articles),
         seen=[it for it in fresh if it.canonical_url in landed_urls],
         matches=list(matches),
         feed_states=list(states),
         channels=channel_topics(config.settings.alerts.channels),
         escalation_channels=escalation_channels(config.settings.alerts.channels),
         quiet_days=config.settings.demands.quiet_days,
+        entry_retry=pending.EntryRetry(
+            poll.entry_retry_attempts, poll.entry_retry_base_s, poll.entry_retry_max_s
+        ),
         timeout_attempts=config.settings.extract.timeout_attempts,
     )
 
@@ -209,8 +226,9 @@ def land(
     states: Sequence[FeedState],
 ) -> store.LandingReport:
     """Land one batch in one transaction, for a caller that holds no feed leases. Entries whose
-    page could not be fetched stay unseen, so a later run retries them; so do those whose
-    extraction timed out, up to `extract.timeout_attempts` runs."""
+    page could not be fetched stay unseen and pending, so later runs retry them with backoff,
+    up to `poll.entry_retry_attempts` (`pipelines.store.pending`); so do those whose extraction
+    timed out, up to `extract.timeout_attempts` runs."""
     return land_and_hold_feeds(db_path, config, articles, fresh, matches, states, None, True)
 
 
@@ -248,29 +266,52 @@ class AlertReport:
 
 
 def send_alerts(db_path: Path, config: Config, owner: str | None = None) -> AlertReport:
-    """Drain the outbox: plan, claim, send, record. Channels are tried outside any database
-    transaction, so a slow channel does not hold the file locked; the claim (see
-    `pipelines.alerts.outbox`) keeps a concurrent or later run from sending the same alert again."""
+    """Drain the outbox: plan, then for each delivery claim, send and record.
+
+    Each hand-off to a channel is recorded before (the claim) and after (the outcome) it
+    happens, each in its own short transaction: a sender killed during the pass leaves at most
+    the one delivery in flight with an unknown outcome (which its channel's policy re-sends or
+    holds as 'uncertain', see `pipelines.alerts.outbox`); every alert not handed over yet is
+    still plainly pending, and the next run sends it. Channels are tried outside any
+    transaction, so a slow channel does not hold the file locked; the claim keeps a concurrent
+    or later run from sending the same alert again. After a channel fails, its other
+    deliveries of this pass fail with the same error without being tried."""
     settings = config.settings.alerts
     owner = owner or local_owner(uuid.uuid4().hex)
     now = datetime.now(UTC)
     with store.open_store(db_path, settings=config.settings.store) as con:
-        pending = store.pending_alerts(con, now)
-        recent = store.sent_last_hour(con, now) if pending else {}
-    if not pending:
+        due = store.pending_alerts(con, now)
+        recent = store.sent_last_hour(con, now) if due else {}
+    if not due:
         return AlertReport()
-    deliveries, outcomes = plan_deliveries(pending, settings, now=now, sent_last_hour=recent)
+    deliveries, outcomes = plan_deliveries(due, settings, now=now, sent_last_hour=recent)
     report = AlertReport()
-    if deliveries:
+    unrecorded = list(outcomes)
+    down: dict[str, str] = {}
+    for delivery in deliveries:
+        if delivery.channel in down:
+            failed = delivery_outcomes(delivery, down[delivery.channel], settings, now)
+            outcomes += failed
+            unrecorded += failed
+            continue
         with store.open_store(db_path, settings=config.settings.store) as con:
-            claimed = outbox.claim(con, deliveries, owner, settings, now)
-        report.uncertain = len(claimed.held_uncertain)
-        outcomes += run_deliveries(claimed.deliveries, settings, now=now)
+            store.record_alert_outcomes(con, unrecorded)
+            outbox.release(con, owner)
+            claimed = outbox.claim(con, [delivery], owner, settings, now)
+        unrecorded = []
+        report.uncertain += len(claimed.held_uncertain)
+        for mine in claimed.deliveries:
+            error = deliver(mine.url, mine.message())
+            if error is not None:
+                down[mine.channel] = error
+            sent = delivery_outcomes(mine, error, settings, now)
+            outcomes += sent
+            unrecorded += sent
     with store.open_store(db_path, settings=config.settings.store) as con:
-        store.record_alert_outcomes(con, outcomes)
+        store.record_alert_outcomes(con, unrecorded)
         outbox.release(con, owner)
         row = con.execute("SELECT count(*) FROM alerts WHERE status = 'pending'").fetchone()
-    channel_of = {a.alert_id: a.channel for a in pending}
+    channel_of = {a.alert_id: a.channel for a in due}
     report.sent = sum(o.ok for o in outcomes)
     report.failed = sum(not o.ok and not o.deferred for o in outcomes)
     report.pending = int(row[0]) if row else 0

@@ -123,7 +123,7 @@ class RunTally:
             if len(self.articles_failed) < LISTED_PER_KIND:
                 error = a.extract_error
                 if a.canonical_url in retry:
-                    error = f"{error}; the next run tries it again"
+                    error = f"{error}; a later run tries it again"
                 self.articles_failed.append(
                     FailedArticle(url=a.url, status=a.extract_status, error=error)
                 )

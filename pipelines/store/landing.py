@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from pipelines.ingest.identity import article_id as make_article_id
 from pipelines.models import Article, Escalation, FeedItem, FeedState, Match, evidence_json
+from pipelines.store import pending
 from pipelines.store.claims import DEFAULT_QUIET_DAYS, land_claims
 from pipelines.store.connection import rollback, string_relation, utc_now
 
@@ -50,6 +51,10 @@ class LandingBatch:
     """Channels that want escalation alerts (`kinds` includes escalation)."""
     quiet_days: int = DEFAULT_QUIET_DAYS
     """Days without a claim on a (region, action) after which a claim is an escalation again."""
+    entry_retry: pending.EntryRetry = field(default_factory=pending.EntryRetry)
+    """How entries whose page could not be fetched are tried again (see
+    `pipelines.store.pending`): `seen` lists them with the others, and `articles` their
+    'fetch_error' articles."""
     timeout_attempts: int = 1
     """Extraction attempts a page that times out gets (over successive runs) before it lands
     with status 'timeout'; until then neither it nor its feed entries are landed, so the
@@ -67,6 +72,8 @@ class LandingReport:
     """Canonical URLs of pages whose extraction timed out and that a later run tries again."""
     claims_inserted: int = 0
     escalations: list[Escalation] = field(default_factory=list)
+    """Canonical URLs of pages a later run tries again: their extraction timed out, or they
+    could not be fetched (see `pipelines.store.pending`)."""
 
 
 def _dedupe(rows: Sequence[T], key: Any) -> list[T]:
@@ -183,9 +190,11 @@ def land_batch(con: duckdb.DuckDBPyConnection, batch: LandingBatch) -> LandingRe
     ]
     con.execute("BEGIN TRANSACTION")
     try:
-        retry_later = _defer_timeouts(con, articles, batch.timeout_attempts, now)
-        if retry_later:
-            deferred = set(retry_later)
+        timed_out = _defer_timeouts(con, articles, batch.timeout_attempts, now)
+        deferred = pending.defer(con, batch.seen, articles, set(timed_out), batch.entry_retry, now)
+        deferred |= set(timed_out)
+        retry_later = sorted(deferred)
+        if deferred:
             articles = [a for a in articles if a.canonical_url not in deferred]
             seen_rows = [r for r in seen_rows if r.canonical_url not in deferred]
             kept = {a.article_id for a in articles}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
@@ -16,8 +17,11 @@ def load_feed_states(con: duckdb.DuckDBPyConnection) -> dict[str, FeedState]:
     return {row[0]: FeedState(**dict(zip(cols, row, strict=True))) for row in rows}
 
 
-def unseen_items(con: duckdb.DuckDBPyConnection, items: Sequence[FeedItem]) -> list[FeedItem]:
-    """Feed items whose GUID (for their feed) and canonical URL were never seen before.
+def unseen_items(
+    con: duckdb.DuckDBPyConnection, items: Sequence[FeedItem], now: datetime | None = None
+) -> list[FeedItem]:
+    """Feed items whose GUID (for their feed) and canonical URL were never seen before, and
+    that are not waiting for a later attempt (`pipelines.store.pending`).
 
     Also de-duplicates within the batch: the first item for a canonical URL wins.
     """
@@ -39,8 +43,11 @@ def unseen_items(con: duckdb.DuckDBPyConnection, items: Sequence[FeedItem]) -> l
             WHERE NOT EXISTS (SELECT 1 FROM seen_entries s
                               WHERE s.feed_url = b.feed_url AND s.guid = b.guid)
               AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.canonical_url = b.canonical_url)
+              AND NOT EXISTS (SELECT 1 FROM pending_entries p
+                              WHERE p.canonical_url = b.canonical_url AND p.next_attempt_at > ?)
             ORDER BY b.i
-            """
+            """,
+            [now or datetime.now(UTC)],
         ).fetchall()
     finally:
         con.unregister("_batch_items")

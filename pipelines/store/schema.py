@@ -143,6 +143,25 @@ MIGRATIONS: list[str] = [
     """,
     # 5: demand claims, their views, escalations and escalation alerts (store/claims.py)
     CLAIMS_MIGRATION_SQL,
+    # 6: entries not landed yet, tried again whether or not their feed changed (pending.py),
+    # and the window of entries a poll of a long feed reads
+    """
+    CREATE TABLE IF NOT EXISTS pending_entries (
+        canonical_url VARCHAR PRIMARY KEY,
+        feed_url VARCHAR NOT NULL,
+        guid VARCHAR NOT NULL,
+        url VARCHAR NOT NULL,
+        title VARCHAR,
+        summary VARCHAR,
+        published_at TIMESTAMPTZ,
+        author VARCHAR,
+        attempts INTEGER NOT NULL,
+        last_error VARCHAR,
+        first_failed_at TIMESTAMPTZ NOT NULL,
+        next_attempt_at TIMESTAMPTZ NOT NULL
+    );
+    ALTER TABLE feed_state ADD COLUMN IF NOT EXISTS entries_offset INTEGER DEFAULT 0;
+    """,
 ]
 
 

@@ -167,9 +167,10 @@ def story(n: int) -> list[str]:
     """Three paragraphs of ordinary prose, different for each n (no topic matches)."""
     words = ["harbour", "council", "budget", "bridge", "school", "orchard", "railway", "market"]
     return [
-        f"Story {n}: the {words[n % 8]} committee met on day {n} to review plan {n * 7} "
-        f"in detail, and members asked for figures on item {n * 3} before the vote."
-        for _ in range(3)
+        f"Story {n}, part {k}: the {words[(n + k) % 8]} committee met on day {n + k} to review "
+        f"plan {n * 7 + k} in detail, and members asked for figures on item {n * 3 + k} "
+        f"before the vote on the {words[(n + 2 * k) % 8]} that was due in week {k + 2}."
+        for k in range(3)
     ]
 
 

@@ -108,7 +108,9 @@ def test_unreachable_robots_txt_delays_the_page_and_a_real_disallow_blocks_it(
     with serve_site() as other:
         other.route("/robots.txt", Answer(200, b"User-agent: *\nDisallow: /private\n"))
         other.route("/feed", Answer(200, rss([{"title": "P", "link": other.url("/private")}]), RSS))
-        config2 = write_config(tmp_path / "cfg2", [other.url("/feed")], RETRY_NOW.format(attempts=5))
+        config2 = write_config(
+            tmp_path / "cfg2", [other.url("/feed")], RETRY_NOW.format(attempts=5)
+        )
         db2 = tmp_path / "data2" / "nw.duckdb"
         assert run_newswatch(config2, db2).code == 0
         assert articles(db2) == {"private": ("blocked", 1)}
