@@ -64,6 +64,8 @@ class ParsedFeed:
     error: str | None = None
     listed: int = 0
     """Entries the document lists: more than were read when it is longer than `max_items`."""
+    offset: int = 0
+    """Index of the first entry read (`skip`, or 0 when the document has fewer entries)."""
 
 
 def _when(entry: Any) -> datetime | None:
@@ -241,6 +243,28 @@ def _strip_doctypes(data: bytes) -> tuple[bytes, bool]:
     return b"".join(kept), declared
 
 
+_ENTRY_END_OR_SECTION = re.compile(
+    rb"<!\[CDATA\[|<!--|</(?:[\w.-]+:)?(?:item|entry)\s*>", re.IGNORECASE
+)
+
+
+def _count_entries(data: bytes) -> int:
+    """How many entries the document lists: closing entry tags outside CDATA sections and
+    comments (which may hold any text). One pass, whatever the document."""
+    count = pos = 0
+    while (m := _ENTRY_END_OR_SECTION.search(data, pos)) is not None:
+        closer = _SECTION_END.get(m.group().upper())
+        if closer is None:
+            count += 1
+            pos = m.end()
+            continue
+        close = data.find(closer, m.end())
+        if close < 0:
+            break
+        pos = close + len(closer)
+    return count
+
+
 def _is_entry(name: str) -> bool:
     return name.rsplit(":", 1)[-1].lower() in _ENTRY_TAGS
 
@@ -339,7 +363,7 @@ def parse_feed(
     text, encoding_problem = _to_utf8(content, lowered)
     data, declared_dtd = _strip_doctypes(text)
     data, capped = _capped_fields(data)
-    listed = sum(1 for _ in _ENTRY_END.finditer(data))
+    listed = _count_entries(data)
     skip = skip if skip < listed else 0
     data, over_budget = _within_tag_budget(_first_entries(data, skip + max_items))
     try:
@@ -357,6 +381,8 @@ def parse_feed(
     items: list[FeedItem] = []
     seen: set[str] = set()
     bad_links = 0
+    if not parsed.entries[skip : skip + max_items]:
+        skip = 0  # fewer entries than counted (a broken document): read from the top
     for entry in parsed.entries[skip : skip + max_items]:
         link = entry.get("link") or ""
         if not link and entry.get("links"):
@@ -394,8 +420,8 @@ def parse_feed(
     problems = [DTD_IGNORED] if declared_dtd else []
     if listed > skip + max_items:
         problems.append(
-            f"the feed lists {listed:,} entries; entries {skip + 1:,}-{skip + max_items:,} "
-            f"were read (poll.max_items_per_feed: {max_items}); the "
+            f"the feed lists {listed:,} entries, of which {skip + 1:,}-{skip + max_items:,} "
+            f"were read (poll.max_items_per_feed: {max_items}): the "
             f"{listed - skip - max_items:,} more are read by the next polls while the feed "
             "still lists them"
         )
@@ -419,11 +445,11 @@ def parse_feed(
     title = parsed.feed.get("title") if parsed.get("feed") else None
     if not parsed.entries and parsed.get("version") and not parsed.get("bozo"):
         # A well-formed RSS or Atom document that lists nothing (yet): a healthy feed.
-        return ParsedFeed(title=title, warning=problem, listed=listed)
+        return ParsedFeed(title=title, warning=problem, listed=listed, offset=skip)
     if not items:
         ctype = lowered.get("content-type", "unknown content type")
         reason = problem or "no entries with a link"
         if _HTML.search(text, 0, 4096):
             reason = f"an HTML page, not RSS or Atom: check the feed URL; {reason}"
         return ParsedFeed(title=title, error=f"feed yielded no entries ({reason}; got {ctype})")
-    return ParsedFeed(items=items, title=title, warning=problem, listed=listed)
+    return ParsedFeed(items=items, title=title, warning=problem, listed=listed, offset=skip)

@@ -107,7 +107,7 @@ async def poll_one(
         return base
     skip = state.entries_offset if state else 0
     parsed = await _parse(res.content, res.headers, source.url, settings, parse_in, stuck, skip)
-    base.listed, base.offset = parsed.listed, skip if skip < parsed.listed else 0
+    base.listed, base.offset = parsed.listed, parsed.offset
     if parsed.error:
         base.error = parsed.error
         return base

@@ -145,8 +145,8 @@ def check_contract(parsed: ParsedFeed, content: bytes, max_items: int) -> None:
     assert isinstance(parsed, ParsedFeed)
     if parsed.items:
         assert parsed.error is None
-    else:
-        assert parsed.error and parsed.error.strip()
+    else:  # an error, or a well-formed feed that lists nothing (a healthy feed)
+        assert (parsed.error and parsed.error.strip()) or parsed.listed == 0
     assert len(parsed.items) <= max_items
     for item in parsed.items:
         assert item.url.startswith(("http://", "https://")), item.url
@@ -172,9 +172,14 @@ def test_intact_feeds_yield_exactly_their_first_entries(
     check_contract(parsed, content, max_items)
     expected = [(t.strip(), f"https://fuzz.example/{n}") for t, n, _ in items[:max_items]]
     assert [(i.title, i.url) for i in parsed.items] == expected
-    assert parsed.warning is None
-    if not items:
-        assert parsed.error and "no entries" in parsed.error
+    if len(items) > max_items:  # the entries not read are announced, and nothing else
+        assert parsed.warning and f"the {len(items) - max_items} more" in parsed.warning
+        assert ";" not in parsed.warning
+    else:
+        assert parsed.warning is None
+    assert parsed.listed == len(items)
+    if not items:  # a well-formed feed that lists nothing is healthy: no error
+        assert parsed.error is None and parsed.items == []
 
 
 @fuzz(800)
