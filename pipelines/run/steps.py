@@ -55,8 +55,9 @@ def now_utc() -> datetime:
 async def poll(
     fetcher: Fetcher, config: Config, due: Sequence[FeedSource], states: dict[str, FeedState]
 ) -> list[PollResult]:
-    """Poll the due feeds; they are parsed in the extraction workers when these are up (they
-    are started before the poll and have no page to extract yet)."""
+    """Poll the due feeds; they are parsed in the extraction workers when these are up (a
+    process that ran before keeps its pool), under `poll.parse_timeout_s`, else here (the
+    input caps of `parse_feed` bound that)."""
     settings = config.settings
     return await poll_feeds(
         fetcher,
