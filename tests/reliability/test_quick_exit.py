@@ -1,9 +1,9 @@
 """A quick run always exits, promptly and without a traceback (issue 18, item 9).
 
-A run with nothing new ends while its extraction pool, started in the background before the
-poll, may still be starting. Exiting then used to hang at interpreter exit (the pool half
-started) or print the forkserver's `SemLock._rebuild … FileNotFoundError`. Many quick runs in a
-row, each under a deadline."""
+A short run ends while its extraction pool, started in the background, may still be starting
+workers. Exiting then used to hang at interpreter exit (the pool half started) or print the
+forkserver's `SemLock._rebuild … FileNotFoundError`. Many quick runs in a row, each under a
+deadline."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from tests.reliability.newsroom import (
     REPO,
     RSS,
     Answer,
+    Request,
     newswatch_command,
     newswatch_env,
     page,
+    query,
     rss,
     serve_site,
     story,
@@ -30,13 +32,26 @@ DEADLINE_S = 90.0
 
 
 def test_many_quick_runs_each_exit_promptly_without_a_traceback(tmp_path: Path) -> None:
+    """Each run finds one new entry, so each starts its extraction pool (from the warm-up
+    thread) and ends right after: its page was extracted, or could not be fetched and there
+    was nothing to extract. The start/stop race of every short run."""
     with serve_site() as site:
         site.route("/robots.txt", Answer(404))
-        site.route("/feed", Answer(200, rss([{"title": "S", "link": site.url("/a")}]), RSS))
-        site.route("/a", Answer(200, page("S", story(1)), HTML))
-        config = write_config(tmp_path / "cfg", [site.url("/feed")])
+        polls = iter(range(RUNS * 2))
+
+        def feed(request: Request) -> Answer:
+            n = next(polls)
+            return Answer(200, rss([{"title": f"S{n}", "link": site.url(f"/a{n}")}]), RSS)
+
+        site.route("/feed", feed)
+        for n in range(RUNS * 2):  # odd polls: a page to extract; even polls: a page that fails
+            site.route(
+                f"/a{n}", Answer(200, page(f"S{n}", story(n)), HTML) if n % 2 else Answer(503)
+            )
+        # Many workers: the warm-up thread is still starting them when the run is done.
+        config = write_config(tmp_path / "cfg", [site.url("/feed")], "extract:\n  workers: 8\n")
         db = tmp_path / "data" / "nw.duckdb"
-        for n in range(RUNS):  # the first lands the page; the others find nothing new
+        for n in range(RUNS):
             try:
                 done = subprocess.run(
                     newswatch_command(config, db),
@@ -52,3 +67,4 @@ def test_many_quick_runs_each_exit_promptly_without_a_traceback(tmp_path: Path) 
             assert done.returncode == 0, f"run {n + 1}: {done.stderr[-2000:]}"
             assert "Traceback" not in done.stderr, f"run {n + 1}: {done.stderr[-3000:]}"
             assert "Error" not in done.stderr, f"run {n + 1}: {done.stderr[-3000:]}"
+        assert len(query(db, "SELECT url FROM articles WHERE extract_status = 'ok'")) == RUNS // 2
