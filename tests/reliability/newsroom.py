@@ -119,11 +119,19 @@ def _handler_class(site: Site) -> type[BaseHTTPRequestHandler]:
     return H
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-answer (a refused bomb, a killed run) is no error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextmanager
 def serve_site() -> Iterator[Site]:
     site = Site()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(site))
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), _handler_class(site))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     site.base = f"http://127.0.0.1:{server.server_address[1]}"
