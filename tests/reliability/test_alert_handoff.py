@@ -1,10 +1,11 @@
 """A kill during the alert pass leaves only the alert in flight uncertain (issue 18, item 6).
 
-The demo corpus (16 alerts per channel) is served on 127.0.0.1 with one receiver channel. The
-receiver holds the K-th message it gets without answering, and the run is killed (SIGKILL, the
-whole process group) while that message is in flight. The next run must send every alert
-never handed to the channel; the one in flight is re-sent once (webhook+: at least once) or
-held `uncertain` (other channels: at most once). Nothing else is sent twice or left unsent."""
+The demo corpus (16 topic alerts per channel, and any escalations) is served on 127.0.0.1 with
+one receiver channel. The receiver holds the K-th message it gets without answering, and the
+run is killed (SIGKILL, the whole process group) while that message is in flight. The next run
+must send every alert never handed to the channel; the one in flight is re-sent once
+(webhook+: at least once) or held `uncertain` (other channels: at most once). Nothing else is
+sent twice or left unsent."""
 
 from __future__ import annotations
 
@@ -105,13 +106,15 @@ def test_kill_during_the_alert_pass_resends_only_the_alert_in_flight(
         assert rerun.code == 0, rerun.stderr
 
     statuses = Counter(dict(query(db, "SELECT status, count(*) FROM alerts GROUP BY 1")))
+    alerts = sum(statuses.values())
+    assert alerts >= ALERTS  # the demo's 16 topic alerts, and any escalations
     if kind == "webhook":
         keys = Counter(r.headers["idempotency-key"] for r in receiver.received)
-        assert len(keys) == ALERTS  # every alert reached the receiver …
+        assert len(keys) == alerts  # every alert reached the receiver …
         assert sorted(keys.values(), reverse=True)[:2] == [2, 1]  # … one of them twice
-        assert statuses == {"sent": ALERTS}
+        assert statuses == {"sent": alerts}
     else:
         # At most once: the alert in flight is held for a person; all the others were sent.
-        assert len(receiver.received) == ALERTS
-        assert statuses == {"sent": ALERTS - 1, "uncertain": 1}
+        assert len(receiver.received) == alerts
+        assert statuses == {"sent": alerts - 1, "uncertain": 1}
         assert rerun.summary["alerts_uncertain"] == 1
