@@ -138,6 +138,14 @@ def test_kill_9_twenty_times_soak(tmp_path: Path, seed_base_url: str) -> None:
     db = tmp_path / "data" / "soak.duckdb"
     db.parent.mkdir()
     kill_runs_then_finish(db, seed_base_url, 20, seed=20)
+    expected = yaml.safe_load((SEEDS_DIR / "expected.yaml").read_text("utf-8"))["articles"]
+    matches = sum(len(spec["topics"] or []) for spec in expected.values())
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM matches").fetchone() == (16,)
-        assert con.execute("SELECT count(*) FROM alerts WHERE status = 'sent'").fetchone() == (16,)
+        assert con.execute("SELECT count(*) FROM matches").fetchone() == (matches,)
+        escalations = con.execute("SELECT count(*) FROM demand_escalation_alerts").fetchone()
+        alerts = con.execute(
+            "SELECT count(*), count(DISTINCT alert_id), "
+            "count(*) FILTER (WHERE status = 'sent') FROM alerts"
+        ).fetchone()
+    assert escalations is not None and alerts is not None
+    assert alerts[0] == alerts[1] == alerts[2] == matches + escalations[0]
