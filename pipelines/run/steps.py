@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pipelines import store
 from pipelines.alerts import (
@@ -26,9 +26,6 @@ from pipelines.alerts import (
 )
 from pipelines.claims import cached_claim_rules
 from pipelines.config import Config
-from pipelines.extract import Extraction, extract_pages, ready_pool, warm_up
-from pipelines.ingest.fetch import Fetcher
-from pipelines.ingest.poll import poll_feeds
 from pipelines.ingest.schedule import next_state
 from pipelines.models import (
     Article,
@@ -42,6 +39,9 @@ from pipelines.models import (
 from pipelines.rules import RuleSet
 from pipelines.store.leases import DEFAULT_TTL_S, local_owner, release_leases, renew_leases
 
+if TYPE_CHECKING:
+    from pipelines.ingest.fetch import Fetcher
+
 _B = TypeVar("_B")
 _R = TypeVar("_R")
 
@@ -53,8 +53,11 @@ def now_utc() -> datetime:
 async def poll(
     fetcher: Fetcher, config: Config, due: Sequence[FeedSource], states: dict[str, FeedState]
 ) -> list[PollResult]:
-    """Poll the due feeds; they are parsed in the extraction workers when these are up (they
-    are started before the poll and have no page to extract yet)."""
+    """Poll the due feeds; they are parsed in the extraction workers when these are up (a
+    pool kept from an earlier run in this process, with no page to extract yet), else here."""
+    from pipelines.extract import ready_pool
+    from pipelines.ingest.poll import poll_feeds
+
     settings = config.settings
     return await poll_feeds(
         fetcher, list(due), states, settings.poll, lambda: ready_pool(settings.extract)
@@ -78,6 +81,8 @@ async def fetch_pages(
 
 
 def extract(pages: Sequence[tuple[FeedItem, FetchResult]], config: Config) -> list[Article]:
+    from pipelines.extract import extract_pages
+
     return extract_pages(list(pages), config.settings.extract)
 
 
@@ -105,6 +110,8 @@ async def fetch_and_extract(
     workers also match each article as they extract it (in parallel, and off this process).
     Articles and matches come back in the order of `items`. `downloaded` is set once every
     page is in (see `overlapped`)."""
+    from pipelines.extract import Extraction, warm_up
+
     start = time.perf_counter()
     if items:
         warm_up(config.settings.extract, config.worker_files)
