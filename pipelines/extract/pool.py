@@ -98,16 +98,15 @@ once preloading is done, as Prefect's own bootstrap does before running `prefect
 def forkserver_preload() -> list[str]:
     """Modules the forkserver imports once, before it forks any extraction worker.
 
-    multiprocessing runs the parent's main module again in every worker it starts (in case a
-    task refers to something defined there), so each worker imported all that the main module
-    imports: 0.13 s of CPU for the `newswatch` script, 0.2 s for a benchmark, the whole of
-    Prefect for a flow run (`python -m prefect.engine`), and that while the run polls its
-    feeds. Imported once in the forkserver, those modules are loaded in every worker it forks,
-    and running the main module again costs next to nothing. The main module itself is not
-    named: for `python -m package.module`, runpy warns in every worker when the module it is
-    about to run is already imported. Only modules this process has already imported are
-    named: they are known to import. `pipelines.extract.forkserver` comes last: it warms the
-    forkserver up (see `warm_up_process`), so that every worker it forks starts warm."""
+    multiprocessing runs the parent's main module again in every worker it starts (in case a task
+    refers to something defined there), so each worker imported all that the main module imports
+    (the whole of Prefect for a flow run, `python -m prefect.engine`), and that while the run polls
+    its feeds. Imported once in the forkserver, those modules are loaded in every worker it forks,
+    and running the main module again costs next to nothing. The main module itself is not named:
+    for `python -m package.module`, runpy warns in every worker when the module it is about to run
+    is already imported. Only modules this process has already imported are named: they are known to
+    import. `pipelines.extract.forkserver` comes last: it warms the forkserver up (see
+    `warm_up_process`), so that every worker it forks starts warm."""
     names = ["trafilatura", "pipelines.extract"]
     main = sys.modules.get("__main__")
     if main is None:
@@ -133,11 +132,11 @@ def forkserver_preload() -> list[str]:
 def warm_up_process() -> None:
     """Extract a small built-in page once, then freeze what is loaded.
 
-    A process's first page costs ~30 ms more than the next ones (trafilatura and its helpers
-    build caches on first use). The forkserver does this once (`pipelines.extract.forkserver`), and
+    A process's first page costs more than the next ones (trafilatura and its helpers build
+    caches on first use). The forkserver does this once (`pipelines.extract.forkserver`), and
     every worker forked from it inherits the caches. What is loaded then lives as long as the
     process: out of the garbage collector's sight (`gc.freeze`), full collections stop walking
-    it again and again while pages are extracted (0.06 ms a page on an idle machine)."""
+    it again and again while pages are extracted."""
     with contextlib.suppress(Exception):  # a warm-up: the first real page reports any problem
         extract_one(_WARM_UP_PAGE, "http://localhost/warm-up.html", None)
     gc.collect()
@@ -146,8 +145,8 @@ def warm_up_process() -> None:
 
 def _init_worker(owner: int, rules: RulesFiles | None) -> None:
     """Worker initializer: watch the owner (`_exit_with_owner`), then load the ruleset and
-    match once, which takes ~20 ms off the first real page; the pool is started before a run
-    polls its feeds (`warm_up`), so that happens while the run polls."""
+    match once, which takes that cost off the first real page; the pool is started while a run
+    polls its feeds (`warm_up`), so that happens before its pages arrive."""
     _exit_with_owner(owner)
     try:
         ruleset = _worker_ruleset(rules) if rules else None
@@ -221,10 +220,11 @@ def _workers(settings: ExtractSettings) -> int:
 def warm_up(settings: ExtractSettings, rules_files: tuple[Path, ...] | None = None) -> None:
     """Start the extraction workers now, in the background, so that they are ready (and warm,
     with the ruleset of `rules_files` loaded) when the first pages arrive: a run calls this
-    before polling. A pool that already exists is left as it is: its workers are running.
+    once its poll has found new entries. A pool that already exists is left as it is: its
+    workers are running.
 
-    Starting the first worker waits for the forkserver to import its modules (0.3 s or more),
-    so the workers are started from a thread, and the run goes on polling meanwhile."""
+    Starting the first worker waits for the forkserver to import its modules, so the workers
+    are started from a thread, and the run goes on polling meanwhile."""
     workers = _workers(settings)
     if workers in _POOLS:
         return
@@ -286,7 +286,7 @@ class Extraction:
         every worker starts at once, then in batches (fewer round trips); with `final`, all
         that are left. Not while `warm_up` is still starting the pool: submitting then would
         block the caller (the run's event loop, which goes on downloading meanwhile) until
-        the forkserver is up, ~0.3 s or more in a new process."""
+        the forkserver is up, which in a new process takes a while."""
         workers = _workers(self.settings)
         if not final and not _started(workers):
             return

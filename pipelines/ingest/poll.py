@@ -39,8 +39,8 @@ as the pool may come up while the feeds are being downloaded."""
 async def _parse(
     content: bytes, headers: dict[str, str], url: str, max_items: int, parse_in: ParseIn | None
 ) -> ParsedFeed:
-    """`parse_feed` in a process pool (feedparser takes ~0.13 ms per entry, 0.25 s for 2,000
-    new entries, which would hold up the run's event loop), or here without one or when the
+    """`parse_feed` in a process pool (feedparser's time grows with the entries: thousands of new
+    entries would hold up the run's event loop), or here without one or when the
     pool has broken or been shut down."""
     executor = parse_in() if parse_in is not None else None
     if executor is not None:

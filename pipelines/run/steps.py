@@ -234,7 +234,7 @@ def land_and_hold_feeds(
     """Land one micro-batch of a run (see `land`). For a run holding feed leases: after its
     last batch release them (the polled feeds are no longer due, so no other run polls them
     again); after the others extend them (a long backfill keeps its feeds to the end). One
-    connection for both: each opening of the database costs ~10 ms and each closing a
+    connection for both: each opening of the database costs time and each closing a
     checkpoint."""
     with store.open_store(db_path, settings=config.settings.store) as con:
         report = store.land_batch(con, _landing(config, articles, fresh, matches, states))
