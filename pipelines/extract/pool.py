@@ -4,6 +4,7 @@ the workers as they arrive."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import inspect
@@ -248,7 +249,13 @@ class Extraction:
     them and returns one Article per page added, in order.
 
     Batching amortises the round trip to a worker; handing pages over as they are fetched lets
-    extraction run while the rest are still downloading."""
+    extraction run while the rest are still downloading. Downloads wait for room
+    (`wait_for_room`) while `PAGES_AHEAD` pages per worker are in but not yet extracted, and
+    a page's bytes are released once its extraction is done (the `FetchResult` keeps its
+    headers, not its content): a run holds that many pages, not a whole batch of them."""
+
+    PAGES_AHEAD = 32
+    """Pages per worker downloaded ahead of extraction (enough to keep every worker busy)."""
 
     def __init__(
         self,
@@ -269,14 +276,53 @@ class Extraction:
         self._futures: dict[Future[list[dict[str, Any]]], list[int]] = {}
         self._decided: dict[int, dict[str, Any]] = {}
         self._outcomes: dict[int, dict[str, Any]] = {}
+        self._room: asyncio.Semaphore | None = None
+        """One slot per page downloaded ahead of extraction (see `wait_for_room`)."""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._hand_over: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def wait_for_room(self) -> None:
+        """Wait until fewer than `PAGES_AHEAD` pages per worker are ahead of extraction, then
+        take a slot: call it before downloading a page that `add` will get. Each waiter is
+        woken once, in turn, as a page's slot comes back (`room_back`)."""
+        if self._room is None:
+            self._loop = asyncio.get_running_loop()
+            self._room = asyncio.Semaphore(self.PAGES_AHEAD * _workers(self.settings))
+            self._hand_over = asyncio.ensure_future(self._hand_over_held_pages())
+        await self._room.acquire()
+
+    async def _hand_over_held_pages(self) -> None:
+        """While downloads wait for room, hand the pool the pages `_flush` holds back (the
+        pool still starting, or fewer than a batch): no new page can arrive to do it."""
+        while not self._closed:
+            held = self._waiting and self._room is not None and self._room.locked()
+            if held and _started(_workers(self.settings)):
+                self._flush(final=True)
+            await asyncio.sleep(0.05)
+
+    def room_back(self, count: int) -> None:
+        """`count` pages need no more room (extracted, failed or refused); on the loop."""
+        if self._room is not None:
+            for _ in range(count):
+                self._room.release()
+
+    def _release_later(self, count: int) -> None:
+        """`room_back` from the pool's thread, when a batch of pages comes back."""
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+                self._loop.call_soon_threadsafe(self.room_back, count)
 
     def add(self, item: FeedItem, fetched: FetchResult) -> None:
         self._pages.append((item, fetched))
         if fetched.error is not None:
+            self.room_back(1)
             return
         refused = not_markup(fetched.content, fetched.headers.get("content-type"))
         if refused:
             self._decided[len(self._pages) - 1] = {"error": refused}
+            fetched.content = b""
+            self.room_back(1)
             return
         self._waiting.append(len(self._pages) - 1)
         self._flush()
@@ -309,12 +355,15 @@ class Extraction:
             for i in chunk
         ]
         pool = _pool(_workers(self.settings), self._rules)
-        self._futures[pool.submit(_worker_batch, jobs, self.settings.timeout_s, self._rules)] = (
-            chunk
-        )
+        future = pool.submit(_worker_batch, jobs, self.settings.timeout_s, self._rules)
+        self._futures[future] = chunk
+        for i in chunk:  # the pool holds the bytes until the worker is done with them
+            self._pages[i][1].content = b""
+        future.add_done_callback(lambda _: self._release_later(len(chunk)))
 
     def articles(self) -> list[Article]:
         """Wait for every page (bounded: see below) and build the articles."""
+        self._closed = True
         self._flush(final=True)
         outcomes: dict[int, dict[str, Any]] = dict(self._decided)
         if self._futures:

@@ -124,7 +124,12 @@ async def fetch_and_extract(
     order: list[int] = []
 
     async def one(index: int, item: FeedItem) -> tuple[FeedItem, FetchResult]:
-        result = await fetcher.fetch(item.url, check_robots=True)
+        await extraction.wait_for_room()
+        try:
+            result = await fetcher.fetch(item.url, check_robots=True)
+        except BaseException:
+            extraction.room_back(1)
+            raise
         extraction.add(item, result)
         order.append(index)
         return item, result
