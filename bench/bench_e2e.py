@@ -219,11 +219,15 @@ def pipeline(config: Config, db: Path) -> tuple[float, dict[str, float], int]:
 
 def serve(port: int, articles: int) -> None:
     """The corpus server, in its own process (`--serve PORT`), so that serving pages does not
-    compete with the pipeline for its interpreter lock, and on asyncio streams, so that its
-    own CPU cost per request (which a remote site would not put on this machine) stays small:
-    every response is built once. Listens on every outlet's address; paths are unique across
-    outlets."""
+    compete with the pipeline for its interpreter lock. Paths are unique across outlets."""
     build_corpus(articles, outlet_bases(port))
+    serve_pages(PAGES, OUTLET_HOSTS, port)
+
+
+def serve_pages(pages: dict[str, bytes], hosts: list[str], port: int) -> None:
+    """Serve `pages` (path → body) on every one of `hosts` at `port`, forever, on asyncio
+    streams, so that the server's own CPU cost per request (which a remote site would not put
+    on this machine) stays small: every response is built once."""
     responses = {
         path.encode(): b"HTTP/1.1 200 OK\r\nContent-Type: "
         + (b"application/rss+xml" if path.startswith("/feed/") else b"text/html; charset=utf-8")
@@ -231,7 +235,7 @@ def serve(port: int, articles: int) -> None:
         + str(len(body)).encode()
         + b"\r\n\r\n"
         + body
-        for path, body in PAGES.items()
+        for path, body in pages.items()
     }
     not_found = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
 
@@ -245,7 +249,7 @@ def serve(port: int, articles: int) -> None:
             writer.close()
 
     async def main() -> None:
-        server = await asyncio.start_server(handle, OUTLET_HOSTS, port, backlog=1024)
+        server = await asyncio.start_server(handle, hosts, port, backlog=1024)
         async with server:
             await server.serve_forever()
 

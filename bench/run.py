@@ -14,6 +14,12 @@ import sys
 import time
 
 BENCHES = {
+    "noop": ["--repeat", "5"],
+    "deployment": ["--runs", "5"],
+    "cli_real_100": ["--corpus", "real", "--articles", "100"],
+    "cli_real_1000": ["--corpus", "real", "--articles", "1000"],
+    "cli_generated_100": ["--corpus", "generated", "--articles", "100"],
+    "cli_generated_1000": ["--corpus", "generated", "--articles", "1000"],
     "poll": ["--feeds", "1000"],
     "rules": ["--rules", "1000", "--articles", "1000"],
     "claims": ["--pages", "400"],
@@ -26,9 +32,22 @@ BENCHES = {
     "alert_latency": ["--interval", "10", "--items", "6", "--backlog", "500"],
     "ui": ["--articles", "100000"],
 }
-MODULE = {"e2e_flow": "e2e", "e2e_flow_2000": "e2e"}
+MODULE = {
+    "e2e_flow": "e2e",
+    "e2e_flow_2000": "e2e",
+    "cli_real_100": "real",
+    "cli_real_1000": "real",
+    "cli_generated_100": "real",
+    "cli_generated_1000": "real",
+}
 """Benchmarks run again at another size: the module that runs them."""
 QUICK = {
+    "noop": ["--repeat", "2"],
+    "deployment": ["--runs", "2"],
+    "cli_real_100": ["--corpus", "real", "--articles", "100", "--repeat", "1"],
+    "cli_real_1000": ["--corpus", "real", "--articles", "300", "--repeat", "1"],
+    "cli_generated_100": ["--corpus", "generated", "--articles", "100", "--repeat", "1"],
+    "cli_generated_1000": ["--corpus", "generated", "--articles", "300", "--repeat", "1"],
     "poll": ["--feeds", "300"],
     "rules": ["--rules", "1000", "--articles", "200"],
     "claims": ["--pages", "100", "--repeat", "1"],
@@ -45,6 +64,24 @@ QUICK = {
 
 def headline(fig: dict) -> str:
     name = fig["benchmark"]
+    if name == "noop":
+        return (
+            f"newswatch run, nothing due: {fig['nothing_due_wall_s']['median']} s wall "
+            f"(≤ {fig['target_nothing_due_s']:g}); {fig['feeds']} feeds all 304: "
+            f"{fig['all_304_wall_s']['median']} s (≤ {fig['target_all_304_s']:g})"
+        )
+    if name == "deployment":
+        return (
+            f"deployment run, nothing new: scheduled start → Completed "
+            f"{fig['scheduled_to_completed_s']['median']} s (≤ {fig['target_s']:g}; start "
+            f"{fig['scheduled_to_start_s']['median']} s, flow {fig['flow_s']['median']} s)"
+        )
+    if name.startswith("cli_"):
+        return (
+            f"newswatch run, {fig['articles']} {fig['corpus']} pages: {fig['newswatch_wall_s']} s"
+            f" vs bare {fig['bare_s']} s: ratio {fig['ratio']} (≥ {fig['target_ratio']}); "
+            f"main peak RSS {fig['main_peak_rss_mb']} MB"
+        )
     if name == "poll":
         return f"{fig['feeds']} feeds ({fig['not_modified']} × 304) in {fig['seconds']} s"
     if name == "rules":
@@ -109,9 +146,9 @@ def main() -> None:
                 fig["wall_s"] = round(time.perf_counter() - start, 1)
                 figures.append(fig)
                 print(json.dumps(fig), flush=True)
-    print("\nbenchmark  figure")
+    print("\nbenchmark           figure")
     for fig in figures:
-        print(f"{fig['benchmark']:<10} {headline(fig)}")
+        print(f"{fig['benchmark']:<19} {headline(fig)}")
 
 
 if __name__ == "__main__":

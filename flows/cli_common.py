@@ -123,7 +123,7 @@ def quiet_prefect() -> None:
 def prefect_api_configured() -> bool:
     """Whether Prefect would talk to a configured API (a server or Prefect Cloud).
 
-    Decided without importing Prefect (about two seconds) when no place Prefect reads its
+    Decided without importing Prefect (a large import) when no place Prefect reads its
     settings from mentions an API URL: the environment, the profiles file, `prefect.toml`,
     `.env` or `pyproject.toml` in the working directory. Otherwise Prefect's own settings say.
     """

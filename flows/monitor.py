@@ -121,7 +121,7 @@ class DaskBatch:
     """One batch of pages and the config, as the single argument of a task run on Dask.
 
     A plain object, for two reasons: Prefect does not walk it looking for futures (as with
-    `quote`, which saves ~3 ms per article), and it survives pickling, which prefect's `quote`
+    `quote`, which saves a walk per article), and it survives pickling, which prefect's `quote`
     does not (prefect 3.9 unpickles `quote(x)` as `quote((x,))`, so a quoted argument reached
     the Dask worker as a 1-tuple).
     """
@@ -254,7 +254,7 @@ class PrefectSteps(Steps):
     """The run's steps as Prefect tasks (see `pipelines.run.compose.Steps`).
 
     Large values go to tasks wrapped in `q` (prefect's `quote`): Prefect then does not walk
-    every article and page looking for futures, which cost ~3 ms per article."""
+    every article and page looking for futures, a cost per article."""
 
     def __init__(self, dask_address: str | None, dask_batch_size: int, events: MatchEvents):
         super().__init__()

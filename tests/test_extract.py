@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -414,3 +415,68 @@ def test_workers_do_not_import_again_what_the_main_module_imports(tmp_path: Path
     assert "Warning" not in done.stderr, done.stderr
     importers = log.read_text().split()
     assert len(importers) == 2, f"parent and forkserver only, not each worker: {importers}"
+
+
+def test_downloads_wait_while_the_pages_ahead_of_extraction_fill_the_room() -> None:
+    """`wait_for_room` lets `PAGES_AHEAD` pages per worker through, then holds the next
+    download until one of them needs no more room (here: a failed fetch, added)."""
+    from pipelines.extract import Extraction
+
+    extraction = Extraction(ExtractSettings(workers=1))
+    extraction.PAGES_AHEAD = 2
+
+    async def scenario() -> tuple[bool, bool]:
+        await extraction.wait_for_room()
+        await extraction.wait_for_room()
+        third = asyncio.ensure_future(extraction.wait_for_room())
+        for _ in range(20):
+            await asyncio.sleep(0)
+        held = not third.done()
+        extraction.add(
+            item("https://x.example/down"),
+            FetchResult("u", "https://x.example/down", None, error="ConnectError: refused"),
+        )
+        await asyncio.wait_for(third, 5)
+        return held, third.done()
+
+    assert asyncio.run(scenario()) == (True, True)
+
+
+def test_page_bytes_are_released_once_extracted() -> None:
+    """The run keeps each page's headers and outcome, not its bytes, once a worker has it."""
+    fetched = FetchResult("u", "https://ru.example/a", 200, page(BODY_RU).encode("utf-8"))
+    (art,) = extract_pages([(item(), fetched)], ExtractSettings(workers=1))
+    assert art.extract_status == "ok" and "Стамбуле" in art.text
+    assert fetched.content == b""
+
+
+def test_downloads_go_on_when_the_room_fills_while_the_pool_starts(
+    threaded_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With room for one page per worker and a pool that is not started yet, the pages held
+    back for the pool are handed over once it is up, and every page comes through."""
+    from pipelines.config import Config, FetchSettings, Settings
+    from pipelines.extract import Extraction, shutdown_pools
+    from pipelines.ingest.fetch import Fetcher
+    from pipelines.run.steps import fetch_and_extract
+
+    monkeypatch.setattr(Extraction, "PAGES_AHEAD", 1)
+    shutdown_pools()
+    for k in range(6):
+        threaded_server.expect_request(f"/p{k}").respond_with_data(
+            page(BODY_RU), content_type="text/html; charset=utf-8"
+        )
+    threaded_server.expect_request("/robots.txt").respond_with_data("", status=404)
+    items = [item(threaded_server.url_for(f"/p{k}")) for k in range(6)]
+    settings = Settings(fetch=FetchSettings(allow_private_networks=True))
+    config = Config(Path("."), [], settings, Path("rules.yaml"), Path("entities.yaml"))
+
+    async def run():  # type: ignore[no-untyped-def]
+        async with Fetcher(settings.fetch) as fetcher:
+            return await asyncio.wait_for(fetch_and_extract(fetcher, items, config), 120)
+
+    try:
+        done = asyncio.run(run())
+    finally:
+        shutdown_pools()
+    assert [a.extract_status for a in done.articles] == ["ok"] * 6

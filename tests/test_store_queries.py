@@ -205,3 +205,40 @@ def test_query_table_shows_markup_in_cells_literally(db_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Talks [/b] resume [bold]now[/bold]" in result.output
+
+
+def test_alert_latency_view_gives_p50_p95_per_feed_and_topic(db_path: Path) -> None:
+    """Each alert's timeline (published → first seen → landed → alerted) and the percentiles
+    per feed and topic; an alert not sent yet has a timeline but no latency."""
+    texts = [TALKS, DEMANDS, "A weather report: rain in the north, sun in the south, mild winds."]
+    arts = [article(f"https://a.example/{i}", text) for i, text in enumerate(texts)]
+    with store.open_store(db_path) as con:
+        store.land_batch(con, batch_for(arts))
+        ids = [a.article_id for a in arts]
+        # published, first seen (page fetched), landed (alert queued), alerted: seconds from t0
+        for article_id, (seen, landed, alerted) in zip(
+            ids, [(10, 12, 15), (20, 30, 40), (5, 6, None)], strict=True
+        ):
+            con.execute(
+                "UPDATE articles SET published_at = TIMESTAMPTZ '2025-06-01 12:00:00+00', "
+                "fetched_at = TIMESTAMPTZ '2025-06-01 12:00:00+00' + to_seconds(?) "
+                "WHERE article_id = ?",
+                [seen, article_id],
+            )
+            con.execute(
+                "UPDATE alerts SET created_at = TIMESTAMPTZ '2025-06-01 12:00:00+00' "
+                "+ to_seconds(?), sent_at = TIMESTAMPTZ '2025-06-01 12:00:00+00' "
+                "+ to_seconds(?), status = CASE WHEN ? THEN 'sent' ELSE 'pending' END "
+                "WHERE article_id = ?",
+                [landed, alerted, alerted is not None, article_id],
+            )
+        timeline = con.execute(
+            "SELECT publish_to_seen_s, seen_to_landed_s, landed_to_alerted_s, "
+            "publish_to_alert_s FROM alert_timeline ORDER BY publish_to_seen_s"
+        ).fetchall()
+        latency = con.execute(
+            "SELECT feed, topic, alerts, publish_to_alert_p50_s, publish_to_alert_p95_s, "
+            "seen_to_alert_p50_s FROM alert_latency"
+        ).fetchall()
+    assert timeline == [(5, 1, None, None), (10, 2, 3, 15), (20, 10, 10, 40)]
+    assert latency == [("Feed", "territorial_demands", 2, 27.5, 38.75, 12.5)]

@@ -4,6 +4,7 @@ the workers as they arrive."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import inspect
@@ -100,16 +101,15 @@ once preloading is done, as Prefect's own bootstrap does before running `prefect
 def forkserver_preload() -> list[str]:
     """Modules the forkserver imports once, before it forks any extraction worker.
 
-    multiprocessing runs the parent's main module again in every worker it starts (in case a
-    task refers to something defined there), so each worker imported all that the main module
-    imports: 0.13 s of CPU for the `newswatch` script, 0.2 s for a benchmark, the whole of
-    Prefect for a flow run (`python -m prefect.engine`), and that while the run polls its
-    feeds. Imported once in the forkserver, those modules are loaded in every worker it forks,
-    and running the main module again costs next to nothing. The main module itself is not
-    named: for `python -m package.module`, runpy warns in every worker when the module it is
-    about to run is already imported. Only modules this process has already imported are
-    named: they are known to import. `pipelines.extract.forkserver` comes last: it warms the
-    forkserver up (see `warm_up_process`), so that every worker it forks starts warm."""
+    multiprocessing runs the parent's main module again in every worker it starts (in case a task
+    refers to something defined there), so each worker imported all that the main module imports
+    (the whole of Prefect for a flow run, `python -m prefect.engine`), and that while the run polls
+    its feeds. Imported once in the forkserver, those modules are loaded in every worker it forks,
+    and running the main module again costs next to nothing. The main module itself is not named:
+    for `python -m package.module`, runpy warns in every worker when the module it is about to run
+    is already imported. Only modules this process has already imported are named: they are known to
+    import. `pipelines.extract.forkserver` comes last: it warms the forkserver up (see
+    `warm_up_process`), so that every worker it forks starts warm."""
     names = ["trafilatura", "pipelines.extract"]
     main = sys.modules.get("__main__")
     if main is None:
@@ -135,11 +135,11 @@ def forkserver_preload() -> list[str]:
 def warm_up_process() -> None:
     """Extract a small built-in page once, then freeze what is loaded.
 
-    A process's first page costs ~30 ms more than the next ones (trafilatura and its helpers
-    build caches on first use). The forkserver does this once (`pipelines.extract.forkserver`), and
+    A process's first page costs more than the next ones (trafilatura and its helpers build
+    caches on first use). The forkserver does this once (`pipelines.extract.forkserver`), and
     every worker forked from it inherits the caches. What is loaded then lives as long as the
     process: out of the garbage collector's sight (`gc.freeze`), full collections stop walking
-    it again and again while pages are extracted (0.06 ms a page on an idle machine)."""
+    it again and again while pages are extracted."""
     with contextlib.suppress(Exception):  # a warm-up: the first real page reports any problem
         extract_one(_WARM_UP_PAGE, "http://localhost/warm-up.html", None)
     gc.collect()
@@ -148,8 +148,8 @@ def warm_up_process() -> None:
 
 def _init_worker(owner: int, rules: RulesFiles | None) -> None:
     """Worker initializer: watch the owner (`_exit_with_owner`), then load the ruleset and
-    match once, which takes ~20 ms off the first real page; the pool is started before a run
-    polls its feeds (`warm_up`), so that happens while the run polls."""
+    match once, which takes that cost off the first real page; the pool is started while a run
+    polls its feeds (`warm_up`), so that happens before its pages arrive."""
     _exit_with_owner(owner)
     try:
         ruleset = _worker_ruleset(rules) if rules else None
@@ -248,10 +248,11 @@ def _workers(settings: ExtractSettings) -> int:
 def warm_up(settings: ExtractSettings, rules_files: tuple[Path, ...] | None = None) -> None:
     """Start the extraction workers now, in the background, so that they are ready (and warm,
     with the ruleset of `rules_files` loaded) when the first pages arrive: a run calls this
-    before polling. A pool that already exists is left as it is: its workers are running.
+    once its poll has found new entries. A pool that already exists is left as it is: its
+    workers are running.
 
-    Starting the first worker waits for the forkserver to import its modules (0.3 s or more),
-    so the workers are started from a thread, and the run goes on polling meanwhile."""
+    Starting the first worker waits for the forkserver to import its modules, so the workers
+    are started from a thread, and the run goes on polling meanwhile."""
     workers = _workers(settings)
     if workers in _POOLS:
         return
@@ -277,7 +278,13 @@ class Extraction:
     them and returns one Article per page added, in order.
 
     Batching amortises the round trip to a worker; handing pages over as they are fetched lets
-    extraction run while the rest are still downloading."""
+    extraction run while the rest are still downloading. Downloads wait for room
+    (`wait_for_room`) while `PAGES_AHEAD` pages per worker are in but not yet extracted, and
+    a page's bytes are released once its extraction is done (the `FetchResult` keeps its
+    headers, not its content): a run holds that many pages, not a whole batch of them."""
+
+    PAGES_AHEAD = 32
+    """Pages per worker downloaded ahead of extraction (enough to keep every worker busy)."""
 
     def __init__(
         self,
@@ -298,14 +305,53 @@ class Extraction:
         self._futures: dict[Future[list[dict[str, Any]]], list[int]] = {}
         self._decided: dict[int, dict[str, Any]] = {}
         self._outcomes: dict[int, dict[str, Any]] = {}
+        self._room: asyncio.Semaphore | None = None
+        """One slot per page downloaded ahead of extraction (see `wait_for_room`)."""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._hand_over: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def wait_for_room(self) -> None:
+        """Wait until fewer than `PAGES_AHEAD` pages per worker are ahead of extraction, then
+        take a slot: call it before downloading a page that `add` will get. Each waiter is
+        woken once, in turn, as a page's slot comes back (`room_back`)."""
+        if self._room is None:
+            self._loop = asyncio.get_running_loop()
+            self._room = asyncio.Semaphore(self.PAGES_AHEAD * _workers(self.settings))
+            self._hand_over = asyncio.ensure_future(self._hand_over_held_pages())
+        await self._room.acquire()
+
+    async def _hand_over_held_pages(self) -> None:
+        """While downloads wait for room, hand the pool the pages `_flush` holds back (the
+        pool still starting, or fewer than a batch): no new page can arrive to do it."""
+        while not self._closed:
+            held = self._waiting and self._room is not None and self._room.locked()
+            if held and _started(_workers(self.settings)):
+                self._flush(final=True)
+            await asyncio.sleep(0.05)
+
+    def room_back(self, count: int) -> None:
+        """`count` pages need no more room (extracted, failed or refused); on the loop."""
+        if self._room is not None:
+            for _ in range(count):
+                self._room.release()
+
+    def _release_later(self, count: int) -> None:
+        """`room_back` from the pool's thread, when a batch of pages comes back."""
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+                self._loop.call_soon_threadsafe(self.room_back, count)
 
     def add(self, item: FeedItem, fetched: FetchResult) -> None:
         self._pages.append((item, fetched))
         if fetched.error is not None:
+            self.room_back(1)
             return
         refused = not_markup(fetched.content, fetched.headers.get("content-type"))
         if refused:
             self._decided[len(self._pages) - 1] = {"error": refused}
+            fetched.content = b""
+            self.room_back(1)
             return
         self._waiting.append(len(self._pages) - 1)
         self._flush()
@@ -315,7 +361,7 @@ class Extraction:
         every worker starts at once, then in batches (fewer round trips); with `final`, all
         that are left. Not while `warm_up` is still starting the pool: submitting then would
         block the caller (the run's event loop, which goes on downloading meanwhile) until
-        the forkserver is up, ~0.3 s or more in a new process."""
+        the forkserver is up, which in a new process takes a while."""
         workers = _workers(self.settings)
         if not final and not _started(workers):
             return
@@ -338,12 +384,15 @@ class Extraction:
             for i in chunk
         ]
         pool = _pool(_workers(self.settings), self._rules)
-        self._futures[pool.submit(_worker_batch, jobs, self.settings.timeout_s, self._rules)] = (
-            chunk
-        )
+        future = pool.submit(_worker_batch, jobs, self.settings.timeout_s, self._rules)
+        self._futures[future] = chunk
+        for i in chunk:  # the pool holds the bytes until the worker is done with them
+            self._pages[i][1].content = b""
+        future.add_done_callback(lambda _: self._release_later(len(chunk)))
 
     def articles(self) -> list[Article]:
         """Wait for every page (bounded: see below) and build the articles."""
+        self._closed = True
         self._flush(final=True)
         outcomes: dict[int, dict[str, Any]] = dict(self._decided)
         if self._futures:

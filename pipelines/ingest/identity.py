@@ -14,8 +14,6 @@ import unicodedata
 from hashlib import blake2b
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from courlan import normalize_url
-
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "at_", "ga_", "hsa_")
 _TRACKING_PARAMS = frozenset(
     {
@@ -52,6 +50,8 @@ def canonical_url(url: str) -> str:
     (utm_*, fbclid, …) and a trailing slash, and sorts the remaining query parameters.
     The scheme is kept as https when the URL is http on a default port (outlets serve both).
     """
+    from courlan import normalize_url  # imported on first use: a run with nothing due has none
+
     url = url.strip()
     with contextlib.suppress(ValueError, TypeError):
         url = normalize_url(url, strict=False, trailing_slash=False)

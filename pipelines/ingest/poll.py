@@ -50,10 +50,10 @@ async def _parse(
     stuck: Stuck | None,
     skip: int = 0,
 ) -> ParsedFeed:
-    """`parse_feed` in a process pool (feedparser takes ~0.13 ms per entry, 0.25 s for 2,000
-    new entries, which would hold up the run's event loop) under a hard deadline, or here
-    without one or when the pool has broken or been shut down. Here the input caps of
-    `parse_feed` (entries, tags, field sizes) are what bounds the time it takes."""
+    """`parse_feed` in a process pool (feedparser's time grows with the entries: thousands of
+    new entries would hold up the run's event loop) under a hard deadline, or here without one
+    or when the pool has broken or been shut down. Here the input caps of `parse_feed`
+    (entries, tags, field sizes) are what bounds the time it takes."""
     max_items = settings.max_items_per_feed
     executor = parse_in() if parse_in is not None else None
     if executor is not None:

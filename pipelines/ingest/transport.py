@@ -10,7 +10,7 @@ so the walk stays short however many outlets a run reaches.
 
 Pools are kept in least-recently-used order; beyond `max_pools` the oldest pools with no request
 in flight are closed, so idle keep-alive connections stay bounded as a run moves from outlet to
-outlet. All pools share one TLS context, built once per process (it costs ~20 ms).
+outlet. All pools share one TLS context, built once per process (building one is not cheap).
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ async def overlapped(
     or has ended without setting it (nothing to download, or failed), not when it is done:
     its pages reach the extraction workers while the current batch is still being extracted,
     and then landed by the caller, so the workers never stand idle at a batch boundary (they
-    did for ~0.3 s at each: the landing, then the first downloads). The one after that
+    did at each: during the landing, then the first downloads). The one after that
     starts only once the caller is done with the current batch, so at most two batches are
     in flight. A batch that fails cancels the one started after it; use it in
     `contextlib.aclosing`, so that this also happens when the caller fails."""

@@ -19,10 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.config import Config
-from pipelines.extract import warm_up
-from pipelines.ingest.fetch import Fetcher
 from pipelines.models import (
     Article,
     Escalation,
@@ -37,6 +36,9 @@ from pipelines.run import steps
 from pipelines.run.batches import StageClock, micro_batches, overlapped
 from pipelines.run.summary import NewMatch, RunSummary, RunTally
 from pipelines.store import LandingReport, leases, open_store, record_run
+
+if TYPE_CHECKING:
+    from pipelines.ingest.fetch import Fetcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,8 @@ class Steps:
         )
 
     def start_workers(self, request: RunRequest) -> None:
+        from pipelines.extract import warm_up  # not imported by a run with nothing new
+
         config = request.config
         warm_up(config.settings.extract, config.worker_files)
 
@@ -168,14 +172,41 @@ def record(request: RunRequest, started_at: datetime, summary: RunSummary) -> No
 async def run_monitor(request: RunRequest, how: Steps) -> RunSummary:
     """One monitoring run (see the module docstring). A crash anywhere leaves the store as the
     last landed batch left it: the next run redoes the rest, and lands each record once."""
-    config = request.config
     clock = StageClock()
     started_at = steps.now_utc()
     claim = await how.claim(request, started_at)
     clock.lap("plan")
     how.mark("plan")
-    released = False
     tally = RunTally()
+    results: list[PollResult] = []
+    batches: list[list[FeedItem]] = []
+    if claim.due:  # with nothing due there is nothing to poll or land: no fetcher, no pool
+        results, batches = await _poll_and_land(request, how, claim, clock, tally)
+    alerts = await how.send_alerts(request)
+    clock.lap("alerts")
+    how.mark("alerts")
+    summary = RunSummary.of(
+        results,
+        tally,
+        alerts,
+        clock.seconds,
+        run_id=request.run_id,
+        batches=len(batches),
+        feeds_held_elsewhere=claim.held_elsewhere,
+    )
+    await how.record(request, started_at, summary)
+    return summary
+
+
+async def _poll_and_land(
+    request: RunRequest, how: Steps, claim: leases.Claim, clock: StageClock, tally: RunTally
+) -> tuple[list[PollResult], list[list[FeedItem]]]:
+    """Poll the claimed feeds, then fetch, extract, match and land their new entries batch by
+    batch; the last landing releases the leases (or this does, when the run stops early)."""
+    from pipelines.ingest.fetch import Fetcher  # not imported by a run with nothing due
+
+    config = request.config
+    released = False
     results: list[PollResult] = []
     batches: list[list[FeedItem]] = [[]]
     try:
@@ -215,7 +246,7 @@ async def run_monitor(request: RunRequest, how: Steps) -> RunSummary:
                         result,
                         batch,
                         new_states if last else [],
-                        request.owner if claim.due else None,
+                        request.owner,
                         last,
                     )
                     released = last
@@ -226,19 +257,6 @@ async def run_monitor(request: RunRequest, how: Steps) -> RunSummary:
                     how.mark(f"batch {number}/{len(batches)}")
                     waiting = time.perf_counter()
     finally:
-        if claim.due and not released:  # the last landing releases the leases; else do it here
+        if not released:  # the last landing releases the leases; else do it here
             await how.release(request)
-    alerts = await how.send_alerts(request)
-    clock.lap("alerts")
-    how.mark("alerts")
-    summary = RunSummary.of(
-        results,
-        tally,
-        alerts,
-        clock.seconds,
-        run_id=request.run_id,
-        batches=len(batches),
-        feeds_held_elsewhere=claim.held_elsewhere,
-    )
-    await how.record(request, started_at, summary)
-    return summary
+    return results, batches

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pipelines import store
 from pipelines.alerts import (
@@ -27,9 +27,6 @@ from pipelines.alerts import (
 from pipelines.alerts.send import delivery_outcomes
 from pipelines.claims import cached_claim_rules
 from pipelines.config import Config
-from pipelines.extract import Extraction, discard_pool, extract_pages, ready_pool, warm_up
-from pipelines.ingest.fetch import Fetcher
-from pipelines.ingest.poll import poll_feeds
 from pipelines.ingest.schedule import next_state
 from pipelines.models import (
     Article,
@@ -43,6 +40,9 @@ from pipelines.models import (
 from pipelines.rules import RuleSet
 from pipelines.store import pending
 from pipelines.store.leases import DEFAULT_TTL_S, local_owner, release_leases, renew_leases
+
+if TYPE_CHECKING:
+    from pipelines.ingest.fetch import Fetcher
 
 _B = TypeVar("_B")
 _R = TypeVar("_R")
@@ -58,6 +58,9 @@ async def poll(
     """Poll the due feeds; they are parsed in the extraction workers when these are up (a
     process that ran before keeps its pool), under `poll.parse_timeout_s`, else here (the
     input caps of `parse_feed` bound that)."""
+    from pipelines.extract import discard_pool, ready_pool
+    from pipelines.ingest.poll import poll_feeds
+
     settings = config.settings
     return await poll_feeds(
         fetcher,
@@ -92,6 +95,8 @@ async def fetch_pages(
 
 
 def extract(pages: Sequence[tuple[FeedItem, FetchResult]], config: Config) -> list[Article]:
+    from pipelines.extract import extract_pages
+
     return extract_pages(list(pages), config.settings.extract)
 
 
@@ -119,6 +124,8 @@ async def fetch_and_extract(
     workers also match each article as they extract it (in parallel, and off this process).
     Articles and matches come back in the order of `items`. `downloaded` is set once every
     page is in (see `overlapped`)."""
+    from pipelines.extract import Extraction, warm_up
+
     start = time.perf_counter()
     if items:
         warm_up(config.settings.extract, config.worker_files)
@@ -131,7 +138,12 @@ async def fetch_and_extract(
     order: list[int] = []
 
     async def one(index: int, item: FeedItem) -> tuple[FeedItem, FetchResult]:
-        result = await fetcher.fetch(item.url, check_robots=True)
+        await extraction.wait_for_room()
+        try:
+            result = await fetcher.fetch(item.url, check_robots=True)
+        except BaseException:
+            extraction.room_back(1)
+            raise
         extraction.add(item, result)
         order.append(index)
         return item, result
@@ -246,7 +258,7 @@ def land_and_hold_feeds(
     """Land one micro-batch of a run (see `land`). For a run holding feed leases: after its
     last batch release them (the polled feeds are no longer due, so no other run polls them
     again); after the others extend them (a long backfill keeps its feeds to the end). One
-    connection for both: each opening of the database costs ~10 ms and each closing a
+    connection for both: each opening of the database costs time and each closing a
     checkpoint."""
     with store.open_store(db_path, settings=config.settings.store) as con:
         report = store.land_batch(con, _landing(config, articles, fresh, matches, states))

@@ -162,6 +162,35 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE feed_state ADD COLUMN IF NOT EXISTS entries_offset INTEGER DEFAULT 0;
     """,
+    # 7: publish → alert latency: each alert's timeline, and its p50/p95 per feed and topic.
+    # first seen = when the run that found the entry fetched its page (articles.fetched_at,
+    # right after the poll); landed = when the landing transaction queued the alert.
+    """
+    CREATE OR REPLACE VIEW alert_timeline AS
+    SELECT al.alert_id, al.topic, al.channel, al.status,
+           a.feed_url, coalesce(f.name, a.feed_url) AS feed, a.title, a.url,
+           a.published_at, a.fetched_at AS first_seen_at, al.created_at AS landed_at,
+           al.sent_at AS alerted_at,
+           epoch(a.fetched_at) - epoch(a.published_at) AS publish_to_seen_s,
+           epoch(al.created_at) - epoch(a.fetched_at) AS seen_to_landed_s,
+           epoch(al.sent_at) - epoch(al.created_at) AS landed_to_alerted_s,
+           epoch(al.sent_at) - epoch(a.published_at) AS publish_to_alert_s
+    FROM alerts al
+    JOIN articles a USING (article_id)
+    LEFT JOIN feed_state f ON f.feed_url = a.feed_url;
+
+    CREATE OR REPLACE VIEW alert_latency AS
+    SELECT feed, feed_url, topic, count(*) AS alerts,
+           quantile_cont(publish_to_alert_s, 0.5) AS publish_to_alert_p50_s,
+           quantile_cont(publish_to_alert_s, 0.95) AS publish_to_alert_p95_s,
+           quantile_cont(epoch(alerted_at) - epoch(first_seen_at), 0.5) AS seen_to_alert_p50_s,
+           quantile_cont(epoch(alerted_at) - epoch(first_seen_at), 0.95) AS seen_to_alert_p95_s,
+           max(alerted_at) AS last_alerted_at
+    FROM alert_timeline
+    WHERE alerted_at IS NOT NULL
+    GROUP BY ALL
+    ORDER BY feed, topic;
+    """,
 ]
 
 
