@@ -249,6 +249,30 @@ def test_rules_check_warns_about_rules_that_cannot_match_and_lower_case_operator
     assert strict.returncode == 1 and "failing the check (--strict)" in strict.stderr
 
 
+MISSPELT_OPERATORS = """\
+topics:
+  - id: territorial_demands
+    rules:
+      - id: near
+        query: (threat* NEAR15 seize) OR (demand near/10 withdraw*) OR (Kharkiv ADN Sumy)
+"""
+
+
+def test_rules_check_warns_about_misspelt_operators(tmp_path: Path) -> None:
+    """`NEAR15` or `ADN` load fine as words and quietly change what the rule means: a new
+    user's typo cut the demands rule's recall from 1.0 to 0.47 with `rules check` saying OK."""
+    (tmp_path / "rules.yaml").write_text(MISSPELT_OPERATORS, "utf-8")
+    result = newswatch("rules", "check", "--config-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 3, result.stderr
+    assert "'NEAR15' is searched as a word; did you mean the operator NEAR/15?" in warnings[0]
+    assert "did you mean the operator NEAR/10?" in warnings[1]
+    assert "'ADN' is searched as a word; did you mean the operator AND?" in warnings[2]
+    strict = newswatch("rules", "check", "--config-dir", str(tmp_path), "--strict")
+    assert strict.returncode == 1
+
+
 def test_shipped_rules_pass_strict_check() -> None:
     result = newswatch("rules", "check", "--strict")
     assert result.returncode == 0, result.stderr
