@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import ConfigDir, DbPath, console, fail
+from flows.cli_common import DEFAULT_WAIT_S, ConfigDir, DbPath, console, fail, lock_notice
 from pipelines.claims import ACTIONS, ClaimRules
 from pipelines.errors import NewswatchError
 
@@ -50,10 +50,10 @@ def _claim_rules(config_dir: Path) -> ClaimRules:
 def _weekly(db: Path, since: date | None, action: str | None) -> tuple[list[dict], set[tuple]]:
     from pipelines import store
 
-    if not db.exists():
-        raise fail(f"{db}: no such database; run `newswatch run` (or `newswatch demo`) first")
     try:
-        con = store.connect(db, read_only=True)
+        con = store.connect(
+            db, read_only=True, on_wait=lock_notice(db, DEFAULT_WAIT_S), max_wait_s=DEFAULT_WAIT_S
+        )
     except NewswatchError as exc:
         raise fail(str(exc)) from None
     where: list[str] = ["true"]

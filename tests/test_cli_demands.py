@@ -99,7 +99,7 @@ def test_timeline_marks_the_step(tmp_path: Path) -> None:
 
 def test_clear_errors(tmp_path: Path) -> None:
     missing = newswatch("demands", "--db", str(tmp_path / "none.duckdb"))
-    assert missing.returncode == 2 and "no such database" in missing.stderr
+    assert missing.returncode == 2 and "does not exist yet" in missing.stderr
     assert "Traceback" not in missing.stderr
     bad = newswatch("demands", "--db", str(tmp_path / "none.duckdb"), "--action", "annex")
     assert bad.returncode == 2 and "use one of withdraw" in bad.stderr
