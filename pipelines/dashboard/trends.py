@@ -25,6 +25,8 @@ class TopicDays:
     days: tuple[date, ...]
     series: dict[str, tuple[int, ...]]
     totals: dict[str, int]
+    spans: dict[str, tuple[date, date]]
+    """Per topic, its first and last day with matches."""
 
 
 def matches_per_topic_day(con: duckdb.DuckDBPyConnection, days: int = DAYS_SHOWN) -> TopicDays:
@@ -43,7 +45,7 @@ def matches_per_topic_day(con: duckdb.DuckDBPyConnection, days: int = DAYS_SHOWN
         {"days": days},
     ).fetchall()
     if not rows:
-        return TopicDays((), {}, {})
+        return TopicDays((), {}, {}, {})
     first, last = rows[0][1], rows[-1][1]
     axis = tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
     index = {d: i for i, d in enumerate(axis)}
@@ -51,7 +53,11 @@ def matches_per_topic_day(con: duckdb.DuckDBPyConnection, days: int = DAYS_SHOWN
     for topic, day, n in rows:
         counts[topic][index[day]] = int(n)
     series = {t: tuple(counts[t]) for t in sorted(counts)}
-    return TopicDays(axis, series, {t: sum(v) for t, v in series.items()})
+    spans = {}
+    for topic, values in series.items():
+        busy = [i for i, n in enumerate(values) if n]
+        spans[topic] = (axis[busy[0]], axis[busy[-1]])
+    return TopicDays(axis, series, {t: sum(v) for t, v in series.items()}, spans)
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,6 +122,15 @@ def test_escalation_prefers_demand_claims_when_the_database_has_them(db: Path) -
     assert kherson.cells[2].level == trends.LEVELS and kherson.cells[2].first
 
 
+def test_each_topic_has_its_own_span_of_days(db: Path) -> None:
+    """The Over time table showed every topic with the span of all topics together."""
+    with read_connection(db) as con:
+        days = trends.matches_per_topic_day(con)
+    assert days.days[0] == T0.date() and days.days[-1] == (T0 + timedelta(days=8)).date()
+    assert days.spans["istanbul_talks"] == ((T0 + timedelta(days=8)).date(),) * 2
+    assert days.spans["territorial_demands"] == (T0.date(), (T0 + timedelta(days=8)).date())
+
+
 def test_operations_reads_runs_and_unsent_alerts(db: Path) -> None:
     summary = {"feeds_polled": 3, "feeds_failed": 1, "new_match_counts": {"a": 2, "b": 1}}
     flow_run = "0c7a3a5e-3f7e-4b8e-9a51-2b1f6c0d9e11"
