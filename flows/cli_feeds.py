@@ -56,8 +56,9 @@ SELECT name, feed_url,
        CASE WHEN disabled THEN 'disabled'
             WHEN consecutive_failures > 0 THEN 'failing'
             WHEN last_status IS NULL THEN 'new'
-            WHEN last_status = 'not_modified' THEN '304'
-            ELSE last_status END,
+            WHEN last_new_item_at IS NULL OR last_new_item_at < now() - INTERVAL 7 DAY
+                 THEN 'quiet'
+            ELSE 'healthy' END,
        last_http_status, consecutive_failures, items_seen, last_polled_at, last_new_item_at,
        next_poll_at, coalesce(disabled_reason, last_error)
 FROM feed_state ORDER BY name, feed_url

@@ -192,7 +192,7 @@ def test_feeds_fits_80_columns_one_line_per_feed(tmp_path: Path) -> None:
     assert "5 h ago" in long_row and "in 7 min" in long_row
     assert "HTTP 503" in long_row
     b_row = next(line for line in lines if line.startswith("B "))
-    assert "304" in b_row and "3 d ago" in b_row and "in 4 min" in b_row
+    assert "healthy" in b_row and "304" in b_row and "3 d ago" in b_row and "in 4 min" in b_row
     assert "." not in b_row.split("304", 1)[1]  # no fractional seconds anywhere
 
 
