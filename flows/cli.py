@@ -6,10 +6,12 @@ Every expected failure prints one clear line and exits non-zero, without a trace
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -192,6 +194,19 @@ def _run_with_prefect(config_dir: Path, db: Path, force_all: bool) -> RunSummary
         ) from None
 
 
+@contextlib.contextmanager
+def reported_interrupt() -> Iterator[None]:
+    """Ctrl-C during a run: one line saying what it left, exit code 130, no traceback."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise fail(
+            "interrupted. What had landed stays, once; nothing is half written (each batch "
+            "lands in one transaction). The next run picks up the rest.",
+            code=130,
+        ) from None
+
+
 def _run(
     config_dir: Path, db: Path, force_all: bool, as_json: bool, with_prefect: bool | None = None
 ) -> RunSummary:
@@ -257,7 +272,8 @@ def run(
     with_prefect: WithPrefect = None,
 ) -> None:
     """Run one monitoring pass: poll due feeds, extract new articles, match, land, alert."""
-    _run(config_dir, db, all_feeds, as_json, with_prefect)
+    with reported_interrupt():
+        _run(config_dir, db, all_feeds, as_json, with_prefect)
 
 
 DEMO_DB = Path("data/demo.duckdb")
@@ -309,7 +325,7 @@ def demo(
         ports: list[int] = [port] if port else []
     else:
         ports = list(dict.fromkeys(p for p in (_previous_demo_port(db), DEMO_PORT) if p))
-    with serve_demo(ports) as server:
+    with reported_interrupt(), serve_demo(ports) as server:
         os.environ["NEWSWATCH_DEMO_BASE_URL"] = server.base_url
         if server.wanted and server.port not in server.wanted:
             err_console.print(

@@ -110,3 +110,36 @@ def test_a_run_where_every_feed_fails_is_one_line_and_exit_2(tmp_path: Path) -> 
     assert "Traceback" not in proc.stdout + proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and errors[0].startswith("error: every due feed failed")
+
+
+def test_ctrl_c_says_what_happened_and_the_next_run_lands_the_rest_once(tmp_path: Path) -> None:
+    import signal
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    db = tmp_path / "demo.duckdb"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "demo", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert proc.stdout is not None
+    assert "Serving the demo corpus" in proc.stdout.readline()  # the run is under way
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:  # it finished before the signal arrived: nothing to check
+        return
+    assert proc.returncode == 130, err
+    assert "Traceback" not in out + err
+    assert err.strip().startswith("error: interrupted.") and len(err.strip().splitlines()) == 1
+    again = newswatch("demo", "--db", str(db), home=tmp_path)
+    assert again.returncode == 0, again.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        articles, distinct = con.execute(
+            "SELECT count(*), count(DISTINCT canonical_url) FROM articles"
+        ).fetchone()
+        alerts = con.execute("SELECT count(*), count(DISTINCT alert_id) FROM alerts").fetchone()
+    assert articles == distinct > 0 and alerts[0] == alerts[1]
