@@ -1,8 +1,10 @@
 """robots.txt for article pages: one cached parser per origin, RFC 9309 semantics.
 
-A 4xx robots.txt (none published) allows everything; a 5xx or unreachable one disallows the
-origin for now (RFC 9309 §2.3.1.4): its pages are not fetched in this run and stay pending, to be
-tried again by a later run (`pipelines.store.pending`), unlike a page robots.txt really disallows.
+The rules are read by protego, which implements RFC 9309's matching: `*` and `$` in paths,
+and the longest matching rule wins (an `Allow` on a tie). A 4xx robots.txt (none published)
+allows everything; a 5xx or unreachable one disallows the origin for now (RFC 9309 §2.3.1.4):
+its pages are not fetched in this run and stay pending, to be tried again by a later run
+(`pipelines.store.pending`), unlike a page robots.txt really disallows.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Literal
 from urllib.parse import urlsplit
-from urllib.robotparser import RobotFileParser
+
+from protego import Protego
 
 from pipelines.models import FetchResult
 
@@ -22,7 +25,7 @@ Verdict = Literal["allowed", "disallowed", "unavailable"]
 class RobotsCache:
     def __init__(self, user_agent: str) -> None:
         self.user_agent = user_agent
-        self._parsers: dict[str, RobotFileParser | Verdict] = {}
+        self._parsers: dict[str, Protego | Verdict] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def allowed(self, url: str, fetch: FetchFn) -> bool:
@@ -38,15 +41,13 @@ class RobotsCache:
         rules = self._parsers[origin]
         if isinstance(rules, str):
             return rules
-        return "allowed" if rules.can_fetch(self.user_agent, url) else "disallowed"
+        return "allowed" if rules.can_fetch(url, self.user_agent) else "disallowed"
 
-    async def _load(self, origin: str, fetch: FetchFn) -> RobotFileParser | Verdict:
+    async def _load(self, origin: str, fetch: FetchFn) -> Protego | Verdict:
         result = await fetch(f"{origin}/robots.txt")
         status = result.status_code
         if status is not None and 400 <= status < 500:
             return "allowed"
         if status is None or status >= 500 or result.error is not None:
             return "unavailable"
-        parser = RobotFileParser()
-        parser.parse(result.content.decode("utf-8", errors="replace").splitlines())
-        return parser
+        return Protego.parse(result.content.decode("utf-8", errors="replace"))
