@@ -134,3 +134,31 @@ def test_a_five_minute_schedule_polls_a_five_minute_feed_every_run(config, db_pa
         land(db_path, config, [], [], [], states)
         release_feeds(db_path, config, f"run-{run}")
     assert polled == [3] * 6
+
+
+def test_a_transaction_conflict_is_retried_and_a_full_disk_is_not(tmp_path: Path) -> None:
+    """`_on_conflict` (the retry around claim and release): a write-write conflict between
+    two transactions of this process is tried again; a COMMIT that failed for lack of space
+    ends at once with the store's one-line error."""
+    from pipelines.errors import StoreError
+    from pipelines.store.leases import _on_conflict
+
+    calls: list[int] = []
+
+    def conflicts_twice() -> str:
+        calls.append(1)
+        if len(calls) <= 2:
+            raise duckdb.TransactionException("Conflict on tuple deletion!")
+        return "claimed"
+
+    assert _on_conflict(tmp_path / "x.duckdb", "claim feeds", conflicts_twice) == "claimed"
+    assert len(calls) == 3
+
+    def disk_full() -> None:
+        calls.append(1)
+        raise duckdb.TransactionException("Failed to commit: No space left on device")
+
+    calls.clear()
+    with pytest.raises(StoreError, match="the disk is full") as raised:
+        _on_conflict(tmp_path / "x.duckdb", "claim feeds", disk_full)
+    assert len(calls) == 1 and "\n" not in str(raised.value)

@@ -243,7 +243,7 @@ def test_lock_held_by_another_process_is_retried_then_reported(db_path: Path) ->
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         fast = StoreSettings(lock_retries=2, lock_retry_base_s=0.01, lock_retry_max_s=0.02)
-        with pytest.raises(StoreLockedError, match="locked by another process"):
+        with pytest.raises(StoreLockedError, match=r"locked by another process \(tried 3 times"):
             store.connect(db_path, settings=fast)
     finally:
         holder.communicate("")

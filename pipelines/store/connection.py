@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import random
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.stop import stop_base
 
 from pipelines.config import StoreSettings
 from pipelines.errors import StoreError, StoreLockedError
@@ -22,8 +23,11 @@ from pipelines.errors import StoreError, StoreLockedError
 _LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")
 
 
-def _is_lock_error(exc: Exception) -> bool:
-    return any(marker in str(exc) for marker in _LOCK_MARKERS)
+def _is_lock_error(exc: BaseException) -> bool:
+    """DuckDB reports another process's lock as a plain IOException: only its text tells."""
+    return isinstance(exc, duckdb.IOException) and any(
+        marker in str(exc) for marker in _LOCK_MARKERS
+    )
 
 
 _NO_SPACE_MARKERS = {
@@ -106,6 +110,32 @@ LockWait = Callable[[float, float, str], None]
 message), so that an interactive command can say at once that it is waiting, and why."""
 
 
+class _waited(stop_base):
+    """Stop once `seconds` have been spent waiting between tries (the time the tries took
+    does not count)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return retry_state.idle_for >= self.seconds
+
+
+def _lock_backoff(
+    settings: StoreSettings, max_wait_s: float | None
+) -> Callable[[RetryCallState], float]:
+    """Exponential backoff from `lock_retry_base_s`, capped at `lock_retry_max_s`, with each
+    wait drawn from half to one and a half of it so that waiting processes spread out; never
+    past `max_wait_s` of waiting in all."""
+
+    def wait(state: RetryCallState) -> float:
+        delay = settings.lock_retry_base_s * 2 ** (state.attempt_number - 1)
+        pause = min(delay, settings.lock_retry_max_s) * (0.5 + random.random())
+        return pause if max_wait_s is None else min(pause, max_wait_s - state.idle_for)
+
+    return wait
+
+
 def connect(
     path: Path,
     *,
@@ -130,32 +160,37 @@ def connect(
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise path_error(path, exc) from None
-    delay = settings.lock_retry_base_s
-    waited = 0.0
-    for attempt in range(settings.lock_retries + 1):
-        try:
-            return _attach(path, read_only)
-        except duckdb.IOException as exc:
-            if not _is_lock_error(exc):
-                raise no_space_error(path, exc) or StoreError(
-                    f"cannot open database {path}: {exc}"
-                ) from exc
-            pause = min(delay, settings.lock_retry_max_s) * (0.5 + random.random())
-            if max_wait_s is not None:
-                pause = min(pause, max_wait_s - waited)
-            if attempt == settings.lock_retries or pause <= 0:
-                raise StoreLockedError(
-                    f"database {path} is locked by another process (tried {attempt + 1} times "
-                    f"over {waited:.0f} s): {exc}. Close the other program (DuckDB CLI, "
-                    "notebook) or wait for the running flow to finish, then run again; nothing "
-                    "was written."
-                ) from exc
-            if on_wait is not None:
-                on_wait(waited, pause, str(exc))
-            time.sleep(pause)
-            waited += pause
-            delay *= 2
-    raise AssertionError("unreachable")
+    stop: stop_base = stop_after_attempt(settings.lock_retries + 1)
+    if max_wait_s is not None:
+        stop = stop | _waited(max_wait_s)
+
+    def tell(state: RetryCallState) -> None:
+        if on_wait is not None and state.next_action is not None and state.outcome is not None:
+            pause = state.next_action.sleep
+            on_wait(state.idle_for - pause, pause, str(state.outcome.exception()))
+
+    retrying = Retrying(
+        retry=retry_if_exception(_is_lock_error),
+        stop=stop,
+        wait=_lock_backoff(settings, max_wait_s),
+        before_sleep=tell,
+        reraise=True,
+    )
+    try:
+        return retrying(_attach, path, read_only)
+    except duckdb.IOException as exc:
+        if not _is_lock_error(exc):
+            raise no_space_error(path, exc) or StoreError(
+                f"cannot open database {path}: {exc}"
+            ) from exc
+        tries = retrying.statistics.get("attempt_number", settings.lock_retries + 1)
+        waited = retrying.statistics.get("idle_for", 0.0)
+        raise StoreLockedError(
+            f"database {path} is locked by another process (tried {tries} times "
+            f"over {waited:.0f} s): {exc}. Close the other program (DuckDB CLI, "
+            "notebook) or wait for the running flow to finish, then run again; nothing "
+            "was written."
+        ) from exc
 
 
 def path_error(path: Path, exc: OSError) -> StoreError:

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import os
 import socket
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from pipelines.config import Config
 from pipelines.errors import StoreError
@@ -75,8 +77,30 @@ class Claim:
     held_elsewhere: list[str] = field(default_factory=list)
 
 
-def _retrying(attempts: int = 20) -> range:
-    return range(attempts)
+_T = TypeVar("_T")
+_CONFLICTS = (duckdb.TransactionException, duckdb.CatalogException)
+
+
+def _on_conflict(db_path: Path, what: str, attempt: Callable[[], _T]) -> _T:
+    """Run `attempt`, again while a concurrent transaction in this process touched the same
+    rows (up to 20 tries, waits doubling from 0.05 s to 1 s). A failed COMMIT for lack of
+    space is no conflict: it ends at once with the store's clear error."""
+
+    def is_conflict(exc: BaseException) -> bool:
+        return isinstance(exc, _CONFLICTS) and no_space_error(db_path, exc) is None
+
+    try:
+        return Retrying(
+            retry=retry_if_exception(is_conflict),
+            stop=stop_after_attempt(20),
+            wait=wait_exponential(multiplier=0.05, max=1.0),
+            reraise=True,
+        )(attempt)
+    except _CONFLICTS as exc:
+        full = no_space_error(db_path, exc)
+        if full is not None:
+            raise full from exc
+        raise StoreError(f"could not {what} in {db_path}: {exc}") from exc
 
 
 def claim_due_feeds(
@@ -89,54 +113,60 @@ def claim_due_feeds(
 ) -> Claim:
     """Claim the due feeds no other run holds (all enabled ones with force_all)."""
     with open_store(db_path, settings=config.settings.store) as con:
-        last: Exception | None = None
-        for attempt in _retrying():
-            try:
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    con.execute("DELETE FROM feed_leases WHERE leased_until <= ?", [now])
-                    owners = con.execute("SELECT DISTINCT owner FROM feed_leases").fetchall()
-                    for (dead,) in owners:
-                        if owner_is_dead(dead):
-                            con.execute("DELETE FROM feed_leases WHERE owner = ?", [dead])
-                    held = {
-                        url
-                        for (url,) in con.execute(
-                            "SELECT feed_url FROM feed_leases WHERE owner <> ?", [owner]
-                        ).fetchall()
-                    }
-                    states = load_feed_states(con)
-                    candidates = due_feeds(
-                        config.feeds,
-                        states,
-                        now,
-                        force_all=force_all,
-                        slack_s=config.settings.poll.due_slack_s,
-                    )
-                    mine = [f for f in candidates if f.url not in held]
-                    until = now + timedelta(seconds=ttl_s)
-                    if mine:  # one statement: executemany is slow for thousands of feeds
-                        with string_relation(con, "_claimed", (f.url for f in mine)):
-                            con.execute(
-                                "INSERT INTO feed_leases SELECT value, ?, ? FROM _claimed "
-                                "ON CONFLICT (feed_url) DO UPDATE SET owner = excluded.owner, "
-                                "leased_until = excluded.leased_until",
-                                [owner, until],
-                            )
-                    con.execute("COMMIT")
-                except BaseException:
-                    rollback(con)
-                    raise
-                skipped = sorted(f.url for f in candidates if f.url in held)
-                return Claim(owner, mine, states, now, skipped)
-            except (duckdb.TransactionException, duckdb.CatalogException) as exc:
-                full = no_space_error(db_path, exc)
-                if full is not None:  # a failed COMMIT for lack of space is no conflict
-                    raise full from exc
-                # a concurrent claim in this process touched the same rows: try again
-                last = exc
-                time.sleep(min(0.05 * 2**attempt, 1.0))
-        raise StoreError(f"could not claim feeds in {db_path}: {last}")
+        return _on_conflict(
+            db_path,
+            "claim feeds",
+            lambda: _claim(con, config, owner, now, force_all=force_all, ttl_s=ttl_s),
+        )
+
+
+def _claim(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    owner: str,
+    now: datetime,
+    *,
+    force_all: bool,
+    ttl_s: float,
+) -> Claim:
+    """One try of `claim_due_feeds`, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM feed_leases WHERE leased_until <= ?", [now])
+        owners = con.execute("SELECT DISTINCT owner FROM feed_leases").fetchall()
+        for (dead,) in owners:
+            if owner_is_dead(dead):
+                con.execute("DELETE FROM feed_leases WHERE owner = ?", [dead])
+        held = {
+            url
+            for (url,) in con.execute(
+                "SELECT feed_url FROM feed_leases WHERE owner <> ?", [owner]
+            ).fetchall()
+        }
+        states = load_feed_states(con)
+        candidates = due_feeds(
+            config.feeds,
+            states,
+            now,
+            force_all=force_all,
+            slack_s=config.settings.poll.due_slack_s,
+        )
+        mine = [f for f in candidates if f.url not in held]
+        until = now + timedelta(seconds=ttl_s)
+        if mine:  # one statement: executemany is slow for thousands of feeds
+            with string_relation(con, "_claimed", (f.url for f in mine)):
+                con.execute(
+                    "INSERT INTO feed_leases SELECT value, ?, ? FROM _claimed "
+                    "ON CONFLICT (feed_url) DO UPDATE SET owner = excluded.owner, "
+                    "leased_until = excluded.leased_until",
+                    [owner, until],
+                )
+        con.execute("COMMIT")
+    except BaseException:
+        rollback(con)
+        raise
+    skipped = sorted(f.url for f in candidates if f.url in held)
+    return Claim(owner, mine, states, now, skipped)
 
 
 def release_feeds(db_path: Path, config: Config, owner: str) -> int:
@@ -148,21 +178,13 @@ def release_feeds(db_path: Path, config: Config, owner: str) -> int:
 def release_leases(con: duckdb.DuckDBPyConnection, db_path: Path, owner: str) -> int:
     """`release_feeds` on an open store (the landing's own connection, see
     `pipelines.run.steps.land_and_hold_feeds`)."""
-    last: Exception | None = None
-    for attempt in _retrying():
-        try:
-            row = con.execute(
-                "SELECT count(*) FROM feed_leases WHERE owner = ?", [owner]
-            ).fetchone()
-            con.execute("DELETE FROM feed_leases WHERE owner = ?", [owner])
-            return int(row[0]) if row else 0
-        except (duckdb.TransactionException, duckdb.CatalogException) as exc:
-            full = no_space_error(db_path, exc)
-            if full is not None:
-                raise full from exc
-            last = exc
-            time.sleep(min(0.05 * 2**attempt, 1.0))
-    raise StoreError(f"could not release feed leases in {db_path}: {last}")
+
+    def release() -> int:
+        row = con.execute("SELECT count(*) FROM feed_leases WHERE owner = ?", [owner]).fetchone()
+        con.execute("DELETE FROM feed_leases WHERE owner = ?", [owner])
+        return int(row[0]) if row else 0
+
+    return _on_conflict(db_path, "release feed leases", release)
 
 
 def renew_leases(con: duckdb.DuckDBPyConnection, owner: str, now: datetime, ttl_s: float) -> None:
