@@ -155,8 +155,9 @@ def prepare_deploy(limit: int = 1) -> dict[str, str]:
     `NEWSWATCH_HOME`, when set, names the code directory instead (a worker host whose checkout
     lives elsewhere than the deploying machine's).
     """
-    import os
     from pathlib import Path
+
+    from pipelines.config import HostEnvironment
 
     created = ensure_write_limit(limit)
     print(f"global concurrency limit {WRITE_LIMIT!r}: {'created' if created else 'present'}")
@@ -167,5 +168,5 @@ def prepare_deploy(limit: int = 1) -> dict[str, str]:
             "them to the work pool's workers: stop `newswatch serve` if it still runs, or it "
             "takes their runs too, with these parameters"
         )
-    home = os.environ.get("NEWSWATCH_HOME") or str(Path.cwd())
+    home = HostEnvironment().home or Path.cwd()
     return {"directory": str(Path(home).resolve())}

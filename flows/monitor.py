@@ -418,11 +418,11 @@ async def monitor_flow(
     """Poll due feeds, fetch and extract new articles, match rules, land in DuckDB, alert.
 
     Relative paths resolve against the working directory (the repository root for deployed
-    runs). `dask_address` (or NEWSWATCH_DASK_ADDRESS) runs extraction on an existing Dask
-    cluster, in batches of `extract_batch_size` pages.
+    runs). `dask_address` (else the setting `extract.dask_address`) runs extraction on an
+    existing Dask cluster, in batches of `extract_batch_size` pages.
     """
-    dask_address = dask_address or os.environ.get("NEWSWATCH_DASK_ADDRESS") or None
     config, ruleset = load_config_task(config_dir)
+    dask_address = dask_address or config.settings.extract.dask_address or None
     request = RunRequest(config, ruleset, Path(db_path), force_all)
     if run_id := _run_id():
         request = RunRequest(config, ruleset, Path(db_path), force_all, run_id)

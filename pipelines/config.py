@@ -4,6 +4,12 @@ A config directory holds `feeds.yaml` (required), `settings.yaml`, `rules.yaml` 
 `entities.yaml` (optional: missing ones fall back to the defaults shipped in `config/`).
 String values may reference environment variables as `${NAME}` or `${NAME:-default}`, which
 is how secrets (alert channel tokens) stay out of the files.
+
+Every setting can also be set from the environment, over `settings.yaml`:
+`NEWSWATCH_<SECTION>__<KEY>` (`NEWSWATCH_FETCH__ALLOW_PRIVATE_NETWORKS=1`), read by
+pydantic-settings when `Settings` is validated. The environment variables that are not
+settings (the code directory of deployments, the CLI's defaults) are named here too, so that
+docs/SETTINGS.md lists them all.
 """
 
 from __future__ import annotations
@@ -12,13 +18,19 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from pipelines.errors import ConfigError
 from pipelines.models import FeedSource
+from pipelines.yamlfile import parse, read_source, validate
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 """The shipped configuration (rules and gazetteer a config directory may leave out)."""
@@ -26,7 +38,11 @@ RUN_CONFIG_DIR = "config"
 """The configuration a run reads by default, relative to the working directory."""
 DEFAULT_DB = "data/newswatch.duckdb"
 """The monitor's database by default, relative to the working directory."""
-M = TypeVar("M", bound=BaseModel)
+ENV_PREFIX = "NEWSWATCH_"
+CONFIG_DIR_ENV = "NEWSWATCH_CONFIG_DIR"
+"""Read by every CLI command's --config-dir."""
+DB_ENV = "NEWSWATCH_DB"
+"""Read by every CLI command's --db."""
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -171,6 +187,14 @@ class ExtractSettings(_Strict):
             "lands, at most two in memory), so memory stays flat"
         ),
     )
+    dask_address: str | None = Field(
+        default=None,
+        description=(
+            "address of a running Dask scheduler (tcp://host:8786) to extract on instead of "
+            "the local process pool (the `dask` extra; the monitor flow's `dask_address` "
+            "parameter wins)"
+        ),
+    )
 
 
 class ChannelSettings(_Strict):
@@ -255,13 +279,70 @@ class DemandSettings(_Strict):
     )
 
 
-class Settings(_Strict):
+ENV_ALIASES: dict[str, tuple[str, str]] = {
+    "NEWSWATCH_ALLOW_PRIVATE_NETWORKS": ("fetch", "allow_private_networks"),
+    "NEWSWATCH_DASK_ADDRESS": ("extract", "dask_address"),
+}
+"""Older names of two settings' environment variables, still read (the full name wins)."""
+
+
+class _EnvAliases(PydanticBaseSettingsSource):
+    """`ENV_ALIASES` as a settings source."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, dict[str, str]] = {}
+        for name, (section, key) in ENV_ALIASES.items():
+            if value := os.environ.get(name):
+                values.setdefault(section, {})[key] = value
+        return values
+
+
+class Settings(BaseSettings):
+    """settings.yaml, under the environment's overrides: validating it (from the file's data,
+    or with no data) reads `NEWSWATCH_<SECTION>__<KEY>` variables, which win over the file."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        env_ignore_empty=True,
+    )
+
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     poll: PollSettings = Field(default_factory=PollSettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     demands: DemandSettings = Field(default_factory=DemandSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment over its older names over the file's values (first wins)."""
+        return env_settings, _EnvAliases(settings_cls), init_settings
+
+
+class HostEnvironment(BaseSettings):
+    """What only the environment says: values of the machine a command runs on."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", env_ignore_empty=True)
+
+    home: Path | None = Field(
+        default=None,
+        description=(
+            "the code directory `prefect deploy` records for the workers' runs (the "
+            "checkout on the workers); default: the directory `prefect deploy` runs in"
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,74 +385,48 @@ def expand_env(value: Any) -> Any:
     return value
 
 
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file; syntax errors become a ConfigError naming file, line and column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{where}: invalid YAML: {problem}") from exc
+def _variable(loc: tuple[Any, ...]) -> str:
+    """The environment variable that sets a settings field (or the older name that did)."""
+    name = ENV_PREFIX + "__".join(str(part).upper() for part in loc)
+    for alias, target in ENV_ALIASES.items():
+        if loc == target and not os.environ.get(name) and os.environ.get(alias):
+            return alias
+    return name
 
 
-def _line_of(path: Path, loc: tuple[Any, ...]) -> str:
-    """Best-effort line number of a pydantic error location inside a YAML file."""
+def environment_settings() -> Settings:
+    """The defaults under the environment's overrides; an invalid one raises a ConfigError
+    naming the variable."""
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return str(path)
-    line = None
-    for key in loc:
-        if node is None:
-            break
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if k.value == key), None)
-            if nxt is None:
-                key_node = next((k for k, _ in node.value if k.value == key), None)
-                node = key_node
-            else:
-                node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            break
-        if node is not None:
-            line = node.start_mark.line + 1
-    return f"{path}:{line}" if line else str(path)
-
-
-def validate_file(path: Path, model: type[M], data: Any) -> M:
-    """Validate parsed YAML against a model; errors name file:line, the field and the problem."""
-    try:
-        return model.model_validate(data if data is not None else {})
+        return Settings()
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            field_path = ".".join(str(p) for p in loc) or "(top level)"
-            lines.append(f"{_line_of(path, loc)}: {field_path}: {err['msg']}")
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from exc
+        lines = [
+            f"environment variable {_variable(tuple(err['loc']))}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise ConfigError(
+            "\n".join(lines) + "\n  hint: fix or unset it (docs/SETTINGS.md lists the names)"
+        ) from exc
 
 
 def load_settings(config_dir: Path) -> Settings:
+    """settings.yaml of a config directory (the defaults without one) under the environment's
+    overrides. The environment is checked alone first, so that the file's errors point at
+    the file and the environment's at the variables."""
+    defaults = environment_settings()
     path = config_dir / "settings.yaml"
-    data = expand_env(read_yaml(path)) if path.exists() else {}
-    settings = validate_file(path, Settings, data)
-    if os.environ.get("NEWSWATCH_ALLOW_PRIVATE_NETWORKS", "").lower() in {"1", "true", "yes"}:
-        settings.fetch.allow_private_networks = True
-    return settings
+    if not path.exists():
+        return defaults
+    source = read_source(path)
+    data, root = parse(source)
+    return validate(source, Settings, expand_env(data), root)
 
 
 def load_feeds(config_dir: Path) -> list[FeedSource]:
     path = config_dir / "feeds.yaml"
-    parsed = validate_file(path, FeedsFile, expand_env(read_yaml(path)))
+    source = read_source(path)
+    data, root = parse(source)
+    parsed = validate(source, FeedsFile, expand_env(data), root)
     seen: set[str] = set()
     feeds = []
     for entry in parsed.feeds:
@@ -403,7 +458,7 @@ def load_config(config_dir: Path) -> Config:
     if not config_dir.is_dir():
         raise ConfigError(
             f"config directory {config_dir} does not exist; pass --config-dir or set "
-            "NEWSWATCH_CONFIG_DIR to a directory holding feeds.yaml"
+            f"{CONFIG_DIR_ENV} to a directory holding feeds.yaml"
         )
     return Config(
         config_dir=config_dir,

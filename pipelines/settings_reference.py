@@ -12,7 +12,17 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from pipelines.config import ChannelSettings, Settings
+from pipelines.config import (
+    CONFIG_DIR_ENV,
+    DB_ENV,
+    DEFAULT_DB,
+    ENV_ALIASES,
+    ENV_PREFIX,
+    RUN_CONFIG_DIR,
+    ChannelSettings,
+    HostEnvironment,
+    Settings,
+)
 
 INTRO = """# Settings reference
 
@@ -22,8 +32,27 @@ the file, line and what was expected. `${NAME}` in a value reads an environment 
 (`${NAME:-default}` with a default), `{prefect-secret:NAME}` a Prefect Secret block (alert
 channel URLs).
 
+Every key can also be set from the environment, which wins over the file: see
+[Environment variables](#environment-variables) at the end.
+
 Generated from `pipelines/config.py` by `python -m pipelines.settings_reference >
 docs/SETTINGS.md`; a test fails when the two differ.
+"""
+
+ENVIRONMENT = """## Environment variables
+
+Every key above can be set from the environment as `NEWSWATCH_<SECTION>__<KEY>` (upper or
+lower case, `__` between levels); it wins over `settings.yaml`, and an empty value counts as
+unset. For example:
+
+```sh
+NEWSWATCH_FETCH__ALLOW_PRIVATE_NETWORKS=1      # fetch.allow_private_networks: true
+NEWSWATCH_STORE__LOCK_RETRIES=5                # store.lock_retries: 5
+NEWSWATCH_ALERTS__CHANNELS__OPS__URL=console:// # alerts.channels.ops.url
+```
+
+A value that is not valid for its key, or a `NEWSWATCH_<SECTION>__…` name that is no key, stops
+a run before it starts with the variable's name. The other variables newswatch reads:
 """
 
 
@@ -52,6 +81,21 @@ def _table(model: type[BaseModel], prefix: str) -> list[str]:
     return rows
 
 
+def _environment_rows() -> list[str]:
+    rows = ["| variable | meaning |", "|---|---|"]
+    for alias, (section, key) in ENV_ALIASES.items():
+        full = f"{ENV_PREFIX}{section.upper()}__{key.upper()}"
+        rows.append(f"| `{alias}` | older name of `{full}` (`{section}.{key}`), still read |")
+    rows.append(
+        f"| `{CONFIG_DIR_ENV}` | the CLI's `--config-dir` when not given "
+        f"(default `{RUN_CONFIG_DIR}`) |"
+    )
+    rows.append(f"| `{DB_ENV}` | the CLI's `--db` when not given (default `{DEFAULT_DB}`) |")
+    for name, field in HostEnvironment.model_fields.items():
+        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | {field.description} |")
+    return rows
+
+
 def render() -> str:
     lines = [INTRO]
     for section, field in Settings.model_fields.items():
@@ -62,6 +106,9 @@ def render() -> str:
         "## An alert channel: `alerts.channels.<name>`",
         "",
         *_table(ChannelSettings, ""),
+        "",
+        ENVIRONMENT,
+        *_environment_rows(),
         "",
     ]
     return "\n".join(lines)

@@ -43,7 +43,7 @@ def test_typo_in_setting_is_reported_with_line(tmp_path: Path) -> None:
 
 def test_bad_feed_url_and_duplicates(tmp_path: Path) -> None:
     write(tmp_path, "feeds.yaml", "feeds:\n  - url: ftp://e.example/rss\n")
-    with pytest.raises(ConfigError, match=r"feeds\.yaml:2: feeds\.0\.url"):
+    with pytest.raises(ConfigError, match=r"feeds\.yaml:2:10: feeds\.0\.url"):
         load_config(tmp_path)
     write(tmp_path, "feeds.yaml", "feeds:\n  - url: https://a/rss\n  - url: https://a/rss\n")
     with pytest.raises(ConfigError, match="listed twice"):
@@ -72,6 +72,89 @@ def test_missing_env_reference_is_explained(tmp_path: Path) -> None:
 def test_private_network_env_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSWATCH_ALLOW_PRIVATE_NETWORKS", "1")
     assert load_settings(tmp_path).fetch.allow_private_networks is True
+
+
+def test_environment_overrides_settings_yaml_key_by_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NEWSWATCH_<SECTION>__<KEY> wins over settings.yaml for that key only; nested maps
+    (alert channels) and lower-case names work too; empty values count as unset."""
+    write(tmp_path, "settings.yaml", "fetch:\n  timeout_s: 3\n  per_host_limit: 4\n")
+    monkeypatch.setenv("NEWSWATCH_FETCH__TIMEOUT_S", "7.5")
+    monkeypatch.setenv("newswatch_store__lock_retries", "2")
+    monkeypatch.setenv("NEWSWATCH_ALERTS__CHANNELS__OPS__URL", "console://")
+    monkeypatch.setenv("NEWSWATCH_POLL__MIN_INTERVAL_S", "")
+    settings = load_settings(tmp_path)
+    assert settings.fetch.timeout_s == 7.5
+    assert settings.fetch.per_host_limit == 4  # from the file
+    assert settings.store.lock_retries == 2
+    assert settings.alerts.channels["ops"].url == "console://"
+    assert settings.poll.min_interval_s == 300
+
+
+def test_older_variable_names_still_work_and_the_full_name_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSWATCH_DASK_ADDRESS", "tcp://old:8786")
+    assert load_settings(tmp_path).extract.dask_address == "tcp://old:8786"
+    monkeypatch.setenv("NEWSWATCH_EXTRACT__DASK_ADDRESS", "tcp://new:8786")
+    assert load_settings(tmp_path).extract.dask_address == "tcp://new:8786"
+    write(tmp_path, "settings.yaml", "fetch:\n  allow_private_networks: false\n")
+    monkeypatch.setenv("NEWSWATCH_ALLOW_PRIVATE_NETWORKS", "yes")
+    assert load_settings(tmp_path).fetch.allow_private_networks is True
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("NEWSWATCH_STORE__LOCK_RETRIES", "many", "valid integer"),
+        ("NEWSWATCH_FETCH__TIMEOUT", "3", "Extra inputs are not permitted"),
+        ("NEWSWATCH_ALLOW_PRIVATE_NETWORKS", "perhaps", "valid boolean"),
+    ],
+)
+def test_a_bad_environment_value_names_the_variable_not_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, problem: str
+) -> None:
+    write(tmp_path, "settings.yaml", "fetch:\n  timeout_s: 3\n")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path)
+    first = str(info.value).splitlines()[0]
+    assert first.startswith(f"environment variable {name}: ") and problem in first
+    assert "settings.yaml" not in str(info.value)
+
+
+def test_newswatch_run_with_a_bad_environment_value_stops_with_its_name(tmp_path: Path) -> None:
+    """Through the real command: exit 2, the variable named on stderr, nothing written."""
+    import os
+    import subprocess
+    import sys
+
+    write(tmp_path / "config", "feeds.yaml", "feeds:\n  - url: https://e.example/rss\n")
+    db = tmp_path / "data" / "x.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--config-dir", str(tmp_path / "config")],
+        env={**os.environ, "NEWSWATCH_DB": str(db), "NEWSWATCH_FETCH__TIMEOUT_S": "soon"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "environment variable NEWSWATCH_FETCH__TIMEOUT_S: " in done.stderr
+    assert not db.exists()
+
+
+def test_the_deployments_code_directory_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipelines.config import HostEnvironment
+
+    monkeypatch.delenv("NEWSWATCH_HOME", raising=False)
+    assert HostEnvironment().home is None
+    monkeypatch.setenv("NEWSWATCH_HOME", "/opt/newswatch")
+    assert HostEnvironment().home == Path("/opt/newswatch")
 
 
 def test_missing_config_dir_is_clear(tmp_path: Path) -> None:

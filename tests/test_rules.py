@@ -280,9 +280,10 @@ def test_libyaml_and_pure_python_loaders_agree(
     """Rules files are read with libyaml when PyYAML has it, and every problem is described
     by the pure-Python loader: the same data and the same messages, at the same positions,
     either way."""
+    from pipelines import yamlfile
     from pipelines.rules import loader
 
-    assert loader._FastLoader is not None, "PyYAML without libyaml: this test compares nothing"
+    assert yamlfile._FastLoader is not None, "PyYAML without libyaml: this test compares nothing"
     (tmp_path / "entities.yaml").write_text(ENTITIES, "utf-8")
     (tmp_path / "rules.yaml").write_text(rules, "utf-8")
 
@@ -293,7 +294,7 @@ def test_libyaml_and_pure_python_loaders_agree(
             return f"RuleError: {exc}"
 
     fast = outcome()
-    monkeypatch.setattr(loader, "_FastLoader", None)
+    monkeypatch.setattr(yamlfile, "_FastLoader", None)
     assert fast == outcome()
     shipped = (DEFAULT_CONFIG_DIR / "rules.yaml", DEFAULT_CONFIG_DIR / "entities.yaml")
     pure = loader.load_rules(*shipped)

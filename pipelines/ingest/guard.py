@@ -91,7 +91,7 @@ def refuse_blocked(where: str, host: str, addrs: Iterable[Address]) -> None:
         if reason:
             raise BlockedURLError(
                 f"{where}: refused by the SSRF guard: {host} resolves to {addr} ({reason}); "
-                "set fetch.allow_private_networks (or NEWSWATCH_ALLOW_PRIVATE_NETWORKS=1) "
+                "set fetch.allow_private_networks (or NEWSWATCH_FETCH__ALLOW_PRIVATE_NETWORKS=1) "
                 "only for local testing"
             )
 

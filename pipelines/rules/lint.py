@@ -22,8 +22,10 @@ from typing import Any
 
 import yaml
 
-from pipelines.rules.loader import LoadedRules, _compose, _node_at, _Source, _where
+from pipelines.errors import RuleError
+from pipelines.rules.loader import LoadedRules
 from pipelines.rules.query import _lex, positive_atoms
+from pipelines.yamlfile import node_at, parse, read_source, where
 
 OPERATOR_WORDS = {"and": "AND", "or": "OR", "not": "NOT"}
 OPERATORS = ("AND", "OR", "NOT", "NEAR", "SENTENCE", "PARA")
@@ -75,7 +77,7 @@ class RuleWarning:
 
 def _queries(loaded: LoadedRules, root: Any) -> Iterator[tuple[str, str, tuple[Any, ...]]]:
     """(name, source text, YAML location) of every query in the rules file."""
-    defines = _node_at(root, ("define",))
+    defines = node_at(root, ("define",))
     if isinstance(defines, yaml.MappingNode):
         for key, value in defines.value:
             if isinstance(value, yaml.ScalarNode):
@@ -91,8 +93,8 @@ def _queries(loaded: LoadedRules, root: Any) -> Iterator[tuple[str, str, tuple[A
 
 def lint_rules(loaded: LoadedRules, rules_path: Path) -> list[RuleWarning]:
     """Every warning for the rules of `loaded`, which were read from `rules_path`."""
-    source = _Source(rules_path, rules_path.read_text("utf-8"))
-    _, root = _compose(source)
+    source = read_source(rules_path, RuleError)
+    _, root = parse(source, RuleError)
     warnings = []
     for ti, topic in enumerate(loaded.topics):
         for what, rules, loc in (
@@ -102,10 +104,10 @@ def lint_rules(loaded: LoadedRules, rules_path: Path) -> list[RuleWarning]:
             for i, rule in enumerate(rules):
                 if positive_atoms(rule.node):
                     continue
-                node = _node_at(root, ("topics", ti, loc[0], i, *loc[1:]))
+                node = node_at(root, ("topics", ti, loc[0], i, *loc[1:]))
                 warnings.append(
                     RuleWarning(
-                        _where(source, node),
+                        where(source, node),
                         rule.id,
                         f"this {what} can never match: its query has no term outside NOT (a "
                         "bare NOT matches nothing); add what it must contain, e.g. "
@@ -113,7 +115,7 @@ def lint_rules(loaded: LoadedRules, rules_path: Path) -> list[RuleWarning]:
                     )
                 )
     for name, text, loc in _queries(loaded, root):
-        node = _node_at(root, loc)
+        node = node_at(root, loc)
         for tok in _lex(text):
             if tok.kind != "word":
                 continue
@@ -121,7 +123,7 @@ def lint_rules(loaded: LoadedRules, rules_path: Path) -> list[RuleWarning]:
             if meant is not None:
                 warnings.append(
                     RuleWarning(
-                        _where(source, node, tok.offset),
+                        where(source, node, tok.offset),
                         name,
                         f"{tok.text!r} is searched as a word; did you mean the operator {meant}?"
                         f' (quote it, "{tok.text}", to search the word)',
@@ -132,7 +134,7 @@ def lint_rules(loaded: LoadedRules, rules_path: Path) -> list[RuleWarning]:
             if operator is not None and tok.text != operator:
                 warnings.append(
                     RuleWarning(
-                        _where(source, node, tok.offset),
+                        where(source, node, tok.offset),
                         name,
                         f"{tok.text!r} is searched as a word, not as the operator {operator} "
                         f"(operators are upper case); write {operator}, or quote it "
