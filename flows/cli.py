@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from flows.cli_alerts import alerts_app
 from flows.cli_common import (
     ConfigDir,
     DbPath,
@@ -29,6 +30,12 @@ from flows.cli_common import (
     quiet_prefect,
     usable_db_path,
 )
+from flows.cli_demands import demands_app
+from flows.cli_feeds import feeds_app
+from flows.cli_ops import ops_app
+from flows.cli_rules import rules_app
+from flows.cli_store import store_app
+from flows.cli_ui import ui_app
 from pipelines.errors import NewswatchError
 
 if TYPE_CHECKING:
@@ -343,34 +350,14 @@ def demo(
         console.print(f"\nTry: {query_hint(db, sql)}", highlight=False, markup=False)
 
 
-def _register_optional() -> None:
-    """Attach command groups that live in their own modules."""
-    import importlib
-
-    for module, attr, name in (
-        ("flows.cli_feeds", "feeds_app", None),
-        ("flows.cli_rules", "rules_app", "rules"),
-        ("flows.cli_store", "store_app", None),
-        ("flows.cli_alerts", "alerts_app", "alerts"),
-        ("flows.cli_demands", "demands_app", "demands"),
-        ("flows.cli_ops", "ops_app", None),
-        ("flows.cli_ui", "ui_app", None),
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        sub = getattr(mod, attr)
-        if name:
-            app.add_typer(sub, name=name)
-        else:
-            for command in sub.registered_commands:
-                app.registered_commands.append(command)
-
-
-_register_optional()
+# Groups added without a name put their commands at the top level (feeds, query, serve, …).
+app.add_typer(feeds_app)
+app.add_typer(store_app)
+app.add_typer(ops_app)
+app.add_typer(ui_app)
+app.add_typer(rules_app, name="rules")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(demands_app, name="demands")
 
 
 def main() -> None:

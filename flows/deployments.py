@@ -1,19 +1,40 @@
-"""The deployments newswatch ships, for `newswatch serve` (no work pool needed).
+"""The deployments newswatch ships, defined once in `deploy/prefect.yaml`.
 
-`deploy/prefect.yaml` defines the same three deployments for `prefect deploy --all` with a
-process work pool; `build_deployments(..., work_pool_name=WORK_POOL)` gives exactly those
-(tests/test_deployments.py keeps the two in sync).
+`prefect deploy --all --prefect-file deploy/prefect.yaml` reads that file for a process work
+pool; `build_deployments` reads the same file for `newswatch serve` (no work pool), taking
+the config directory, the database and the monitor's interval from the command line.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+PREFECT_YAML = Path(__file__).resolve().parent.parent / "deploy" / "prefect.yaml"
+"""The deployments' one definition."""
 MONITOR = "newswatch-monitor"
 REMATCH = "newswatch-rematch"
 FEED_HEALTH = "newswatch-feed-health"
+
+
+def _flow(entrypoint: str) -> Any:
+    """The flow object of a prefect.yaml entrypoint (`flows/monitor.py:monitor_flow`)."""
+    path, _, name = entrypoint.rpartition(":")
+    module = ".".join(Path(path).with_suffix("").parts)
+    return getattr(importlib.import_module(module), name)
+
+
+def _schedule(spec: dict[str, Any], interval_minutes: float) -> Any:
+    """A prefect.yaml schedule; an interval schedule (the monitor's) runs every
+    `interval_minutes` instead of the file's interval (`newswatch serve --interval`)."""
+    from prefect.schedules import Cron, Interval
+
+    if "interval" in spec:
+        return Interval(timedelta(minutes=interval_minutes))
+    return Cron(spec["cron"])
 
 
 def build_deployments(
@@ -22,38 +43,30 @@ def build_deployments(
     interval_minutes: float,
     schedules: bool = True,
     work_pool_name: str | None = None,
+    prefect_yaml: Path = PREFECT_YAML,
 ) -> list[Any]:
-    """The monitor, rematch and feed-health deployments: served as they are by `newswatch
-    serve`; with `work_pool_name` (`WORK_POOL`) they are those of deploy/prefect.yaml, for
-    `prefect.deploy(...)`."""
-    from flows.maintenance import feed_health_flow, rematch_flow
-    from flows.monitor import monitor_flow
+    """The deployments of deploy/prefect.yaml, served as they are by `newswatch serve`
+    (`config_dir` and `db_path` replace the file's values of those parameters); with
+    `work_pool_name` (`WORK_POOL`) they are the file's own, for `prefect.deploy(...)`."""
+    from pipelines.yamlfile import parse, read_source
 
-    params = {"config_dir": config_dir, "db_path": db_path}
-    common: dict[str, Any] = {"tags": ["newswatch"], "work_pool_name": work_pool_name}
-    return [
-        monitor_flow.to_deployment(
-            name=MONITOR,
-            interval=timedelta(minutes=interval_minutes) if schedules else None,
-            parameters={**params, "force_all": False},
-            description="Poll due feeds, extract, match, land in DuckDB, alert.",
-            **common,
-        ),
-        rematch_flow.to_deployment(
-            name=REMATCH,
-            cron="30 3 * * *" if schedules else None,
-            parameters=params,
-            description="Re-run the current rules over stored articles (no alerts).",
-            **common,
-        ),
-        feed_health_flow.to_deployment(
-            name=FEED_HEALTH,
-            cron="0 6 * * *" if schedules else None,
-            parameters={"db_path": db_path},
-            description="Report failing, disabled and quiet feeds.",
-            **common,
-        ),
-    ]
+    data, _ = parse(read_source(prefect_yaml))
+    paths = {"config_dir": config_dir, "db_path": db_path}
+    deployments = []
+    for spec in data["deployments"]:
+        timing = [_schedule(t, interval_minutes) for t in spec.get("schedules") or []]
+        parameters = {k: paths.get(k, v) for k, v in (spec.get("parameters") or {}).items()}
+        deployments.append(
+            _flow(spec["entrypoint"]).to_deployment(
+                name=spec["name"],
+                parameters=parameters,
+                description=spec.get("description"),
+                tags=spec.get("tags"),
+                work_pool_name=work_pool_name,
+                schedules=timing if schedules else None,
+            )
+        )
+    return deployments
 
 
 QUALIFIED_NAMES = (

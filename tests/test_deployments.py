@@ -1,6 +1,6 @@
-"""deploy/prefect.yaml (`prefect deploy`, work pools) and `flows.deployments.build_deployments`
-(`newswatch serve`) describe the same three deployments; every entrypoint imports and accepts
-its parameters; the build and pull steps fit together."""
+"""deploy/prefect.yaml (`prefect deploy`, work pools) defines the three deployments and
+`flows.deployments.build_deployments` (`newswatch serve`) builds the same ones from it; every
+entrypoint imports and accepts its parameters; the build and pull steps fit together."""
 
 from __future__ import annotations
 
@@ -95,6 +95,33 @@ def test_deployment_matches_build_deployments(name: str) -> None:
     assert spec["work_pool"]["name"] == dep.work_pool_name == WORK_POOL
     assert spec["description"] == dep.description
     assert spec["tags"] == dep.tags
+
+
+def test_build_deployments_reads_prefect_yaml(tmp_path: Path) -> None:
+    """The deployments are defined once: a change to (a copy of) prefect.yaml is what serve
+    builds, and serve's paths and interval replace the file's."""
+    doc = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))
+    monitor = next(d for d in doc["deployments"] if d["name"] == MONITOR)
+    monitor["description"] = "Changed in the file only."
+    monitor["tags"] = ["newswatch", "edited"]
+    doc["deployments"] = [d for d in doc["deployments"] if d["name"] != REMATCH]
+    (tmp_path / "prefect.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    served = {
+        d.name: d
+        for d in build_deployments("cfg", "x.duckdb", 2.5, prefect_yaml=tmp_path / "prefect.yaml")
+    }
+    assert set(served) == {MONITOR, FEED_HEALTH}
+    assert served[MONITOR].description == "Changed in the file only."
+    assert served[MONITOR].tags == ["newswatch", "edited"]
+    assert served[MONITOR].parameters == {
+        "config_dir": "cfg",
+        "db_path": "x.duckdb",
+        "force_all": False,
+    }
+    assert [built_schedule(s) for s in served[MONITOR].schedules] == [
+        ("interval", timedelta(minutes=2.5))
+    ]
+    assert served[FEED_HEALTH].parameters == {"db_path": "x.duckdb"}
 
 
 def test_serve_builds_the_same_deployments_without_a_work_pool() -> None:
