@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    LoopbackServer,
     PageMaker,
     build_corpus,
     emit,
@@ -54,6 +53,7 @@ from bench.common import (
     serve_corpus,
     write_config,
 )
+from flows.seed_server import LoopbackServer, QuietHandler
 
 SHIPPED_INTERVAL_S = 300.0
 """`newswatch serve --interval 5` (minutes) and `poll.min_interval_s` default."""
@@ -94,20 +94,7 @@ class LiveFeed:
     def handler(self) -> type[BaseHTTPRequestHandler]:
         feed = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-            def reply(self, status: int, body: bytes = b"", etag: str | None = None) -> None:
-                self.send_response(status)
-                if etag:
-                    self.send_header("ETag", etag)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 if self.path == "/robots.txt":
                     return self.reply(200, b"User-agent: *\nAllow: /\n")
@@ -137,20 +124,13 @@ class Receiver:
     def handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 now = time.time()
                 data = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 with receiver.lock:
                     receiver.received.setdefault(data["article"]["url"], now)
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.reply(200)
 
         return Handler
 

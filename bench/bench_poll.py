@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench.common import emit
+from flows.seed_server import QuietHandler, serve
 from pipelines.config import FetchSettings, PollSettings
 from pipelines.ingest.fetch import Fetcher
 from pipelines.ingest.poll import poll_feeds
@@ -32,35 +30,10 @@ def feed_body(path: str) -> bytes:
     return f'<rss version="2.0"><channel><title>{path}</title>{items}</channel></rss>'.encode()
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
+class Handler(QuietHandler):
     def do_GET(self) -> None:
         body = feed_body(self.path) + (b"<!-- new -->" if self.path in CHANGED else b"")
-        etag = '"' + hashlib.md5(body).hexdigest() + '"'
-        if self.headers.get("If-None-Match") == etag:
-            self.send_response(304)
-            self.send_header("ETag", etag)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/rss+xml")
-        self.send_header("ETag", etag)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class Server(ThreadingHTTPServer):
-    request_queue_size = 1024
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        return
+        self.reply_conditional(body, "application/rss+xml")
 
 
 async def cycle(sources: list[FeedSource], states: dict[str, FeedState]) -> list:
@@ -76,20 +49,17 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--changed", type=float, default=0.05)
     args = parser.parse_args()
-    server = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    sources = [FeedSource(f"{base}/feed/{i}", f"feed {i}") for i in range(args.feeds)]
-    first = asyncio.run(cycle(sources, {}))
-    states = {r.feed_url: FeedState(r.feed_url, etag=r.etag) for r in first}
-    CHANGED.update(f"/feed/{i}" for i in range(int(args.feeds * args.changed)))
-    samples = []
-    results = []
-    for _ in range(3):
-        start = time.perf_counter()
-        results = asyncio.run(cycle(sources, states))
-        samples.append(time.perf_counter() - start)
-    server.shutdown()
+    with serve(lambda _base_url: Handler) as base:
+        sources = [FeedSource(f"{base}/feed/{i}", f"feed {i}") for i in range(args.feeds)]
+        first = asyncio.run(cycle(sources, {}))
+        states = {r.feed_url: FeedState(r.feed_url, etag=r.etag) for r in first}
+        CHANGED.update(f"/feed/{i}" for i in range(int(args.feeds * args.changed)))
+        samples = []
+        results = []
+        for _ in range(3):
+            start = time.perf_counter()
+            results = asyncio.run(cycle(sources, states))
+            samples.append(time.perf_counter() - start)
     samples.sort()
     emit(
         "poll",

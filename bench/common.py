@@ -10,23 +10,22 @@ import math
 import os
 import platform
 import random
-import re
 import statistics
 import string
 import subprocess
 import sys
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from flows.seed_server import PLACEHOLDER, serve_directory
 
 
 def machine() -> dict[str, Any]:
@@ -73,7 +72,7 @@ def emit(name: str, figures: dict[str, Any]) -> None:
 
 CORPUS_ROOT = Path(__file__).resolve().parent / "corpus"
 """Where generated corpora live; `bench/corpus/` is gitignored."""
-BASE_URL = "{{BASE_URL}}"
+BASE_URL = PLACEHOLDER.decode()
 """Placeholder for the serving host in generated pages and feeds (replaced when served)."""
 _FILLER_LEN = 1 << 18
 
@@ -231,73 +230,17 @@ def build_corpus(name: str, articles: int, items_per_feed: int, seed: int = 1) -
 
 # --- Serving a corpus on loopback ----------------------------------------------------------
 
-_SAFE_PATH = re.compile(r"^/(?:articles/\d+\.html|feeds/\d+\.xml|robots\.txt)$")
-
-
-def _corpus_handler(root: Path, base: bytes) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            body = None
-            if _SAFE_PATH.match(path):
-                with contextlib.suppress(FileNotFoundError):
-                    body = (root / path[1:]).read_bytes().replace(BASE_URL.encode(), base)
-            if body is None:
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            etag = f'"{zlib.crc32(body):08x}{len(body):x}"'
-            if self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            ctype = "application/xml" if path.endswith(".xml") else "text/html; charset=utf-8"
-            if path == "/robots.txt":
-                ctype = "text/plain"
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("ETag", etag)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler
-
-
-class LoopbackServer(ThreadingHTTPServer):
-    request_queue_size = 1024
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        return
-
 
 @contextlib.contextmanager
 def serve_corpus(root: Path, hosts: int = 1) -> Iterator[list[str]]:
     """Serve `root` from `hosts` servers on 127.0.0.1, 127.0.0.2, … (each its own host for
     the fetcher's per-host limits); yields their base URLs. Links in the pages and feeds
     point at the server that served them."""
-    servers = []
-    try:
-        for h in range(hosts):
-            server = LoopbackServer((f"127.0.0.{h + 1}", 0), BaseHTTPRequestHandler)
-            base = f"http://127.0.0.{h + 1}:{server.server_address[1]}"
-            server.RequestHandlerClass = _corpus_handler(root, base.encode())
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            servers.append((server, base))
-        yield [base for _, base in servers]
-    finally:
-        for server, _ in servers:
-            server.shutdown()
-            server.server_close()
+    with contextlib.ExitStack() as stack:
+        yield [
+            stack.enter_context(serve_directory(root, host=f"127.0.0.{h + 1}"))
+            for h in range(hosts)
+        ]
 
 
 def write_config(config_dir: Path, feed_urls: list[str], settings: dict[str, Any]) -> Path:

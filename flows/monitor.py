@@ -28,7 +28,7 @@ from flows.secrets import resolve_secret_refs
 from pipelines.claims import cached_claim_rules
 from pipelines.config import DEFAULT_DB, RUN_CONFIG_DIR, Config, load_config
 from pipelines.errors import NewswatchError, StoreLockedError
-from pipelines.extract import shutdown_pools, warm_up
+from pipelines.extract import shutdown_pools
 from pipelines.ingest.fetch import Fetcher
 from pipelines.models import (
     Article,
@@ -271,8 +271,7 @@ class PrefectSteps(Steps):
         """Start the extraction workers now, unless a Dask cluster extracts: they are ready by
         the time the first new page arrives."""
         if not self.dask_address:
-            config = request.config
-            warm_up(config.settings.extract, config.worker_files)
+            super().start_workers(request)
 
     async def poll(
         self,
