@@ -17,18 +17,24 @@ class Segment:
 _BRACKETED = re.compile(r"\[([^\[\]]+)\]")
 
 
-def bracketed(snippet: str) -> tuple[Segment, ...]:
-    """A stored evidence snippet, whose hits are written in [brackets], as segments."""
+def _split(text: str, pattern: re.Pattern[str], group: int) -> tuple[Segment, ...]:
+    """`text` cut at the matches of `pattern`: plain segments between them, and each match's
+    `group` as a highlighted segment."""
     out: list[Segment] = []
     pos = 0
-    for m in _BRACKETED.finditer(snippet):
+    for m in pattern.finditer(text):
         if m.start() > pos:
-            out.append(Segment(snippet[pos : m.start()]))
-        out.append(Segment(m.group(1), True))
+            out.append(Segment(text[pos : m.start()]))
+        out.append(Segment(m.group(group), True))
         pos = m.end()
-    if pos < len(snippet):
-        out.append(Segment(snippet[pos:]))
+    if pos < len(text):
+        out.append(Segment(text[pos:]))
     return tuple(out)
+
+
+def bracketed(snippet: str) -> tuple[Segment, ...]:
+    """A stored evidence snippet, whose hits are written in [brackets], as segments."""
+    return _split(snippet, _BRACKETED, 1)
 
 
 def occurrences(text: str, terms: Iterable[str]) -> tuple[Segment, ...]:
@@ -41,16 +47,7 @@ def occurrences(text: str, terms: Iterable[str]) -> tuple[Segment, ...]:
     pattern = re.compile(
         r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE
     )
-    out: list[Segment] = []
-    pos = 0
-    for m in pattern.finditer(text):
-        if m.start() > pos:
-            out.append(Segment(text[pos : m.start()]))
-        out.append(Segment(m.group(0), True))
-        pos = m.end()
-    if pos < len(text):
-        out.append(Segment(text[pos:]))
-    return tuple(out)
+    return _split(text, pattern, 0)
 
 
 def paragraphs(segments: Iterable[Segment]) -> tuple[tuple[Segment, ...], ...]:
