@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import ahocorasick
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.config import DEFAULT_CONFIG_DIR
 from pipelines.errors import ConfigError
 from pipelines.rules.loader import LoadedRules
 from pipelines.rules.text import tokenize
+from pipelines.yamlfile import node_at, parse, read_source, validate, where
 
 Action = Literal["withdraw", "recognise", "seize_threat", "buffer_zone", "other"]
 ACTIONS: tuple[Action, ...] = get_args(Action)
@@ -132,25 +132,6 @@ class ClaimRules:
     """(folded, stem) of a word → the cues that can start there (`extract._cues_of`)."""
 
 
-def _line(path: Path, node: yaml.Node | None) -> str:
-    return f"{path}:{node.start_mark.line + 1}" if node is not None else f"{path}:1"
-
-
-def _node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
-    node = root
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            found = next((v for k, v in node.value if k.value == str(key)), None)
-            if found is None:
-                return node
-            node = found
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            return node
-    return node
-
-
 def _words(text: str) -> tuple[WordPattern, ...] | None:
     out: list[WordPattern] = []
     for raw in text.split():
@@ -200,28 +181,9 @@ def _automaton(words: set[str]) -> Any:
 
 def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     """Read and check claims.yaml against the gazetteer; ClaimsError names file:line."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ClaimsError(f"{path}: file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ClaimsError(f"{path}: cannot read: {exc}") from exc
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else f"{path}:1"
-        raise ClaimsError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
-    try:
-        spec = ClaimsFile.model_validate(data or {})
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            dotted = ".".join(str(p) for p in loc) or "(top level)"
-            lines.append(f"{_line(path, _node_at(root, loc))}: {dotted}: {err['msg']}")
-        raise ClaimsError("\n".join(lines)) from exc
+    source = read_source(Path(path), ClaimsError)
+    data, root = parse(source, ClaimsError)
+    spec = validate(source, ClaimsFile, data, root, ClaimsError)
 
     known_topics = {t.id for t in gazetteer.topics}
     if path.resolve() == SHIPPED_CLAIMS.resolve():
@@ -240,14 +202,14 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         if name in gazetteer.entities:
             return frozenset([name])
         raise ClaimsError(
-            f"{_line(path, _node_at(root, (key,)))}: {key}: unknown group or entity {name!r}"
+            f"{where(source, node_at(root, (key,)))}: {key}: unknown group or entity {name!r}"
             f"\n  hint: use a group of entities.yaml ({', '.join(sorted(gazetteer.groups))})"
         )
 
     for i, topic in enumerate(spec.topics):
         if topic not in known_topics:
             raise ClaimsError(
-                f"{_line(path, _node_at(root, ('topics', i)))}: topics: unknown topic "
+                f"{where(source, node_at(root, ('topics', i)))}: topics: unknown topic "
                 f"{topic!r}\n  hint: one of the topics of rules.yaml: "
                 f"{', '.join(sorted(known_topics))}"
             )
@@ -256,20 +218,20 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     for i, region in enumerate(spec.four_regions):
         if region not in regions:
             raise ClaimsError(
-                f"{_line(path, _node_at(root, ('four_regions', i)))}: four_regions: "
+                f"{where(source, node_at(root, ('four_regions', i)))}: four_regions: "
                 f"{region!r} is not one of the regions ({spec.regions})"
             )
     for umbrella, parts in spec.umbrella.items():
         for name in (umbrella, *parts):
             if name not in regions:
                 raise ClaimsError(
-                    f"{_line(path, _node_at(root, ('umbrella', umbrella)))}: umbrella: "
+                    f"{where(source, node_at(root, ('umbrella', umbrella)))}: umbrella: "
                     f"{name!r} is not one of the regions ({spec.regions})"
                 )
     missing = [k for k in CUE_KINDS if k not in spec.cues]
     if missing:
         raise ClaimsError(
-            f"{_line(path, _node_at(root, ('cues',)))}: cues: missing {', '.join(missing)}"
+            f"{where(source, node_at(root, ('cues',)))}: cues: missing {', '.join(missing)}"
         )
     by_stem: dict[str, list[Cue]] = defaultdict(list)
     by_prefix: dict[str, list[Cue]] = defaultdict(list)
@@ -279,9 +241,9 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
             for i, entry in enumerate(entries):
                 words = _words(entry)
                 if words is None:
-                    node = _node_at(root, ("cues", kind, lang, i))
+                    node = node_at(root, ("cues", kind, lang, i))
                     raise ClaimsError(
-                        f"{_line(path, node)}: cues.{kind}.{lang}: {entry!r} is not a word or "
+                        f"{where(source, node)}: cues.{kind}.{lang}: {entry!r} is not a word or "
                         "phrase\n  hint: letters and digits, `*` only at the end of a word"
                     )
                 if (kind, words) in seen:
@@ -326,7 +288,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
             for start in _starts(entry.split()[0])
         }
     )
-    digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + text.encode("utf-8"))
+    digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))
     return ClaimRules(
         version=digest.hexdigest()[:16],
         topics=frozenset(spec.topics),
