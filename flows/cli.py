@@ -1,7 +1,8 @@
 """The `newswatch` command line (typer).
 
 Heavy imports (Prefect, trafilatura) happen inside the commands so that `--help` is instant.
-Every expected failure prints one clear line and exits non-zero, without a traceback.
+Every expected failure prints one clear line and exits non-zero, without a traceback: a
+`NewswatchError` from any command is turned into that line in one place (`_Newswatch`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from flows.cli_alerts import alerts_app
 from flows.cli_common import (
@@ -41,7 +44,21 @@ from pipelines.errors import NewswatchError
 if TYPE_CHECKING:
     from pipelines.run.summary import RunSummary
 
+
+class _Newswatch(TyperGroup):
+    """The top command group, where every command runs: the one place a `NewswatchError` is
+    handled. It ends the command with the error's one-line message and exit status 2, both
+    for the `newswatch` script and for a caller that invokes `app` itself (tests)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewswatchError as exc:
+            raise fail(str(exc)) from None
+
+
 app = typer.Typer(
+    cls=_Newswatch,
     name="newswatch",
     help="Monitor RSS/Atom feeds for the stories you care about, land them in DuckDB, alert.",
     no_args_is_help=True,
@@ -183,8 +200,6 @@ def _run_with_prefect(config_dir: Path, db: Path, force_all: bool) -> RunSummary
 
     try:
         return RunSummary.model_validate(run_once(str(config_dir), str(db), force_all=force_all))
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
     except RuntimeError as exc:
         if "ephemeral Prefect API" not in str(exc):
             raise
@@ -228,12 +243,9 @@ def _run(
     from pipelines.rules import load_ruleset
     from pipelines.run.compose import RunRequest, Steps, run_monitor
 
-    try:
-        config = load_config(config_dir)
-        ruleset = load_ruleset(config.rules_path, config.entities_path)
-        load_claim_rules(config.claims_path, ruleset.loaded)
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
+    config = load_config(config_dir)
+    ruleset = load_ruleset(config.rules_path, config.entities_path)
+    load_claim_rules(config.claims_path, ruleset.loaded)
     usable_db_path(db)
     if with_prefect is None:
         with_prefect = prefect_api_configured()
@@ -243,8 +255,6 @@ def _run(
         else:
             request = RunRequest(config, ruleset, db, force_all)
             summary = asyncio.run(run_monitor(request, Steps()))
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
     finally:
         # Before the interpreter exits (its own handlers run too late, after the threads are
         # joined): an extraction pool still starting must not be left half started.

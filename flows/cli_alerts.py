@@ -21,7 +21,6 @@ from flows.cli_common import (
     lock_notice,
     usable_db_path,
 )
-from pipelines.errors import NewswatchError
 
 CHANNEL_EXAMPLE = """\
 alerts:
@@ -43,19 +42,14 @@ def test(
     channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
 ) -> None:
     """Send a sample alert to every configured channel (or one) and report each result."""
-    from pipelines.alerts import deliver, format_message, redact
+    from pipelines.alerts import channel_named, deliver, format_message, redact
     from pipelines.config import load_settings
     from pipelines.store import PendingAlert
 
-    try:
-        settings = load_settings(config_dir)
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
+    settings = load_settings(config_dir)
     channels = settings.alerts.channels
     if channel is not None:
-        if channel not in channels:
-            raise fail(f"no channel {channel!r}; configured: {', '.join(channels) or 'none'}")
-        channels = {channel: channels[channel]}
+        channels = {channel: channel_named(channels, channel)}
     if not channels:
         path = config_dir / "settings.yaml"
         todo = (
@@ -112,18 +106,15 @@ def pending(db: DbPath = Path("data/newswatch.duckdb"), wait: WaitSeconds = DEFA
     Uncertain: a sender stopped between handing the alert to its channel and recording it."""
     from pipelines import store
 
-    try:
-        with store.open_store(
-            db, read_only=True, on_wait=lock_notice(db, wait), max_wait_s=wait
-        ) as con:
-            rows = con.execute(
-                "SELECT al.alert_id, al.channel, al.topic, a.title, al.status, al.attempts, "
-                "al.last_error, al.next_attempt_at FROM alerts al JOIN articles a "
-                "USING (article_id) WHERE al.status IN ('pending', 'failed', 'uncertain') "
-                "ORDER BY al.created_at"
-            ).fetchall()
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
+    with store.open_store(
+        db, read_only=True, on_wait=lock_notice(db, wait), max_wait_s=wait
+    ) as con:
+        rows = con.execute(
+            "SELECT al.alert_id, al.channel, al.topic, a.title, al.status, al.attempts, "
+            "al.last_error, al.next_attempt_at FROM alerts al JOIN articles a "
+            "USING (article_id) WHERE al.status IN ('pending', 'failed', 'uncertain') "
+            "ORDER BY al.created_at"
+        ).fetchall()
     if not rows:
         console.print("nothing pending: every alert was delivered")
         return
@@ -154,11 +145,8 @@ def retry(
     if not alert_ids and not every:
         raise fail("name the alerts to retry (ids from `newswatch alerts pending`) or use --all")
     usable_db_path(db)
-    try:
-        with store.open_store(db) as con:
-            queued = outbox.retry(con, alert_ids or [], datetime.now(UTC), every=every)
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
+    with store.open_store(db) as con:
+        queued = outbox.retry(con, alert_ids or [], datetime.now(UTC), every=every)
     unknown = sorted(set(alert_ids or []) - set(queued))
     console.print(f"queued {len(queued)} alert(s) again; the next run sends them")
     if unknown:

@@ -18,7 +18,6 @@ from rich.table import Table
 
 from flows.cli_common import DEFAULT_WAIT_S, ConfigDir, DbPath, console, fail, lock_notice
 from pipelines.claims import ACTIONS, ClaimRules
-from pipelines.errors import NewswatchError
 
 demands_app = typer.Typer(
     help="The escalation signal: which regions Russia demands, how, and when that changes.",
@@ -40,22 +39,16 @@ def _claim_rules(config_dir: Path) -> ClaimRules:
     from pipelines.config import claims_path, rules_paths
     from pipelines.rules import load_ruleset
 
-    try:
-        ruleset = load_ruleset(*rules_paths(config_dir))
-        return load_claim_rules(claims_path(config_dir), ruleset.loaded)
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
+    ruleset = load_ruleset(*rules_paths(config_dir))
+    return load_claim_rules(claims_path(config_dir), ruleset.loaded)
 
 
 def _weekly(db: Path, since: date | None, action: str | None) -> tuple[list[dict], set[tuple]]:
     from pipelines import store
 
-    try:
-        con = store.connect(
-            db, read_only=True, on_wait=lock_notice(db, DEFAULT_WAIT_S), max_wait_s=DEFAULT_WAIT_S
-        )
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
+    con = store.connect(
+        db, read_only=True, on_wait=lock_notice(db, DEFAULT_WAIT_S), max_wait_s=DEFAULT_WAIT_S
+    )
     where: list[str] = ["true"]
     params: list[object] = []
     if since is not None:
@@ -158,7 +151,7 @@ def explain(
     from pipelines.claims.extract import claims_in
 
     rules = _claim_rules(config_dir)
-    page = read_page(source)
+    page = read_page(source, config_dir)
     title, text, lang = page.get("title") or "", page["text"], page.get("language")
     console.print(f"[bold]{escape(title or '(no title)')}[/]  [dim]{lang or '?'}[/]")
     claims = claims_in(title, text, lang, rules)
@@ -198,10 +191,7 @@ def evaluate(
     from pipelines.claims.evaluate import read_labelled
 
     rules = _claim_rules(config_dir)
-    try:
-        articles, skipped = read_labelled(input)
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
+    articles, skipped = read_labelled(input)
     report = run_eval(articles, rules)
     scores = [*report.languages.values(), report.total]
     if as_json:

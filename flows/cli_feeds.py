@@ -24,7 +24,6 @@ from flows.cli_common import (
     lock_notice,
     usable_db_path,
 )
-from pipelines.errors import NewswatchError
 
 feeds_app = typer.Typer()
 
@@ -170,24 +169,18 @@ def feeds(
         fmt = FeedsFormat.json
     if enable is not None:
         usable_db_path(db)
-        try:
-            with open_store(db, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
-                found = con.execute(
-                    "UPDATE feed_state SET disabled = false, disabled_reason = NULL, "
-                    "consecutive_failures = 0, next_poll_at = NULL WHERE feed_url = ? "
-                    "RETURNING feed_url",
-                    [enable],
-                ).fetchall()
-        except NewswatchError as exc:
-            raise fail(str(exc)) from None
+        with open_store(db, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
+            found = con.execute(
+                "UPDATE feed_state SET disabled = false, disabled_reason = NULL, "
+                "consecutive_failures = 0, next_poll_at = NULL WHERE feed_url = ? "
+                "RETURNING feed_url",
+                [enable],
+            ).fetchall()
         if not found:
             raise fail(f"no feed {enable} in {db}; `newswatch feeds` lists them")
         console.print(f"re-enabled {enable}", highlight=False)
-    try:
-        with open_store(db, read_only=True, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
-            rows = [FeedRow(*row) for row in con.execute(_SQL).fetchall()]
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
+    with open_store(db, read_only=True, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
+        rows = [FeedRow(*row) for row in con.execute(_SQL).fetchall()]
     if fmt is FeedsFormat.json:
         records = [asdict(r) for r in rows]
         sys.stdout.write(json.dumps(records, default=str, indent=2, ensure_ascii=False) + "\n")

@@ -14,7 +14,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipelines.config import rules_paths
-from pipelines.errors import NewswatchError
 
 rules_app = typer.Typer(
     help="Check the rule files, run rules over articles, measure them on labelled data.",
@@ -44,11 +43,7 @@ def _load(config_dir: Path):  # type: ignore[no-untyped-def]
 def _load_paths(rules_path: Path, entities_path: Path):  # type: ignore[no-untyped-def]
     from pipelines.rules import load_ruleset
 
-    try:
-        return load_ruleset(rules_path, entities_path)
-    except NewswatchError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(2) from None
+    return load_ruleset(rules_path, entities_path)
 
 
 def _load_other(spec: str, config_dir: Path, scratch: Path):  # type: ignore[no-untyped-def]
@@ -170,11 +165,7 @@ def check(
     from pipelines.claims import load_claim_rules
     from pipelines.config import claims_path
 
-    try:
-        claims = load_claim_rules(claims_path(config_dir), ruleset.loaded)
-    except NewswatchError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(2) from None
+    claims = load_claim_rules(claims_path(config_dir), ruleset.loaded)
     console.print(
         f"[green]OK[/] {claims_path(config_dir)}  (demand claims, version {claims.version}; "
         f"read for topics {', '.join(sorted(claims.topics))})"
@@ -331,26 +322,18 @@ def _print_changes(changes: list[Any], against: str, version: str) -> None:
         )
 
 
-def read_page(source: str) -> dict[str, Any]:
-    """Fetch (a URL) or read (a file) one page and extract it; a clear error and exit when
-    that fails. Shared by `rules explain` and `demands explain`."""
+def read_page(source: str, config_dir: Path) -> dict[str, Any]:
+    """Fetch (a URL, through the fetcher with the config's fetch settings: SSRF guard, size
+    cap, deadline) or read (a file) one page and extract it; a clear error and exit when that
+    fails. Shared by `rules explain` and `demands explain`."""
+    from pipelines.config import load_settings
     from pipelines.extract import extract_one
+    from pipelines.ingest.fetch import fetch_one
 
     if source.startswith(("http://", "https://")):
-        import httpx
-
-        try:
-            resp = httpx.get(
-                source,
-                timeout=20,
-                follow_redirects=True,
-                headers={"User-Agent": "newswatch/0.1 (explain)"},
-            )
-            resp.raise_for_status()
-        except httpx.HTTPError as exc:
-            err.print(f"[bold red]error:[/] cannot fetch {source}: {exc}", highlight=False)
-            raise typer.Exit(2) from None
-        content, url, ctype = resp.content, str(resp.url), resp.headers.get("content-type")
+        fetched = fetch_one(source, load_settings(config_dir).fetch)
+        content, url = fetched.content, fetched.final_url
+        ctype = fetched.headers.get("content-type")
     else:
         path = Path(source)
         if not path.is_file():
@@ -371,7 +354,7 @@ def explain(
 ) -> None:
     """Fetch or read one page, extract it, and show which rules fire and why."""
     ruleset = _load(config_dir)
-    page = read_page(source)
+    page = read_page(source, config_dir)
     console.print(
         f"[bold]{page.get('title') or '(no title)'}[/]  "
         f"[dim]{page.get('language') or '?'} · {len(page['text'])} chars[/]"

@@ -25,7 +25,6 @@ from flows.cli_common import (
     lock_notice,
     usable_db_path,
 )
-from pipelines.errors import NewswatchError
 
 store_app = typer.Typer()
 
@@ -41,12 +40,9 @@ def _open_read_only(db: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     from pipelines import store
     from pipelines.store import search
 
-    try:
-        con = store.connect(db, read_only=True, on_wait=lock_notice(db, wait_s), max_wait_s=wait_s)
-        search.load_fts(con)
-        return con
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
+    con = store.connect(db, read_only=True, on_wait=lock_notice(db, wait_s), max_wait_s=wait_s)
+    search.load_fts(con)
+    return con
 
 
 @store_app.command()
@@ -126,18 +122,13 @@ def search(
     from pipelines.store.search import ensure_index
     from pipelines.store.search import search as run_search
 
-    try:
-        with console.status("updating the search index…"):
-            indexed = ensure_index(db)
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
+    with console.status("updating the search index…"):
+        indexed = ensure_index(db)
     if indexed is not None:
         err_console.print(f"search index rebuilt over {indexed} articles", highlight=False)
     con = _open_read_only(db, wait)
     try:
         results = run_search(con, words, limit)
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
     finally:
         con.close()
     if not results:
@@ -206,23 +197,20 @@ def rematch(
     from pipelines.store.rematch import rematch as run_rematch
 
     usable_db_path(db)
-    try:
-        ruleset = load_ruleset(*rules_paths(config_dir))
-        claim_rules = load_claim_rules(claims_path(config_dir), ruleset.loaded)
-        settings = load_settings(config_dir)
-        with store.open_store(db, settings=settings.store) as con:
-            day: date | None = since.date() if since else None
-            report = run_rematch(con, ruleset, day, topic)
-            claims = rematch_claims(
-                con,
-                lambda topics, title, text, lang: article_claims(
-                    topics, title, text, lang, claim_rules
-                ),
-                claim_rules.version,
-                datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None,
-            )
-    except NewswatchError as exc:
-        raise fail(str(exc)) from None
+    ruleset = load_ruleset(*rules_paths(config_dir))
+    claim_rules = load_claim_rules(claims_path(config_dir), ruleset.loaded)
+    settings = load_settings(config_dir)
+    with store.open_store(db, settings=settings.store) as con:
+        day: date | None = since.date() if since else None
+        report = run_rematch(con, ruleset, day, topic)
+        claims = rematch_claims(
+            con,
+            lambda topics, title, text, lang: article_claims(
+                topics, title, text, lang, claim_rules
+            ),
+            claim_rules.version,
+            datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None,
+        )
     console.print(
         f"rematched {report.articles} articles with rules {report.rules_version}: "
         f"{report.added} added, {report.updated} updated, {report.removed} removed "

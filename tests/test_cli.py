@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -121,3 +122,27 @@ def test_feeds_enable_re_enables_a_disabled_feed(tmp_path: Path) -> None:
     with store.open_store(db) as con:
         loaded = store.load_feed_states(con)["https://f.example/rss"]
     assert not loaded.disabled and loaded.consecutive_failures == 0
+
+
+def test_rules_explain_fetches_through_the_guarded_fetcher(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """A URL goes through the fetcher with the config's fetch settings: the SSRF guard
+    refuses loopback unless the settings allow it, and a failed fetch is one error line."""
+    page = (REPO / "seeds" / "site" / "articles" / "isw-territorial-demands.html").read_text()
+    httpserver.expect_request("/a.html").respond_with_data(
+        page.replace("{{BASE_URL}}", "https://example.org"), content_type="text/html"
+    )
+    httpserver.expect_request("/gone.html").respond_with_data("gone", status=404)
+    url = httpserver.url_for("/a.html")
+    refused = runner.invoke(app, ["rules", "explain", url, "--config-dir", str(tmp_path)])
+    assert refused.exit_code == 2 and "refused by the SSRF guard" in refused.output
+    assert refused.output.count("error:") == 1 and not httpserver.log
+    (tmp_path / "settings.yaml").write_text("fetch:\n  allow_private_networks: true\n", "utf-8")
+    explained = runner.invoke(app, ["rules", "explain", url, "--config-dir", str(tmp_path)])
+    assert explained.exit_code == 0, explained.output
+    assert "territorial_demands via rule" in explained.output
+    gone = httpserver.url_for("/gone.html")
+    missing = runner.invoke(app, ["rules", "explain", gone, "--config-dir", str(tmp_path)])
+    assert missing.exit_code == 2
+    assert f"error: cannot fetch {gone}: HTTP 404" in " ".join(missing.output.split())

@@ -2,7 +2,7 @@
 (planning and sending the due outbox rows), `outbox` (claims, so no alert goes out twice),
 `redact` (secrets kept out of every error and log)."""
 
-from pipelines.alerts.channels import CONSOLE_SCHEME, WEBHOOK_PREFIX, deliver
+from pipelines.alerts.channels import CONSOLE_SCHEME, WEBHOOK_PREFIX, channel_named, deliver
 from pipelines.alerts.messages import (
     Message,
     channel_topics,
@@ -18,6 +18,7 @@ __all__ = [
     "WEBHOOK_PREFIX",
     "Delivery",
     "Message",
+    "channel_named",
     "channel_topics",
     "deliver",
     "escalation_channels",

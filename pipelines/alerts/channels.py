@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from pipelines.alerts.messages import Message, _defuse_mentions
 from pipelines.alerts.redact import _library_logs_redacted, _redactor, redact
+from pipelines.config import ChannelSettings
+from pipelines.errors import AlertError
 
 Deliver = Callable[[str, Message], str | None]
 """A channel sender: (channel URL, message) → error text or None."""
@@ -24,6 +26,13 @@ _MARKDOWN_CHATS = ("discord", "mmost", "mmosts", "rocket", "rockets")
 """Services that render Markdown in a plain-text message (Apprise passes the text through):
 article text sent there is backslash-escaped, so `[click](http://…)` or `**x**` in a title
 stays literal instead of becoming a masked link or formatting."""
+
+
+def channel_named(channels: dict[str, ChannelSettings], name: str) -> ChannelSettings:
+    """The configured channel `name`; raises AlertError naming the ones there are."""
+    if name not in channels:
+        raise AlertError(f"no channel {name!r}; configured: {', '.join(channels) or 'none'}")
+    return channels[name]
 
 
 def _deliver_webhook(url: str, message: Message) -> str | None:

@@ -9,6 +9,7 @@
 - robots.txt is honoured for article pages.
 
 `fetch` never raises for a network, limit or guard problem: the `FetchResult` says what happened.
+`fetch_one`, for a command that asks for one page, raises a `FetchError` instead.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from pipelines.config import FetchSettings
-from pipelines.errors import BlockedURLError
+from pipelines.errors import BlockedURLError, FetchError
 from pipelines.ingest.guard import GuardedNetworkBackend, check_url
 from pipelines.ingest.robots import RobotsCache
 from pipelines.ingest.transport import PerOriginTransport
@@ -272,3 +273,20 @@ class Fetcher:
     async def fetch_many(self, urls: list[str], check_robots: bool = True) -> list[FetchResult]:
         """Fetch many URLs concurrently within the limits; results in input order."""
         return list(await asyncio.gather(*(self.fetch(u, check_robots=check_robots) for u in urls)))
+
+
+def fetch_one(url: str, settings: FetchSettings) -> FetchResult:
+    """One page through a Fetcher of its own (guard, limits, deadline), for a command that
+    asks for it (`newswatch rules explain URL`); raises BlockedURLError when the guard refuses
+    it and FetchError when it could not be fetched."""
+
+    async def go() -> FetchResult:
+        async with Fetcher(settings) as fetcher:
+            return await fetcher.fetch(url)
+
+    result = asyncio.run(go())
+    if result.blocked:
+        raise BlockedURLError(result.error or f"{url}: refused")
+    if result.error is not None:
+        raise FetchError(f"cannot fetch {url}: {result.error}")
+    return result
