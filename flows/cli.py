@@ -23,6 +23,8 @@ from typer.core import TyperGroup
 
 from flows.cli_alerts import alerts_app
 from flows.cli_common import (
+    CONFIG_DIR_DEFAULT,
+    DB_DEFAULT,
     ConfigDir,
     DbPath,
     command_name,
@@ -149,11 +151,8 @@ def print_summary(summary: RunSummary, db_path: Path) -> None:
     )
 
 
-DEFAULT_DB = Path("data/newswatch.duckdb")
-
-
 def _db_option(db: Path) -> str:
-    return "" if db == DEFAULT_DB else f" --db {shlex.quote(str(db))}"
+    return "" if db == DB_DEFAULT else f" --db {shlex.quote(str(db))}"
 
 
 def query_hint(db: Path, sql: str) -> str:
@@ -280,8 +279,8 @@ WithPrefect = Annotated[
 
 @app.command()
 def run(
-    config_dir: ConfigDir = Path("config"),
-    db: DbPath = DEFAULT_DB,
+    config_dir: ConfigDir = CONFIG_DIR_DEFAULT,
+    db: DbPath = DB_DEFAULT,
     all_feeds: Annotated[
         bool, typer.Option("--all", help="Poll every enabled feed, due or not.")
     ] = False,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,6 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from flows.cli_common import (
+    CONFIG_DIR_DEFAULT,
+    DB_DEFAULT,
     DEFAULT_WAIT_S,
     ConfigDir,
     DbPath,
@@ -38,7 +39,7 @@ alerts_app = typer.Typer(
 
 @alerts_app.command()
 def test(
-    config_dir: ConfigDir = Path("config"),
+    config_dir: ConfigDir = CONFIG_DIR_DEFAULT,
     channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
 ) -> None:
     """Send a sample alert to every configured channel (or one) and report each result."""
@@ -100,7 +101,7 @@ def test(
 
 
 @alerts_app.command()
-def pending(db: DbPath = Path("data/newswatch.duckdb"), wait: WaitSeconds = DEFAULT_WAIT_S) -> None:
+def pending(db: DbPath = DB_DEFAULT, wait: WaitSeconds = DEFAULT_WAIT_S) -> None:
     """List alerts not delivered (waiting, given up, uncertain) with their last error.
 
     Uncertain: a sender stopped between handing the alert to its channel and recording it."""
@@ -136,7 +137,7 @@ def retry(
         list[str] | None, typer.Argument(help="Alert ids (from `alerts pending`).")
     ] = None,
     every: Annotated[bool, typer.Option("--all", help="Every failed or uncertain alert.")] = False,
-    db: DbPath = Path("data/newswatch.duckdb"),
+    db: DbPath = DB_DEFAULT,
 ) -> None:
     """Queue failed or uncertain alerts again; the next run sends them."""
     from pipelines import store

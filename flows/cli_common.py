@@ -12,20 +12,32 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from pipelines.config import CONFIG_DIR_ENV, DB_ENV, DEFAULT_DB, RUN_CONFIG_DIR
+
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
+CONFIG_DIR_DEFAULT = Path(RUN_CONFIG_DIR)
+DB_DEFAULT = Path(DEFAULT_DB)
+
+
+def _config_dir_option(help: str) -> typer.models.OptionInfo:
+    return typer.Option("--config-dir", envvar=CONFIG_DIR_ENV, help=help)
+
+
 ConfigDir = Annotated[
     Path,
-    typer.Option(
-        "--config-dir",
-        envvar="NEWSWATCH_CONFIG_DIR",
-        help="Directory with feeds.yaml (and optional rules.yaml, entities.yaml, settings.yaml).",
+    _config_dir_option(
+        "Directory with feeds.yaml (and optional rules.yaml, entities.yaml, settings.yaml)."
     ),
+]
+RulesConfigDir = Annotated[
+    Path,
+    _config_dir_option("Directory with rules.yaml and entities.yaml (defaults: shipped ones)."),
 ]
 DbPath = Annotated[
     Path,
-    typer.Option("--db", envvar="NEWSWATCH_DB", help="DuckDB database file."),
+    typer.Option("--db", envvar=DB_ENV, help="DuckDB database file."),
 ]
 
 WaitSeconds = Annotated[

@@ -16,7 +16,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import DEFAULT_WAIT_S, ConfigDir, DbPath, console, fail, lock_notice
+from flows.cli_common import (
+    CONFIG_DIR_DEFAULT,
+    DB_DEFAULT,
+    DEFAULT_WAIT_S,
+    ConfigDir,
+    DbPath,
+    console,
+    fail,
+    lock_notice,
+)
 from pipelines.claims import ACTIONS, ClaimRules
 
 demands_app = typer.Typer(
@@ -86,7 +95,7 @@ def _weekly(db: Path, since: date | None, action: str | None) -> tuple[list[dict
 @demands_app.callback()
 def timeline(
     ctx: typer.Context,
-    db: DbPath = Path("data/newswatch.duckdb"),
+    db: DbPath = DB_DEFAULT,
     since: Annotated[
         datetime | None,
         typer.Option(help="Only weeks from this date on.", formats=["%Y-%m-%d"]),
@@ -144,7 +153,7 @@ def timeline(
 @demands_app.command()
 def explain(
     source: Annotated[str, typer.Argument(help="A URL or a local HTML/text file.")],
-    config_dir: ConfigDir = Path("config"),
+    config_dir: ConfigDir = CONFIG_DIR_DEFAULT,
 ) -> None:
     """Extract one page and show its demand claims, with the sentence each comes from."""
     from flows.cli_rules import read_page
@@ -180,7 +189,7 @@ def evaluate(
     input: Annotated[
         Path, typer.Option("--input", "-i", help="Labelled JSON Lines with `claims`.")
     ],
-    config_dir: ConfigDir = Path("config"),
+    config_dir: ConfigDir = CONFIG_DIR_DEFAULT,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     show_errors: Annotated[
         bool, typer.Option("--errors", help="List the false positives and negatives.")

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from flows.cli_common import (
+    DB_DEFAULT,
     DEFAULT_WAIT_S,
     DbPath,
     WaitSeconds,
@@ -145,7 +146,7 @@ def wide_table(rows: list[FeedRow], db: Path) -> Table:
 
 @feeds_app.command()
 def feeds(
-    db: DbPath = Path("data/newswatch.duckdb"),
+    db: DbPath = DB_DEFAULT,
     fmt: Annotated[
         FeedsFormat, typer.Option("--format", "-f", help="table, or every field as csv / json.")
     ] = FeedsFormat.table,

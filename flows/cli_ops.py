@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from flows.cli_common import ConfigDir, DbPath, console, fail, quiet_prefect, usable_db_path
+from flows.cli_common import (
+    CONFIG_DIR_DEFAULT,
+    DB_DEFAULT,
+    ConfigDir,
+    DbPath,
+    console,
+    fail,
+    quiet_prefect,
+    usable_db_path,
+)
 
 ops_app = typer.Typer()
 
 
 @ops_app.command()
 def serve(
-    config_dir: ConfigDir = Path("config"),
-    db: DbPath = Path("data/newswatch.duckdb"),
+    config_dir: ConfigDir = CONFIG_DIR_DEFAULT,
+    db: DbPath = DB_DEFAULT,
     interval: Annotated[float, typer.Option(help="Minutes between scheduled monitor runs.")] = 5.0,
     no_schedule: Annotated[
         bool, typer.Option("--no-schedule", help="Serve without schedules (ad-hoc runs only).")

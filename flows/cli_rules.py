@@ -9,27 +9,16 @@ from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from flows.cli_common import CONFIG_DIR_DEFAULT, RulesConfigDir, console, err_console
 from pipelines.config import rules_paths
 
 rules_app = typer.Typer(
     help="Check the rule files, run rules over articles, measure them on labelled data.",
     no_args_is_help=True,
 )
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-ConfigDir = Annotated[
-    Path,
-    typer.Option(
-        "--config-dir",
-        envvar="NEWSWATCH_CONFIG_DIR",
-        help="Directory with rules.yaml and entities.yaml (defaults: shipped ones).",
-    ),
-]
 InputFile = Annotated[
     str, typer.Option("--input", "-i", help="JSON Lines file, or - for standard input.")
 ]
@@ -74,7 +63,7 @@ def _load_other(spec: str, config_dir: Path, scratch: Path):  # type: ignore[no-
             check=False,
         )
         if top.returncode or shown.returncode:
-            err.print(
+            err_console.print(
                 f"[bold red]error:[/] --diff-against {spec}: not a directory, a rules file, "
                 f"or a git revision holding {path.name} "
                 f"({(shown.stderr or top.stderr.encode()).decode(errors='replace').strip()})",
@@ -95,7 +84,7 @@ def _records(source: str) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
             stream = open(source, encoding="utf-8")  # noqa: SIM115
         except OSError as exc:
-            err.print(f"[bold red]error:[/] cannot read {source}: {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] cannot read {source}: {exc}", highlight=False)
             raise typer.Exit(2) from None
     with stream:
         for lineno, line in enumerate(stream, start=1):
@@ -104,13 +93,13 @@ def _records(source: str) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                err.print(
+                err_console.print(
                     f"[bold red]error:[/] {source}:{lineno}: invalid JSON: {exc.msg}",
                     highlight=False,
                 )
                 raise typer.Exit(2) from None
             if not isinstance(record, dict) or ("text" not in record and "title" not in record):
-                err.print(
+                err_console.print(
                     f"[bold red]error:[/] {source}:{lineno}: expected an object with "
                     "'title' and/or 'text'",
                     highlight=False,
@@ -122,7 +111,7 @@ def _records(source: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 @rules_app.command()
 def check(
-    config_dir: ConfigDir = Path("config"),
+    config_dir: RulesConfigDir = CONFIG_DIR_DEFAULT,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail (exit 1) on warnings too, not only errors.")
     ] = False,
@@ -171,16 +160,16 @@ def check(
         f"read for topics {', '.join(sorted(claims.topics))})"
     )
     for warning in warnings:
-        err.print(f"[bold yellow]warning:[/] {escape(str(warning))}", highlight=False)
+        err_console.print(f"[bold yellow]warning:[/] {escape(str(warning))}", highlight=False)
     if warnings:
         verdict = "failing the check (--strict)" if strict else "not failing the check"
-        err.print(f"{len(warnings)} warning(s), {verdict}", highlight=False)
+        err_console.print(f"{len(warnings)} warning(s), {verdict}", highlight=False)
         if strict:
             raise typer.Exit(1)
 
 
 @rules_app.command()
-def match(input: InputFile = "-", config_dir: ConfigDir = Path("config")) -> None:
+def match(input: InputFile = "-", config_dir: RulesConfigDir = CONFIG_DIR_DEFAULT) -> None:
     """Print one JSON line per input article: id, topics that matched, evidence."""
     from pipelines.rules.evaluate import published_of
 
@@ -203,7 +192,7 @@ def match(input: InputFile = "-", config_dir: ConfigDir = Path("config")) -> Non
 @rules_app.command("eval")
 def evaluate(
     input: InputFile = "-",
-    config_dir: ConfigDir = Path("config"),
+    config_dir: RulesConfigDir = CONFIG_DIR_DEFAULT,
     as_json: Annotated[bool, typer.Option("--json", help="Print figures as JSON.")] = False,
     diff_against: Annotated[
         str | None,
@@ -226,7 +215,7 @@ def evaluate(
     records = [rec for _, rec in _records(input)]
     missing = [r["id"] for r in records if "labels" not in r]
     if missing:
-        err.print(f"[bold red]error:[/] records without 'labels': {missing[:5]}")
+        err_console.print(f"[bold red]error:[/] records without 'labels': {missing[:5]}")
         raise typer.Exit(2)
     report = run_eval(ruleset, records)
     changes = None
@@ -337,12 +326,12 @@ def read_page(source: str, config_dir: Path) -> dict[str, Any]:
     else:
         path = Path(source)
         if not path.is_file():
-            err.print(f"[bold red]error:[/] {source}: no such file", highlight=False)
+            err_console.print(f"[bold red]error:[/] {source}: no such file", highlight=False)
             raise typer.Exit(2)
         content, url, ctype = path.read_bytes(), path.resolve().as_uri(), None
     page = extract_one(content, url, ctype)
     if not page.get("text"):
-        err.print(f"[bold red]error:[/] no article text could be extracted from {source}")
+        err_console.print(f"[bold red]error:[/] no article text could be extracted from {source}")
         raise typer.Exit(1)
     return page
 
@@ -350,7 +339,7 @@ def read_page(source: str, config_dir: Path) -> dict[str, Any]:
 @rules_app.command()
 def explain(
     source: Annotated[str, typer.Argument(help="A URL or a local HTML/text file.")],
-    config_dir: ConfigDir = Path("config"),
+    config_dir: RulesConfigDir = CONFIG_DIR_DEFAULT,
 ) -> None:
     """Fetch or read one page, extract it, and show which rules fire and why."""
     ruleset = _load(config_dir)

@@ -15,6 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from flows.cli_common import (
+    CONFIG_DIR_DEFAULT,
+    DB_DEFAULT,
     DEFAULT_WAIT_S,
     ConfigDir,
     DbPath,
@@ -48,7 +50,7 @@ def _open_read_only(db: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
 @store_app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="A SQL query (read-only).")],
-    db: DbPath = Path("data/newswatch.duckdb"),
+    db: DbPath = DB_DEFAULT,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.")
@@ -113,7 +115,7 @@ def query(
 @store_app.command()
 def search(
     words: Annotated[str, typer.Argument(help="Words to look for (BM25 full-text search).")],
-    db: DbPath = Path("data/newswatch.duckdb"),
+    db: DbPath = DB_DEFAULT,
     limit: Annotated[int, typer.Option(help="Number of results.")] = 20,
     wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
@@ -142,7 +144,7 @@ def export(
     out_dir: Annotated[Path, typer.Argument(help="Directory for the Parquet dataset.")] = Path(
         "data/export"
     ),
-    db: DbPath = Path("data/newswatch.duckdb"),
+    db: DbPath = DB_DEFAULT,
     wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
     """Write articles and matches as Parquet, partitioned by publication day."""
@@ -180,8 +182,8 @@ def export(
 
 @store_app.command()
 def rematch(
-    config_dir: ConfigDir = Path("config"),
-    db: DbPath = Path("data/newswatch.duckdb"),
+    config_dir: ConfigDir = CONFIG_DIR_DEFAULT,
+    db: DbPath = DB_DEFAULT,
     since: Annotated[
         datetime | None,
         typer.Option(help="Only articles fetched on or after this date.", formats=["%Y-%m-%d"]),

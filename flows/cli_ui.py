@@ -5,12 +5,19 @@ from __future__ import annotations
 import errno
 import ipaddress
 import socket
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from flows.cli_common import ConfigDir, DbPath, console, err_console, fail
+from flows.cli_common import (
+    CONFIG_DIR_DEFAULT,
+    DB_DEFAULT,
+    ConfigDir,
+    DbPath,
+    console,
+    err_console,
+    fail,
+)
 
 ui_app = typer.Typer()
 
@@ -52,14 +59,14 @@ def _bind(host: str, port: int) -> socket.socket:
 
 @ui_app.command()
 def ui(
-    db: DbPath = Path("data/newswatch.duckdb"),
+    db: DbPath = DB_DEFAULT,
     port: Annotated[
         int, typer.Option("--port", help="TCP port (0: any free port).", min=0, max=65535)
     ] = DEFAULT_PORT,
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on; anything but loopback exposes it.")
     ] = "127.0.0.1",
-    config_dir: ConfigDir = Path("config"),
+    config_dir: ConfigDir = CONFIG_DIR_DEFAULT,
 ) -> None:
     """Open the analyst's dashboard: latest matches, articles, trends, feed health (read-only)."""
     import uvicorn
