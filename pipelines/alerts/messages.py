@@ -44,6 +44,17 @@ ACTION_WORDS = {
 }
 
 
+def _article(alert: PendingAlert) -> dict[str, Any]:
+    """The article an alert is about, as both payloads (match and escalation) carry it."""
+    return {
+        "id": alert.article_id,
+        "title": alert.title,
+        "url": alert.url,
+        "outlet": alert.site_name or alert.feed_url,
+        "published_at": alert.published_at.isoformat() if alert.published_at else None,
+    }
+
+
 def _escalation_payload(alert: PendingAlert, e: Escalation) -> dict[str, Any]:
     return {
         "schema_version": PAYLOAD_SCHEMA_VERSION,
@@ -57,13 +68,7 @@ def _escalation_payload(alert: PendingAlert, e: Escalation) -> dict[str, Any]:
         "period_start": e.period_start.isoformat(),
         "sentence": e.sentence,
         "outlets_count": e.outlets,
-        "article": {
-            "id": alert.article_id,
-            "title": alert.title,
-            "url": alert.url,
-            "outlet": alert.site_name or alert.feed_url,
-            "published_at": alert.published_at.isoformat() if alert.published_at else None,
-        },
+        "article": _article(alert),
     }
 
 
@@ -93,13 +98,7 @@ def payload(alert: PendingAlert) -> dict[str, Any]:
         "schema_version": PAYLOAD_SCHEMA_VERSION,
         "alert_id": alert.alert_id,
         "topic": alert.topic,
-        "article": {
-            "id": alert.article_id,
-            "title": alert.title,
-            "url": alert.url,
-            "outlet": alert.site_name or alert.feed_url,
-            "published_at": alert.published_at.isoformat() if alert.published_at else None,
-        },
+        "article": _article(alert),
         "story_id": alert.story_id,
         "outlets": alert.outlets,
         "rule": alert.rule,
