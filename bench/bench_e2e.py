@@ -264,11 +264,19 @@ def start_server(articles: int) -> tuple[subprocess.Popen[bytes], list[str]]:
         [sys.executable, "-m", "bench.bench_e2e", "--serve", str(port), "--articles", str(articles)]
     )
     bases = outlet_bases(port)
-    deadline = time.monotonic() + 60
+    return wait_for_corpus(proc, bases, timeout_s=60), bases
+
+
+def wait_for_corpus(
+    proc: subprocess.Popen[bytes], bases: list[str], timeout_s: float
+) -> subprocess.Popen[bytes]:
+    """Wait until the corpus server in `proc` answers on its last outlet (it starts them all
+    before that one); kill it and fail if it does not within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"{bases[-1]}/robots.txt", timeout=1).read()
-            return proc, bases
+            return proc
         except OSError:
             time.sleep(0.2)
     proc.kill()

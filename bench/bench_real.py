@@ -33,7 +33,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -119,15 +118,7 @@ def start_server(corpus: str, n: int) -> tuple[subprocess.Popen[bytes], list[str
         ]
     )
     bases = bases_for(port)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{bases[-1]}/robots.txt", timeout=1).read()
-            return proc, bases
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the corpus server did not start")
+    return bench_e2e.wait_for_corpus(proc, bases, timeout_s=120), bases
 
 
 def _peak_rss_mb(pid: int, peak: list[int], done: threading.Event) -> None:
