@@ -47,6 +47,30 @@ def _open_read_only(db: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _print_rows(cols: list[str], rows: list[tuple[object, ...]]) -> None:
+    """A table when it fits the terminal; else one record per block, one `column  value` line
+    each, values cut with "…" (a wide result folded into a narrow terminal made each row
+    hundreds of lines long). `--format csv|json` gives every value in full."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    table = Table(show_lines=False)
+    for col in cols:
+        table.add_column(col, overflow="fold")
+    for row in cells:
+        table.add_row(*[escape(v) for v in row])
+    if console.measure(table).minimum <= console.width and len(cols) <= 6:
+        console.print(table)
+        return
+    key = max(len(c) for c in cols)
+    room = max(10, console.width - key - 2)
+    for n, row in enumerate(cells, start=1):
+        console.print(f"[dim]── {n} ──[/]")
+        for col, value in zip(cols, row, strict=True):
+            flat = " ".join(value.split())
+            shown = flat if len(flat) <= room else flat[: room - 1] + "…"
+            console.print(f"{col.ljust(key)}  {shown}", highlight=False, markup=False)
+    console.print("[dim]values cut to fit: --format csv|json or -o FILE gives them in full[/]")
+
+
 @store_app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="A SQL query (read-only).")],
@@ -99,12 +123,7 @@ def query(
                     + "\n"
                 )
         else:
-            table = Table(show_lines=False)
-            for col in cols:
-                table.add_column(col, overflow="fold")
-            for row in rows[:limit]:
-                table.add_row(*[escape("" if v is None else str(v)) for v in row])
-            console.print(table)
+            _print_rows(cols, rows[:limit])
             if len(rows) > limit:
                 console.print(f"[dim]{len(rows) - limit} more rows (use --limit or --format)[/]")
     finally:

@@ -454,3 +454,20 @@ def test_installed_with_an_spdx_license_expression() -> None:
     meta = metadata("newswatch")
     assert meta["License-Expression"] == "Apache-2.0"
     assert meta["License-File"] == "LICENSE"
+
+
+def test_a_wide_query_result_fits_80_columns_one_record_per_block(tmp_path: Path) -> None:
+    """`SELECT * FROM latest_matches` folded into 80 columns made each row hundreds of lines;
+    a result too wide for the terminal is shown one record per block, values cut."""
+    db = tmp_path / "q.duckdb"
+    with store.open_store(db):
+        pass
+    wide = ", ".join(f"{i} AS column_{i}" for i in range(8)) + ", repeat('word ', 200) AS snippet"
+    result = newswatch("query", f"SELECT {wide}", "--db", str(db), env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.stdout
+    assert lines[0].strip() == "── 1 ──" and "column_7" in result.stdout
+    assert any(line.startswith("snippet") and line.endswith("…") for line in lines)
+    narrow = newswatch("query", "SELECT 1 AS a, 2 AS b", "--db", str(db), env={"COLUMNS": "80"})
+    assert "┃ a" in narrow.stdout  # a result that fits stays a table
