@@ -236,7 +236,7 @@ def _run(
     composition directly in this process (`pipelines.run.compose`), with no server to start."""
     import asyncio
 
-    from pipelines.claims import load_claim_rules
+    from pipelines.claims import cached_claim_rules
     from pipelines.config import load_config
     from pipelines.extract import shutdown_pools
     from pipelines.rules import load_ruleset
@@ -244,7 +244,8 @@ def _run(
 
     config = load_config(config_dir)
     ruleset = load_ruleset(config.rules_path, config.entities_path)
-    load_claim_rules(config.claims_path, ruleset.loaded)
+    # Checked here so a typo never starts a run; the run reuses what this loads.
+    cached_claim_rules(config.claims_path, ruleset.loaded)
     usable_db_path(db)
     if with_prefect is None:
         with_prefect = prefect_api_configured()

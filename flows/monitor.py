@@ -42,7 +42,13 @@ from pipelines.models import (
 )
 from pipelines.rules import RuleSet, load_ruleset
 from pipelines.run import steps as monitor
-from pipelines.run.compose import BatchResult, RunRequest, Steps, run_monitor
+from pipelines.run.compose import (
+    BatchResult,
+    RunRequest,
+    Steps,
+    fetch_extract_match,
+    run_monitor,
+)
 from pipelines.run.compose import record as record_run
 from pipelines.run.summary import NewMatch, RunSummary
 from pipelines.store import LandingReport, leases
@@ -106,15 +112,11 @@ async def fetch_task(fetcher: Fetcher, items: list[FeedItem]) -> list[tuple[Feed
 
 @task(name="fetch-extract-match", cache_policy=NO_CACHE)
 async def fetch_extract_task(
-    fetcher: Fetcher,
-    items: list[FeedItem],
-    config: Config,
-    ruleset: RuleSet,
-    downloaded: asyncio.Event | None = None,
-) -> monitor.FetchedAndExtracted:
+    fetcher: Fetcher, request: RunRequest, items: list[FeedItem], downloaded: asyncio.Event
+) -> BatchResult:
     """Pages go to the extraction pool as they arrive (extraction overlaps the download), and
     the pool's workers match each article as they extract it."""
-    return await monitor.fetch_and_extract(fetcher, items, config, ruleset, downloaded)
+    return await fetch_extract_match(fetcher, request, items, downloaded)
 
 
 class DaskBatch:
@@ -303,8 +305,7 @@ class PrefectSteps(Steps):
             articles = extract_on_dask(pages, config, self.dask_address, self.dask_batch_size)
             matches = match_task(q(ruleset), q(articles)) if articles else []
             return BatchResult(articles, matches, done - start, done)
-        both = await fetch_extract_task(fetcher, q(batch), q(config), q(ruleset), q(downloaded))
-        return BatchResult(both.articles, both.matches or [], both.fetch_s, both.downloaded_at)
+        return await fetch_extract_task(fetcher, q(request), q(batch), q(downloaded))
 
     async def land(
         self,
