@@ -26,24 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_orchestration import prefect_server, use_prefect_server
-from bench.bench_serve_memory import prepare, serving
+from bench.bench_serve_memory import prepare, served_deployment_id, serving
 from bench.common import emit, load_average
 
 TARGET_S = 4.0
-
-
-async def _deployment(deadline: float) -> Any:
-    from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
-
-    async with get_client() as client:
-        while True:
-            try:
-                return (await client.read_deployment_by_name("monitor/newswatch-monitor")).id
-            except ObjectNotFound:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("newswatch serve did not register its deployments") from None
-                await asyncio.sleep(0.5)
 
 
 async def _one_run(deployment: Any, ahead_s: float = 0.0) -> dict[str, float]:
@@ -98,7 +84,7 @@ def measure(runs: int, ahead_s: float) -> dict[str, Any]:
             use_prefect_server(api, work / "prefect")
             os.environ["NEWSWATCH_DEMO_BASE_URL"] = base_url
             with serving(config, work / "serve.duckdb", work / "serve.log"):
-                deployment = asyncio.run(_deployment(time.monotonic() + 180))
+                deployment = asyncio.run(served_deployment_id(time.monotonic() + 180))
                 first = asyncio.run(_one_run(deployment))
                 samples = [asyncio.run(_one_run(deployment, ahead_s)) for _ in range(runs)]
     return {

@@ -219,23 +219,25 @@ def serving(config: Path, db: Path, log: Path) -> Iterator[int]:
             stop_process_group(proc, 30)
 
 
+async def served_deployment_id(deadline: float) -> Any:
+    """The id of the `monitor` deployment once `newswatch serve` has registered it."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    async with get_client() as client:
+        while True:
+            try:
+                return (await client.read_deployment_by_name("monitor/newswatch-monitor")).id
+            except ObjectNotFound:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("newswatch serve did not register its deployments") from None
+                await asyncio.sleep(0.5)
+
+
 def run_served(
     runs: int, new_every: int, site: Path, config: Path, db: Path, log: Path
 ) -> list[Sample]:
     from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
-
-    async def deployment_id(deadline: float) -> Any:
-        async with get_client() as client:
-            while True:
-                try:
-                    return (await client.read_deployment_by_name("monitor/newswatch-monitor")).id
-                except ObjectNotFound:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(
-                            "newswatch serve did not register its deployments"
-                        ) from None
-                    await asyncio.sleep(0.5)
 
     async def trigger_and_wait(dep: Any, run: int) -> None:
         async with get_client() as client:
@@ -252,7 +254,7 @@ def run_served(
                 raise RuntimeError(f"run {run}: {flow_run.state.name}: {flow_run.state.message}")
 
     with serving(config, db, log) as pid:
-        dep = asyncio.run(deployment_id(time.monotonic() + 120))
+        dep = asyncio.run(served_deployment_id(time.monotonic() + 120))
 
         def one_run(run: int) -> None:
             asyncio.run(trigger_and_wait(dep, run))
