@@ -32,6 +32,7 @@ CueKind = Literal[
     "condition",
     "threat",
     "loss",
+    "next",
     "withdraw",
     "recognise",
     "seize",
@@ -46,11 +47,13 @@ CueKind = Literal[
     "negation",
     "object_marker",
     "glue",
+    "copula",
     "clause_break",
 ]
 CUE_KINDS: tuple[str, ...] = get_args(CueKind)
 ACTION_OF_CUE: dict[str, Action] = {
     "loss": "seize_threat",
+    "next": "seize_threat",
     "withdraw": "withdraw",
     "recognise": "recognise",
     "seize": "seize_threat",
@@ -61,7 +64,11 @@ ACTION_OF_CUE: dict[str, Action] = {
 
 _GATE_LETTERS = 3
 """The fewest letters a gate word has (Суми, Сумської, Сумщину → "сум")."""
-GOVERNING_KINDS = ("demand", "modal", "threat", "establish", "could", "required", "loss")
+GOVERNING_KINDS = (
+    *("demand", "modal", "threat", "establish", "could", "required", "condition"),
+    *("loss", "next", "other"),
+)
+"""Cue kinds that can make an action word a demand (the last three are their own)."""
 
 
 SHIPPED_CLAIMS = DEFAULT_CONFIG_DIR / "claims.yaml"

@@ -1,0 +1,399 @@
+"""One sentence read for claims: which action words are demands, on which regions, by whom.
+
+See docs/DEMANDS.md "How a sentence is read" for the steps; each function below is one.
+"""
+
+from __future__ import annotations
+
+from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules
+from pipelines.claims.sentence import Mark, Sentence
+from pipelines.models import DemandClaim
+
+_GOVERNING: dict[Action, tuple[str, ...]] = {
+    "withdraw": ("demand", "modal"),
+    "recognise": ("demand", "modal"),
+    "seize_threat": ("threat", "condition"),
+    "buffer_zone": ("demand", "modal", "establish", "could"),
+    "other": ("demand", "modal"),
+}
+_SELF_GOVERNING = frozenset({"loss", "next", "other"})
+"""Action cues that are a demand or threat by themselves ("risks losing", "would be next",
+"claims to"): the party before them is the one concerned."""
+_GOVERNING_WINDOW = {"threat": 8, "condition": 15}
+_DEFAULT_WINDOW = 15
+_AFTER_WINDOW = 6
+_MODAL_SUBJECT = 8
+_WITHDRAWER_WINDOW = 5
+_BEFORE_SKIP = 4
+_COORDINATION_WINDOW = 30
+_ITEMS = ("region", "four_regions", "anaphora")
+
+
+class Context:
+    """What a sentence may refer back to: the regions of the last claim ("those
+    territories"), the Russian party of the last demand, the sentences before, and whether
+    the sentence is an item of a list (after a line ending in ":" or opening with a bullet)."""
+
+    __slots__ = ("actor", "earlier", "in_list", "regions")
+
+    def __init__(self) -> None:
+        self.regions: list[str] = []
+        self.actor: str | None = None
+        self.in_list = False
+        self.earlier: list[Sentence] = []
+
+    def list_speaker(self, rules: ClaimRules) -> str | None:
+        """The Russian party of the last claim, else of the first earlier sentence that
+        voices a demand (read only when a list item needs it)."""
+        if self.actor is None:
+            self.actor = next(
+                (a for a in (_demand_speaker(e, rules) for e in self.earlier) if a), None
+            )
+        return self.actor
+
+    def speaker(self, rules: ClaimRules) -> str | None:
+        """Who a sentence that names no party reports ("He said …", "The document requires
+        …"): the first party, not an object, of the nearest of the three sentences before
+        (the title included) that names one, if that party is Russian."""
+        for e in reversed(self.earlier[-3:]):
+            parties = _subjects(e, rules)
+            if parties:
+                first = parties[0]
+                return _actor(e, first, first, rules) if _russian(first, rules) else None
+        return None
+
+
+def _russian(mark: Mark, rules: ClaimRules) -> bool:
+    return (mark.kind == "actor" and mark.label in rules.russian_actors) or (
+        mark.kind == "russian_party"
+    )
+
+
+def _party(mark: Mark, rules: ClaimRules) -> bool:
+    return _russian(mark, rules) or mark.kind == "other_actors"
+
+
+def _object_positions(s: Sentence) -> set[int]:
+    """Token positions where a party is an object ("passed to Kyiv", "told Donald Trump")."""
+    out: set[int] = set()
+    for m in s.marks:
+        if m.kind == "object_marker":
+            out.add(m.last + 1)
+            nxt = m.last + 1
+            if nxt < len(s.tokens) and s.tokens[nxt].surface[:1].isupper():
+                out.add(m.last + 2)
+    return out
+
+
+def _subjects(s: Sentence, rules: ClaimRules) -> list[Mark]:
+    objects = _object_positions(s)
+    return [m for m in s.marks if _party(m, rules) and m.first not in objects]
+
+
+def _demand_speaker(s: Sentence, rules: ClaimRules) -> str | None:
+    """The Russian party of a sentence that voices a demand with no region ("Moscow's
+    memorandum"), for the list of demands that may follow; `russia` for a lead-in that names
+    no party at all ("The memorandum lists the demands:")."""
+    if not any(m.kind == "demand" for m in s.marks):
+        return None
+    parties = [m for m in s.marks if _party(m, rules)]
+    if parties and _russian(parties[0], rules):
+        return _actor(s, parties[0], parties[0], rules)
+    if not parties and s.text[s.start : s.end].rstrip().endswith(":"):
+        return "russia"
+    return None
+
+
+def _at(s: Sentence) -> dict[int, list[Mark]]:
+    at: dict[int, list[Mark]] = {}
+    for m in s.marks:
+        at.setdefault(m.first, []).append(m)
+    return at
+
+
+def _item_regions(item: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
+    if item.kind == "four_regions":
+        return list(rules.four_regions)
+    if item.kind == "anaphora":
+        return recent
+    return [item.label]
+
+
+def scope(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> tuple[list[str], int]:
+    """The regions an action word governs: after it (the first within
+    `before_first_region` words, the rest joined by `glue`); failing that, a list right
+    before it, past modal and copula words only ("Zaporizhzhia and Kherson must be handed
+    over", "Kharkiv and Dnipropetrovsk are next")."""
+    at = _at(s)
+    found: list[str] = []
+    i = action.last + 1
+    last_item = action.last
+    while i < len(s.tokens):
+        if s.broken(i - 1, i):
+            break
+        here = at.get(i, [])
+        kinds = {m.kind for m in here}
+        if kinds & ACTION_OF_CUE.keys() or "clause_break" in kinds:
+            break
+        item = next((m for m in here if m.kind in _ITEMS), None)
+        if item is not None:
+            found += _item_regions(item, rules, recent)
+            last_item = i = item.last
+            i += 1
+            continue
+        if found:
+            if "glue" not in kinds:
+                break
+            i = max(m.last for m in here if m.kind == "glue") + 1
+            continue
+        if i - last_item > rules.before_first_region:
+            break
+        i += 1
+    if found:
+        return list(dict.fromkeys(found)), last_item
+    return _scope_before(s, action, rules, recent), action.last
+
+
+def _scope_before(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
+    ending: dict[int, list[Mark]] = {}
+    for m in s.marks:
+        ending.setdefault(m.last, []).append(m)
+    i = action.first - 1
+    skipped = 0
+    found: list[str] = []
+    while i >= 0:
+        if s.broken(i, i + 1):
+            break
+        here = ending.get(i, [])
+        item = next((m for m in here if m.kind in _ITEMS), None)
+        if item is not None:
+            found[:0] = _item_regions(item, rules, recent)
+            i = item.first - 1
+            continue
+        kinds = {m.kind for m in here}
+        if found and "glue" in kinds:
+            i = min(m.first for m in here if m.kind == "glue") - 1
+            continue
+        if not found and kinds & {"modal", "could", "copula", "glue"} and skipped < _BEFORE_SKIP:
+            skipped += 1
+            i = min(m.first for m in here) - 1
+            continue
+        break
+    return list(dict.fromkeys(found))
+
+
+def governor(s: Sentence, action: Mark, kind: Action, scope_end: int) -> Mark | None:
+    """The word that makes the action a demand: the nearest governing cue before it; for a
+    seizure, also "would/could take … if …" or a condition after it ("Russia will seize X
+    if …"); for the others, also a demand or requirement right after the regions ("… is a
+    precondition")."""
+    if action.kind in _SELF_GOVERNING:
+        return action
+    wanted = _GOVERNING[kind]
+    best: Mark | None = None
+    for m in s.marks:
+        if m.kind in wanted and m.last < action.first:
+            window = _GOVERNING_WINDOW.get(m.kind, _DEFAULT_WINDOW)
+            if action.first - m.last <= window and (best is None or m.last > best.last):
+                best = m
+    if best is not None:
+        return best
+    if kind == "seize_threat":
+        could = [
+            m
+            for m in s.marks
+            if m.kind == "could" and m.last < action.first and action.first - m.last <= 4
+        ]
+        if could and any(m.kind == "condition" for m in s.marks):
+            return max(could, key=lambda m: m.last)
+        after = [m for m in s.marks if m.kind == "condition" and m.first > scope_end]
+        if after and not any(
+            m.kind == "clause_break" and scope_end < m.first < after[0].first for m in s.marks
+        ):
+            return after[0]
+        return None
+    after = [
+        m
+        for m in s.marks
+        if m.kind in ("demand", "required") and scope_end < m.first <= scope_end + _AFTER_WINDOW
+    ]
+    for m in sorted(after, key=lambda m: m.first):
+        between = [x for x in s.marks if scope_end < x.first < m.first]
+        if any(x.kind == "clause_break" for x in between) or s.broken(scope_end, m.first):
+            return None
+        return m
+    return None
+
+
+def _possessor(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> Mark | None:
+    """A Russian party right after a demand noun, before the action: the genitive of
+    "вимогу Росії вивести", "требование Москвы", or "the demand of/by Russia"."""
+    if governor.kind != "demand" or governor.last >= action.first:
+        return None
+    for m in s.marks:
+        if not _russian(m, rules) or m.last >= action.first:
+            continue
+        gap = [t.folded for t in s.tokens[governor.last + 1 : m.first]]
+        cyrillic = not s.tokens[governor.last].folded.isascii()
+        if gap in (["of"], ["by"]) or (cyrillic and not gap):
+            return m
+    return None
+
+
+def demander(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> Mark | None:
+    """The party whose demand this is, or None when the sentence names nobody. For "X must
+    …" and "X risks losing …", X is the one who must act or lose, not who demands."""
+    possessor = _possessor(s, governor, action, rules)
+    if possessor is not None:
+        return possessor
+    anchor = min(governor.first, action.first)
+    if governor.kind in ("condition", "could") or governor.first > action.first:
+        anchor = action.first
+    before = sorted((m for m in _subjects(s, rules) if m.last < anchor), key=lambda m: m.last)
+    subject_first = governor.kind in ("modal", "loss")
+    if subject_first and before and governor.first - before[-1].last <= _MODAL_SUBJECT:
+        subject = before[-1]
+        if not any(
+            m.kind in ("demand", *_ITEMS) and subject.last < m.first < governor.first
+            for m in s.marks
+        ):
+            before = [m for m in before if m.last < subject.first]
+    if before:
+        return before[-1]
+    after = [m for m in s.marks if _party(m, rules) and m.first > max(action.last, governor.last)]
+    russian_after = [m for m in after if _russian(m, rules)]
+    if russian_after:
+        return russian_after[0]
+    return after[0] if after else None
+
+
+def russia_withdraws(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> bool:
+    """Russia (its troops) is the one to withdraw: "Russia must withdraw", "withdrawal of
+    Russian troops"."""
+    after_governor = governor.kind != "modal" and governor.last < action.first
+    lo = max(governor.last + 1 if after_governor else 0, action.first - _WITHDRAWER_WINDOW)
+    possessor = _possessor(s, governor, action, rules)
+    subjects = [
+        m
+        for m in s.marks
+        if lo <= m.first < action.first
+        and m.kind in ("russian_forces", "other_actors")
+        and (possessor is None or m.first > possessor.last)
+    ]
+    if subjects and max(subjects, key=lambda m: m.last).kind == "russian_forces":
+        return True
+    first_region = min(
+        (m.first for m in s.marks if m.kind == "region" and m.first > action.last),
+        default=len(s.tokens),
+    )
+    return any(
+        m.kind == "russian_forces" and action.last < m.first <= min(action.last + 3, first_region)
+        for m in s.marks
+    )
+
+
+def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
+    if any(m.kind == "condition" and m.first == governor.first for m in s.marks):
+        return False  # "if Ukraine does not withdraw": the demand is to withdraw
+    if governor.last < action.first:
+        lo, hi = governor.last + 1, action.first
+    else:
+        lo, hi = action.last + 1, governor.first
+    return any(m.kind == "negation" and lo <= m.first < hi for m in s.marks)
+
+
+def _actor(s: Sentence, governor: Mark, demander: Mark, rules: ClaimRules) -> str:
+    named = [m for m in s.marks if m.kind == "actor" and _russian(m, rules) and m.label != "russia"]
+    if named:
+        return min(named, key=lambda m: abs(m.last - governor.first)).label
+    return demander.label if demander.kind == "actor" else "russia"
+
+
+def _coordinated(s: Sentence, action: Mark, previous: tuple[Mark, int] | None) -> bool:
+    """The action is coordinated with a governed action before it in the same clause
+    ("requires Ukraine to withdraw from … and to recognise …")."""
+    if previous is None:
+        return False
+    end = previous[1]
+    if action.first - end > _COORDINATION_WINDOW or s.broken(end, action.first):
+        return False
+    return not any(m.kind == "clause_break" and end < m.first < action.first for m in s.marks)
+
+
+def sentence_claims(
+    s: Sentence, field: str, lang: str | None, rules: ClaimRules, context: Context
+) -> list[DemandClaim]:
+    """The claims of one sentence, one per (region, action)."""
+    kinds = {m.kind for m in s.marks}
+    if not kinds & set(_ITEMS) or not kinds & ACTION_OF_CUE.keys():
+        return []
+    out: list[DemandClaim] = []
+    done: set[tuple[str, str]] = set()
+    recent = list(context.regions)
+    governed: tuple[Mark, int] | None = None
+    pending_withdraw: list[Mark] = []
+    for action in s.marks:
+        kind = ACTION_OF_CUE.get(action.kind)
+        if kind is None:
+            continue
+        regions, scope_end = scope(s, action, rules, recent)
+        gov = governor(s, action, kind, scope_end)
+        if gov is None and _coordinated(s, action, governed):
+            gov = governed[0] if governed else None
+        if regions and gov is not None:
+            governed = (gov, scope_end)
+        if not regions:
+            if kind == "withdraw" and gov is not None and gov.kind in ("condition", "demand"):
+                pending_withdraw.append(action)  # "… if Ukraine does not withdraw"
+            continue
+        listed = gov is None and context.in_list and context.list_speaker(rules) is not None
+        if listed:  # an item of a list of demands ("The main points: • recognition of …")
+            gov = action
+        if gov is None or negated(s, gov, action):
+            continue
+        if action.kind == "other" and any(
+            m.kind == "other_actors" and m.last < action.first for m in s.marks
+        ):
+            continue  # "Zelensky will never recognise Russia's claims to Kherson"
+        if kind == "withdraw" and russia_withdraws(s, gov, action, rules):
+            continue
+        if listed:
+            actor = context.actor or "russia"
+        else:
+            who = demander(s, gov, action, rules)
+            if who is None:
+                speaker = context.speaker(rules)
+                if speaker is None:
+                    continue
+                actor = speaker
+            elif not _russian(who, rules):
+                continue
+            else:
+                actor = _actor(s, gov, who, rules)
+        out += _claims(s, field, lang, rules, action, kind, actor, regions, done)
+        recent = list(dict.fromkeys(c.region for c in out))
+    seized = [c for c in out if c.action == "seize_threat"]
+    if seized and pending_withdraw:  # "Russia will take X by force if Kyiv does not withdraw"
+        out += _claims(
+            s, field, lang, rules, pending_withdraw[0], "withdraw", seized[0].actor,
+            [c.region for c in seized], done,
+        )  # fmt: skip
+    return out
+
+
+def _claims(
+    s: Sentence,
+    field: str,
+    lang: str | None,
+    rules: ClaimRules,
+    action: Mark,
+    kind: Action,
+    actor: str,
+    regions: list[str],
+    done: set[tuple[str, str]],
+) -> list[DemandClaim]:
+    sentence = s.text[s.start : s.end]
+    regions = [r for r in regions if (r, kind) not in done]
+    done.update((r, kind) for r in regions)
+    where = (sentence, s.start, s.end, lang, rules.version, field, action.label)
+    return [DemandClaim(region, kind, actor, *where) for region in regions]
