@@ -54,7 +54,7 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
                 found = sentence_claims(s, field, lang, rules, context)
                 if found:
                     context.regions = list(dict.fromkeys(c.region for c in found))
-                    context.actor = found[-1].actor
+                    context.actor = context.claimed[id(s)] = found[-1].actor
                 out += found
             context.earlier.append(s)
             previous = s

@@ -93,6 +93,7 @@ class ClaimsFile(_Strict):
     russian_actors: str
     four_regions: list[str] = Field(min_length=1)
     umbrella: dict[str, list[str]] = Field(default_factory=dict)
+    region_forms: dict[str, list[str]] = Field(default_factory=dict)
     scope: ScopeSpec = Field(default_factory=ScopeSpec)
     cues: dict[CueKind, dict[str, list[str]]]
 
@@ -235,6 +236,12 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
                     f"{where(source, node_at(root, ('umbrella', umbrella)))}: umbrella: "
                     f"{name!r} is not one of the regions ({spec.regions})"
                 )
+    for region in spec.region_forms:
+        if region not in regions:
+            raise ClaimsError(
+                f"{where(source, node_at(root, ('region_forms', region)))}: region_forms: "
+                f"{region!r} is not one of the regions ({spec.regions})"
+            )
     missing = [k for k in CUE_KINDS if k not in spec.cues]
     if missing:
         raise ClaimsError(
@@ -243,22 +250,28 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     by_stem: dict[str, list[Cue]] = defaultdict(list)
     by_prefix: dict[str, list[Cue]] = defaultdict(list)
     seen: set[tuple[str, tuple[WordPattern, ...]]] = set()
-    for kind, per_lang in spec.cues.items():
-        for lang, entries in per_lang.items():
-            for i, entry in enumerate(entries):
-                words = _words(entry)
-                if words is None:
-                    node = node_at(root, ("cues", kind, lang, i))
-                    raise ClaimsError(
-                        f"{where(source, node)}: cues.{kind}.{lang}: {entry!r} is not a word or "
-                        "phrase\n  hint: letters and digits, `*` only at the end of a word"
-                    )
-                if (kind, words) in seen:
-                    continue
-                seen.add((kind, words))
-                cue = Cue(kind, entry, words)
-                is_prefix, first = words[0]
-                (by_prefix if is_prefix else by_stem)[first].append(cue)
+    entries_of = [
+        (("cues", kind, lang), kind, entries)
+        for kind, per_lang in spec.cues.items()
+        for lang, entries in per_lang.items()
+    ]
+    entries_of += [(("region_forms", r), "region", forms) for r, forms in spec.region_forms.items()]
+    for path, kind, entries in entries_of:
+        for i, entry in enumerate(entries):
+            words = _words(entry)
+            if words is None:
+                raise ClaimsError(
+                    f"{where(source, node_at(root, (*path, i)))}: {'.'.join(path)}: {entry!r} "
+                    "is not a word or phrase\n  hint: letters and digits, `*` only at the end "
+                    "of a word"
+                )
+            if (kind, words) in seen:
+                continue
+            seen.add((kind, words))
+            # a region form's label is its region: marks of kind "region" carry the entity id
+            cue = Cue(kind, path[1] if kind == "region" else entry, words)
+            is_prefix, first = words[0]
+            (by_prefix if is_prefix else by_stem)[first].append(cue)
     names: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
     for entity_id in sorted(regions | actors):
         for alias in gazetteer.entities[entity_id].aliases:
@@ -268,6 +281,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     region_words = [
         alias.split()[0] for r in regions for alias in gazetteer.entities[r].aliases if alias
     ]
+    region_words += [form.split()[0] for forms in spec.region_forms.values() for form in forms]
     region_words += [
         e.split()[0]
         for kind in ("four_regions", "anaphora")

@@ -34,31 +34,38 @@ class Context:
     territories"), the Russian party of the last demand, the sentences before, and whether
     the sentence is an item of a list (after a line ending in ":" or opening with a bullet)."""
 
-    __slots__ = ("actor", "earlier", "in_list", "regions")
+    __slots__ = ("actor", "claimed", "earlier", "in_list", "regions")
 
     def __init__(self) -> None:
         self.regions: list[str] = []
         self.actor: str | None = None
         self.in_list = False
         self.earlier: list[Sentence] = []
+        self.claimed: dict[int, str] = {}
+        """id of an earlier sentence → the actor of its claims."""
 
     def list_speaker(self, rules: ClaimRules) -> str | None:
-        """The Russian party of the last claim, else of the first earlier sentence that
-        voices a demand (read only when a list item needs it)."""
+        """The Russian party of the last claim, else of the nearest earlier sentence that
+        voices a demand or leads in a list (read only when a list item needs it)."""
         if self.actor is None:
             self.actor = next(
-                (a for a in (_demand_speaker(e, rules) for e in self.earlier) if a), None
+                (a for a in (_demand_speaker(e, rules) for e in reversed(self.earlier)) if a),
+                None,
             )
         return self.actor
 
     def speaker(self, rules: ClaimRules) -> str | None:
         """Who a sentence that names no party reports ("He said …", "The document requires
-        …"): the first party, not an object, of the nearest of the three sentences before
-        (the title included) that names one, if that party is Russian."""
+        …"): of the nearest of the three sentences before (the title included) that names a
+        party, the actor of its claims, else the Russian official it names, else its first
+        party (not an object) if that is Russian."""
         for e in reversed(self.earlier[-3:]):
+            if id(e) in self.claimed:
+                return self.claimed[id(e)]
             parties = _subjects(e, rules)
             if parties:
-                first = parties[0]
+                named = [m for m in parties if m.kind == "actor" and m.label != "russia"]
+                first = next((m for m in named if _russian(m, rules)), parties[0])
                 return _actor(e, first, first, rules) if _russian(first, rules) else None
         return None
 
@@ -94,12 +101,14 @@ def _demand_speaker(s: Sentence, rules: ClaimRules) -> str | None:
     """The Russian party of a sentence that voices a demand with no region ("Moscow's
     memorandum"), for the list of demands that may follow; `russia` for a lead-in that names
     no party at all ("The memorandum lists the demands:")."""
-    if not any(m.kind == "demand" for m in s.marks):
+    lead_in = s.text[s.start : s.end].rstrip().endswith(":")
+    demand = any(m.kind == "demand" for m in s.marks)
+    if not (demand or lead_in):
         return None
     parties = [m for m in s.marks if _party(m, rules)]
     if parties and _russian(parties[0], rules):
         return _actor(s, parties[0], parties[0], rules)
-    if not parties and s.text[s.start : s.end].rstrip().endswith(":"):
+    if not parties and lead_in and demand:
         return "russia"
     return None
 
@@ -133,7 +142,12 @@ def scope(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> tu
             break
         here = at.get(i, [])
         kinds = {m.kind for m in here}
-        if kinds & ACTION_OF_CUE.keys() or "clause_break" in kinds:
+        other = [m for m in here if m.kind in ACTION_OF_CUE and m is not action]
+        if other and (
+            found or any(ACTION_OF_CUE[m.kind] != ACTION_OF_CUE[action.kind] for m in other)
+        ):
+            break  # another action ends the scope; "recognition of the annexation of" does not
+        if "clause_break" in kinds:
             break
         item = next((m for m in here if m.kind in _ITEMS), None)
         if item is not None:
@@ -196,6 +210,8 @@ def governor(s: Sentence, action: Mark, kind: Action, scope_end: int) -> Mark | 
             window = _GOVERNING_WINDOW.get(m.kind, _DEFAULT_WINDOW)
             if action.first - m.last <= window and (best is None or m.last > best.last):
                 best = m
+    if best is not None and _spent(s, best, action):
+        best = None
     if best is not None:
         return best
     if kind == "seize_threat":
@@ -225,6 +241,17 @@ def governor(s: Sentence, action: Mark, kind: Action, scope_end: int) -> Mark | 
     return None
 
 
+def _spent(s: Sentence, gov: Mark, action: Mark) -> bool:
+    """The governor's clause ended before the action: another action and then a clause
+    word lie between them ("demands that Kyiv cede Donetsk, while near Sumy …")."""
+    breaks = [
+        m.first for m in s.marks if m.kind == "clause_break" and gov.last < m.first < action.first
+    ]
+    return bool(breaks) and any(
+        m.kind in ACTION_OF_CUE and gov.last < m.first < max(breaks) for m in s.marks
+    )
+
+
 def _possessor(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> Mark | None:
     """A Russian party right after a demand noun, before the action: the genitive of
     "вимогу Росії вивести", "требование Москвы", or "the demand of/by Russia"."""
@@ -240,7 +267,9 @@ def _possessor(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> 
     return None
 
 
-def demander(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> Mark | None:
+def demander(
+    s: Sentence, governor: Mark, action: Mark, rules: ClaimRules, scope_end: int
+) -> Mark | None:
     """The party whose demand this is, or None when the sentence names nobody. For "X must
     …" and "X risks losing …", X is the one who must act or lose, not who demands."""
     possessor = _possessor(s, governor, action, rules)
@@ -250,6 +279,8 @@ def demander(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> Ma
     if governor.kind in ("condition", "could") or governor.first > action.first:
         anchor = action.first
     before = sorted((m for m in _subjects(s, rules) if m.last < anchor), key=lambda m: m.last)
+    if action.kind == "next":  # "Ukraine must leave Donbas, and Kharkiv will be next"
+        before = [m for m in before if _russian(m, rules)]
     subject_first = governor.kind in ("modal", "loss")
     if subject_first and before and governor.first - before[-1].last <= _MODAL_SUBJECT:
         subject = before[-1]
@@ -260,7 +291,11 @@ def demander(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> Ma
             before = [m for m in before if m.last < subject.first]
     if before:
         return before[-1]
-    after = [m for m in s.marks if _party(m, rules) and m.first > max(action.last, governor.last)]
+    after = [
+        m
+        for m in s.marks
+        if _party(m, rules) and m.first > max(action.last, governor.last, scope_end)
+    ]
     russian_after = [m for m in after if _russian(m, rules)]
     if russian_after:
         return russian_after[0]
@@ -360,7 +395,7 @@ def sentence_claims(
         if listed:
             actor = context.actor or "russia"
         else:
-            who = demander(s, gov, action, rules)
+            who = demander(s, gov, action, rules, scope_end)
             if who is None:
                 speaker = context.speaker(rules)
                 if speaker is None:
