@@ -200,7 +200,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         spec.topics = [t for t in spec.topics if t in known_topics]
         if not spec.topics:
             spec.regions = spec.russian_actors = ""
-            spec.four_regions, spec.umbrella = [], {}
+            spec.four_regions, spec.umbrella, spec.region_forms = [], {}, {}
 
     def group(key: str, name: str) -> frozenset[str]:
         if not name:
