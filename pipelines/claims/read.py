@@ -64,8 +64,8 @@ class Context:
                 return self.claimed[id(e)]
             parties = _subjects(e, rules)
             if parties:
-                named = [m for m in parties if m.kind == "actor" and m.label != "russia"]
-                first = next((m for m in named if _russian(m, rules)), parties[0])
+                named = [m for m in parties if _russian(m, rules) and m.label != "russia"]
+                first = named[0] if named else parties[0]
                 return _actor(e, first, first, rules) if _russian(first, rules) else None
         return None
 
@@ -196,7 +196,9 @@ def _scope_before(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str
     return list(dict.fromkeys(found))
 
 
-def governor(s: Sentence, action: Mark, kind: Action, scope_end: int) -> Mark | None:
+def governor(
+    s: Sentence, action: Mark, kind: Action, scope_end: int, rules: ClaimRules
+) -> Mark | None:
     """The word that makes the action a demand: the nearest governing cue before it; for a
     seizure, also "would/could take … if …" or a condition after it ("Russia will seize X
     if …"); for the others, also a demand or requirement right after the regions ("… is a
@@ -215,6 +217,11 @@ def governor(s: Sentence, action: Mark, kind: Action, scope_end: int) -> Mark | 
     if best is not None:
         return best
     if kind == "seize_threat":
+        must = [m for m in s.marks if m.kind == "modal" and 0 < action.first - m.last <= 2]
+        if must and any(
+            _russian(p, rules) and 0 < must[0].first - p.last <= 2 for p in _subjects(s, rules)
+        ):
+            return must[0]  # "Russia must push on to Odesa"
         could = [
             m
             for m in s.marks
@@ -278,7 +285,7 @@ def demander(
     anchor = min(governor.first, action.first)
     if governor.kind in ("condition", "could") or governor.first > action.first:
         anchor = action.first
-    before = sorted((m for m in _subjects(s, rules) if m.last < anchor), key=lambda m: m.last)
+    before = sorted((m for m in _subjects(s, rules) if m.first < anchor), key=lambda m: m.last)
     if action.kind == "next":  # "Ukraine must leave Donbas, and Kharkiv will be next"
         before = [m for m in before if _russian(m, rules)]
     subject_first = governor.kind in ("modal", "loss")
@@ -344,6 +351,11 @@ def _actor(s: Sentence, governor: Mark, demander: Mark, rules: ClaimRules) -> st
     return demander.label if demander.kind == "actor" else "russia"
 
 
+def _covers(a: Mark, b: Mark) -> bool:
+    """Mark a spans mark b and more: the longer cue is the one meant."""
+    return a.first <= b.first and a.last >= b.last and a.last - a.first > b.last - b.first
+
+
 def _coordinated(s: Sentence, action: Mark, previous: tuple[Mark, int] | None) -> bool:
     """The action is coordinated with a governed action before it in the same clause
     ("requires Ukraine to withdraw from … and to recognise …")."""
@@ -352,7 +364,18 @@ def _coordinated(s: Sentence, action: Mark, previous: tuple[Mark, int] | None) -
     end = previous[1]
     if action.first - end > _COORDINATION_WINDOW or s.broken(end, action.first):
         return False
-    return not any(m.kind == "clause_break" and end < m.first < action.first for m in s.marks)
+    return not any(
+        m.kind == "clause_break" and end < m.first < action.first and not _aside(s, m.first)
+        for m in s.marks
+    )
+
+
+def _aside(s: Sentence, i: int) -> bool:
+    """Token i is inside a parenthetical between dashes ("– depending on who speaks –")."""
+    start = s.start + s.tokens[i].start
+    before = s.text.rfind(" – ", s.start, start), s.text.rfind(" — ", s.start, start)
+    after = s.text.find(" – ", start, s.end), s.text.find(" — ", start, s.end)
+    return max(before) >= 0 and max(after) >= 0
 
 
 def sentence_claims(
@@ -367,12 +390,13 @@ def sentence_claims(
     recent = list(context.regions)
     governed: tuple[Mark, int] | None = None
     pending_withdraw: list[Mark] = []
-    for action in s.marks:
-        kind = ACTION_OF_CUE.get(action.kind)
-        if kind is None:
-            continue
+    actions = [m for m in s.marks if m.kind in ACTION_OF_CUE]
+    for action in actions:
+        kind = ACTION_OF_CUE[action.kind]
+        if any(_covers(m, action) for m in actions):
+            continue  # "left without" is a loss, not "left"
         regions, scope_end = scope(s, action, rules, recent)
-        gov = governor(s, action, kind, scope_end)
+        gov = governor(s, action, kind, scope_end, rules)
         if gov is None and _coordinated(s, action, governed):
             gov = governed[0] if governed else None
         if regions and gov is not None:
