@@ -22,43 +22,77 @@ from typing import Any
 
 from pipelines.claims.lexicon import ClaimRules
 from pipelines.claims.read import Context, sentence_claims
-from pipelines.claims.sentence import Sentence, split_sentences
+from pipelines.claims.sentence import Field, Sentence, split_sentences
 from pipelines.models import DemandClaim
+from pipelines.rules.compiled import fold_stem_all
+from pipelines.rules.text import WORD
 
 
 def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> list[DemandClaim]:
     """Every claim of an article, title first, in reading order; one per (region, action)
     per sentence.
 
-    Only sentences where the gates find a region name's first letters, an action word and a
-    governing word (Aho-Corasick automata over the lower-cased text, see `ClaimRules.gate`)
-    are read word by word: a sentence without all three cannot hold a claim (a list item
-    needs no governing word). The sentences before are kept, unread, for who said it."""
+    Only sentences where the gates find a region name, an action word and a governing word
+    (Aho-Corasick automata of word starts over the lower-cased text, see `ClaimRules.gate`)
+    are split out and read word by word: a sentence without all three cannot hold a claim
+    (a list item needs no governing word). The sentences before one are split only when
+    who said it is asked."""
     out: list[DemandClaim] = []
-    gates = (rules.gate, rules.action_gate, rules.governor_gate)
-    context = Context()
-    for field, body in (("title", title or ""), ("text", text or "")):
-        lowered = body.lower()
-        if len(lowered) != len(body):  # a letter whose lower case is longer: read it all
-            lowered = ""
-        elif any(next(g.iter(lowered), None) is None for g in gates[:2]):
-            context.earlier.append(Sentence(body, 0, len(body), 0, rules))
+    fields = [Field("title", title or "", rules), Field("text", text or "", rules)]
+    context = Context(fields)
+    for field in fields:
+        gated = _gated(field, rules)
+        if gated is None:
             continue
-        previous: Sentence | None = None
-        for s in split_sentences(body, rules):
+        candidates, low = gated
+        for s in candidates:
+            context.current = s
+            before = field.before(s)
             context.in_list = s.opens_with_bullet() or (
-                previous is not None and body[previous.start : previous.end].rstrip()[-1:] == ":"
+                before is not None and before.text[before.start : before.end].endswith(":")
             )
-            needed = gates[:2] if context.in_list else gates  # a list item needs no demand
-            if not lowered or all(_hit(g, lowered, s) for g in needed):
-                found = sentence_claims(s, field, lang, rules, context)
-                if found:
-                    context.regions = list(dict.fromkeys(c.region for c in found))
-                    context.actor = context.claimed[id(s)] = found[-1].actor
-                out += found
-            context.earlier.append(s)
-            previous = s
+            if low and not (
+                _has(rules.action_gate, low, s)
+                and (context.in_list or _has(rules.governor_gate, low, s))
+            ):
+                continue
+            found = sentence_claims(s, field.name, lang, rules, context)
+            if found:
+                context.regions = list(dict.fromkeys(c.region for c in found))
+                context.actor = context.claimed[id(s)] = found[-1].actor
+            out += found
     return _without_umbrellas(out, f"{title}\n{text}", rules)
+
+
+def _gated(field: Field, rules: ClaimRules) -> tuple[list[Sentence], str] | None:
+    """The sentences of a field that name a region (in order), and the starts of the
+    action and governing words found in the field; None when the field cannot hold a
+    claim. A field whose lower case changes its length is read whole, ungated."""
+    low = " " + field.text.lower()
+    if len(low) != len(field.text) + 1:
+        return field.all(), ""
+    if next(rules.action_gate.iter(low), None) is None:
+        return None
+    text = field.text
+    words = [
+        (m.group(), m.start())
+        for end, length in rules.gate.iter(low)
+        if (m := WORD.match(text, end - length + 1)) is not None
+    ]
+    pairs = fold_stem_all([w for w, _ in words])
+    starts = [
+        at
+        for (_, at), (folded, stem) in zip(words, pairs, strict=True)
+        if stem in rules.region_stems or folded.startswith(rules.region_prefixes)
+    ]
+    sentences = dict.fromkeys(s for s in map(field.at, starts) if s is not None)
+    return list(sentences), low
+
+
+def _has(automaton: Any, low: str, s: Sentence) -> bool:
+    """A word the automaton knows starts in sentence s (`low` is " " + the field lower-cased:
+    a pattern holds the character before its word)."""
+    return next(automaton.iter(low, s.start, s.end + 1), None) is not None
 
 
 def _without_umbrellas(
@@ -74,19 +108,12 @@ def _without_umbrellas(
     return [c for c in claims if c.region not in dropped]
 
 
-def _hit(automaton: Any, lowered: str, s: Sentence) -> bool:
-    return next(automaton.iter(lowered, s.start, s.end), None) is not None
-
-
 def explain_marks(text: str, rules: ClaimRules) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """Each sentence with the marks found in it (kind, label, surface words)."""
     out = []
     for s in split_sentences(text, rules):
         if not s.marks:
             continue
-        rows = [
-            (m.kind, m.label, " ".join(t.surface for t in s.tokens[m.first : m.last + 1]))
-            for m in s.marks
-        ]
+        rows = [(m.kind, m.label, " ".join(s.words.surface[m.first : m.last + 1])) for m in s.marks]
         out.append((text[s.start : s.end], rows))
     return out

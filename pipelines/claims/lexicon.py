@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -133,6 +134,11 @@ class ClaimRules:
     """The same of the start of every action cue's first word: nor is a sentence without
     one."""
     governor_gate: Any
+    region_stems: frozenset[str]
+    """The stems of every word of a region name, "four regions" or anaphora cue, and…"""
+    region_prefixes: tuple[str, ...]
+    """…the folded prefixes of `region_forms`: a region gate hit on a word that is neither
+    is a look-alike ("сума" for Суми) and its sentence is not read."""
     """The same of every cue that can govern an action (demand, modal, threat, …)."""
     memo: dict[tuple[str, str], tuple[Cue, ...]] = field(
         default_factory=dict, compare=False, repr=False
@@ -178,11 +184,29 @@ def _starts(word: str) -> set[str]:
     return out
 
 
-def _automaton(words: set[str]) -> Any:
+def _gate_starts(entry: str) -> set[str]:
+    """The word starts that gate a cue or name: those of its most distinctive word (the
+    one whose starts are longest: "next" of "would be next", "случае" of "в случае"), as
+    every occurrence of the phrase holds that word."""
+    options = [_starts(word) for word in entry.split()]
+    options = [o for o in options if o and all(o)]
+    return max(options, key=lambda o: min(map(len, o)), default=set())
+
+
+_WORD_OPENERS = " \n\t(«„“\"'‘[/-—–…*•·"
+"""What may stand right before a word in running text: a gate pattern is each of these
+followed by the word's start, so the automata find word starts (not "сум" in "сума") over
+plain lower-cased text."""
+
+
+def _automaton(entries: Iterable[str]) -> Any:
+    """An Aho-Corasick automaton of the gate starts of `entries`, each after one of
+    `_WORD_OPENERS`; its value is the pattern's length. It runs over " " + the lower-cased
+    text (see `extract._gated`)."""
     automaton = ahocorasick.Automaton()
-    for word in words:
-        if word:
-            automaton.add_word(word, len(word))
+    for start in {start for entry in entries for start in _gate_starts(entry)}:
+        for opener in _WORD_OPENERS:
+            automaton.add_word(opener + start, len(start) + 1)
     automaton.make_automaton()
     return automaton
 
@@ -278,6 +302,8 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
             stems = tuple(t.stem for t in tokenize(alias))
             if stems:
                 names[stems[0]].append((stems, entity_id))
+    # A region name, form or "four regions" phrase is gated on its first word: "four", not
+    # "regions", which news on the war writes everywhere.
     region_words = [
         alias.split()[0] for r in regions for alias in gazetteer.entities[r].aliases if alias
     ]
@@ -288,27 +314,14 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         for cues in spec.cues[kind].values()
         for e in cues
     ]
-    gate = _automaton({start for w in region_words for start in _starts(w)})
-    action_gate = _automaton(
-        {
-            start
-            for kind, per_lang in spec.cues.items()
-            if kind in ACTION_OF_CUE
-            for cues in per_lang.values()
-            for entry in cues
-            for start in _starts(entry.split()[0])
-        }
-    )
-    governor_gate = _automaton(
-        {
-            start
-            for kind, per_lang in spec.cues.items()
-            if kind in GOVERNING_KINDS
-            for cues in per_lang.values()
-            for entry in cues
-            for start in _starts(entry.split()[0])
-        }
-    )
+
+    def cues_of_kinds(kinds: Iterable[str]) -> list[str]:
+        return [e for k in kinds for cues in spec.cues[k].values() for e in cues]
+
+    gate = _automaton(region_words)
+    action_gate = _automaton(cues_of_kinds(ACTION_OF_CUE))
+    governor_gate = _automaton(cues_of_kinds(GOVERNING_KINDS))
+    region_patterns = [w for entry in region_words for w in _words(entry) or ()]
     digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))
     return ClaimRules(
         version=digest.hexdigest()[:16],
@@ -325,4 +338,6 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         gate=gate,
         action_gate=action_gate,
         governor_gate=governor_gate,
+        region_stems=frozenset(v for p, v in region_patterns if not p),
+        region_prefixes=tuple(sorted({v for p, v in region_patterns if p})),
     )

@@ -5,8 +5,11 @@ See docs/DEMANDS.md "How a sentence is read" for the steps; each function below 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
+
 from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules
-from pipelines.claims.sentence import Mark, Sentence
+from pipelines.claims.sentence import Field, Mark, Sentence
 from pipelines.models import DemandClaim
 
 _GOVERNING: dict[Action, tuple[str, ...]] = {
@@ -34,23 +37,36 @@ class Context:
     territories"), the Russian party of the last demand, the sentences before, and whether
     the sentence is an item of a list (after a line ending in ":" or opening with a bullet)."""
 
-    __slots__ = ("actor", "claimed", "earlier", "in_list", "regions")
+    __slots__ = ("actor", "claimed", "current", "fields", "in_list", "regions")
 
-    def __init__(self) -> None:
+    def __init__(self, fields: list[Field]) -> None:
+        self.fields = fields
+        """The article's fields, title first: a sentence's earlier ones run into the title."""
         self.regions: list[str] = []
         self.actor: str | None = None
         self.in_list = False
-        self.earlier: list[Sentence] = []
+        self.current: Sentence | None = None
         self.claimed: dict[int, str] = {}
         """id of an earlier sentence → the actor of its claims."""
+
+    def earlier(self) -> Iterator[Sentence]:
+        """The sentences before the current one, nearest first, the title's last."""
+        s = self.current
+        while s is not None:
+            before = s.field.before(s)
+            if before is None:
+                i = next(i for i, f in enumerate(self.fields) if f is s.field)
+                before = next((f.last() for f in reversed(self.fields[:i]) if f.last()), None)
+            s = before
+            if s is not None:
+                yield s
 
     def list_speaker(self, rules: ClaimRules) -> str | None:
         """The Russian party of the last claim, else of the nearest earlier sentence that
         voices a demand or leads in a list (read only when a list item needs it)."""
         if self.actor is None:
             self.actor = next(
-                (a for a in (_demand_speaker(e, rules) for e in reversed(self.earlier)) if a),
-                None,
+                (a for a in (_demand_speaker(e, rules) for e in self.earlier()) if a), None
             )
         return self.actor
 
@@ -59,7 +75,7 @@ class Context:
         …"): of the nearest of the three sentences before (the title included) that names a
         party, the actor of its claims, else the Russian official it names, else its first
         party (not an object) if that is Russian."""
-        for e in reversed(self.earlier[-3:]):
+        for e in islice(self.earlier(), 3):
             if id(e) in self.claimed:
                 return self.claimed[id(e)]
             parties = _subjects(e, rules)
@@ -87,7 +103,7 @@ def _object_positions(s: Sentence) -> set[int]:
         if m.kind == "object_marker":
             out.add(m.last + 1)
             nxt = m.last + 1
-            if nxt < len(s.tokens) and s.tokens[nxt].surface[:1].isupper():
+            if nxt < len(s.words) and s.words.surface[nxt][:1].isupper():
                 out.add(m.last + 2)
     return out
 
@@ -137,7 +153,7 @@ def scope(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> tu
     found: list[str] = []
     i = action.last + 1
     last_item = action.last
-    while i < len(s.tokens):
+    while i < len(s.words):
         if s.broken(i - 1, i):
             break
         here = at.get(i, [])
@@ -267,8 +283,8 @@ def _possessor(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> 
     for m in s.marks:
         if not _russian(m, rules) or m.last >= action.first:
             continue
-        gap = [t.folded for t in s.tokens[governor.last + 1 : m.first]]
-        cyrillic = not s.tokens[governor.last].folded.isascii()
+        gap = s.words.folded[governor.last + 1 : m.first]
+        cyrillic = not s.words.folded[governor.last].isascii()
         if gap in (["of"], ["by"]) or (cyrillic and not gap):
             return m
     return None
@@ -326,7 +342,7 @@ def russia_withdraws(s: Sentence, governor: Mark, action: Mark, rules: ClaimRule
         return True
     first_region = min(
         (m.first for m in s.marks if m.kind == "region" and m.first > action.last),
-        default=len(s.tokens),
+        default=len(s.words),
     )
     return any(
         m.kind == "russian_forces" and action.last < m.first <= min(action.last + 3, first_region)
@@ -372,7 +388,7 @@ def _coordinated(s: Sentence, action: Mark, previous: tuple[Mark, int] | None) -
 
 def _aside(s: Sentence, i: int) -> bool:
     """Token i is inside a parenthetical between dashes ("– depending on who speaks –")."""
-    start = s.start + s.tokens[i].start
+    start = s.start + s.words.start[i]
     before = s.text.rfind(" – ", s.start, start), s.text.rfind(" — ", s.start, start)
     after = s.text.find(" – ", start, s.end), s.text.find(" — ", start, s.end)
     return max(before) >= 0 and max(after) >= 0

@@ -7,13 +7,18 @@ articles never pass the gates of `extract.claims_in`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate
 
 from pipelines.claims.lexicon import ClaimRules, Cue
-from pipelines.rules.text import Token, tokenize
+from pipelines.rules.compiled import fold_stem_all
+from pipelines.rules.text import WORD_SPLIT
 
-SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”’)\]]*\s+|\n\s*|\s+[•·]\s+|;\s+[–—-]\s+")
-"""Sentence ends: after . ! ? …, at a line break, and before an inline bullet (`• …` or
-`; – …`): each item of a list of demands is read as a sentence of its own."""
+SENTENCE_END = re.compile(r"[.!?…][\"'»”’)\]]*(\s+)|\s+[•·]\s+|;\s+[–—-]\s+")
+"""Sentence ends within a paragraph: after . ! ? … (and closing quotes), and before an inline
+bullet (`• …` or `; – …`): each item of a list of demands is read as a sentence of its own.
+A line break always ends a sentence (paragraphs are split first)."""
+_PARAGRAPH = re.compile(r"[^\n]+")
 BREAK_CHARS = frozenset(";()[]")
 BULLETS = frozenset("•·—–-*")
 
@@ -31,38 +36,65 @@ class Mark:
         return f"Mark({self.kind!r}, {self.label!r}, {self.first}, {self.last})"
 
 
-def cues_of(tok: Token, rules: ClaimRules) -> tuple[Cue, ...]:
+class Words:
+    """The words of a sentence as parallel lists (surface, folded, stem, start and end
+    offsets within the sentence), folded and stemmed through the matcher's own memo
+    (`fold_stem_all`): a word matching has already seen costs a dict lookup."""
+
+    __slots__ = ("end", "folded", "start", "stem", "surface")
+
+    def __init__(self, text: str) -> None:
+        parts = WORD_SPLIT.split(text)
+        surface = parts[1::2]
+        pairs = fold_stem_all(surface)
+        offsets = list(accumulate(map(len, parts)))
+        start, end = offsets[0:-1:2], offsets[1::2]
+        if any(not f for f, _ in pairs):  # a mark that folds to nothing is not a word
+            kept = [i for i, (f, _) in enumerate(pairs) if f]
+            surface, pairs = [surface[i] for i in kept], [pairs[i] for i in kept]
+            start, end = [start[i] for i in kept], [end[i] for i in kept]
+        self.surface = surface
+        self.folded = [f for f, _ in pairs]
+        self.stem = [s for _, s in pairs]
+        self.start, self.end = start, end
+
+    def __len__(self) -> int:
+        return len(self.folded)
+
+
+def cues_of(folded: str, stem: str, rules: ClaimRules) -> tuple[Cue, ...]:
     """The cues that can start at a word, memoised per word (news text repeats its words)."""
-    key = (tok.folded, tok.stem)
-    found = rules.memo.get(key)
+    found = rules.memo.get((folded, stem))
     if found is None:
-        cues: list[Cue] = list(rules.by_stem.get(tok.stem, ()))
+        cues: list[Cue] = list(rules.by_stem.get(stem, ()))
         for length in rules.prefix_lengths:
-            if length > len(tok.folded):
+            if length > len(folded):
                 break
-            cues += rules.by_prefix.get(tok.folded[:length], ())
+            cues += rules.by_prefix.get(folded[:length], ())
         if len(rules.memo) > 200_000:
             rules.memo.clear()
-        found = rules.memo[key] = tuple(cues)
+        found = rules.memo[folded, stem] = tuple(cues)
     return found
 
 
-def marks_of(tokens: list[Token], rules: ClaimRules) -> list[Mark]:
+def marks_of(words: Words, rules: ClaimRules) -> list[Mark]:
     out: list[Mark] = []
-    n = len(tokens)
-    for i, tok in enumerate(tokens):
-        for cue in cues_of(tok, rules):
+    folded, stems = words.folded, words.stem
+    n = len(folded)
+    names = rules.names
+    for i in range(n):
+        for cue in cues_of(folded[i], stems[i], rules):
             k = len(cue.words)
-            if i + k > n:
-                continue
-            if k == 1 or all(
-                (tokens[i + j].folded.startswith(v) if p else tokens[i + j].stem == v)
+            if k == 1:
+                out.append(Mark(cue.kind, cue.text, i, i))
+            elif i + k <= n and all(
+                (folded[i + j].startswith(v) if p else stems[i + j] == v)
                 for j, (p, v) in enumerate(cue.words)
             ):
                 out.append(Mark(cue.kind, cue.text, i, i + k - 1))
-        for stems, entity in rules.names.get(tok.stem, ()):
-            k = len(stems)
-            if i + k <= n and all(tokens[i + j].stem == s for j, s in enumerate(stems)):
+        for name, entity in names.get(stems[i], ()):
+            k = len(name)
+            if i + k <= n and (k == 1 or stems[i : i + k] == list(name)):
                 kind = "region" if entity in rules.regions else "actor"
                 out.append(Mark(kind, entity, i, i + k - 1))
                 break
@@ -73,32 +105,31 @@ class Sentence:
     """One sentence of a field (`text[start:end]`), its paragraph number, and its tokens and
     marks once asked for."""
 
-    __slots__ = ("_marks", "_tokens", "end", "paragraph", "rules", "start", "text")
+    __slots__ = ("_marks", "_words", "end", "field", "index", "paragraph", "rules", "start", "text")
 
-    def __init__(self, text: str, start: int, end: int, paragraph: int, rules: ClaimRules):
-        self.text, self.start, self.end, self.paragraph, self.rules = (
-            text, start, end, paragraph, rules,
-        )  # fmt: skip
-        self._tokens: list[Token] | None = None
+    def __init__(self, field: Field, start: int, end: int, paragraph: int, index: int):
+        self.field, self.text, self.rules = field, field.text, field.rules
+        self.start, self.end, self.paragraph, self.index = start, end, paragraph, index
+        self._words: Words | None = None
         self._marks: list[Mark] | None = None
 
     @property
-    def tokens(self) -> list[Token]:
-        if self._tokens is None:
-            self._tokens = tokenize(self.text[self.start : self.end])
-        return self._tokens
+    def words(self) -> Words:
+        if self._words is None:
+            self._words = Words(self.text[self.start : self.end])
+        return self._words
 
     @property
     def marks(self) -> list[Mark]:
         if self._marks is None:
-            self._marks = marks_of(self.tokens, self.rules)
+            self._marks = marks_of(self.words, self.rules)
         return self._marks
 
     def broken(self, a: int, b: int) -> bool:
-        """A bracket or semicolon between token a and token b."""
-        toks = self.tokens
-        gap = self.text[self.start + toks[a].end : self.start + toks[b].start]
-        return any(c in BREAK_CHARS for c in gap)
+        """A bracket or semicolon between word a and word b."""
+        w = self.words
+        gap = self.text[self.start + w.end[a] : self.start + w.start[b]]
+        return not BREAK_CHARS.isdisjoint(gap)
 
     def opens_with_bullet(self) -> bool:
         return self.text[self.start] in BULLETS or (
@@ -106,17 +137,75 @@ class Sentence:
         )
 
 
-def split_sentences(text: str, rules: ClaimRules) -> list[Sentence]:
-    out: list[Sentence] = []
-    paragraph = 0
-    pos = 0
-    for m in SENTENCE_END.finditer(text + "\n"):
-        start, end = pos, m.start()
-        pos = m.end()
-        chunk = text[start:end]
+class Field:
+    """One field of an article (title or text), split into paragraphs at once and into
+    sentences one paragraph at a time, when a sentence of it is first asked for."""
+
+    __slots__ = ("_sentences", "name", "paragraphs", "rules", "starts", "text")
+
+    def __init__(self, name: str, text: str, rules: ClaimRules) -> None:
+        self.name, self.text, self.rules = name, text, rules
+        self.paragraphs = [m.span() for m in _PARAGRAPH.finditer(text)]
+        self.starts = [a for a, _ in self.paragraphs]
+        self._sentences: dict[int, list[Sentence]] = {}
+
+    def sentences(self, k: int) -> list[Sentence]:
+        """The sentences of paragraph k."""
+        found = self._sentences.get(k)
+        if found is None:
+            found = self._sentences[k] = self._split(k)
+        return found
+
+    def _split(self, k: int) -> list[Sentence]:
+        a, b = self.paragraphs[k]
+        text = self.text
+        out: list[Sentence] = []
+        pos = a
+        for m in SENTENCE_END.finditer(text, a, b):
+            end = m.start(1) if m.start(1) >= 0 else m.start()
+            self._add(out, pos, end, k)
+            pos = m.end()
+        self._add(out, pos, b, k)
+        return out
+
+    def _add(self, out: list[Sentence], start: int, end: int, k: int) -> None:
+        chunk = self.text[start:end]
         start += len(chunk) - len(chunk.lstrip())
+        end -= len(chunk) - len(chunk.rstrip())
         if start < end:
-            out.append(Sentence(text, start, end, paragraph, rules))
-        if "\n" in m.group():
-            paragraph += 1
-    return out
+            out.append(Sentence(self, start, end, k, len(out)))
+
+    def at(self, pos: int) -> Sentence | None:
+        """The sentence holding character `pos`, if any."""
+        k = bisect_right(self.starts, pos) - 1
+        if k < 0 or pos >= self.paragraphs[k][1]:
+            return None
+        for s in self.sentences(k):
+            if s.start <= pos < s.end:
+                return s
+        return None
+
+    def all(self) -> list[Sentence]:
+        return [s for k in range(len(self.paragraphs)) for s in self.sentences(k)]
+
+    def before(self, s: Sentence) -> Sentence | None:
+        """The sentence before `s` in this field, if any."""
+        if s.index:
+            return self.sentences(s.paragraph)[s.index - 1]
+        for k in range(s.paragraph - 1, -1, -1):
+            found = self.sentences(k)
+            if found:
+                return found[-1]
+        return None
+
+    def last(self) -> Sentence | None:
+        for k in range(len(self.paragraphs) - 1, -1, -1):
+            found = self.sentences(k)
+            if found:
+                return found[-1]
+        return None
+
+
+def split_sentences(text: str, rules: ClaimRules) -> list[Sentence]:
+    """Every sentence of `text`, in order."""
+    return Field("text", text, rules).all()
