@@ -18,9 +18,7 @@ show:
 
 from __future__ import annotations
 
-from typing import Any
-
-from pipelines.claims.lexicon import ClaimRules
+from pipelines.claims.lexicon import ClaimRules, Gate
 from pipelines.claims.read import Context, sentence_claims
 from pipelines.claims.sentence import Field, Sentence, split_sentences
 from pipelines.models import DemandClaim
@@ -47,13 +45,11 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
         candidates, low = gated
         for s in candidates:
             context.current = s
-            before = field.before(s)
-            context.in_list = s.opens_with_bullet() or (
-                before is not None and before.text[before.start : before.end].endswith(":")
-            )
+            context.in_list = s.opens_with_bullet() or s.after_colon()
+            span = (field.text, s.start, s.end + 1)
             if low and not (
-                _has(rules.action_gate, low, s)
-                and (context.in_list or _has(rules.governor_gate, low, s))
+                _passes(rules.action_gate, low, *span)
+                and (context.in_list or _passes(rules.governor_gate, low, *span))
             ):
                 continue
             found = sentence_claims(s, field.name, lang, rules, context)
@@ -65,34 +61,34 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
 
 
 def _gated(field: Field, rules: ClaimRules) -> tuple[list[Sentence], str] | None:
-    """The sentences of a field that name a region (in order), and the starts of the
-    action and governing words found in the field; None when the field cannot hold a
-    claim. A field whose lower case changes its length is read whole, ungated."""
+    """The sentences of a field that name a region (in order) and the field as the gates
+    read it (" " + lower-cased); None when the field cannot hold a claim. A field whose
+    lower case changes its length is read whole, ungated ("")."""
     low = " " + field.text.lower()
     if len(low) != len(field.text) + 1:
         return field.all(), ""
-    if next(rules.action_gate.iter(low), None) is None:
+    if not _passes(rules.action_gate, low, field.text, 0, len(low)):
         return None
-    text = field.text
-    words = [
-        (m.group(), m.start())
-        for end, length in rules.gate.iter(low)
-        if (m := WORD.match(text, end - length + 1)) is not None
-    ]
-    pairs = fold_stem_all([w for w, _ in words])
-    starts = [
-        at
-        for (_, at), (folded, stem) in zip(words, pairs, strict=True)
-        if stem in rules.region_stems or folded.startswith(rules.region_prefixes)
-    ]
+    starts = _hits(rules.gate, low, field.text, 0, len(low))
     sentences = dict.fromkeys(s for s in map(field.at, starts) if s is not None)
     return list(sentences), low
 
 
-def _has(automaton: Any, low: str, s: Sentence) -> bool:
-    """A word the automaton knows starts in sentence s (`low` is " " + the field lower-cased:
-    a pattern holds the character before its word)."""
-    return next(automaton.iter(low, s.start, s.end + 1), None) is not None
+def _hits(gate: Gate, low: str, text: str, start: int, end: int) -> list[int]:
+    """Where in `text[start:end]` words of the gate start."""
+    found = [(end_at - length + 1) for end_at, length in gate.automaton.iter(low, start, end)]
+    words = [m.group() for at in found if (m := WORD.match(text, at)) is not None]
+    pairs = fold_stem_all(words)
+    return [at for at, (f, st) in zip(found, pairs, strict=True) if gate.word_ok(f, st)]
+
+
+def _passes(gate: Gate, low: str, text: str, start: int, end: int) -> bool:
+    """A word of the gate starts in `text[start:end]` (checked hit by hit, lazily)."""
+    for end_at, length in gate.automaton.iter(low, start, end):
+        m = WORD.match(text, end_at - length + 1)
+        if m is not None and gate.word_ok(*fold_stem_all([m.group()])[0]):
+            return True
+    return False
 
 
 def _without_umbrellas(

@@ -126,24 +126,15 @@ class ClaimRules:
     prefix_lengths: tuple[int, ...]
     names: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
     """first stem → ((stems of a name, entity id), …), longest names first."""
-    gate: Any
-    """An Aho-Corasick automaton of the first letters of every region name and "four
-    regions" cue, lower-cased: a sentence without one of them is not read (see
-    `extract.claims_in`)."""
-    action_gate: Any
-    """The same of the start of every action cue's first word: nor is a sentence without
-    one."""
-    governor_gate: Any
-    region_stems: frozenset[str]
-    """The stems of every word of a region name, "four regions" or anaphora cue, and…"""
-    region_prefixes: tuple[str, ...]
-    """…the folded prefixes of `region_forms`: a region gate hit on a word that is neither
-    is a look-alike ("сума" for Суми) and its sentence is not read."""
-    """The same of every cue that can govern an action (demand, modal, threat, …)."""
-    memo: dict[tuple[str, str], tuple[Cue, ...]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-    """(folded, stem) of a word → the cues that can start there (`extract._cues_of`)."""
+    gate: Gate
+    """The first word of every region name, region form and "four regions" cue: a sentence
+    without one is not read (see `extract.claims_in`)."""
+    action_gate: Gate
+    """The gate word of every action cue: nor is a sentence without one."""
+    governor_gate: Gate
+    """The gate word of every cue that can govern an action (demand, modal, threat, …)."""
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Folded word → the cues and names that can start there (`sentence.word_info`)."""
 
 
 def _words(text: str) -> tuple[WordPattern, ...] | None:
@@ -184,13 +175,30 @@ def _starts(word: str) -> set[str]:
     return out
 
 
-def _gate_starts(entry: str) -> set[str]:
-    """The word starts that gate a cue or name: those of its most distinctive word (the
-    one whose starts are longest: "next" of "would be next", "случае" of "в случае"), as
-    every occurrence of the phrase holds that word."""
-    options = [_starts(word) for word in entry.split()]
-    options = [o for o in options if o and all(o)]
-    return max(options, key=lambda o: min(map(len, o)), default=set())
+_COMMON = (
+    "a an the of to in on at as and or is are was were be been has have had will would could "
+    "may might must should can out up more their its without with from by for not "
+    "і й та з із в у на до не є буде будуть може можуть має мають "
+    "и с из в на до не есть будет будут может могут должен должна должно должны"
+)
+_FUNCTION_WORDS = frozenset(_COMMON.split())
+"""Words too common to gate a phrase on ("would" of "would lose")."""
+
+
+def _gate_word(entry: str) -> str:
+    """The word that gates a cue: its most distinctive, as every occurrence of the phrase
+    holds that word: not a function word, then the one whose starts are longest ("next" of
+    "would be next", "случае" of "в случае"), then the last."""
+    words = [w for w in entry.split() if all(_starts(w))]
+    return max(
+        enumerate(words),
+        key=lambda iw: (
+            iw[1].lower() not in _FUNCTION_WORDS,
+            min(map(len, _starts(iw[1]))),
+            iw[0],
+        ),
+        default=(0, ""),
+    )[1]
 
 
 _WORD_OPENERS = " \n\t(«„“\"'‘[/-—–…*•·"
@@ -199,16 +207,35 @@ followed by the word's start, so the automata find word starts (not "сум" in 
 plain lower-cased text."""
 
 
-def _automaton(entries: Iterable[str]) -> Any:
-    """An Aho-Corasick automaton of the gate starts of `entries`, each after one of
-    `_WORD_OPENERS`; its value is the pattern's length. It runs over " " + the lower-cased
-    text (see `extract._gated`)."""
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """A quick test that a stretch of text holds one of some words (region names, action
+    cues, governing cues), run before any sentence is split or read: an Aho-Corasick
+    automaton finds the words' starts, each after one of `_WORD_OPENERS` (the value is the
+    pattern's length; it runs over " " + the lower-cased text), and a hit counts only if
+    its whole word has one of the words' stems or prefixes ("сума" is not Суми)."""
+
+    automaton: Any
+    stems: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    def word_ok(self, folded: str, stem: str) -> bool:
+        return stem in self.stems or folded.startswith(self.prefixes)
+
+
+def _gate(words: Iterable[str]) -> Gate:
+    words = [w for w in words if w]
     automaton = ahocorasick.Automaton()
-    for start in {start for entry in entries for start in _gate_starts(entry)}:
+    for start in {start for w in words for start in _starts(w)}:
         for opener in _WORD_OPENERS:
             automaton.add_word(opener + start, len(start) + 1)
     automaton.make_automaton()
-    return automaton
+    patterns = [p for w in words for p in _words(w) or ()]
+    return Gate(
+        automaton,
+        frozenset(v for is_prefix, v in patterns if not is_prefix),
+        tuple(sorted({v for is_prefix, v in patterns if is_prefix})),
+    )
 
 
 def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
@@ -318,10 +345,9 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     def cues_of_kinds(kinds: Iterable[str]) -> list[str]:
         return [e for k in kinds for cues in spec.cues[k].values() for e in cues]
 
-    gate = _automaton(region_words)
-    action_gate = _automaton(cues_of_kinds(ACTION_OF_CUE))
-    governor_gate = _automaton(cues_of_kinds(GOVERNING_KINDS))
-    region_patterns = [w for entry in region_words for w in _words(entry) or ()]
+    gate = _gate(region_words)
+    action_gate = _gate(map(_gate_word, cues_of_kinds(ACTION_OF_CUE)))
+    governor_gate = _gate(map(_gate_word, cues_of_kinds(GOVERNING_KINDS)))
     digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))
     return ClaimRules(
         version=digest.hexdigest()[:16],
@@ -338,6 +364,4 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         gate=gate,
         action_gate=action_gate,
         governor_gate=governor_gate,
-        region_stems=frozenset(v for p, v in region_patterns if not p),
-        region_prefixes=tuple(sorted({v for p, v in region_patterns if p})),
     )

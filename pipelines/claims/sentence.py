@@ -62,18 +62,34 @@ class Words:
         return len(self.folded)
 
 
-def cues_of(folded: str, stem: str, rules: ClaimRules) -> tuple[Cue, ...]:
-    """The cues that can start at a word, memoised per word (news text repeats its words)."""
-    found = rules.memo.get((folded, stem))
+WordInfo = tuple[
+    tuple[tuple[str, str], ...], tuple[Cue, ...], tuple[tuple[list[str], str, str], ...]
+]
+"""What can start at a word: one-word cues as (kind, label), longer cues, and names as
+(stems, entity, "region" | "actor")."""
+
+
+def word_info(folded: str, stem: str, rules: ClaimRules) -> WordInfo:
+    """The cues and names that can start at a word, memoised per folded word (news text
+    repeats its words; the stem is a function of the folded word)."""
+    found = rules.memo.get(folded)
     if found is None:
         cues: list[Cue] = list(rules.by_stem.get(stem, ()))
         for length in rules.prefix_lengths:
             if length > len(folded):
                 break
             cues += rules.by_prefix.get(folded[:length], ())
+        names = tuple(
+            (list(name), entity, "region" if entity in rules.regions else "actor")
+            for name, entity in rules.names.get(stem, ())
+        )
         if len(rules.memo) > 200_000:
             rules.memo.clear()
-        found = rules.memo[folded, stem] = tuple(cues)
+        found = rules.memo[folded] = (
+            tuple((c.kind, c.text) for c in cues if len(c.words) == 1),
+            tuple(c for c in cues if len(c.words) > 1),
+            names,
+        )
     return found
 
 
@@ -81,21 +97,23 @@ def marks_of(words: Words, rules: ClaimRules) -> list[Mark]:
     out: list[Mark] = []
     folded, stems = words.folded, words.stem
     n = len(folded)
-    names = rules.names
     for i in range(n):
-        for cue in cues_of(folded[i], stems[i], rules):
+        singles, longer, names = word_info(folded[i], stems[i], rules)
+        for kind, label in singles:
+            out.append(Mark(kind, label, i, i))
+        for cue in longer:
             k = len(cue.words)
-            if k == 1:
-                out.append(Mark(cue.kind, cue.text, i, i))
-            elif i + k <= n and all(
-                (folded[i + j].startswith(v) if p else stems[i + j] == v)
-                for j, (p, v) in enumerate(cue.words)
-            ):
+            if i + k > n:
+                continue
+            for j in range(1, k):
+                p, v = cue.words[j]
+                if not (folded[i + j].startswith(v) if p else stems[i + j] == v):
+                    break
+            else:
                 out.append(Mark(cue.kind, cue.text, i, i + k - 1))
-        for name, entity in names.get(stems[i], ()):
+        for name, entity, kind in names:
             k = len(name)
-            if i + k <= n and (k == 1 or stems[i : i + k] == list(name)):
-                kind = "region" if entity in rules.regions else "actor"
+            if i + k <= n and (k == 1 or stems[i : i + k] == name):
                 out.append(Mark(kind, entity, i, i + k - 1))
                 break
     return out
@@ -130,6 +148,17 @@ class Sentence:
         w = self.words
         gap = self.text[self.start + w.end[a] : self.start + w.start[b]]
         return not BREAK_CHARS.isdisjoint(gap)
+
+    def after_colon(self) -> bool:
+        """The sentence before, in this field, ends with ":" (it leads in a list)."""
+        if self.index:
+            before = self.field.sentences(self.paragraph)[self.index - 1]
+            return self.text[before.start : before.end].endswith(":")
+        for k in range(self.paragraph - 1, -1, -1):
+            a, b = self.field.paragraphs[k]
+            if self.text[a:b].strip():
+                return self.text[a:b].rstrip().endswith(":")
+        return False
 
     def opens_with_bullet(self) -> bool:
         return self.text[self.start] in BULLETS or (
