@@ -146,3 +146,39 @@ def test_channels_choose_their_kinds() -> None:
     from pipelines.alerts import channel_topics
 
     assert list(channel_topics(channels)) == ["both", "matches"]
+
+
+def test_a_backfill_landing_out_of_order_dates_the_first_claim_by_publication(
+    tmp_path: Path,
+) -> None:
+    """Feeds list the newest first and batches land as they finish, so the article published
+    first can land last. The escalation view (what `newswatch demands` marks) names the first
+    article by publication date, not by landing; a period already alerted is not alerted
+    again; an earlier period no alert covers is alerted once, and the later one is no longer
+    the first ever."""
+    newer = article("newer", 20, [claim("sumy")])
+    older = article("older", 5, [claim("sumy")], site="Outlet B")
+    oldest = article("oldest", -40, [claim("sumy")], site="Outlet C")
+    with store.open_store(tmp_path / "db.duckdb") as con:
+        first = land(con, newer)
+        second = land(con, older)
+        third = land(con, oldest)
+        periods = con.execute(
+            "SELECT period, first_ever, period_start, article_id, articles "
+            "FROM demand_escalations WHERE region = 'sumy' ORDER BY period"
+        ).fetchall()
+        weekly = con.execute(
+            "SELECT min(first_seen) FROM demand_regions_weekly WHERE region = 'sumy'"
+        ).fetchone()
+        alerted = con.execute(
+            "SELECT article_id, first_ever FROM demand_escalation_alerts ORDER BY period_start"
+        ).fetchall()
+    assert [(e.article_id, e.first_ever) for e in first.escalations] == [(newer.article_id, True)]
+    assert second.escalations == []
+    assert [(e.article_id, e.first_ever) for e in third.escalations] == [(oldest.article_id, True)]
+    assert periods == [
+        (1, True, DAY0 - timedelta(days=40), oldest.article_id, 1),
+        (2, False, DAY0 + timedelta(days=5), older.article_id, 2),
+    ]
+    assert weekly == (DAY0 - timedelta(days=40),)
+    assert alerted == [(oldest.article_id, True), (newer.article_id, True)]
