@@ -144,11 +144,14 @@ def _item_regions(item: Mark, rules: ClaimRules, recent: list[str]) -> list[str]
     return [item.label]
 
 
-def scope(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> tuple[list[str], int]:
+def scope(
+    s: Sentence, action: Mark, rules: ClaimRules, recent: list[str], taken: set[int]
+) -> tuple[list[str], int]:
     """The regions an action word governs: after it (the first within
-    `before_first_region` words, the rest joined by `glue`); failing that, a list right
-    before it, past modal and copula words only ("Zaporizhzhia and Kherson must be handed
-    over", "Kharkiv and Dnipropetrovsk are next")."""
+    `before_first_region` words, the rest joined by `glue`, up to a list that is the subject
+    of a later action, `taken`); failing that, a list right before it, past modal and copula
+    words only ("Zaporizhzhia and Kherson must be handed over", "Kharkiv and Dnipropetrovsk
+    are next")."""
     at = _at(s)
     found: list[str] = []
     i = action.last + 1
@@ -167,6 +170,8 @@ def scope(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> tu
             break
         item = next((m for m in here if m.kind in _ITEMS), None)
         if item is not None:
+            if i in taken:
+                break  # "leave Donbas, and Kharkiv and Dnipropetrovsk are next"
             found += _item_regions(item, rules, recent)
             last_item = i = item.last
             i += 1
@@ -181,16 +186,27 @@ def scope(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> tu
         i += 1
     if found:
         return list(dict.fromkeys(found)), last_item
-    return _scope_before(s, action, rules, recent), action.last
+    return subject_list(s, action, rules, recent)[0], action.last
 
 
-def _scope_before(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
+_CONJUNCTIONS = frozenset({"and", "і", "й", "та", "а", "и"})
+
+
+def subject_list(
+    s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]
+) -> tuple[list[str], set[int], bool]:
+    """The list of regions right before an action, past modal, copula and list words: its
+    regions, the positions of its items, and whether a modal or copula stands between (a
+    predicate: "… must be handed over"). A comma and a conjunction ("Donbas, and the
+    Kharkiv …") start another clause and end it."""
     ending: dict[int, list[Mark]] = {}
     for m in s.marks:
         ending.setdefault(m.last, []).append(m)
     i = action.first - 1
     skipped = 0
     found: list[str] = []
+    positions: set[int] = set()
+    predicate = False
     while i >= 0:
         if s.broken(i, i + 1):
             break
@@ -198,18 +214,22 @@ def _scope_before(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str
         item = next((m for m in here if m.kind in _ITEMS), None)
         if item is not None:
             found[:0] = _item_regions(item, rules, recent)
+            positions.add(item.first)
             i = item.first - 1
             continue
         kinds = {m.kind for m in here}
         if found and "glue" in kinds:
+            if s.words.folded[i] in _CONJUNCTIONS and i and "," in s.gap(i - 1, i):
+                break
             i = min(m.first for m in here if m.kind == "glue") - 1
             continue
         if not found and kinds & {"modal", "could", "copula", "glue"} and skipped < _BEFORE_SKIP:
             skipped += 1
+            predicate = predicate or bool(kinds & {"modal", "could", "copula"})
             i = min(m.first for m in here) - 1
             continue
         break
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found)), positions, predicate
 
 
 def governor(
@@ -406,12 +426,18 @@ def sentence_claims(
     recent = list(context.regions)
     governed: tuple[Mark, int] | None = None
     pending_withdraw: list[Mark] = []
-    actions = [m for m in s.marks if m.kind in ACTION_OF_CUE]
+    actions = [
+        a for a in s.marks if a.kind in ACTION_OF_CUE and not any(_covers(m, a) for m in s.marks)
+    ]  # "left without" is a loss, not "left"
+    subjects: dict[int, set[int]] = {}
+    for action in actions:
+        regions, positions, predicate = subject_list(s, action, rules, recent)
+        if regions and (predicate or action.kind == "next"):
+            subjects[id(action)] = positions
     for action in actions:
         kind = ACTION_OF_CUE[action.kind]
-        if any(_covers(m, action) for m in actions):
-            continue  # "left without" is a loss, not "left"
-        regions, scope_end = scope(s, action, rules, recent)
+        taken = {p for a, ps in subjects.items() if a != id(action) for p in ps}
+        regions, scope_end = scope(s, action, rules, recent, taken)
         gov = governor(s, action, kind, scope_end, rules)
         if gov is None and _coordinated(s, action, governed):
             gov = governed[0] if governed else None

@@ -143,11 +143,14 @@ class Sentence:
             self._marks = marks_of(self.words, self.rules)
         return self._marks
 
+    def gap(self, a: int, b: int) -> str:
+        """The text between word a and word b."""
+        w = self.words
+        return self.text[self.start + w.end[a] : self.start + w.start[b]]
+
     def broken(self, a: int, b: int) -> bool:
         """A bracket or semicolon between word a and word b."""
-        w = self.words
-        gap = self.text[self.start + w.end[a] : self.start + w.start[b]]
-        return not BREAK_CHARS.isdisjoint(gap)
+        return not BREAK_CHARS.isdisjoint(self.gap(a, b))
 
     def after_colon(self) -> bool:
         """The sentence before, in this field, ends with ":" (it leads in a list)."""
