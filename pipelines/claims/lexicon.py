@@ -46,6 +46,7 @@ CueKind = Literal[
     "russian_party",
     "russian_forces",
     "negation",
+    "source",
     "object_marker",
     "glue",
     "copula",

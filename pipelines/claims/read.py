@@ -159,6 +159,9 @@ def scope(
     while i < len(s.words):
         if s.broken(i - 1, i):
             break
+        if found and _aside(s, i):
+            i += 1  # "… Luhansk, and – depending on who speaks – Zaporizhzhia and Kherson"
+            continue
         here = at.get(i, [])
         kinds = {m.kind for m in here}
         other = [m for m in here if m.kind in ACTION_OF_CUE and m is not action]
@@ -319,6 +322,10 @@ def demander(
     if possessor is not None:
         return possessor
     anchor = min(governor.first, action.first)
+    sourced = {m.last + 1 for m in s.marks if m.kind == "source" and m.last < anchor}
+    source = next((m for m in s.marks if _party(m, rules) and m.first in sourced), None)
+    if source is not None:
+        return source
     if governor.kind in ("condition", "could") or governor.first > action.first:
         anchor = action.first
     before = sorted((m for m in _subjects(s, rules) if m.first < anchor), key=lambda m: m.last)
