@@ -18,6 +18,8 @@ show:
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from pipelines.claims.lexicon import ClaimRules, Gate
 from pipelines.claims.read import Context, sentence_claims
 from pipelines.claims.sentence import Field, Sentence, split_sentences
@@ -67,19 +69,34 @@ def _gated(field: Field, rules: ClaimRules) -> tuple[list[Sentence], str] | None
     low = " " + field.text.lower()
     if len(low) != len(field.text) + 1:
         return field.all(), ""
-    if not _passes(rules.action_gate, low, field.text, 0, len(low)):
-        return None
-    starts = _hits(rules.gate, low, field.text, 0, len(low))
+    by_paragraph: dict[int, list[int]] = {}
+    for at in _hits(rules.gate, low, field.text, 0, len(low)):
+        by_paragraph.setdefault(bisect_right(field.starts, at) - 1, []).append(at)
+    starts = [
+        at
+        for k, found in by_paragraph.items()
+        if k >= 0 and _passes(rules.action_gate, low, field.text, *_span(field, k))
+        for at in found
+    ]  # a paragraph without an action word is not split into sentences
     sentences = dict.fromkeys(s for s in map(field.at, starts) if s is not None)
     return list(sentences), low
 
 
+def _span(field: Field, k: int) -> tuple[int, int]:
+    """Paragraph k as a range of `low` for an automaton (patterns start one before a word)."""
+    a, b = field.paragraphs[k]
+    return a, b + 1
+
+
 def _hits(gate: Gate, low: str, text: str, start: int, end: int) -> list[int]:
     """Where in `text[start:end]` words of the gate start."""
-    found = [(end_at - length + 1) for end_at, length in gate.automaton.iter(low, start, end)]
-    words = [m.group() for at in found if (m := WORD.match(text, at)) is not None]
-    pairs = fold_stem_all(words)
-    return [at for at, (f, st) in zip(found, pairs, strict=True) if gate.word_ok(f, st)]
+    found: list[tuple[int, str]] = []
+    for end_at, length in gate.automaton.iter(low, start, end):
+        m = WORD.match(text, end_at - length + 1)
+        if m is not None:
+            found.append((m.start(), m.group()))
+    pairs = fold_stem_all([w for _, w in found])
+    return [at for (at, _), (f, st) in zip(found, pairs, strict=True) if gate.word_ok(f, st)]
 
 
 def _passes(gate: Gate, low: str, text: str, start: int, end: int) -> bool:
