@@ -109,8 +109,13 @@ def _object_positions(s: Sentence) -> set[int]:
 
 
 def _subjects(s: Sentence, rules: ClaimRules) -> list[Mark]:
-    objects = _object_positions(s)
-    return [m for m in s.marks if _party(m, rules) and m.first not in objects]
+    found = s.memo.get("subjects")
+    if found is None:
+        objects = _object_positions(s)
+        found = s.memo["subjects"] = [
+            m for m in s.marks if _party(m, rules) and m.first not in objects
+        ]
+    return found
 
 
 def _demand_speaker(s: Sentence, rules: ClaimRules) -> str | None:
@@ -130,9 +135,11 @@ def _demand_speaker(s: Sentence, rules: ClaimRules) -> str | None:
 
 
 def _at(s: Sentence) -> dict[int, list[Mark]]:
-    at: dict[int, list[Mark]] = {}
-    for m in s.marks:
-        at.setdefault(m.first, []).append(m)
+    at = s.memo.get("at")
+    if at is None:
+        at = s.memo["at"] = {}
+        for m in s.marks:
+            at.setdefault(m.first, []).append(m)
     return at
 
 
@@ -202,9 +209,11 @@ def subject_list(
     regions, the positions of its items, and whether a modal or copula stands between (a
     predicate: "… must be handed over"). A comma and a conjunction ("Donbas, and the
     Kharkiv …") start another clause and end it."""
-    ending: dict[int, list[Mark]] = {}
-    for m in s.marks:
-        ending.setdefault(m.last, []).append(m)
+    ending = s.memo.get("ending")
+    if ending is None:
+        ending = s.memo["ending"] = {}
+        for m in s.marks:
+            ending.setdefault(m.last, []).append(m)
     i = action.first - 1
     skipped = 0
     found: list[str] = []
@@ -415,6 +424,12 @@ def _coordinated(s: Sentence, action: Mark, previous: tuple[Mark, int] | None) -
 
 def _aside(s: Sentence, i: int) -> bool:
     """Token i is inside a parenthetical between dashes ("– depending on who speaks –")."""
+    dashed = s.memo.get("dashed")
+    if dashed is None:
+        body = s.text[s.start : s.end]
+        dashed = s.memo["dashed"] = " – " in body or " — " in body
+    if not dashed:
+        return False
     start = s.start + s.words.start[i]
     before = s.text.rfind(" – ", s.start, start), s.text.rfind(" — ", s.start, start)
     after = s.text.find(" – ", start, s.end), s.text.find(" — ", start, s.end)
@@ -437,7 +452,7 @@ def sentence_claims(
         a for a in s.marks if a.kind in ACTION_OF_CUE and not any(_covers(m, a) for m in s.marks)
     ]  # "left without" is a loss, not "left"
     subjects: dict[int, set[int]] = {}
-    for action in actions:
+    for action in actions if len(actions) > 1 else ():
         regions, positions, predicate = subject_list(s, action, rules, recent)
         if regions and (predicate or action.kind == "next"):
             subjects[id(action)] = positions

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from itertools import accumulate
+from typing import Any
 
 from pipelines.claims.lexicon import ClaimRules, Cue
 from pipelines.rules.compiled import fold_stem_all
@@ -123,13 +124,18 @@ class Sentence:
     """One sentence of a field (`text[start:end]`), its paragraph number, and its tokens and
     marks once asked for."""
 
-    __slots__ = ("_marks", "_words", "end", "field", "index", "paragraph", "rules", "start", "text")
+    __slots__ = (
+        *("_marks", "_words", "end", "field", "index", "paragraph", "rules", "start", "text"),
+        "memo",
+    )
 
     def __init__(self, field: Field, start: int, end: int, paragraph: int, index: int):
         self.field, self.text, self.rules = field, field.text, field.rules
         self.start, self.end, self.paragraph, self.index = start, end, paragraph, index
         self._words: Words | None = None
         self._marks: list[Mark] | None = None
+        self.memo: dict[str, Any] = {}
+        """What the reader derives from the marks once per sentence (`read`)."""
 
     @property
     def words(self) -> Words:
