@@ -27,7 +27,7 @@ _DEFAULT_WINDOW = 15
 _AFTER_WINDOW = 6
 _MODAL_SUBJECT = 8
 _WITHDRAWER_WINDOW = 5
-_BEFORE_SKIP = 4
+_BEFORE_SKIP = 6
 _COORDINATION_WINDOW = 30
 _ITEMS = ("region", "four_regions", "anaphora")
 
@@ -270,6 +270,19 @@ def governor(
             _russian(p, rules) and 0 < must[0].first - p.last <= 2 for p in _subjects(s, rules)
         ):
             return must[0]  # "Russia must push on to Odesa"
+        could = [m for m in s.marks if m.kind == "could" and 0 < action.first - m.last <= 2]
+        official = any(
+            m.kind == "actor" and m.label != "russia" and m.label in rules.russian_actors
+            for m in s.marks
+        )
+        if (
+            could
+            and official
+            and any(
+                _russian(p, rules) and 0 < could[0].first - p.last <= 2 for p in _subjects(s, rules)
+            )
+        ):
+            return could[0]  # "Medinsky said Russia could seize Kharkiv and Sumy"
         could = [
             m
             for m in s.marks
@@ -343,10 +356,10 @@ def demander(
     subject_first = governor.kind in ("modal", "loss")
     if subject_first and before and governor.first - before[-1].last <= _MODAL_SUBJECT:
         subject = before[-1]
-        if not any(
+        if ":" not in s.gap(subject.last, governor.first) and not any(
             m.kind in ("demand", *_ITEMS) and subject.last < m.first < governor.first
             for m in s.marks
-        ):
+        ):  # "Peskov: Ukrainian troops must leave …" is said by Peskov
             before = [m for m in before if m.last < subject.first]
     if before:
         return before[-1]
