@@ -24,7 +24,7 @@ _SELF_GOVERNING = frozenset({"loss", "next", "other"})
 "claims to"): the party before them is the one concerned."""
 _GOVERNING_WINDOW = {"threat": 8, "condition": 15}
 _DEFAULT_WINDOW = 15
-_AFTER_WINDOW = 6
+_AFTER_WINDOW = 8
 _MODAL_SUBJECT = 8
 _WITHDRAWER_WINDOW = 5
 _BEFORE_SKIP = 6
@@ -353,6 +353,14 @@ def demander(
     before = sorted((m for m in _subjects(s, rules) if m.first < anchor), key=lambda m: m.last)
     if action.kind == "next":  # "Ukraine must leave Donbas, and Kharkiv will be next"
         before = [m for m in before if _russian(m, rules)]
+    acting = before[-1] if before else None
+    if (
+        acting is not None
+        and acting.kind == "other_actors"
+        and 0 < action.first - acting.last <= 2
+        and not acting.last < governor.first < action.first
+    ):
+        before.pop()  # "Ukrainian withdrawal from …", "Kyiv's recognition of …": who acts
     subject_first = governor.kind in ("modal", "loss")
     if subject_first and before and governor.first - before[-1].last <= _MODAL_SUBJECT:
         subject = before[-1]
@@ -366,7 +374,9 @@ def demander(
     after = [
         m
         for m in s.marks
-        if _party(m, rules) and m.first > max(action.last, governor.last, scope_end)
+        if _party(m, rules)
+        and m.first > max(action.last, scope_end)
+        and (governor.first > action.first or m.first > governor.last)
     ]
     russian_after = [m for m in after if _russian(m, rules)]
     if russian_after:

@@ -20,6 +20,7 @@ SENTENCE_END = re.compile(r"[.!?…][\"'»”’)\]]*(\s+)|\s+[•·]\s+|;\s+[�
 bullet (`• …` or `; – …`): each item of a list of demands is read as a sentence of its own.
 A line break always ends a sentence (paragraphs are split first)."""
 _PARAGRAPH = re.compile(r"[^\n]+")
+_NUMBERED = re.compile(r"\(?\d{1,2}[.)]\s")
 BREAK_CHARS = frozenset(";()[]")
 BULLETS = frozenset("•·—–-*")
 
@@ -170,8 +171,12 @@ class Sentence:
         return False
 
     def opens_with_bullet(self) -> bool:
-        return self.text[self.start] in BULLETS or (
-            self.start >= 2 and self.text[self.start - 2] in BULLETS
+        """The sentence is an item of a list: it opens with a bullet or a number ("2) …",
+        "3. …"), or follows an inline bullet."""
+        return (
+            self.text[self.start] in BULLETS
+            or (self.start >= 2 and self.text[self.start - 2] in BULLETS)
+            or _NUMBERED.match(self.text, self.start) is not None
         )
 
 
