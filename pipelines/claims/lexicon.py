@@ -50,6 +50,7 @@ CueKind = Literal[
     "object_marker",
     "glue",
     "copula",
+    "facility",
     "clause_break",
 ]
 CUE_KINDS: tuple[str, ...] = get_args(CueKind)

@@ -143,6 +143,15 @@ def _at(s: Sentence) -> dict[int, list[Mark]]:
     return at
 
 
+def _item(s: Sentence, here: list[Mark]) -> Mark | None:
+    """The region (or "four regions", "those territories") among marks that start at one
+    word, unless a facility follows it ("the Zaporizhzhia nuclear plant")."""
+    item = next((m for m in here if m.kind in _ITEMS), None)
+    if item is not None and any(m.kind == "facility" for m in _at(s).get(item.last + 1, ())):
+        return None
+    return item
+
+
 def _item_regions(item: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
     if item.kind == "four_regions":
         return list(rules.four_regions)
@@ -178,7 +187,7 @@ def scope(
             break  # another action ends the scope; "recognition of the annexation of" does not
         if "clause_break" in kinds:
             break
-        item = next((m for m in here if m.kind in _ITEMS), None)
+        item = _item(s, here)
         if item is not None:
             if i in taken:
                 break  # "leave Donbas, and Kharkiv and Dnipropetrovsk are next"
@@ -224,6 +233,8 @@ def subject_list(
             break
         here = ending.get(i, [])
         item = next((m for m in here if m.kind in _ITEMS), None)
+        if item is not None and _item(s, _at(s).get(item.first, [])) is None:
+            break
         if item is not None:
             found[:0] = _item_regions(item, rules, recent)
             positions.add(item.first)
