@@ -205,7 +205,8 @@ def scope(
         i += 1
     if found:
         return list(dict.fromkeys(found)), last_item
-    return subject_list(s, action, rules, recent)[0], action.last
+    regions, _, predicate = subject_list(s, action, rules, recent)
+    return (regions if predicate or action.kind == "next" else []), action.last
 
 
 _CONJUNCTIONS = frozenset({"and", "і", "й", "та", "а", "и"})
