@@ -225,14 +225,31 @@ class Gate:
         return stem in self.stems or folded.startswith(self.prefixes)
 
 
-def _gate(words: Iterable[str]) -> Gate:
-    words = [w for w in words if w]
+def _phrase_starts(entry: str) -> set[str]:
+    """The starts of a word, or of a phrase as it stands in lower-cased text: its words but
+    the last as written (and folded), single-spaced, then the last word's starts ("new
+    region" for "new regions", "чотирьох област" for "чотирьох областей")."""
+    words = entry.split()
+    if len(words) == 1:
+        return _starts(words[0])
+    heads = [""]
+    for word in words[:-1]:
+        word = word.rstrip("*")
+        forms = {word.lower(), *(t.folded for t in tokenize(word))}
+        heads = [f"{h}{f} " for h in heads for f in forms]
+    return {h + tail for h in heads for tail in _starts(words[-1])}
+
+
+def _gate(entries: Iterable[str]) -> Gate:
+    """A gate of words, or of phrases matched whole (so "new regions" does not open every
+    sentence with "new"); a hit's word check is on the entry's first word."""
+    entries = [e for e in entries if e]
     automaton = ahocorasick.Automaton()
-    for start in {start for w in words for start in _starts(w)}:
+    for start in {start for e in entries for start in _phrase_starts(e)}:
         for opener in _WORD_OPENERS:
             automaton.add_word(opener + start, len(start) + 1)
     automaton.make_automaton()
-    patterns = [p for w in words for p in _words(w) or ()]
+    patterns = [p for e in entries for p in (_words(e.split()[0]) or ())]
     return Gate(
         automaton,
         frozenset(v for is_prefix, v in patterns if not is_prefix),
@@ -331,14 +348,14 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
             stems = tuple(t.stem for t in tokenize(alias))
             if stems:
                 names[stems[0]].append((stems, entity_id))
-    # A region name, form or "four regions" phrase is gated on its first word: "four", not
-    # "regions", which news on the war writes everywhere.
+    # A region name or form is gated on its first word, a "four regions" or "those
+    # territories" phrase on the whole phrase.
     region_words = [
         alias.split()[0] for r in regions for alias in gazetteer.entities[r].aliases if alias
     ]
     region_words += [form.split()[0] for forms in spec.region_forms.values() for form in forms]
-    region_words += [
-        e.split()[0]
+    region_words += [  # whole phrases: "new regions", not every "new"
+        e
         for kind in ("four_regions", "anaphora")
         for cues in spec.cues[kind].values()
         for e in cues
