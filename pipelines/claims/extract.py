@@ -18,7 +18,7 @@ show:
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from pipelines.claims.lexicon import ClaimRules, Gate
 from pipelines.claims.read import Context, sentence_claims
@@ -44,14 +44,16 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
         gated = _gated(field, rules)
         if gated is None:
             continue
-        candidates, low = gated
+        candidates, low, actions = gated
         for s in candidates:
             context.current = s
             context.in_list = s.opens_with_bullet() or s.after_colon()
-            span = (field.text, s.start, s.end + 1)
             if low and not (
-                _passes(rules.action_gate, low, *span)
-                and (context.in_list or _passes(rules.governor_gate, low, *span))
+                _any_in(actions, s.start, s.end)
+                and (
+                    context.in_list
+                    or _passes(rules.governor_gate, low, field.text, s.start, s.end + 1)
+                )
             ):
                 continue
             found = sentence_claims(s, field.name, lang, rules, context)
@@ -62,39 +64,55 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
     return _without_umbrellas(out, f"{title}\n{text}", rules)
 
 
-def _gated(field: Field, rules: ClaimRules) -> tuple[list[Sentence], str] | None:
-    """The sentences of a field that name a region (in order) and the field as the gates
-    read it (" " + lower-cased); None when the field cannot hold a claim. A field whose
-    lower case changes its length is read whole, ungated ("")."""
-    low = " " + field.text.lower()
-    if len(low) != len(field.text) + 1:
-        return field.all(), ""
+def _gated(field: Field, rules: ClaimRules) -> tuple[list[Sentence], str, list[int]] | None:
+    """The sentences of a field that name a region (in order), the field as the gates read
+    it (" " + lower-cased) and where its action words start; None when the field cannot
+    hold a claim. Only paragraphs with a region and an action word are split into
+    sentences. A field whose lower case changes its length is read whole, ungated ("")."""
+    text = field.text
+    low = " " + text.lower()
+    if len(low) != len(text) + 1:
+        return field.all(), "", []
     by_paragraph: dict[int, list[int]] = {}
-    for at in _hits(rules.gate, low, field.text, 0, len(low)):
+    for end_at, length in rules.gate.automaton.iter(low):
+        at = end_at - length + 1
         by_paragraph.setdefault(bisect_right(field.starts, at) - 1, []).append(at)
-    starts = [
-        at
-        for k, found in by_paragraph.items()
-        if k >= 0 and _passes(rules.action_gate, low, field.text, *_span(field, k))
-        for at in found
-    ]  # a paragraph without an action word is not split into sentences
+    starts: list[int] = []
+    actions: list[int] = []
+    for k, found in by_paragraph.items():
+        if k < 0:
+            continue
+        a, b = field.paragraphs[k]
+        in_paragraph = _hits(rules.action_gate, low, text, a, b + 1)
+        if in_paragraph:
+            regions = _checked(rules.gate, text, found)
+            if regions:
+                starts += regions
+                actions += in_paragraph
+    if not starts:
+        return None
     sentences = dict.fromkeys(s for s in map(field.at, starts) if s is not None)
-    return list(sentences), low
+    return list(sentences), low, sorted(actions)
 
 
-def _span(field: Field, k: int) -> tuple[int, int]:
-    """Paragraph k as a range of `low` for an automaton (patterns start one before a word)."""
-    a, b = field.paragraphs[k]
-    return a, b + 1
+def _any_in(starts: list[int], a: int, b: int) -> bool:
+    i = bisect_left(starts, a)
+    return i < len(starts) and starts[i] < b
 
 
 def _hits(gate: Gate, low: str, text: str, start: int, end: int) -> list[int]:
-    """Where in `text[start:end]` words of the gate start."""
+    """Where in `text[start:end]` words of the gate start (`low` is " " + the text
+    lower-cased: a pattern holds the character before its word)."""
+    return _checked(gate, text, [e - n + 1 for e, n in gate.automaton.iter(low, start, end)])
+
+
+def _checked(gate: Gate, text: str, starts: list[int]) -> list[int]:
+    """The automaton hits whose whole word is one of the gate's."""
     found: list[tuple[int, str]] = []
-    for end_at, length in gate.automaton.iter(low, start, end):
-        m = WORD.match(text, end_at - length + 1)
+    for at in starts:
+        m = WORD.match(text, at)
         if m is not None:
-            found.append((m.start(), m.group()))
+            found.append((at, m.group()))
     pairs = fold_stem_all([w for _, w in found])
     return [at for (at, _), (f, st) in zip(found, pairs, strict=True) if gate.word_ok(f, st)]
 
