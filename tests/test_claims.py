@@ -214,7 +214,8 @@ def test_a_demand_clause_ended_by_another_action_and_a_clause_word(rules) -> Non
 
 
 @pytest.mark.parametrize(
-    "name", ["claims_dev.jsonl", "claims_dev2.jsonl", "claims_dev2_heldout.jsonl"]
+    "name",
+    ["claims_dev.jsonl", "claims_dev2.jsonl", "claims_dev2_heldout.jsonl", "claims_probes.jsonl"],
 )
 def test_dev_set_precision_and_recall_per_language(rules, name) -> None:
     articles, _ = read_labelled(REPO / "tests/data/labelled" / name)
