@@ -225,12 +225,14 @@ class Gate:
         return stem in self.stems or folded.startswith(self.prefixes)
 
 
-def _phrase_starts(entry: str) -> set[str]:
+def _phrase_starts(entry: str, names: bool = False) -> set[str]:
     """The starts of a word, or of a phrase as it stands in lower-cased text: its words but
     the last as written (and folded), single-spaced, then the last word's starts ("new
     region" for "new regions", "чотирьох област" for "чотирьох областей")."""
     words = entry.split()
     if len(words) == 1:
+        if names and words[0].isascii() and words[0].isalpha():
+            return {words[0].lower()}  # English names do not inflect: "sumy", not "sum"
         return _starts(words[0])
     heads = [""]
     for word in words[:-1]:
@@ -240,12 +242,12 @@ def _phrase_starts(entry: str) -> set[str]:
     return {h + tail for h in heads for tail in _starts(words[-1])}
 
 
-def _gate(entries: Iterable[str]) -> Gate:
+def _gate(entries: Iterable[str], names: bool = False) -> Gate:
     """A gate of words, or of phrases matched whole (so "new regions" does not open every
     sentence with "new"); a hit's word check is on the entry's first word."""
     entries = [e for e in entries if e]
     automaton = ahocorasick.Automaton()
-    for start in {start for e in entries for start in _phrase_starts(e)}:
+    for start in {start for e in entries for start in _phrase_starts(e, names)}:
         for opener in _WORD_OPENERS:
             automaton.add_word(opener + start, len(start) + 1)
     automaton.make_automaton()
@@ -364,7 +366,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     def cues_of_kinds(kinds: Iterable[str]) -> list[str]:
         return [e for k in kinds for cues in spec.cues[k].values() for e in cues]
 
-    gate = _gate(region_words)
+    gate = _gate(region_words, names=True)
     action_gate = _gate(map(_gate_word, cues_of_kinds(ACTION_OF_CUE)))
     governor_gate = _gate(map(_gate_word, cues_of_kinds(GOVERNING_KINDS)))
     digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))

@@ -30,6 +30,7 @@ _WITHDRAWER_WINDOW = 5
 _BEFORE_SKIP = 6
 _COORDINATION_WINDOW = 30
 _ITEMS = ("region", "four_regions", "anaphora")
+_NOT_PHRASES = frozenset({*_ITEMS, "actor", "glue", "object_marker"})
 
 
 class Context:
@@ -483,9 +484,10 @@ def sentence_claims(
     recent = list(context.regions)
     governed: tuple[Mark, int] | None = None
     pending_withdraw: list[Mark] = []
+    phrases = [m for m in s.marks if m.last > m.first and m.kind not in _NOT_PHRASES]
     actions = [
-        a for a in s.marks if a.kind in ACTION_OF_CUE and not any(_covers(m, a) for m in s.marks)
-    ]  # "left without" is a loss, not "left"
+        a for a in s.marks if a.kind in ACTION_OF_CUE and not any(_covers(m, a) for m in phrases)
+    ]  # "left without" is a loss, not "left"; "taken as given" is no seizure
     subjects: dict[int, set[int]] = {}
     for action in actions if len(actions) > 1 else ():
         regions, positions, predicate = subject_list(s, action, rules, recent)

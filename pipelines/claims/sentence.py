@@ -20,6 +20,7 @@ SENTENCE_END = re.compile(r"[.!?…][\"'»”’)\]]*(\s+)|\s+[•·]\s+|;\s+[�
 bullet (`• …` or `; – …`): each item of a list of demands is read as a sentence of its own.
 A line break always ends a sentence (paragraphs are split first)."""
 _PARAGRAPH = re.compile(r"[^\n]+")
+_BREAK = re.compile(r"[;()\[\]]")
 _NUMBERED = re.compile(r"\(?\d{1,2}[.)]\s")
 BREAK_CHARS = frozenset(";()[]")
 BULLETS = frozenset("•·—–-*")
@@ -157,7 +158,16 @@ class Sentence:
 
     def broken(self, a: int, b: int) -> bool:
         """A bracket or semicolon between word a and word b."""
-        return not BREAK_CHARS.isdisjoint(self.gap(a, b))
+        breaks = self.memo.get("breaks")
+        if breaks is None:
+            breaks = self.memo["breaks"] = [
+                m.start() - self.start for m in _BREAK.finditer(self.text, self.start, self.end)
+            ]
+        if not breaks:
+            return False
+        w = self.words
+        i = bisect_right(breaks, w.end[a] - 1)
+        return i < len(breaks) and breaks[i] < w.start[b]
 
     def after_colon(self) -> bool:
         """The sentence before, in this field, ends with ":" (it leads in a list)."""
