@@ -42,6 +42,7 @@ CueKind = Literal[
     "other",
     "four_regions",
     "anaphora",
+    "pronoun",
     "other_actors",
     "russian_party",
     "russian_forces",

@@ -207,7 +207,25 @@ def scope(
     if found:
         return list(dict.fromkeys(found)), last_item
     regions, _, predicate = subject_list(s, action, rules, recent)
-    return (regions if predicate or action.kind == "next" else []), action.last
+    if predicate or action.kind == "next":
+        return regions, action.last
+    return _pronoun_object(s, action, rules, recent), action.last
+
+
+def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
+    """The regions named earlier in the sentence, when the action's object is a pronoun
+    right after or before it: "Crimea is Russia, and Kyiv must recognise it", «Київ має це
+    визнати»."""
+    at = _at(s)
+    if not any(
+        m.kind == "pronoun" for i in (action.first - 1, action.last + 1) for m in at.get(i, ())
+    ):
+        return []
+    found: list[str] = []
+    for m in s.marks:
+        if m.kind in _ITEMS and m.last < action.first and _item(s, at.get(m.first, [])) is m:
+            found += _item_regions(m, rules, recent)
+    return list(dict.fromkeys(found))
 
 
 _CONJUNCTIONS = frozenset({"and", "і", "й", "та", "а", "и"})
