@@ -43,6 +43,7 @@ CueKind = Literal[
     "four_regions",
     "anaphora",
     "pronoun",
+    "first_person",
     "other_actors",
     "russian_party",
     "russian_forces",

@@ -306,11 +306,18 @@ def governor(
             m.kind == "actor" and m.label != "russia" and m.label in rules.russian_actors
             for m in s.marks
         )
+        we = could and any(
+            m.kind == "first_person" and 0 < could[0].first - m.last <= 2 for m in s.marks
+        )  # "we will take Kharkiv", said by whoever the sentence reports
         if (
             could
-            and official
-            and any(
-                _russian(p, rules) and 0 < could[0].first - p.last <= 2 for p in _subjects(s, rules)
+            and (official or we)
+            and (
+                we
+                or any(
+                    _russian(p, rules) and 0 < could[0].first - p.last <= 2
+                    for p in _subjects(s, rules)
+                )
             )
         ):
             return could[0]  # "Medinsky said Russia could seize Kharkiv and Sumy"
