@@ -52,13 +52,12 @@ class Words:
         pairs = fold_stem_all(surface)
         offsets = list(accumulate(map(len, parts)))
         start, end = offsets[0:-1:2], offsets[1::2]
-        if any(not f for f, _ in pairs):  # a mark that folds to nothing is not a word
-            kept = [i for i, (f, _) in enumerate(pairs) if f]
-            surface, pairs = [surface[i] for i in kept], [pairs[i] for i in kept]
+        folded, stem = (list(x) for x in zip(*pairs, strict=True)) if pairs else ([], [])
+        if "" in folded:  # a mark that folds to nothing is not a word
+            kept = [i for i, f in enumerate(folded) if f]
+            surface, folded, stem = ([xs[i] for i in kept] for xs in (surface, folded, stem))
             start, end = [start[i] for i in kept], [end[i] for i in kept]
-        self.surface = surface
-        self.folded = [f for f, _ in pairs]
-        self.stem = [s for _, s in pairs]
+        self.surface, self.folded, self.stem = surface, folded, stem
         self.start, self.end = start, end
 
     def __len__(self) -> int:
