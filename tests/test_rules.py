@@ -358,11 +358,24 @@ def test_seed_article_matches_both_shipped_topics() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["articles.jsonl", "heldout.jsonl", "independent.jsonl", "fresh.jsonl", "dev22.jsonl"]
+    "name",
+    [
+        "articles.jsonl",
+        "heldout.jsonl",
+        "independent.jsonl",
+        "fresh.jsonl",
+        "dev22.jsonl",
+        "dev3.jsonl:tune",
+        "blind.jsonl",
+    ],
 )
 def test_shipped_rules_precision_and_recall_on_labelled_sets(name: str) -> None:
-    path = REPO / "tests" / "data" / "labelled" / name
+    """Every set the rules were tuned on (dev3 only its `tune` half; its `test` half is the
+    held-out figure reported in the README, not a floor to tune towards)."""
+    file, _, split = name.partition(":")
+    path = REPO / "tests" / "data" / "labelled" / file
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    records = [r for r in records if not split or r.get("split") == split]
     report = evaluate(shipped(), records, ["istanbul_talks", "territorial_demands"])
     for topic, m in report["topics"].items():
         assert m["precision"] >= 0.9, (topic, m["false_alarms"])
