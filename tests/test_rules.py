@@ -428,3 +428,75 @@ def test_shipped_rules_read_demand_classes_in_three_languages(text: str, demand:
     assert any(h.topic == "territorial_demands" for h in hits) is demand, [
         (h.topic, h.rule) for h in hits
     ]
+
+
+TALKS_CLASSES = [
+    (
+        "2025-06-02",
+        "Live: delegations meet at Çırağan Palace",
+        "Russian and Ukrainian delegations sat down at the Çırağan Palace on Monday. Umerov "
+        "handed over a list of children. Medinsky said Russia brought its memorandum.",
+        True,
+    ),
+    (
+        "2025-05-15",
+        "Putin snubs Turkey meeting",
+        "Vladimir Putin will not go to Turkey for the talks with Ukraine, the Kremlin said, "
+        "naming Medinsky to lead the delegation. Zelensky arrived in Ankara.",
+        True,
+    ),
+    (
+        "2025-05-25",
+        "Third day of the 1,000-for-1,000 swap",
+        "Ukraine and Russia completed the third day of their 1,000-for-1,000 prisoner exchange, "
+        "bringing home 303 soldiers, Zelensky said.",
+        True,
+    ),
+    (
+        "2025-06-12",
+        "Обмін: повернулися молоді військові",
+        "Україна повернула ще одну групу військових віком до 25 років у межах домовленостей, "
+        "досягнутих делегаціями в Туреччині.",
+        True,
+    ),
+    (
+        "2025-05-16",
+        "Iran, E3 meet in Istanbul",
+        "Iranian and European diplomats met in Istanbul on Friday on the nuclear programme. "
+        "Gharibabadi said the talks were serious. Russian and Ukrainian delegations also met in "
+        "the city.",
+        False,
+    ),
+    (
+        "2022-03-30",
+        "Istanbul talks: Ukraine proposes neutrality",
+        "Ukraine proposed neutrality in exchange for security guarantees at talks with Russia in "
+        "Istanbul on Tuesday. Medinsky said Russia would reduce activity near Kyiv.",
+        False,
+    ),
+    (
+        "2025-03-29",
+        "Three years since the Istanbul communique",
+        "In March 2022 the delegations led by Arakhamia and Medinsky met at Dolmabahce Palace in "
+        "Istanbul. The communique proposed neutrality for Ukraine.",
+        False,
+    ),
+    (
+        "2025-06-01",
+        "Drone attack on Kharkiv",
+        "Russian drones struck Kharkiv overnight, injuring five. Shelling hit Sumy villages. "
+        "Power was cut in Zaporizhzhia. Air defence downed 40 drones. Kyiv's delegation is due in "
+        "Istanbul on Monday for talks.",
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("published", "title", "text", "talks"), TALKS_CLASSES)
+def test_shipped_rules_read_talks_classes(
+    published: str, title: str, text: str, talks: bool
+) -> None:
+    hits = shipped().match(title, text, None, date.fromisoformat(published))
+    assert any(h.topic == "istanbul_talks" for h in hits) is talks, [
+        (h.topic, h.rule) for h in hits
+    ]
