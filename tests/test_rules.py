@@ -425,6 +425,11 @@ DEMAND_CLASSES = [
     ("Российские войска отошли от Харькова после контрнаступления ВСУ.", False),
     ("МЗС: Росія повинна вивести війська з Криму та Донбасу.", False),
     ("Sanctions on Russia must stay until Russia withdraws from all occupied territory.", False),
+    ("Trump said Ukraine should give up Crimea, which Russia annexed in 2014.", False),
+    ("Trump said Putin wants Ukraine to give up the rest of the Donetsk region.", True),
+    ("Putin ordered his troops to capture Pokrovsk in the Donetsk region by autumn.", False),
+    ("Russia's Defence Ministry said its forces took a village in the Sumy region.", False),
+    ("The Kremlin said Russia will never return Crimea to Ukraine.", False),
 ]
 
 
