@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -344,7 +345,9 @@ def test_matcher_never_fails_on_any_text(text: str) -> None:
 # --- shipped rules ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
 def shipped():  # type: ignore[no-untyped-def]
+    """The shipped rule set, loaded once for the module (the class tests call it per case)."""
     return load_ruleset(DEFAULT_CONFIG_DIR / "rules.yaml", DEFAULT_CONFIG_DIR / "entities.yaml")
 
 
