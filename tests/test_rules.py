@@ -474,6 +474,27 @@ TALKS_CLASSES = [
         True,
     ),
     (
+        "2025-06-02",
+        "Ukraine hands Russia list of children",
+        "Ukraine's delegation handed Russian negotiators a list of 339 deported children. The "
+        "meeting at the palace lasted an hour. Umerov said Kyiv was ready for another round.",
+        True,
+    ),
+    (
+        "2025-05-16",
+        "Делегации встретились во дворце Долмабахче",
+        "Делегации России и Украины встретились во дворце Долмабахче. Переговоры продлились "
+        "менее двух часов. Мединский заявил, что Россия удовлетворена.",
+        True,
+    ),
+    (
+        "2025-05-16",
+        "Hamas delegation in Istanbul",
+        "A Hamas delegation met Turkish officials in Istanbul to discuss a Gaza ceasefire and "
+        "prisoner exchanges with Israel.",
+        False,
+    ),
+    (
         "2025-05-16",
         "Iran, E3 meet in Istanbul",
         "Iranian and European diplomats met in Istanbul on Friday on the nuclear programme. "
