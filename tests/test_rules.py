@@ -415,6 +415,26 @@ DEMAND_CLASSES = [
     ("Кремль вимагає від Києва відмовитися від п'яти регіонів.", True),
     ("Мединский: Украине придется уйти из Запорожской и Херсонской областей.", True),
     ("Мединський: Україні доведеться залишити Запорізьку та Херсонську області.", True),
+    (
+        "Ключевые пункты российского меморандума:\n— вывод ВСУ из ДНР, ЛНР, Запорожской и "
+        "Херсонской областей;\n— нейтралитет Украины;\n— отмена санкций.",
+        True,
+    ),
+    (
+        "Серед умов російського меморандуму:\n- міжнародне визнання Криму, Донецької, "
+        "Луганської, Запорізької та Херсонської областей частиною Росії;\n- повне виведення "
+        "ЗСУ з цих територій.",
+        True,
+    ),
+    ("Путін заявив, що армія розширить буферну зону на Харківщині, щоб захистити Бєлгород.", True),
+    ("Песков заявил, что создание буферной зоны в Сумской области продолжится.", True),
+    ("Erdogan said Turkey would extend its security zone in northern Syria.", False),
+    (
+        "Zelensky said Russia's buffer zone plans for Sumy were a pretext for a new offensive.",
+        False,
+    ),
+    ("Сырский: противник пытается создать буферную зону в Харьковской области.", False),
+    ("Syrskyi said Ukraine's operation in Kursk created a buffer zone protecting Sumy.", False),
     ("Ukraine demands that Russian troops leave the Zaporizhzhia nuclear plant.", False),
     ("The IAEA said some staff had been withdrawn from the Zaporizhzhia plant.", False),
     ("Israel will keep troops in a buffer zone in southern Lebanon, the minister said.", False),
