@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -343,7 +345,9 @@ def test_matcher_never_fails_on_any_text(text: str) -> None:
 # --- shipped rules ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
 def shipped():  # type: ignore[no-untyped-def]
+    """The shipped rule set, loaded once for the module (the class tests call it per case)."""
     return load_ruleset(DEFAULT_CONFIG_DIR / "rules.yaml", DEFAULT_CONFIG_DIR / "entities.yaml")
 
 
@@ -358,12 +362,196 @@ def test_seed_article_matches_both_shipped_topics() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["articles.jsonl", "heldout.jsonl", "independent.jsonl", "fresh.jsonl", "dev22.jsonl"]
+    "name",
+    [
+        "articles.jsonl",
+        "heldout.jsonl",
+        "independent.jsonl",
+        "fresh.jsonl",
+        "dev22.jsonl",
+        "dev3.jsonl:tune",
+        "blind.jsonl",
+    ],
 )
 def test_shipped_rules_precision_and_recall_on_labelled_sets(name: str) -> None:
-    path = REPO / "tests" / "data" / "labelled" / name
+    """Every set the rules were tuned on (dev3 only its `tune` half; its `test` half is the
+    held-out figure reported in the README, not a floor to tune towards)."""
+    file, _, split = name.partition(":")
+    path = REPO / "tests" / "data" / "labelled" / file
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    records = [r for r in records if not split or r.get("split") == split]
     report = evaluate(shipped(), records, ["istanbul_talks", "territorial_demands"])
     for topic, m in report["topics"].items():
         assert m["precision"] >= 0.9, (topic, m["false_alarms"])
         assert m["recall"] >= 0.9, (topic, m["misses"])
+
+
+# One sentence per class of issue 22's errors, outside every labelled set: the shipped rules
+# must read the class, not the phrase of one article.
+DEMAND_CLASSES = [
+    ("Kremlin spokesman Dmitry Peskov said Kyiv must hand over the rest of Donbas.", True),
+    ("Ukrainian troops should leave the Donetsk region, Peskov told reporters.", True),
+    ("Україна має вивести війська з Донбасу, заявив речник Кремля Дмитро Пєсков.", True),
+    ("Киев должен признать Крым и новые регионы частью России, заявил Сергей Лавров.", True),
+    ("Если ВСУ не уйдут из Донбасса, мы освободим его силой, заявил Владимир Путин.", True),
+    (
+        "The Russian delegation insisted on the withdrawal of Ukrainian forces from the four "
+        "regions as the price of a truce.",
+        True,
+    ),
+    ("Росія вимагає, щоб ЗСУ залишили чотири області, повідомили джерела.", True),
+    (
+        "Москва выдвинула Киеву ультиматум: признать Крым российским, а ДНР и ЛНР независимыми.",
+        True,
+    ),
+    (
+        "Putin warned that Russia could take the city of Zaporizhzhia if Kyiv refuses its terms.",
+        True,
+    ),
+    ("Юрий Ушаков заявил, что для мира Киеву нужно вывести войска из Донбасса.", True),
+    ("Russia would agree to a ceasefire only if Ukraine left four provinces, a source said.", True),
+    ("Росія вимагає виведення українських військ із чотирьох «анексованих» регіонів.", True),
+    ("Putin said Ukraine must withdraw from the DPR and LPR before any ceasefire.", True),
+    ("Кремль вимагає від Києва відмовитися від п'яти регіонів.", True),
+    ("Мединский: Украине придется уйти из Запорожской и Херсонской областей.", True),
+    ("Мединський: Україні доведеться залишити Запорізьку та Херсонську області.", True),
+    (
+        "Ключевые пункты российского меморандума:\n— вывод ВСУ из ДНР, ЛНР, Запорожской и "
+        "Херсонской областей;\n— нейтралитет Украины;\n— отмена санкций.",
+        True,
+    ),
+    (
+        "Серед умов російського меморандуму:\n- міжнародне визнання Криму, Донецької, "
+        "Луганської, Запорізької та Херсонської областей частиною Росії;\n- повне виведення "
+        "ЗСУ з цих територій.",
+        True,
+    ),
+    ("Путін заявив, що армія розширить буферну зону на Харківщині, щоб захистити Бєлгород.", True),
+    ("Песков заявил, что создание буферной зоны в Сумской области продолжится.", True),
+    ("Erdogan said Turkey would extend its security zone in northern Syria.", False),
+    (
+        "Zelensky said Russia's buffer zone plans for Sumy were a pretext for a new offensive.",
+        False,
+    ),
+    ("Сырский: противник пытается создать буферную зону в Харьковской области.", False),
+    ("Syrskyi said Ukraine's operation in Kursk created a buffer zone protecting Sumy.", False),
+    ("Ukraine demands that Russian troops leave the Zaporizhzhia nuclear plant.", False),
+    ("The IAEA said some staff had been withdrawn from the Zaporizhzhia plant.", False),
+    ("Israel will keep troops in a buffer zone in southern Lebanon, the minister said.", False),
+    (
+        "A Ukrainian commander said Russians are trying to create a buffer zone in the Sumy "
+        "region.",
+        False,
+    ),
+    ("Зеленський: ми не віддамо Донбас і не виведемо війська із Запорізької області.", False),
+    ("Russian troops withdrew from Kherson in November 2022 after a counteroffensive.", False),
+    ("Российские войска отошли от Харькова после контрнаступления ВСУ.", False),
+    ("МЗС: Росія повинна вивести війська з Криму та Донбасу.", False),
+    ("Sanctions on Russia must stay until Russia withdraws from all occupied territory.", False),
+    ("Trump said Ukraine should give up Crimea, which Russia annexed in 2014.", False),
+    ("Trump said Putin wants Ukraine to give up the rest of the Donetsk region.", True),
+    ("Putin ordered his troops to capture Pokrovsk in the Donetsk region by autumn.", False),
+    ("Russia's Defence Ministry said its forces took a village in the Sumy region.", False),
+    ("The Kremlin said Russia will never return Crimea to Ukraine.", False),
+]
+
+
+@pytest.mark.parametrize(("text", "demand"), DEMAND_CLASSES)
+def test_shipped_rules_read_demand_classes_in_three_languages(text: str, demand: bool) -> None:
+    hits = shipped().match("", text, None, date(2025, 6, 1))
+    assert any(h.topic == "territorial_demands" for h in hits) is demand, [
+        (h.topic, h.rule) for h in hits
+    ]
+
+
+TALKS_CLASSES = [
+    (
+        "2025-06-02",
+        "Live: delegations meet at Çırağan Palace",
+        "Russian and Ukrainian delegations sat down at the Çırağan Palace on Monday. Umerov "
+        "handed over a list of children. Medinsky said Russia brought its memorandum.",
+        True,
+    ),
+    (
+        "2025-05-15",
+        "Putin snubs Turkey meeting",
+        "Vladimir Putin will not go to Turkey for the talks with Ukraine, the Kremlin said, "
+        "naming Medinsky to lead the delegation. Zelensky arrived in Ankara.",
+        True,
+    ),
+    (
+        "2025-05-25",
+        "Third day of the 1,000-for-1,000 swap",
+        "Ukraine and Russia completed the third day of their 1,000-for-1,000 prisoner exchange, "
+        "bringing home 303 soldiers, Zelensky said.",
+        True,
+    ),
+    (
+        "2025-06-12",
+        "Обмін: повернулися молоді військові",
+        "Україна повернула ще одну групу військових віком до 25 років у межах домовленостей, "
+        "досягнутих делегаціями в Туреччині.",
+        True,
+    ),
+    (
+        "2025-06-02",
+        "Ukraine hands Russia list of children",
+        "Ukraine's delegation handed Russian negotiators a list of 339 deported children. The "
+        "meeting at the palace lasted an hour. Umerov said Kyiv was ready for another round.",
+        True,
+    ),
+    (
+        "2025-05-16",
+        "Делегации встретились во дворце Долмабахче",
+        "Делегации России и Украины встретились во дворце Долмабахче. Переговоры продлились "
+        "менее двух часов. Мединский заявил, что Россия удовлетворена.",
+        True,
+    ),
+    (
+        "2025-05-16",
+        "Hamas delegation in Istanbul",
+        "A Hamas delegation met Turkish officials in Istanbul to discuss a Gaza ceasefire and "
+        "prisoner exchanges with Israel.",
+        False,
+    ),
+    (
+        "2025-05-16",
+        "Iran, E3 meet in Istanbul",
+        "Iranian and European diplomats met in Istanbul on Friday on the nuclear programme. "
+        "Gharibabadi said the talks were serious. Russian and Ukrainian delegations also met in "
+        "the city.",
+        False,
+    ),
+    (
+        "2022-03-30",
+        "Istanbul talks: Ukraine proposes neutrality",
+        "Ukraine proposed neutrality in exchange for security guarantees at talks with Russia in "
+        "Istanbul on Tuesday. Medinsky said Russia would reduce activity near Kyiv.",
+        False,
+    ),
+    (
+        "2025-03-29",
+        "Three years since the Istanbul communique",
+        "In March 2022 the delegations led by Arakhamia and Medinsky met at Dolmabahce Palace in "
+        "Istanbul. The communique proposed neutrality for Ukraine.",
+        False,
+    ),
+    (
+        "2025-06-01",
+        "Drone attack on Kharkiv",
+        "Russian drones struck Kharkiv overnight, injuring five. Shelling hit Sumy villages. "
+        "Power was cut in Zaporizhzhia. Air defence downed 40 drones. Kyiv's delegation is due in "
+        "Istanbul on Monday for talks.",
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("published", "title", "text", "talks"), TALKS_CLASSES)
+def test_shipped_rules_read_talks_classes(
+    published: str, title: str, text: str, talks: bool
+) -> None:
+    hits = shipped().match(title, text, None, date.fromisoformat(published))
+    assert any(h.topic == "istanbul_talks" for h in hits) is talks, [
+        (h.topic, h.rule) for h in hits
+    ]

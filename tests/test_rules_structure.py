@@ -167,6 +167,17 @@ def test_passing_mention_scores_low_and_min_salience_drops_it(tmp_path: Path) ->
     assert fires(rs, "", title="Talks in Istanbul")  # a title with no text is all there is
 
 
+def test_one_body_sentence_is_a_passing_mention_in_a_short_article(tmp_path: Path) -> None:
+    """A five-sentence battlefield report whose last sentence names the talks covers a fifth
+    of the article (0.8 by coverage) but is capped at 0.5: neither title nor lead names them."""
+    rs = ruleset(tmp_path, "@istanbul AND talks", min_salience=0.6)
+    body = ". ".join(f"Shelling hit village number {i}" for i in range(4))
+    (hit,) = rs.match("Front report", body + ". Talks in Istanbul are due.", keep_suppressed=True)
+    assert hit.evidence["score"]["salience"] == 0.5 and hit.evidence["suppressed"]
+    two = body + ". Talks in Istanbul are due. Istanbul talks may bring a truce."
+    assert fires(rs, two, title="Front report")  # two sentences of six: 0.33 / 0.25 -> 1.0
+
+
 def test_threshold_applies_to_points_times_salience(tmp_path: Path) -> None:
     rs = ruleset(tmp_path, "@istanbul AND talks", threshold=1.0)
     assert fires(rs, "Talks in Istanbul. " + LONG)  # 2 points x 1.0

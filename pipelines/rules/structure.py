@@ -11,6 +11,12 @@ article's sentences that hold evidence divided by `FULL_COVERAGE`, capped at 1; 
 the title raises that to at least `TITLE_ONLY` (a headline "strikes hit Kharkiv as talks
 begin" names the talks without being about them). A single sentence deep in a
 twelve-sentence article scores 1/12 / 0.25 = 0.33; with the title, 0.5.
+
+Evidence in one sentence of the body only (neither the title nor the lead) is a passing
+mention whatever the article's length, and scores at most `LONE_SENTENCE`: the last line of a
+five-sentence battlefield report ("talks are due in Istanbul on Monday") covers a fifth of
+it without being its subject. On every labelled set, the articles whose only evidence for the
+talks sat in one body sentence were all false alarms.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ FULL_COVERAGE = 0.25
 """Share of sentences with evidence at which evidence outside the lead counts as salient."""
 TITLE_ONLY = 0.5
 """Salience of evidence in the title but neither in the lead nor covering the text."""
+LONE_SENTENCE = 0.5
+"""Highest salience of evidence in one body sentence only (no title, no lead)."""
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'»”’)\]]*\s")
 """A separator that ends a sentence: end punctuation (and closing quotes) before a space."""
@@ -120,7 +128,9 @@ class Salience(NamedTuple):
         if self.in_lead or (self.in_title and not self.sentences):
             return 1.0
         covered = min(1.0, self.coverage / FULL_COVERAGE)
-        return max(TITLE_ONLY, covered) if self.in_title else covered
+        if self.in_title:
+            return max(TITLE_ONLY, covered)
+        return min(LONE_SENTENCE, covered) if self.sentences_with_evidence == 1 else covered
 
     def as_dict(self) -> dict[str, object]:
         return {
