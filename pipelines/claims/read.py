@@ -383,9 +383,10 @@ def demander(
         return possessor
     anchor = min(governor.first, action.first)
     sourced = {m.last + 1 for m in s.marks if m.kind == "source" and m.last < anchor}
-    source = next((m for m in s.marks if _party(m, rules) and m.first in sourced), None)
-    if source is not None:
-        return source
+    if sourced:
+        source = next((m for m in s.marks if _party(m, rules) and m.first in sourced), None)
+        if source is not None:
+            return source
     if governor.kind in ("condition", "could") or governor.first > action.first:
         anchor = action.first
     before = sorted((m for m in _subjects(s, rules) if m.first < anchor), key=lambda m: m.last)
