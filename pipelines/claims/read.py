@@ -235,10 +235,13 @@ def governor(
         ):
             return after[0]
         return None
+    after_kinds = ["demand", "required"]
+    if kind == "buffer_zone":
+        after_kinds.append("establish")  # "the buffer zone in Sumy will be expanded"
     after = [
         m
         for m in s.marks
-        if m.kind in ("demand", "required") and scope_end < m.first <= scope_end + _AFTER_WINDOW
+        if m.kind in after_kinds and scope_end < m.first <= scope_end + _AFTER_WINDOW
     ]
     for m in sorted(after, key=lambda m: m.first):
         between = [x for x in s.marks if scope_end < x.first < m.first]
