@@ -15,7 +15,7 @@ from rich.markup import escape
 from pipelines.config import CONFIG_DIR_ENV, DB_ENV, DEFAULT_DB, RUN_CONFIG_DIR
 
 console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)  # "x.yaml:100:" is no emoji code
 
 CONFIG_DIR_DEFAULT = Path(RUN_CONFIG_DIR)
 DB_DEFAULT = Path(DEFAULT_DB)

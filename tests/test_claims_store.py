@@ -146,3 +146,56 @@ def test_channels_choose_their_kinds() -> None:
     from pipelines.alerts import channel_topics
 
     assert list(channel_topics(channels)) == ["both", "matches"]
+
+
+def test_a_backfill_landing_out_of_order_dates_the_first_claim_by_publication(
+    tmp_path: Path,
+) -> None:
+    """Feeds list the newest first and batches land as they finish, so the article published
+    first can land last. The escalation view (what `newswatch demands` marks) names the first
+    article by publication date, not by landing; a period already recorded is not alerted
+    again, but its alert, not yet sent, now names the earlier article; an earlier period no
+    alert covers is alerted once, and the later one is no longer the first ever."""
+    newer = article("newer", 20, [claim("sumy")])
+    older = article("older", 5, [claim("sumy")], site="Outlet B")
+    oldest = article("oldest", -40, [claim("sumy")], site="Outlet C")
+    with store.open_store(tmp_path / "db.duckdb") as con:
+        first = land(con, newer)
+        second = land(con, older)
+        third = land(con, oldest)
+        periods = con.execute(
+            "SELECT period, first_ever, period_start, article_id, articles "
+            "FROM demand_escalations WHERE region = 'sumy' ORDER BY period"
+        ).fetchall()
+        weekly = con.execute(
+            "SELECT min(first_seen) FROM demand_regions_weekly WHERE region = 'sumy'"
+        ).fetchone()
+        alerted = con.execute(
+            "SELECT article_id, first_ever FROM demand_escalation_alerts ORDER BY period_start"
+        ).fetchall()
+        outbox = con.execute("SELECT article_id FROM alerts WHERE kind = 'escalation'").fetchall()
+    assert [(e.article_id, e.first_ever) for e in first.escalations] == [(newer.article_id, True)]
+    assert second.escalations == []
+    assert [(e.article_id, e.first_ever) for e in third.escalations] == [(oldest.article_id, True)]
+    assert periods == [
+        (1, True, DAY0 - timedelta(days=40), oldest.article_id, 1),
+        (2, False, DAY0 + timedelta(days=5), older.article_id, 2),
+    ]
+    assert weekly == (DAY0 - timedelta(days=40),)
+    assert alerted == [(oldest.article_id, True), (older.article_id, True)]
+    assert sorted(outbox) == sorted([(oldest.article_id,), (older.article_id,)])
+
+
+def test_an_alert_already_sent_keeps_its_first_article(tmp_path: Path) -> None:
+    newer = article("newer", 20, [claim("sumy")])
+    older = article("older", 5, [claim("sumy")], site="Outlet B")
+    with store.open_store(tmp_path / "db.duckdb") as con:
+        land(con, newer)
+        con.execute("UPDATE alerts SET status = 'sent', attempts = 1")
+        land(con, older)
+        alerted = con.execute("SELECT article_id FROM demand_escalation_alerts").fetchall()
+        outbox = con.execute("SELECT article_id, status FROM alerts").fetchall()
+        first = con.execute("SELECT article_id FROM demand_escalations").fetchall()
+    assert alerted == [(newer.article_id,)]
+    assert outbox == [(newer.article_id, "sent")]
+    assert first == [(older.article_id,)]

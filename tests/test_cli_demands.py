@@ -144,7 +144,9 @@ def test_rematch_recomputes_claims_without_alerts(tmp_path: Path) -> None:
     config.mkdir()
     claims = (DEFAULT_CONFIG_DIR / "claims.yaml").read_text(encoding="utf-8")
     # Without the seize words the threat is no claim any more.
-    (config / "claims.yaml").write_text(claims.replace("en: [seize, seizing, seized,", "en: ["))
+    (config / "claims.yaml").write_text(
+        claims.replace("en: [seize, seizes, seizing, seized,", "en: [")
+    )
     shutil.copy(DEFAULT_CONFIG_DIR / "rules.yaml", config / "rules.yaml")
     out = newswatch("rematch", "--db", str(db), "--config-dir", str(config))
     assert out.returncode == 0, out.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -32,6 +33,7 @@ CueKind = Literal[
     "condition",
     "threat",
     "loss",
+    "next",
     "withdraw",
     "recognise",
     "seize",
@@ -40,17 +42,23 @@ CueKind = Literal[
     "other",
     "four_regions",
     "anaphora",
+    "pronoun",
+    "first_person",
     "other_actors",
     "russian_party",
     "russian_forces",
     "negation",
+    "source",
     "object_marker",
     "glue",
+    "copula",
+    "facility",
     "clause_break",
 ]
 CUE_KINDS: tuple[str, ...] = get_args(CueKind)
 ACTION_OF_CUE: dict[str, Action] = {
     "loss": "seize_threat",
+    "next": "seize_threat",
     "withdraw": "withdraw",
     "recognise": "recognise",
     "seize": "seize_threat",
@@ -61,7 +69,11 @@ ACTION_OF_CUE: dict[str, Action] = {
 
 _GATE_LETTERS = 3
 """The fewest letters a gate word has (Суми, Сумської, Сумщину → "сум")."""
-GOVERNING_KINDS = ("demand", "modal", "threat", "establish", "could", "required", "loss")
+GOVERNING_KINDS = (
+    *("demand", "modal", "threat", "establish", "could", "required", "condition"),
+    *("loss", "next", "other"),
+)
+"""Cue kinds that can make an action word a demand (the last three are their own)."""
 
 
 SHIPPED_CLAIMS = DEFAULT_CONFIG_DIR / "claims.yaml"
@@ -86,6 +98,7 @@ class ClaimsFile(_Strict):
     russian_actors: str
     four_regions: list[str] = Field(min_length=1)
     umbrella: dict[str, list[str]] = Field(default_factory=dict)
+    region_forms: dict[str, list[str]] = Field(default_factory=dict)
     scope: ScopeSpec = Field(default_factory=ScopeSpec)
     cues: dict[CueKind, dict[str, list[str]]]
 
@@ -117,19 +130,15 @@ class ClaimRules:
     prefix_lengths: tuple[int, ...]
     names: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
     """first stem → ((stems of a name, entity id), …), longest names first."""
-    gate: Any
-    """An Aho-Corasick automaton of the first letters of every region name and "four
-    regions" cue, lower-cased: a sentence without one of them is not read (see
-    `extract.claims_in`)."""
-    action_gate: Any
-    """The same of the start of every action cue's first word: nor is a sentence without
-    one."""
-    governor_gate: Any
-    """The same of every cue that can govern an action (demand, modal, threat, …)."""
-    memo: dict[tuple[str, str], tuple[Cue, ...]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-    """(folded, stem) of a word → the cues that can start there (`extract._cues_of`)."""
+    gate: Gate
+    """The first word of every region name, region form and "four regions" cue: a sentence
+    without one is not read (see `extract.claims_in`)."""
+    action_gate: Gate
+    """The gate word of every action cue: nor is a sentence without one."""
+    governor_gate: Gate
+    """The gate word of every cue that can govern an action (demand, modal, threat, …)."""
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Folded word → the cues and names that can start there (`sentence.word_info`)."""
 
 
 def _words(text: str) -> tuple[WordPattern, ...] | None:
@@ -170,13 +179,86 @@ def _starts(word: str) -> set[str]:
     return out
 
 
-def _automaton(words: set[str]) -> Any:
+_COMMON = (
+    "a an the of to in on at as and or is are was were be been has have had will would could "
+    "may might must should can out up more their its without with from by for not "
+    "і й та з із в у на до не є буде будуть може можуть має мають "
+    "и с из в на до не есть будет будут может могут должен должна должно должны"
+)
+_FUNCTION_WORDS = frozenset(_COMMON.split())
+"""Words too common to gate a phrase on ("would" of "would lose")."""
+
+
+def _gate_word(entry: str) -> str:
+    """The word that gates a cue: its most distinctive, as every occurrence of the phrase
+    holds that word: not a function word, then the one whose starts are longest ("next" of
+    "would be next", "случае" of "в случае"), then the last."""
+    words = [w for w in entry.split() if all(_starts(w))]
+    return max(
+        enumerate(words),
+        key=lambda iw: (
+            iw[1].lower() not in _FUNCTION_WORDS,
+            min(map(len, _starts(iw[1]))),
+            iw[0],
+        ),
+        default=(0, ""),
+    )[1]
+
+
+_WORD_OPENERS = " \n\t(«„“\"'‘[/-—–…*•·"
+"""What may stand right before a word in running text: a gate pattern is each of these
+followed by the word's start, so the automata find word starts (not "сум" in "сума") over
+plain lower-cased text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """A quick test that a stretch of text holds one of some words (region names, action
+    cues, governing cues), run before any sentence is split or read: an Aho-Corasick
+    automaton finds the words' starts, each after one of `_WORD_OPENERS` (the value is the
+    pattern's length; it runs over " " + the lower-cased text), and a hit counts only if
+    its whole word has one of the words' stems or prefixes ("сума" is not Суми)."""
+
+    automaton: Any
+    stems: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    def word_ok(self, folded: str, stem: str) -> bool:
+        return stem in self.stems or folded.startswith(self.prefixes)
+
+
+def _phrase_starts(entry: str, names: bool = False) -> set[str]:
+    """The starts of a word, or of a phrase as it stands in lower-cased text: its words but
+    the last as written (and folded), single-spaced, then the last word's starts ("new
+    region" for "new regions", "чотирьох област" for "чотирьох областей")."""
+    words = entry.split()
+    if len(words) == 1:
+        if names and words[0].isascii() and words[0].isalpha():
+            return {words[0].lower()}  # English names do not inflect: "sumy", not "sum"
+        return _starts(words[0])
+    heads = [""]
+    for word in words[:-1]:
+        word = word.rstrip("*")
+        forms = {word.lower(), *(t.folded for t in tokenize(word))}
+        heads = [f"{h}{f} " for h in heads for f in forms]
+    return {h + tail for h in heads for tail in _starts(words[-1])}
+
+
+def _gate(entries: Iterable[str], names: bool = False) -> Gate:
+    """A gate of words, or of phrases matched whole (so "new regions" does not open every
+    sentence with "new"); a hit's word check is on the entry's first word."""
+    entries = [e for e in entries if e]
     automaton = ahocorasick.Automaton()
-    for word in words:
-        if word:
-            automaton.add_word(word, len(word))
+    for start in {start for e in entries for start in _phrase_starts(e, names)}:
+        for opener in _WORD_OPENERS:
+            automaton.add_word(opener + start, len(start) + 1)
     automaton.make_automaton()
-    return automaton
+    patterns = [p for e in entries for p in (_words(e.split()[0]) or ())]
+    return Gate(
+        automaton,
+        frozenset(v for is_prefix, v in patterns if not is_prefix),
+        tuple(sorted({v for is_prefix, v in patterns if is_prefix})),
+    )
 
 
 def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
@@ -192,7 +274,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         spec.topics = [t for t in spec.topics if t in known_topics]
         if not spec.topics:
             spec.regions = spec.russian_actors = ""
-            spec.four_regions, spec.umbrella = [], {}
+            spec.four_regions, spec.umbrella, spec.region_forms = [], {}, {}
 
     def group(key: str, name: str) -> frozenset[str]:
         if not name:
@@ -228,6 +310,12 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
                     f"{where(source, node_at(root, ('umbrella', umbrella)))}: umbrella: "
                     f"{name!r} is not one of the regions ({spec.regions})"
                 )
+    for region in spec.region_forms:
+        if region not in regions:
+            raise ClaimsError(
+                f"{where(source, node_at(root, ('region_forms', region)))}: region_forms: "
+                f"{region!r} is not one of the regions ({spec.regions})"
+            )
     missing = [k for k in CUE_KINDS if k not in spec.cues]
     if missing:
         raise ClaimsError(
@@ -236,58 +324,53 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     by_stem: dict[str, list[Cue]] = defaultdict(list)
     by_prefix: dict[str, list[Cue]] = defaultdict(list)
     seen: set[tuple[str, tuple[WordPattern, ...]]] = set()
-    for kind, per_lang in spec.cues.items():
-        for lang, entries in per_lang.items():
-            for i, entry in enumerate(entries):
-                words = _words(entry)
-                if words is None:
-                    node = node_at(root, ("cues", kind, lang, i))
-                    raise ClaimsError(
-                        f"{where(source, node)}: cues.{kind}.{lang}: {entry!r} is not a word or "
-                        "phrase\n  hint: letters and digits, `*` only at the end of a word"
-                    )
-                if (kind, words) in seen:
-                    continue
-                seen.add((kind, words))
-                cue = Cue(kind, entry, words)
-                is_prefix, first = words[0]
-                (by_prefix if is_prefix else by_stem)[first].append(cue)
+    entries_of = [
+        (("cues", kind, lang), kind, entries)
+        for kind, per_lang in spec.cues.items()
+        for lang, entries in per_lang.items()
+    ]
+    entries_of += [(("region_forms", r), "region", forms) for r, forms in spec.region_forms.items()]
+    for path, kind, entries in entries_of:
+        for i, entry in enumerate(entries):
+            words = _words(entry)
+            if words is None:
+                raise ClaimsError(
+                    f"{where(source, node_at(root, (*path, i)))}: {'.'.join(path)}: {entry!r} "
+                    "is not a word or phrase\n  hint: letters and digits, `*` only at the end "
+                    "of a word"
+                )
+            if (kind, words) in seen:
+                continue
+            seen.add((kind, words))
+            # a region form's label is its region: marks of kind "region" carry the entity id
+            cue = Cue(kind, path[1] if kind == "region" else entry, words)
+            is_prefix, first = words[0]
+            (by_prefix if is_prefix else by_stem)[first].append(cue)
     names: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
     for entity_id in sorted(regions | actors):
         for alias in gazetteer.entities[entity_id].aliases:
             stems = tuple(t.stem for t in tokenize(alias))
             if stems:
                 names[stems[0]].append((stems, entity_id))
+    # A region name or form is gated on its first word, a "four regions" or "those
+    # territories" phrase on the whole phrase.
     region_words = [
         alias.split()[0] for r in regions for alias in gazetteer.entities[r].aliases if alias
     ]
-    region_words += [
-        e.split()[0]
+    region_words += [form.split()[0] for forms in spec.region_forms.values() for form in forms]
+    region_words += [  # whole phrases: "new regions", not every "new"
+        e
         for kind in ("four_regions", "anaphora")
         for cues in spec.cues[kind].values()
         for e in cues
     ]
-    gate = _automaton({start for w in region_words for start in _starts(w)})
-    action_gate = _automaton(
-        {
-            start
-            for kind, per_lang in spec.cues.items()
-            if kind in ACTION_OF_CUE
-            for cues in per_lang.values()
-            for entry in cues
-            for start in _starts(entry.split()[0])
-        }
-    )
-    governor_gate = _automaton(
-        {
-            start
-            for kind, per_lang in spec.cues.items()
-            if kind in GOVERNING_KINDS
-            for cues in per_lang.values()
-            for entry in cues
-            for start in _starts(entry.split()[0])
-        }
-    )
+
+    def cues_of_kinds(kinds: Iterable[str]) -> list[str]:
+        return [e for k in kinds for cues in spec.cues[k].values() for e in cues]
+
+    gate = _gate(region_words, names=True)
+    action_gate = _gate(map(_gate_word, cues_of_kinds(ACTION_OF_CUE)))
+    governor_gate = _gate(map(_gate_word, cues_of_kinds(GOVERNING_KINDS)))
     digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))
     return ClaimRules(
         version=digest.hexdigest()[:16],

@@ -211,6 +211,7 @@ def _record_escalations(
         return []
     con.register("_claim_articles", pa.table({"article_id": new_articles}))
     try:
+        _repoint_unsent(con, quiet_days)
         rows = con.execute(
             """
             SELECT e.region, e.action, e.period_start, e.article_id, e.sentence, e.actor,
@@ -253,6 +254,47 @@ def _record_escalations(
             ],
         )  # fmt: skip
     return out
+
+
+def _repoint_unsent(con: duckdb.DuckDBPyConnection, quiet_days: int) -> None:
+    """An escalation recorded but not yet tried on any channel takes the period's first
+    article when an earlier-published one lands now (a backfill lands out of order): the
+    alert then names the first article, as `demand_escalations` does. One already tried is
+    left as sent."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _repoint AS
+        SELECT x.escalation_id, e.article_id, e.sentence, e.actor, e.period_start,
+               e.outlets, e.first_ever
+        FROM demand_escalation_alerts x
+        JOIN demand_escalations e ON e.region = x.region AND e.action = x.action
+        WHERE e.article_id IN (SELECT article_id FROM _claim_articles)
+          AND e.period_start < x.period_start
+          AND abs(epoch(x.period_start) - epoch(e.period_start)) < ? * 86400
+          AND NOT EXISTS (SELECT 1 FROM alerts al WHERE al.escalation_id = x.escalation_id
+                          AND (al.status <> 'pending' OR al.attempts > 0))
+        """,
+        [quiet_days],
+    )
+    try:
+        con.execute(
+            """
+            UPDATE demand_escalation_alerts SET article_id = r.article_id,
+                sentence = r.sentence, actor = r.actor, period_start = r.period_start,
+                outlets = r.outlets, first_ever = r.first_ever
+            FROM _repoint r WHERE demand_escalation_alerts.escalation_id = r.escalation_id
+            """
+        )
+        con.execute(
+            """
+            UPDATE alerts SET article_id = r.article_id,
+                story_id = coalesce(a.story_id, r.article_id)
+            FROM _repoint r JOIN articles a ON a.article_id = r.article_id
+            WHERE alerts.escalation_id = r.escalation_id
+            """
+        )
+    finally:
+        con.execute("DROP TABLE IF EXISTS _repoint")
 
 
 def queue_escalation_alerts(

@@ -1,0 +1,213 @@
+"""Who voices a demand: the parties of a sentence, the one whose demand an action is, and
+what earlier sentences say about who speaks (docs/DEMANDS.md "Whose demand")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import islice
+
+from pipelines.claims.lexicon import ClaimRules
+from pipelines.claims.sentence import Field, Mark, Sentence
+
+ITEMS = ("region", "four_regions", "anaphora")
+_MODAL_SUBJECT = 8
+_WITHDRAWER_WINDOW = 5
+
+
+class Context:
+    """What a sentence may refer back to: the regions of the last claim ("those
+    territories"), the Russian party of the last demand, the sentences before, and whether
+    the sentence is an item of a list (after a line ending in ":" or opening with a bullet)."""
+
+    __slots__ = ("actor", "claimed", "current", "fields", "in_list", "regions")
+
+    def __init__(self, fields: list[Field]) -> None:
+        self.fields = fields
+        """The article's fields, title first: a sentence's earlier ones run into the title."""
+        self.regions: list[str] = []
+        self.actor: str | None = None
+        self.in_list = False
+        self.current: Sentence | None = None
+        self.claimed: dict[int, str] = {}
+        """id of an earlier sentence → the actor of its claims."""
+
+    def earlier(self) -> Iterator[Sentence]:
+        """The sentences before the current one, nearest first, the title's last."""
+        s = self.current
+        while s is not None:
+            before = s.field.before(s)
+            if before is None:
+                i = next(i for i, f in enumerate(self.fields) if f is s.field)
+                before = next((f.last() for f in reversed(self.fields[:i]) if f.last()), None)
+            s = before
+            if s is not None:
+                yield s
+
+    def list_speaker(self, rules: ClaimRules) -> str | None:
+        """The Russian party of the last claim, else of the nearest earlier sentence that
+        voices a demand or leads in a list (read only when a list item needs it)."""
+        if self.actor is None:
+            self.actor = next(
+                (a for a in (_demand_speaker(e, rules) for e in self.earlier()) if a), None
+            )
+        return self.actor
+
+    def speaker(self, rules: ClaimRules) -> str | None:
+        """Who a sentence that names no party reports ("He said …", "The document requires
+        …"): of the nearest of the three sentences before (the title included) that names a
+        party, the actor of its claims, else the Russian official it names, else its first
+        party (not an object) if that is Russian."""
+        for e in islice(self.earlier(), 3):
+            if id(e) in self.claimed:
+                return self.claimed[id(e)]
+            parties = subjects(e, rules)
+            if parties:
+                named = [m for m in parties if russian(m, rules) and m.label != "russia"]
+                first = named[0] if named else parties[0]
+                return actor_of(e, first, first, rules) if russian(first, rules) else None
+        return None
+
+
+def russian(mark: Mark, rules: ClaimRules) -> bool:
+    return (mark.kind == "actor" and mark.label in rules.russian_actors) or (
+        mark.kind == "russian_party"
+    )
+
+
+def party(mark: Mark, rules: ClaimRules) -> bool:
+    return russian(mark, rules) or mark.kind == "other_actors"
+
+
+def _object_positions(s: Sentence) -> set[int]:
+    """Token positions where a party is an object ("passed to Kyiv", "told Donald Trump")."""
+    out: set[int] = set()
+    for m in s.marks:
+        if m.kind == "object_marker":
+            out.add(m.last + 1)
+            nxt = m.last + 1
+            if nxt < len(s.words) and s.words.surface[nxt][:1].isupper():
+                out.add(m.last + 2)
+    return out
+
+
+def subjects(s: Sentence, rules: ClaimRules) -> list[Mark]:
+    found = s.memo.get("subjects")
+    if found is None:
+        objects = _object_positions(s)
+        found = s.memo["subjects"] = [
+            m for m in s.marks if party(m, rules) and m.first not in objects
+        ]
+    return found
+
+
+def _demand_speaker(s: Sentence, rules: ClaimRules) -> str | None:
+    """The Russian party of a sentence that voices a demand with no region ("Moscow's
+    memorandum"), for the list of demands that may follow; `russia` for a lead-in that names
+    no party at all ("The memorandum lists the demands:")."""
+    lead_in = s.text[s.start : s.end].rstrip().endswith(":")
+    demand = any(m.kind == "demand" for m in s.marks)
+    if not (demand or lead_in):
+        return None
+    parties = [m for m in s.marks if party(m, rules)]
+    if parties and russian(parties[0], rules):
+        return actor_of(s, parties[0], parties[0], rules)
+    if not parties and lead_in and demand:
+        return "russia"
+    return None
+
+
+def _possessor(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> Mark | None:
+    """A Russian party right after a demand noun, before the action: the genitive of
+    "вимогу Росії вивести", "требование Москвы", or "the demand of/by Russia"."""
+    if governor.kind != "demand" or governor.last >= action.first:
+        return None
+    for m in s.marks:
+        if not russian(m, rules) or m.last >= action.first:
+            continue
+        gap = s.words.folded[governor.last + 1 : m.first]
+        cyrillic = not s.words.folded[governor.last].isascii()
+        if gap in (["of"], ["by"]) or (cyrillic and not gap):
+            return m
+    return None
+
+
+def demander(
+    s: Sentence, governor: Mark, action: Mark, rules: ClaimRules, scope_end: int
+) -> Mark | None:
+    """The party whose demand this is, or None when the sentence names nobody. For "X must
+    …" and "X risks losing …", X is the one who must act or lose, not who demands."""
+    possessor = _possessor(s, governor, action, rules)
+    if possessor is not None:
+        return possessor
+    anchor = min(governor.first, action.first)
+    sourced = {m.last + 1 for m in s.marks if m.kind == "source" and m.last < anchor}
+    if sourced:
+        source = next((m for m in s.marks if party(m, rules) and m.first in sourced), None)
+        if source is not None:
+            return source
+    if governor.kind in ("condition", "could") or governor.first > action.first:
+        anchor = action.first
+    before = sorted((m for m in subjects(s, rules) if m.first < anchor), key=lambda m: m.last)
+    if action.kind == "next":  # "Ukraine must leave Donbas, and Kharkiv will be next"
+        before = [m for m in before if russian(m, rules)]
+    acting = before[-1] if before else None
+    if (
+        acting is not None
+        and acting.kind == "other_actors"
+        and 0 < action.first - acting.last <= 2
+        and not acting.last < governor.first < action.first
+    ):
+        before.pop()  # "Ukrainian withdrawal from …", "Kyiv's recognition of …": who acts
+    subject_first = governor.kind in ("modal", "loss")
+    if subject_first and before and governor.first - before[-1].last <= _MODAL_SUBJECT:
+        subject = before[-1]
+        if ":" not in s.gap(subject.last, governor.first) and not any(
+            m.kind in ("demand", *ITEMS) and subject.last < m.first < governor.first
+            for m in s.marks
+        ):  # "Peskov: Ukrainian troops must leave …" is said by Peskov
+            before = [m for m in before if m.last < subject.first]
+    if before:
+        return before[-1]
+    after = [
+        m
+        for m in s.marks
+        if party(m, rules)
+        and m.first > max(action.last, scope_end)
+        and (governor.first > action.first or m.first > governor.last)
+    ]
+    russian_after = [m for m in after if russian(m, rules)]
+    if russian_after:
+        return russian_after[0]
+    return after[0] if after else None
+
+
+def russia_withdraws(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> bool:
+    """Russia (its troops) is the one to withdraw: "Russia must withdraw", "withdrawal of
+    Russian troops"."""
+    after_governor = governor.kind != "modal" and governor.last < action.first
+    lo = max(governor.last + 1 if after_governor else 0, action.first - _WITHDRAWER_WINDOW)
+    possessor = _possessor(s, governor, action, rules)
+    subjects = [
+        m
+        for m in s.marks
+        if lo <= m.first < action.first
+        and m.kind in ("russian_forces", "other_actors")
+        and (possessor is None or m.first > possessor.last)
+    ]
+    if subjects and max(subjects, key=lambda m: m.last).kind == "russian_forces":
+        return True
+    first_region = min(
+        (m.first for m in s.marks if m.kind == "region" and m.first > action.last),
+        default=len(s.words),
+    )
+    return any(
+        m.kind == "russian_forces" and action.last < m.first <= min(action.last + 3, first_region)
+        for m in s.marks
+    )
+
+
+def actor_of(s: Sentence, governor: Mark, demander: Mark, rules: ClaimRules) -> str:
+    named = [m for m in s.marks if m.kind == "actor" and russian(m, rules) and m.label != "russia"]
+    if named:
+        return min(named, key=lambda m: abs(m.last - governor.first)).label
+    return demander.label if demander.kind == "actor" else "russia"

@@ -1,0 +1,392 @@
+"""One sentence read for claims: which action words are demands, on which regions, by whom.
+
+See docs/DEMANDS.md "How a sentence is read" for the steps; each function below is one.
+"""
+
+from __future__ import annotations
+
+from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules
+from pipelines.claims.parties import ITEMS as _ITEMS
+from pipelines.claims.parties import (
+    Context,
+    actor_of,
+    demander,
+    russia_withdraws,
+    russian,
+    subjects,
+)
+from pipelines.claims.sentence import Mark, Sentence
+from pipelines.models import DemandClaim
+
+_GOVERNING: dict[Action, tuple[str, ...]] = {
+    "withdraw": ("demand", "modal"),
+    "recognise": ("demand", "modal"),
+    "seize_threat": ("threat", "condition"),
+    "buffer_zone": ("demand", "modal", "establish", "could"),
+    "other": ("demand", "modal"),
+}
+_SELF_GOVERNING = frozenset({"loss", "next", "other"})
+"""Action cues that are a demand or threat by themselves ("risks losing", "would be next",
+"claims to"): the party before them is the one concerned."""
+_GOVERNING_WINDOW = {"threat": 8, "condition": 15}
+_DEFAULT_WINDOW = 15
+_AFTER_WINDOW = 8
+_BEFORE_SKIP = 6
+_COORDINATION_WINDOW = 30
+_NOT_PHRASES = frozenset({*_ITEMS, "actor", "glue", "object_marker"})
+
+
+def _at(s: Sentence) -> dict[int, list[Mark]]:
+    at = s.memo.get("at")
+    if at is None:
+        at = s.memo["at"] = {}
+        for m in s.marks:
+            at.setdefault(m.first, []).append(m)
+    return at
+
+
+def _item(s: Sentence, here: list[Mark]) -> Mark | None:
+    """The region (or "four regions", "those territories") among marks that start at one
+    word, unless a facility follows it ("the Zaporizhzhia nuclear plant")."""
+    item = next((m for m in here if m.kind in _ITEMS), None)
+    if item is not None and any(m.kind == "facility" for m in _at(s).get(item.last + 1, ())):
+        return None
+    return item
+
+
+def _item_regions(item: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
+    if item.kind == "four_regions":
+        return list(rules.four_regions)
+    if item.kind == "anaphora":
+        return recent
+    return [item.label]
+
+
+def scope(
+    s: Sentence, action: Mark, rules: ClaimRules, recent: list[str], taken: set[int]
+) -> tuple[list[str], int]:
+    """The regions an action word governs: after it (the first within
+    `before_first_region` words, the rest joined by `glue`, up to a list that is the subject
+    of a later action, `taken`); failing that, a list right before it, past modal and copula
+    words only ("Zaporizhzhia and Kherson must be handed over", "Kharkiv and Dnipropetrovsk
+    are next")."""
+    at = _at(s)
+    found: list[str] = []
+    i = action.last + 1
+    last_item = action.last
+    while i < len(s.words):
+        if s.broken(i - 1, i):
+            break
+        if found and _aside(s, i):
+            i += 1  # "… Luhansk, and – depending on who speaks – Zaporizhzhia and Kherson"
+            continue
+        here = at.get(i, [])
+        kinds = {m.kind for m in here}
+        other = [m for m in here if m.kind in ACTION_OF_CUE and m is not action]
+        if other and (
+            found or any(ACTION_OF_CUE[m.kind] != ACTION_OF_CUE[action.kind] for m in other)
+        ):
+            break  # another action ends the scope; "recognition of the annexation of" does not
+        if "clause_break" in kinds:
+            break
+        item = _item(s, here)
+        if item is not None:
+            if i in taken:
+                break  # "leave Donbas, and Kharkiv and Dnipropetrovsk are next"
+            found += _item_regions(item, rules, recent)
+            last_item = i = item.last
+            i += 1
+            continue
+        if found:
+            if "glue" not in kinds:
+                break
+            i = max(m.last for m in here if m.kind == "glue") + 1
+            continue
+        if i - last_item > rules.before_first_region:
+            break
+        i += 1
+    if found:
+        return list(dict.fromkeys(found)), last_item
+    regions, _, predicate = subject_list(s, action, rules, recent)
+    if predicate or action.kind == "next":
+        return regions, action.last
+    return _pronoun_object(s, action, rules, recent), action.last
+
+
+def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
+    """The regions named earlier in the sentence, when the action's object is a pronoun
+    right after or before it: "Crimea is Russia, and Kyiv must recognise it", «Київ має це
+    визнати»."""
+    at = _at(s)
+    if not any(
+        m.kind == "pronoun" for i in (action.first - 1, action.last + 1) for m in at.get(i, ())
+    ):
+        return []
+    found: list[str] = []
+    for m in s.marks:
+        if m.kind in _ITEMS and m.last < action.first and _item(s, at.get(m.first, [])) is m:
+            found += _item_regions(m, rules, recent)
+    return list(dict.fromkeys(found))
+
+
+_CONJUNCTIONS = frozenset({"and", "і", "й", "та", "а", "и"})
+
+
+def subject_list(
+    s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]
+) -> tuple[list[str], set[int], bool]:
+    """The list of regions right before an action, past modal, copula and list words: its
+    regions, the positions of its items, and whether a modal or copula stands between (a
+    predicate: "… must be handed over"). A comma and a conjunction ("Donbas, and the
+    Kharkiv …") start another clause and end it."""
+    ending = s.memo.get("ending")
+    if ending is None:
+        ending = s.memo["ending"] = {}
+        for m in s.marks:
+            ending.setdefault(m.last, []).append(m)
+    i = action.first - 1
+    skipped = 0
+    found: list[str] = []
+    positions: set[int] = set()
+    predicate = False
+    while i >= 0:
+        if s.broken(i, i + 1):
+            break
+        here = ending.get(i, [])
+        item = next((m for m in here if m.kind in _ITEMS), None)
+        if item is not None and _item(s, _at(s).get(item.first, [])) is None:
+            break
+        if item is not None:
+            found[:0] = _item_regions(item, rules, recent)
+            positions.add(item.first)
+            i = item.first - 1
+            continue
+        kinds = {m.kind for m in here}
+        if found and "glue" in kinds:
+            if s.words.folded[i] in _CONJUNCTIONS and i and "," in s.gap(i - 1, i):
+                break
+            i = min(m.first for m in here if m.kind == "glue") - 1
+            continue
+        if not found and kinds & {"modal", "could", "copula", "glue"} and skipped < _BEFORE_SKIP:
+            skipped += 1
+            predicate = predicate or bool(kinds & {"modal", "could", "copula"})
+            i = min(m.first for m in here) - 1
+            continue
+        break
+    return list(dict.fromkeys(found)), positions, predicate
+
+
+def governor(
+    s: Sentence, action: Mark, kind: Action, scope_end: int, rules: ClaimRules
+) -> Mark | None:
+    """The word that makes the action a demand: the nearest governing cue before it; for a
+    seizure, also "would/could take … if …" or a condition after it ("Russia will seize X
+    if …"); for the others, also a demand or requirement right after the regions ("… is a
+    precondition")."""
+    if action.kind in _SELF_GOVERNING:
+        return action
+    wanted = _GOVERNING[kind]
+    best: Mark | None = None
+    for m in s.marks:
+        if m.kind in wanted and m.last < action.first:
+            window = _GOVERNING_WINDOW.get(m.kind, _DEFAULT_WINDOW)
+            if action.first - m.last <= window and (best is None or m.last > best.last):
+                best = m
+    if best is not None and _spent(s, best, action):
+        best = None
+    if best is not None:
+        return best
+    if kind == "seize_threat":
+        must = [m for m in s.marks if m.kind == "modal" and 0 < action.first - m.last <= 2]
+        if must and any(
+            russian(p, rules) and 0 < must[0].first - p.last <= 2 for p in subjects(s, rules)
+        ):
+            return must[0]  # "Russia must push on to Odesa"
+        could = [m for m in s.marks if m.kind == "could" and 0 < action.first - m.last <= 2]
+        official = any(
+            m.kind == "actor" and m.label != "russia" and m.label in rules.russian_actors
+            for m in s.marks
+        )
+        we = could and any(
+            m.kind == "first_person" and 0 < could[0].first - m.last <= 2 for m in s.marks
+        )  # "we will take Kharkiv", said by whoever the sentence reports
+        if (
+            could
+            and (official or we)
+            and (
+                we
+                or any(
+                    russian(p, rules) and 0 < could[0].first - p.last <= 2
+                    for p in subjects(s, rules)
+                )
+            )
+        ):
+            return could[0]  # "Medinsky said Russia could seize Kharkiv and Sumy"
+        could = [
+            m
+            for m in s.marks
+            if m.kind == "could" and m.last < action.first and action.first - m.last <= 4
+        ]
+        if could and any(m.kind == "condition" for m in s.marks):
+            return max(could, key=lambda m: m.last)
+        after = [m for m in s.marks if m.kind == "condition" and m.first > scope_end]
+        if after and not any(
+            m.kind == "clause_break" and scope_end < m.first < after[0].first for m in s.marks
+        ):
+            return after[0]
+        return None
+    after_kinds = ["demand", "required"]
+    if kind == "buffer_zone":
+        after_kinds.append("establish")  # "the buffer zone in Sumy will be expanded"
+    after = [
+        m
+        for m in s.marks
+        if m.kind in after_kinds and scope_end < m.first <= scope_end + _AFTER_WINDOW
+    ]
+    for m in sorted(after, key=lambda m: m.first):
+        between = [x for x in s.marks if scope_end < x.first < m.first]
+        if any(x.kind == "clause_break" for x in between) or s.broken(scope_end, m.first):
+            return None
+        return m
+    return None
+
+
+def _spent(s: Sentence, gov: Mark, action: Mark) -> bool:
+    """The governor's clause ended before the action: another action and then a clause
+    word lie between them ("demands that Kyiv cede Donetsk, while near Sumy …")."""
+    breaks = [
+        m.first for m in s.marks if m.kind == "clause_break" and gov.last < m.first < action.first
+    ]
+    return bool(breaks) and any(
+        m.kind in ACTION_OF_CUE and gov.last < m.first < max(breaks) for m in s.marks
+    )
+
+
+def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
+    if any(m.kind == "condition" and m.first == governor.first for m in s.marks):
+        return False  # "if Ukraine does not withdraw": the demand is to withdraw
+    if governor.last < action.first:
+        lo, hi = governor.last + 1, action.first
+    else:
+        lo, hi = action.last + 1, governor.first
+    return any(m.kind == "negation" and lo <= m.first < hi for m in s.marks)
+
+
+def _covers(a: Mark, b: Mark) -> bool:
+    """Mark a spans mark b and more: the longer cue is the one meant."""
+    return a.first <= b.first and a.last >= b.last and a.last - a.first > b.last - b.first
+
+
+def _coordinated(s: Sentence, action: Mark, previous: tuple[Mark, int] | None) -> bool:
+    """The action is coordinated with a governed action before it in the same clause
+    ("requires Ukraine to withdraw from … and to recognise …")."""
+    if previous is None:
+        return False
+    end = previous[1]
+    if action.first - end > _COORDINATION_WINDOW or s.broken(end, action.first):
+        return False
+    return not any(
+        m.kind == "clause_break" and end < m.first < action.first and not _aside(s, m.first)
+        for m in s.marks
+    )
+
+
+def _aside(s: Sentence, i: int) -> bool:
+    """Token i is inside a parenthetical between dashes ("– depending on who speaks –")."""
+    dashed = s.memo.get("dashed")
+    if dashed is None:
+        body = s.text[s.start : s.end]
+        dashed = s.memo["dashed"] = " – " in body or " — " in body
+    if not dashed:
+        return False
+    start = s.start + s.words.start[i]
+    before = s.text.rfind(" – ", s.start, start), s.text.rfind(" — ", s.start, start)
+    after = s.text.find(" – ", start, s.end), s.text.find(" — ", start, s.end)
+    return max(before) >= 0 and max(after) >= 0
+
+
+def sentence_claims(
+    s: Sentence, field: str, lang: str | None, rules: ClaimRules, context: Context
+) -> list[DemandClaim]:
+    """The claims of one sentence, one per (region, action)."""
+    kinds = {m.kind for m in s.marks}
+    if not kinds & set(_ITEMS) or not kinds & ACTION_OF_CUE.keys():
+        return []
+    out: list[DemandClaim] = []
+    done: set[tuple[str, str]] = set()
+    recent = list(context.regions)
+    governed: tuple[Mark, int] | None = None
+    pending_withdraw: list[Mark] = []
+    phrases = [m for m in s.marks if m.last > m.first and m.kind not in _NOT_PHRASES]
+    actions = [
+        a for a in s.marks if a.kind in ACTION_OF_CUE and not any(_covers(m, a) for m in phrases)
+    ]  # "left without" is a loss, not "left"; "taken as given" is no seizure
+    subjects: dict[int, set[int]] = {}
+    for action in actions if len(actions) > 1 else ():
+        regions, positions, predicate = subject_list(s, action, rules, recent)
+        if regions and (predicate or action.kind == "next"):
+            subjects[id(action)] = positions
+    for action in actions:
+        kind = ACTION_OF_CUE[action.kind]
+        taken = {p for a, ps in subjects.items() if a != id(action) for p in ps}
+        regions, scope_end = scope(s, action, rules, recent, taken)
+        gov = governor(s, action, kind, scope_end, rules)
+        if gov is None and _coordinated(s, action, governed):
+            gov = governed[0] if governed else None
+        if regions and gov is not None:
+            governed = (gov, scope_end)
+        if not regions:
+            if kind == "withdraw" and gov is not None and gov.kind in ("condition", "demand"):
+                pending_withdraw.append(action)  # "… if Ukraine does not withdraw"
+            continue
+        listed = gov is None and context.in_list and context.list_speaker(rules) is not None
+        if listed:  # an item of a list of demands ("The main points: • recognition of …")
+            gov = action
+        if gov is None or negated(s, gov, action):
+            continue
+        if action.kind == "other" and any(
+            m.kind == "other_actors" and m.last < action.first for m in s.marks
+        ):
+            continue  # "Zelensky will never recognise Russia's claims to Kherson"
+        if kind == "withdraw" and russia_withdraws(s, gov, action, rules):
+            continue
+        if listed:
+            actor = context.actor or "russia"
+        else:
+            who = demander(s, gov, action, rules, scope_end)
+            if who is None:
+                speaker = context.speaker(rules)
+                if speaker is None:
+                    continue
+                actor = speaker
+            elif not russian(who, rules):
+                continue
+            else:
+                actor = actor_of(s, gov, who, rules)
+        out += _claims(s, field, lang, rules, action, kind, actor, regions, done)
+        recent = list(dict.fromkeys(c.region for c in out))
+    seized = [c for c in out if c.action == "seize_threat"]
+    if seized and pending_withdraw:  # "Russia will take X by force if Kyiv does not withdraw"
+        out += _claims(
+            s, field, lang, rules, pending_withdraw[0], "withdraw", seized[0].actor,
+            [c.region for c in seized], done,
+        )  # fmt: skip
+    return out
+
+
+def _claims(
+    s: Sentence,
+    field: str,
+    lang: str | None,
+    rules: ClaimRules,
+    action: Mark,
+    kind: Action,
+    actor: str,
+    regions: list[str],
+    done: set[tuple[str, str]],
+) -> list[DemandClaim]:
+    sentence = s.text[s.start : s.end]
+    regions = [r for r in regions if (r, kind) not in done]
+    done.update((r, kind) for r in regions)
+    where = (sentence, s.start, s.end, lang, rules.version, field, action.label)
+    return [DemandClaim(region, kind, actor, *where) for region in regions]
