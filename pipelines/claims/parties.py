@@ -56,7 +56,8 @@ class Context:
         """Who a sentence that names no party reports ("He said …", "The document requires
         …"): of the nearest of the three sentences before (the title included) that names a
         party, the actor of its claims, else the Russian official it names, else its first
-        party (not an object) if that is Russian."""
+        party (not an object) if that is Russian. A sentence whose only parties are others
+        and that voices nothing ("Ukraine promised to answer") is passed over."""
         for e in islice(self.earlier(), 3):
             if id(e) in self.claimed:
                 return self.claimed[id(e)]
@@ -64,8 +65,18 @@ class Context:
             if parties:
                 named = [m for m in parties if russian(m, rules) and m.label != "russia"]
                 first = named[0] if named else parties[0]
-                return actor_of(e, first, first, rules) if russian(first, rules) else None
+                if russian(first, rules):
+                    return actor_of(e, first, first, rules)
+                if any(m.kind in _VOICING for m in e.marks):
+                    return None
+                # "Ukraine promised to answer within a week. The document demands …": a
+                # party that voices nothing does not speak for the next sentence
         return None
+
+
+_VOICING = frozenset({"demand", "modal", "threat", "source", "negation"})
+"""Cues that make a sentence someone's position (a demand, a refusal, a reading of
+another's): its party speaks for the sentences after it."""
 
 
 def russian(mark: Mark, rules: ClaimRules) -> bool:
@@ -178,7 +189,18 @@ def demander(
     russian_after = [m for m in after if russian(m, rules)]
     if russian_after:
         return russian_after[0]
+    after = [m for m in after if _speaks_after(s, m, max(action.last, scope_end))]
     return after[0] if after else None
+
+
+def _speaks_after(s: Sentence, m: Mark, end: int) -> bool:
+    """A party after the claim is who said it only when it stands right after a comma,
+    a dash or a quote (", Zelensky said", «…», — сказал Зеленский), not inside the clause
+    ("… in the borders of Ukraine", "the withdrawal of Ukrainian units")."""
+    for k in range(m.first, max(end, m.first - 3), -1):
+        if any(c in s.gap(k - 1, k) for c in ",—–\"»”:"):
+            return True
+    return False
 
 
 def russia_withdraws(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> bool:
