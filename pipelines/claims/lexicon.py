@@ -41,6 +41,8 @@ CueKind = Literal[
     "establish",
     "other",
     "four_regions",
+    "four",
+    "region_noun",
     "anaphora",
     "pronoun",
     "first_person",
@@ -360,7 +362,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     region_words += [form.split()[0] for forms in spec.region_forms.values() for form in forms]
     region_words += [  # whole phrases: "new regions", not every "new"
         e
-        for kind in ("four_regions", "anaphora")
+        for kind in ("four_regions", "four", "anaphora")
         for cues in spec.cues[kind].values()
         for e in cues
     ]

@@ -285,6 +285,8 @@ def _coordinated(s: Sentence, action: Mark, previous: tuple[Mark, int] | None) -
     end = previous[1]
     if action.first - end > _COORDINATION_WINDOW or s.broken(end, action.first):
         return False
+    if not _CONJUNCTIONS.intersection(s.words.folded[end + 1 : action.first]):
+        return False  # "… in the borders that existed when those regions joined Ukraine"
     return not any(
         m.kind == "clause_break" and end < m.first < action.first and not _aside(s, m.first)
         for m in s.marks
@@ -318,9 +320,14 @@ def sentence_claims(
     governed: tuple[Mark, int] | None = None
     pending_withdraw: list[Mark] = []
     phrases = [m for m in s.marks if m.last > m.first and m.kind not in _NOT_PHRASES]
+    fours = [m for m in s.marks if m.kind == "four_regions"]
     actions = [
-        a for a in s.marks if a.kind in ACTION_OF_CUE and not any(_covers(m, a) for m in phrases)
-    ]  # "left without" is a loss, not "left"; "taken as given" is no seizure
+        a
+        for a in s.marks
+        if a.kind in ACTION_OF_CUE
+        and not any(_covers(m, a) for m in phrases)
+        and not any(m.first <= a.first and a.last <= m.last for m in fours)
+    ]  # "left without" is a loss, not "left"; "four occupied regions" is no seizure
     subjects: dict[int, set[int]] = {}
     for action in actions if len(actions) > 1 else ():
         regions, positions, predicate = subject_list(s, action, rules, recent)

@@ -118,7 +118,29 @@ def marks_of(words: Words, rules: ClaimRules) -> list[Mark]:
             if i + k <= n and (k == 1 or stems[i : i + k] == name):
                 out.append(Mark(kind, entity, i, i + k - 1))
                 break
-    return out
+    return _four_regions(out, n)
+
+
+_FOUR_GAP = 3
+
+
+def _four_regions(marks: list[Mark], n: int) -> list[Mark]:
+    """A `four` word ("four", «чотирьох», "new") and a `region_noun` up to three words after
+    it, with no region between, stand for the four regions: "four temporarily occupied
+    regions", «четыре новых российских региона», "Russia's new regions"."""
+    fours = [m for m in marks if m.kind == "four"]
+    if not fours:
+        return marks
+    nouns = {m.first: m for m in marks if m.kind == "region_noun"}
+    names = {m.first for m in marks if m.kind == "region"}
+    for m in fours:
+        for j in range(m.last + 1, min(m.last + 2 + _FOUR_GAP, n)):
+            if j in names:
+                break
+            if j in nouns:
+                marks.append(Mark("four_regions", m.label, m.first, nouns[j].last))
+                break
+    return marks
 
 
 class Sentence:
