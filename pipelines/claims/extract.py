@@ -30,7 +30,8 @@ from pipelines.rules.text import WORD
 
 def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> list[DemandClaim]:
     """Every claim of an article, title first, in reading order; one per (region, action)
-    per sentence.
+    per sentence. A demand of a region itself ("Kremlin demands Donetsk") is left out when
+    the article says what of it is demanded (a withdrawal, a recognition).
 
     Only sentences where the gates find a region name, an action word and a governing word
     (Aho-Corasick automata of word starts over the lower-cased text, see `ClaimRules.gate`)
@@ -61,6 +62,8 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
                 context.regions = list(dict.fromkeys(c.region for c in found))
                 context.actor = context.claimed[id(s)] = found[-1].actor
             out += found
+    precise = {c.region for c in out if id(c) not in context.objects}
+    out = [c for c in out if id(c) not in context.objects or c.region not in precise]
     return _without_umbrellas(out, f"{title}\n{text}", rules)
 
 

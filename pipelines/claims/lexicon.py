@@ -43,6 +43,7 @@ CueKind = Literal[
     "four_regions",
     "four",
     "region_noun",
+    "demand_object",
     "anaphora",
     "pronoun",
     "first_person",
@@ -371,7 +372,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         return [e for k in kinds for cues in spec.cues[k].values() for e in cues]
 
     gate = _gate(region_words, names=True)
-    action_gate = _gate(map(_gate_word, cues_of_kinds(ACTION_OF_CUE)))
+    action_gate = _gate(map(_gate_word, cues_of_kinds([*ACTION_OF_CUE, "demand_object"])))
     governor_gate = _gate(map(_gate_word, cues_of_kinds(GOVERNING_KINDS)))
     digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))
     return ClaimRules(

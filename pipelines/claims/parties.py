@@ -19,7 +19,7 @@ class Context:
     territories"), the Russian party of the last demand, the sentences before, and whether
     the sentence is an item of a list (after a line ending in ":" or opening with a bullet)."""
 
-    __slots__ = ("actor", "claimed", "current", "fields", "in_list", "regions")
+    __slots__ = ("actor", "claimed", "current", "fields", "in_list", "objects", "regions")
 
     def __init__(self, fields: list[Field]) -> None:
         self.fields = fields
@@ -28,6 +28,8 @@ class Context:
         self.actor: str | None = None
         self.in_list = False
         self.current: Sentence | None = None
+        self.objects: set[int] = set()
+        """ids of claims read off a demand of the region itself ("demands Donetsk")."""
         self.claimed: dict[int, str] = {}
         """id of an earlier sentence → the actor of its claims."""
 

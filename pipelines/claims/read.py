@@ -25,7 +25,7 @@ _GOVERNING: dict[Action, tuple[str, ...]] = {
     "buffer_zone": ("demand", "modal", "establish", "could"),
     "other": ("demand", "modal"),
 }
-_SELF_GOVERNING = frozenset({"loss", "next", "other"})
+_SELF_GOVERNING = frozenset({"loss", "next", "other", "demand_object"})
 """Action cues that are a demand or threat by themselves ("risks losing", "would be next",
 "claims to"): the party before them is the one concerned."""
 _GOVERNING_WINDOW = {"threat": 8, "condition": 15}
@@ -307,12 +307,35 @@ def _aside(s: Sentence, i: int) -> bool:
     return max(before) >= 0 and max(after) >= 0
 
 
+_ACTION_OF: dict[str, Action] = {"demand_object": "recognise"}
+_OBJECT_GAP = 2
+
+
+def _demanded_objects(s: Sentence) -> list[Mark]:
+    """A `demand_object` verb whose object is a region itself, up to two words on with no
+    action word between ("demands for 'four regions today'", «вимагаємо чотири області»):
+    a demand to cede it, read as an action of its own."""
+    at = _at(s)
+    out: list[Mark] = []
+    for m in s.marks:
+        if m.kind != "demand_object":
+            continue
+        for j in range(m.last + 1, m.last + 2 + _OBJECT_GAP):
+            here = at.get(j, [])
+            if any(x.kind in ACTION_OF_CUE for x in here) or s.broken(m.last, j):
+                break
+            if _item(s, here) is not None:
+                out.append(m)
+                break
+    return out
+
+
 def sentence_claims(
     s: Sentence, field: str, lang: str | None, rules: ClaimRules, context: Context
 ) -> list[DemandClaim]:
     """The claims of one sentence, one per (region, action)."""
     kinds = {m.kind for m in s.marks}
-    if not kinds & set(_ITEMS) or not kinds & ACTION_OF_CUE.keys():
+    if not kinds & set(_ITEMS) or not kinds & {*ACTION_OF_CUE, *_ACTION_OF}:
         return []
     out: list[DemandClaim] = []
     done: set[tuple[str, str]] = set()
@@ -328,13 +351,14 @@ def sentence_claims(
         and not any(_covers(m, a) for m in phrases)
         and not any(m.first <= a.first and a.last <= m.last for m in fours)
     ]  # "left without" is a loss, not "left"; "four occupied regions" is no seizure
+    actions += _demanded_objects(s)
     subjects: dict[int, set[int]] = {}
     for action in actions if len(actions) > 1 else ():
         regions, positions, predicate = subject_list(s, action, rules, recent)
         if regions and (predicate or action.kind == "next"):
             subjects[id(action)] = positions
     for action in actions:
-        kind = ACTION_OF_CUE[action.kind]
+        kind = _ACTION_OF.get(action.kind) or ACTION_OF_CUE[action.kind]
         taken = {p for a, ps in subjects.items() if a != id(action) for p in ps}
         regions, scope_end = scope(s, action, rules, recent, taken)
         gov = governor(s, action, kind, scope_end, rules)
@@ -370,7 +394,10 @@ def sentence_claims(
                 continue
             else:
                 actor = actor_of(s, gov, who, rules)
-        out += _claims(s, field, lang, rules, action, kind, actor, regions, done)
+        found = _claims(s, field, lang, rules, action, kind, actor, regions, done)
+        if action.kind in _ACTION_OF:
+            context.objects.update(map(id, found))
+        out += found
         recent = list(dict.fromkeys(c.region for c in out))
     seized = [c for c in out if c.action == "seize_threat"]
     if seized and pending_withdraw:  # "Russia will take X by force if Kyiv does not withdraw"
