@@ -44,6 +44,7 @@ CueKind = Literal[
     "four",
     "region_noun",
     "demand_object",
+    "participle",
     "anaphora",
     "pronoun",
     "first_person",

@@ -82,6 +82,9 @@ def scope(
             continue
         here = at.get(i, [])
         kinds = {m.kind for m in here}
+        if "participle" in kinds:
+            i += 1  # "the occupied Crimea": an adjective, not another action
+            continue
         other = [m for m in here if m.kind in ACTION_OF_CUE and m is not action]
         if other and (
             found or any(ACTION_OF_CUE[m.kind] != ACTION_OF_CUE[action.kind] for m in other)
@@ -108,7 +111,7 @@ def scope(
     if found:
         return list(dict.fromkeys(found)), last_item
     regions, _, predicate = subject_list(s, action, rules, recent)
-    if predicate or action.kind == "next":
+    if regions and (predicate or action.kind == "next"):
         return regions, action.last
     return _pronoun_object(s, action, rules, recent), action.last
 
@@ -120,13 +123,31 @@ def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[s
     at = _at(s)
     if not any(
         m.kind == "pronoun" for i in (action.first - 1, action.last + 1) for m in at.get(i, ())
-    ):
+    ) and not _pronoun_subject(s, action):
         return []
     found: list[str] = []
     for m in s.marks:
         if m.kind in _ITEMS and m.last < action.first and _item(s, at.get(m.first, [])) is m:
             found += _item_regions(m, rules, recent)
     return list(dict.fromkeys(found))
+
+
+_PRONOUN_REACH = 5
+
+
+def _pronoun_subject(s: Sentence, action: Mark) -> bool:
+    """A pronoun subject of a passive or modal action, past modal, copula and other plain
+    words: "this needs to be recognised", «это тоже нужно признавать»."""
+    at = _at(s)
+    for i in range(action.first - 1, max(action.first - 1 - _PRONOUN_REACH, -1), -1):
+        kinds = {m.kind for m in at.get(i, ())}
+        if "pronoun" in kinds:
+            return any(
+                m.kind in ("modal", "copula") and i < m.first < action.first for m in s.marks
+            )
+        if kinds & {*ACTION_OF_CUE, *_ITEMS, "other_actors", "russian_party", "actor"}:
+            return False
+    return False
 
 
 _CONJUNCTIONS = frozenset({"and", "і", "й", "та", "а", "и"})
@@ -350,6 +371,7 @@ def sentence_claims(
         if a.kind in ACTION_OF_CUE
         and not any(_covers(m, a) for m in phrases)
         and not any(m.first <= a.first and a.last <= m.last for m in fours)
+        and not any(m.kind == "participle" for m in _at(s)[a.first])
     ]  # "left without" is a loss, not "left"; "four occupied regions" is no seizure
     actions += _demanded_objects(s)
     subjects: dict[int, set[int]] = {}
