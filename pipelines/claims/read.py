@@ -113,7 +113,25 @@ def scope(
     regions, _, predicate = subject_list(s, action, rules, recent)
     if regions and (predicate or action.kind == "next"):
         return regions, action.last
+    lead = _apposition(s, action)
+    if lead is not None:  # "withdrawal from the regions Russia claims — Donetsk, …"
+        return scope(s, Mark(action.kind, action.label, lead, lead), rules, recent, taken)
     return _pronoun_object(s, action, rules, recent), action.last
+
+
+def _apposition(s: Sentence, action: Mark) -> int | None:
+    """The word before a dash that opens a list of regions, when the action's object is a
+    region noun before it ("from the regions which Russia claims … — Donetsk, Luhansk …"):
+    the list names the regions."""
+    at = _at(s)
+    noun = False
+    for k in range(action.last + 1, len(s.words)):
+        if noun and any(c in s.gap(k - 1, k) for c in "—–") and _item(s, at.get(k, [])):
+            return k - 1
+        noun = noun or any(m.kind == "region_noun" for m in at.get(k, ()))
+        if s.broken(k - 1, k):
+            return None
+    return None
 
 
 def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
@@ -217,6 +235,9 @@ def governor(
         best = None
     if best is not None:
         return best
+    colon = _colon_governor(s, action)
+    if colon is not None:
+        return colon
     if kind == "seize_threat":
         must = [m for m in s.marks if m.kind == "modal" and 0 < action.first - m.last <= 2]
         if must and any(
@@ -269,6 +290,18 @@ def governor(
         if any(x.kind == "clause_break" for x in between) or s.broken(scope_end, m.first):
             return None
         return m
+    return None
+
+
+def _colon_governor(s: Sentence, action: Mark) -> Mark | None:
+    """A demand before a colon that leads in the action, however far: "Its main provisions
+    are: recognition of …; the withdrawal of …" (an inline list of demands)."""
+    if ":" not in s.text[s.start : s.end]:
+        return None
+    for k in range(action.first, 0, -1):
+        if ":" in s.gap(k - 1, k):
+            demands = [m for m in s.marks if m.kind == "demand" and m.last < k]
+            return demands[-1] if demands else None
     return None
 
 
