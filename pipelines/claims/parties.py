@@ -217,6 +217,7 @@ def russia_withdraws(s: Sentence, governor: Mark, action: Mark, rules: ClaimRule
         if lo <= m.first < action.first
         and m.kind in ("russian_forces", "other_actors")
         and (possessor is None or m.first > possessor.last)
+        and not s.broken(m.last, action.first)  # "… part of Russia; the withdrawal of …"
     ]
     if subjects and max(subjects, key=lambda m: m.last).kind == "russian_forces":
         return True

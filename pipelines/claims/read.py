@@ -105,18 +105,34 @@ def scope(
                 break
             i = max(m.last for m in here if m.kind == "glue") + 1
             continue
-        if i - last_item > rules.before_first_region:
+        if i - last_item > rules.before_first_region and not _far_source(s, action, i):
             break
         i += 1
     if found:
         return list(dict.fromkeys(found)), last_item
     regions, _, predicate = subject_list(s, action, rules, recent)
-    if regions and (predicate or action.kind == "next"):
+    if regions and (predicate or action.kind in ("next", "other")):
         return regions, action.last
     lead = _apposition(s, action)
     if lead is not None:  # "withdrawal from the regions Russia claims — Donetsk, …"
         return scope(s, Mark(action.kind, action.label, lead, lead), rules, recent, taken)
     return _pronoun_object(s, action, rules, recent), action.last
+
+
+_FROM = frozenset({"from", "з", "із", "зі", "с", "со", "из"})
+_FAR_SOURCE = 16
+
+
+def _far_source(s: Sentence, action: Mark, i: int) -> bool:
+    """A withdrawal's region may stand further off after "from" ("the withdrawal of units
+    of the Armed Forces of Ukraine and other formations from their territories")."""
+    if ACTION_OF_CUE.get(action.kind) != "withdraw" or i - action.last > _FAR_SOURCE:
+        return False
+    at = _at(s)
+    return any(
+        s.words.folded[j] in _FROM and _item(s, at.get(j + 1, [])) is not None
+        for j in range(i, min(action.last + _FAR_SOURCE, len(s.words) - 1))
+    )
 
 
 def _apposition(s: Sentence, action: Mark) -> int | None:
@@ -147,10 +163,10 @@ def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[s
     for m in s.marks:
         if m.kind in _ITEMS and m.last < action.first and _item(s, at.get(m.first, [])) is m:
             found += _item_regions(m, rules, recent)
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found or s.memo.get("regions_before", ())))
 
 
-_PRONOUN_REACH = 5
+_PRONOUN_REACH = 10
 
 
 def _pronoun_subject(s: Sentence, action: Mark) -> bool:
@@ -235,7 +251,7 @@ def governor(
         best = None
     if best is not None:
         return best
-    colon = _colon_governor(s, action)
+    colon = _colon_governor(s, action) or _quoted_governor(s, action, scope_end)
     if colon is not None:
         return colon
     if kind == "seize_threat":
@@ -302,6 +318,20 @@ def _colon_governor(s: Sentence, action: Mark) -> Mark | None:
         if ":" in s.gap(k - 1, k):
             demands = [m for m in s.marks if m.kind == "demand" and m.last < k]
             return demands[-1] if demands else None
+    return None
+
+
+_QUOTE_END = ('",', ',"', "”,", ",”", "»,", ",»")
+
+
+def _quoted_governor(s: Sentence, action: Mark, scope_end: int) -> Mark | None:
+    """A demand right after the quote that holds the action: "… withdrawal from …," the
+    memorandum says; «…», — говорится в меморандуме."""
+    for k in range(max(scope_end, action.last) + 1, len(s.words)):
+        if any(q in s.gap(k - 1, k) for q in _QUOTE_END):
+            return next(
+                (m for m in s.marks if m.kind == "demand" and k <= m.first <= k + 3), None
+            )
     return None
 
 
@@ -407,6 +437,10 @@ def sentence_claims(
         and not any(m.kind == "participle" for m in _at(s)[a.first])
     ]  # "left without" is a loss, not "left"; "four occupied regions" is no seizure
     actions += _demanded_objects(s)
+    before = next(context.earlier(), None)
+    s.memo["regions_before"] = (
+        [m.label for m in before.marks if m.kind == "region"] if before is not None else []
+    )  # "… ДНР и ЛНР … «Это тоже нужно признавать»"
     subjects: dict[int, set[int]] = {}
     for action in actions if len(actions) > 1 else ():
         regions, positions, predicate = subject_list(s, action, rules, recent)
