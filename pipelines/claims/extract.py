@@ -95,7 +95,11 @@ def _gated(field: Field, rules: ClaimRules) -> tuple[list[Sentence], str, list[i
     if not starts:
         return None
     sentences = dict.fromkeys(s for s in map(field.at, starts) if s is not None)
-    return list(sentences), low, sorted(actions)
+    for s in list(sentences):  # "Crimea is Russian. This must be recognised."
+        following = field.sentences(s.paragraph)[s.index + 1 : s.index + 2]
+        sentences.update(dict.fromkeys(following))
+    ordered = sorted(sentences, key=lambda s: s.start)
+    return ordered, low, sorted(actions)
 
 
 def _any_in(starts: list[int], a: int, b: int) -> bool:

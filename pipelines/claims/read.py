@@ -419,7 +419,7 @@ def sentence_claims(
 ) -> list[DemandClaim]:
     """The claims of one sentence, one per (region, action)."""
     kinds = {m.kind for m in s.marks}
-    if not kinds & set(_ITEMS) or not kinds & {*ACTION_OF_CUE, *_ACTION_OF}:
+    if not kinds & {*_ITEMS, "pronoun"} or not kinds & {*ACTION_OF_CUE, *_ACTION_OF}:
         return []
     out: list[DemandClaim] = []
     done: set[tuple[str, str]] = set()
