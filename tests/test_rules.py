@@ -476,7 +476,7 @@ DEMAND_CLASSES = [
     ("Russian troops are threatening the town of Huliaipole in the Zaporizhzhia region.", False),
     ("Ukraine demands that Moscow withdraw its forces to the 1991 borders.", False),
     ("Kyiv expects Russia to leave Zaporizhzhia nuclear plant as part of any deal.", False),
-    ("Зеленський: мирна формула передбачає виведення окупаційних військ з території України.", False),
+    ("Мирна формула передбачає виведення окупаційних військ з території України.", False),
     ("Peskov said the goals of the special military operation will be achieved.", False),
 ]
 
