@@ -489,6 +489,38 @@ def test_shipped_rules_read_demand_classes_in_three_languages(text: str, demand:
     ]
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "demand"),
+    [
+        (
+            "Ultimatum: leave Donbas or lose more",
+            "Dmitry Peskov repeated on Monday that Moscow's position had not changed. Kyiv "
+            "knows what is expected of it, he said.",
+            True,
+        ),
+        (
+            "Ultimatum: leave Donbas or lose more",
+            "Analysts say the front is stable. Ukrainian officials dismissed the idea.",
+            False,
+        ),
+        (
+            "Zelensky: we will not leave Donbas",
+            "Dmitry Peskov said on Monday that the Kremlin had noted the remarks.",
+            False,
+        ),
+    ],
+)
+def test_a_headline_demand_counts_when_the_lead_names_moscow(
+    title: str, text: str, demand: bool
+) -> None:
+    """The headline carries the demand and the body stays vague: it is Moscow's only when the
+    lead names a Russian leader or the Kremlin, and never when the headline is a refusal."""
+    hits = shipped().match(title, text, None, date(2025, 6, 1))
+    assert any(h.topic == "territorial_demands" for h in hits) is demand, [
+        (h.topic, h.rule) for h in hits
+    ]
+
+
 TALKS_CLASSES = [
     (
         "2025-06-02",
