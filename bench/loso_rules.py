@@ -22,7 +22,7 @@ from pipelines.rules import load_ruleset
 from pipelines.rules.evaluate import fired, predict
 
 LABELLED = Path(__file__).resolve().parent.parent / "tests" / "data" / "labelled"
-SETS = ["articles", "heldout", "independent", "fresh", "dev22", "blind", "long3"]
+SETS = ["articles", "heldout", "independent", "fresh", "dev22", "blind", "long3", "dev5"]
 TOPICS = ["istanbul_talks", "territorial_demands"]
 
 
