@@ -372,11 +372,13 @@ def test_seed_article_matches_both_shipped_topics() -> None:
         "dev3.jsonl:tune",
         "blind.jsonl",
         "dev4.jsonl:tune",
+        "dev5.jsonl",
     ],
 )
 def test_shipped_rules_precision_and_recall_on_labelled_sets(name: str) -> None:
     """Every set the rules were tuned on (dev3 and dev4 only their `tune` halves; the `test`
-    halves are held-out figures, not floors to tune towards)."""
+    halves are held-out figures, not floors to tune towards; dev5 was scored once, then tuned
+    on)."""
     file, _, split = name.partition(":")
     path = REPO / "tests" / "data" / "labelled" / file
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -478,6 +480,10 @@ DEMAND_CLASSES = [
     ("Kyiv expects Russia to leave Zaporizhzhia nuclear plant as part of any deal.", False),
     ("Мирна формула передбачає виведення окупаційних військ з території України.", False),
     ("Peskov said the goals of the special military operation will be achieved.", False),
+    ("Russia will agree to a deal only if it gains full control of Donbas, officials said.", True),
+    ("Кремль готовий зупинити війну в обмін на повний контроль над Донбасом.", True),
+    ("Кремль: статус Крыма и Херсонщины закреплён в Конституции, это не обсуждается.", True),
+    ("Russia aims to take full control of the Donetsk region by the end of the year.", False),
 ]
 
 
