@@ -5,8 +5,8 @@ python -m bench.loso_rules [--margin 0.3] [--json]
 
 The rules themselves are hand-written, so their figure on a set is the same with or without
 the others; what leave-one-set-out measures is the model (trained on every other set) and
-whether it beats the rules alone on a set it has never seen. dev3.jsonl counts as two sets,
-its `tune` and `test` halves.
+whether it beats the rules alone on a set it has never seen. dev3.jsonl and dev4.jsonl count
+as two sets each, their `tune` and `test` halves.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pipelines.rules import load_ruleset
 from pipelines.rules.evaluate import fired, predict
 
 LABELLED = Path(__file__).resolve().parent.parent / "tests" / "data" / "labelled"
-SETS = ["articles", "heldout", "independent", "fresh", "dev22", "blind", "long3"]
+SETS = ["articles", "heldout", "independent", "fresh", "dev22", "blind", "long3", "dev5"]
 TOPICS = ["istanbul_talks", "territorial_demands"]
 
 
@@ -31,6 +31,9 @@ def load_sets() -> dict[str, list[dict[str, Any]]]:
     dev3 = _read(LABELLED / "dev3.jsonl")
     out["dev3-tune"] = [r for r in dev3 if r.get("split") == "tune"]
     out["dev3-test"] = [r for r in dev3 if r.get("split") == "test"]
+    dev4 = _read(LABELLED / "dev4.jsonl")
+    out["dev4-tune"] = [r for r in dev4 if r.get("split") == "tune"]
+    out["dev4-test"] = [r for r in dev4 if r.get("split") == "test"]
     return out
 
 

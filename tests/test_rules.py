@@ -371,11 +371,14 @@ def test_seed_article_matches_both_shipped_topics() -> None:
         "dev22.jsonl",
         "dev3.jsonl:tune",
         "blind.jsonl",
+        "dev4.jsonl:tune",
+        "dev5.jsonl",
     ],
 )
 def test_shipped_rules_precision_and_recall_on_labelled_sets(name: str) -> None:
-    """Every set the rules were tuned on (dev3 only its `tune` half; its `test` half is the
-    held-out figure reported in the README, not a floor to tune towards)."""
+    """Every set the rules were tuned on (dev3 and dev4 only their `tune` halves; the `test`
+    halves are held-out figures, not floors to tune towards; dev5 was scored once, then tuned
+    on)."""
     file, _, split = name.partition(":")
     path = REPO / "tests" / "data" / "labelled" / file
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -453,12 +456,72 @@ DEMAND_CLASSES = [
     ("Putin ordered his troops to capture Pokrovsk in the Donetsk region by autumn.", False),
     ("Russia's Defence Ministry said its forces took a village in the Sumy region.", False),
     ("The Kremlin said Russia will never return Crimea to Ukraine.", False),
+    # Third pass (dev4): demands in Moscow's own formulas, told by others, named as nouns.
+    ("Sergei Lavrov said any settlement must reflect the realities on the ground.", True),
+    ("Лавров заявил, что Киев должен признать новые территориальные реалии.", True),
+    ("Путін хоче весь Донбас, заявив Зеленський.", True),
+    ("Witkoff said Russia demands the whole of Donetsk region.", True),
+    ("Україна відкидає вимогу Москви вивести війська з Донбасу.", True),
+    ("Киев отверг требование России уйти из Донбасса.", True),
+    ("Кремль потребовал от Киева уступить Запорожскую область.", True),
+    ("Пєсков: Україна має поступитися Донбасом.", True),
+    ("Путин: Киев должен вывести войска из регионов, проголосовавших за вхождение в Россию.", True),
+    ("Кремль дав Києву тиждень, щоб вивести війська з Донбасу.", True),
+    ("The Russians have put a peace proposal on the table. It involves Donetsk.", True),
+    ("Ціна миру для Кремля — весь Донбас, кажуть у Києві.", True),
+    ("Медведев: Донбасс и Херсон — навсегда Россия, Киеву придётся с этим смириться.", True),
+    ("Putin said the goals of the operation include the liberation of all of Donbas.", True),
+    ("Мединский потребовал сдать Херсон, рассказали источники.", True),
+    ("Trump said Ukraine should accept the realities on the ground and give up Crimea.", False),
+    ("Росія прагне захопити всю Донецьку область, кажуть аналітики.", False),
+    ("Residents were told to leave the Kherson region as Russian shelling intensified.", False),
+    ("Russian troops are threatening the town of Huliaipole in the Zaporizhzhia region.", False),
+    ("Ukraine demands that Moscow withdraw its forces to the 1991 borders.", False),
+    ("Kyiv expects Russia to leave Zaporizhzhia nuclear plant as part of any deal.", False),
+    ("Мирна формула передбачає виведення окупаційних військ з території України.", False),
+    ("Peskov said the goals of the special military operation will be achieved.", False),
+    ("Russia will agree to a deal only if it gains full control of Donbas, officials said.", True),
+    ("Кремль готовий зупинити війну в обмін на повний контроль над Донбасом.", True),
+    ("Кремль: статус Крыма и Херсонщины закреплён в Конституции, это не обсуждается.", True),
+    ("Russia aims to take full control of the Donetsk region by the end of the year.", False),
 ]
 
 
 @pytest.mark.parametrize(("text", "demand"), DEMAND_CLASSES)
 def test_shipped_rules_read_demand_classes_in_three_languages(text: str, demand: bool) -> None:
     hits = shipped().match("", text, None, date(2025, 6, 1))
+    assert any(h.topic == "territorial_demands" for h in hits) is demand, [
+        (h.topic, h.rule) for h in hits
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "demand"),
+    [
+        (
+            "Ultimatum: leave Donbas or lose more",
+            "Dmitry Peskov repeated on Monday that Moscow's position had not changed. Kyiv "
+            "knows what is expected of it, he said.",
+            True,
+        ),
+        (
+            "Ultimatum: leave Donbas or lose more",
+            "Analysts say the front is stable. Ukrainian officials dismissed the idea.",
+            False,
+        ),
+        (
+            "Zelensky: we will not leave Donbas",
+            "Dmitry Peskov said on Monday that the Kremlin had noted the remarks.",
+            False,
+        ),
+    ],
+)
+def test_a_headline_demand_counts_when_the_lead_names_moscow(
+    title: str, text: str, demand: bool
+) -> None:
+    """The headline carries the demand and the body stays vague: it is Moscow's only when the
+    lead names a Russian leader or the Kremlin, and never when the headline is a refusal."""
+    hits = shipped().match(title, text, None, date(2025, 6, 1))
     assert any(h.topic == "territorial_demands" for h in hits) is demand, [
         (h.topic, h.rule) for h in hits
     ]
