@@ -22,7 +22,7 @@ from bisect import bisect_left, bisect_right
 
 from pipelines.claims.lexicon import ClaimRules, Gate
 from pipelines.claims.read import Context, sentence_claims
-from pipelines.claims.sentence import Field, Sentence, split_sentences
+from pipelines.claims.sentence import Field, Sentence, split_sentences, word_info
 from pipelines.models import DemandClaim
 from pipelines.rules.compiled import fold_stem_all
 from pipelines.rules.text import WORD
@@ -97,9 +97,18 @@ def _gated(field: Field, rules: ClaimRules) -> tuple[list[Sentence], str, list[i
     sentences = dict.fromkeys(s for s in map(field.at, starts) if s is not None)
     for s in list(sentences):  # "Crimea is Russian. This must be recognised."
         following = field.sentences(s.paragraph)[s.index + 1 : s.index + 2]
-        sentences.update(dict.fromkeys(following))
+        sentences.update(dict.fromkeys(f for f in following if _opens_with_pronoun(f, rules)))
     ordered = sorted(sentences, key=lambda s: s.start)
     return ordered, low, sorted(actions)
+
+
+def _opens_with_pronoun(s: Sentence, rules: ClaimRules) -> bool:
+    """The sentence's first word is a `pronoun` cue ("This …", «Это …»)."""
+    m = WORD.search(s.text, s.start, s.end)
+    if m is None:
+        return False
+    folded, stem = fold_stem_all([m.group()])[0]
+    return any(kind == "pronoun" for kind, _ in word_info(folded, stem, rules)[0])
 
 
 def _any_in(starts: list[int], a: int, b: int) -> bool:

@@ -155,33 +155,37 @@ def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[s
     right after or before it: "Crimea is Russia, and Kyiv must recognise it", «Київ має це
     визнати»."""
     at = _at(s)
-    if not any(
+    subject = _pronoun_subject(s, action)
+    if subject is None and not any(
         m.kind == "pronoun" for i in (action.first - 1, action.last + 1) for m in at.get(i, ())
-    ) and not _pronoun_subject(s, action):
+    ):
         return []
     found: list[str] = []
     for m in s.marks:
         if m.kind in _ITEMS and m.last < action.first and _item(s, at.get(m.first, [])) is m:
             found += _item_regions(m, rules, recent)
-    return list(dict.fromkeys(found or s.memo.get("regions_before", ())))
+    if not found and subject == 0:  # the sentence opens with it: "This must be recognised"
+        found = s.memo.get("regions_before", [])
+    return list(dict.fromkeys(found))
 
 
 _PRONOUN_REACH = 10
 
 
-def _pronoun_subject(s: Sentence, action: Mark) -> bool:
-    """A pronoun subject of a passive or modal action, past modal, copula and other plain
-    words: "this needs to be recognised", «это тоже нужно признавать»."""
+def _pronoun_subject(s: Sentence, action: Mark) -> int | None:
+    """Where the pronoun subject of a passive or modal action stands, past modal, copula
+    and other plain words: "this needs to be recognised", «это тоже нужно признавать»."""
     at = _at(s)
     for i in range(action.first - 1, max(action.first - 1 - _PRONOUN_REACH, -1), -1):
         kinds = {m.kind for m in at.get(i, ())}
         if "pronoun" in kinds:
-            return any(
+            modal = any(
                 m.kind in ("modal", "copula") and i < m.first < action.first for m in s.marks
             )
+            return i if modal else None
         if kinds & {*ACTION_OF_CUE, *_ITEMS, "other_actors", "russian_party", "actor"}:
-            return False
-    return False
+            return None
+    return None
 
 
 _CONJUNCTIONS = frozenset({"and", "і", "й", "та", "а", "и"})
