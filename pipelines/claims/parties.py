@@ -200,7 +200,7 @@ def _speaks_after(s: Sentence, m: Mark, end: int) -> bool:
     a dash or a quote (", Zelensky said", «…», — сказал Зеленский), not inside the clause
     ("… in the borders of Ukraine", "the withdrawal of Ukrainian units")."""
     for k in range(m.first, max(end, m.first - 3), -1):
-        if any(c in s.gap(k - 1, k) for c in ",—–\"»”:"):
+        if any(c in s.gap(k - 1, k) for c in ',—–"»”:'):
             return True
     return False
 

@@ -333,9 +333,7 @@ def _quoted_governor(s: Sentence, action: Mark, scope_end: int) -> Mark | None:
     memorandum says; «…», — говорится в меморандуме."""
     for k in range(max(scope_end, action.last) + 1, len(s.words)):
         if any(q in s.gap(k - 1, k) for q in _QUOTE_END):
-            return next(
-                (m for m in s.marks if m.kind == "demand" and k <= m.first <= k + 3), None
-            )
+            return next((m for m in s.marks if m.kind == "demand" and k <= m.first <= k + 3), None)
     return None
 
 
