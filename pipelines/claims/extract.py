@@ -19,6 +19,7 @@ show:
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from dataclasses import replace
 
 from pipelines.claims.lexicon import ClaimRules, Gate
 from pipelines.claims.read import Context, sentence_claims
@@ -145,14 +146,21 @@ def _passes(gate: Gate, low: str, text: str, start: int, end: int) -> bool:
 def _without_umbrellas(
     claims: list[DemandClaim], text: str, rules: ClaimRules
 ) -> list[DemandClaim]:
-    """Claims on an umbrella region (Donbas) left out when the article names one of its parts
-    (Donetsk, Luhansk): claims.yaml `umbrella`."""
+    """Claims on an umbrella region (Donbas) read as claims on the parts the article names
+    (Donetsk, Luhansk), unless those parts are claimed so already: claims.yaml `umbrella`."""
     umbrellas = {c.region for c in claims} & set(rules.umbrella)
     if not umbrellas:
         return claims
     named = {m.label for s in split_sentences(text, rules) for m in s.marks if m.kind == "region"}
     dropped = {u for u in umbrellas if named & rules.umbrella[u]}
-    return [c for c in claims if c.region not in dropped]
+    kept = [c for c in claims if c.region not in dropped]
+    have = {(c.region, c.action) for c in kept}
+    for c in claims:
+        if c.region in dropped:  # "leave Donbas … Donbas is the Donetsk and Luhansk republics"
+            parts = sorted(named & rules.umbrella[c.region])
+            kept += [replace(c, region=p) for p in parts if (p, c.action) not in have]
+            have.update((p, c.action) for p in parts)
+    return kept
 
 
 def explain_marks(text: str, rules: ClaimRules) -> list[tuple[str, list[tuple[str, str, str]]]]:

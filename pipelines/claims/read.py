@@ -461,7 +461,12 @@ def sentence_claims(
             if kind == "withdraw" and gov is not None and gov.kind in ("condition", "demand"):
                 pending_withdraw.append(action)  # "… if Ukraine does not withdraw"
             continue
-        listed = gov is None and context.in_list and context.list_speaker(rules) is not None
+        listed = (
+            gov is None
+            and kind != "seize_threat"  # "Russia will return areas it occupies in Sumy"
+            and context.in_list
+            and context.list_speaker(rules) is not None
+        )
         if listed:  # an item of a list of demands ("The main points: • recognition of …")
             gov = action
         if gov is None or negated(s, gov, action):
