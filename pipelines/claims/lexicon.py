@@ -45,6 +45,7 @@ CueKind = Literal[
     "region_noun",
     "demand_object",
     "participle",
+    "call",
     "anaphora",
     "pronoun",
     "first_person",
@@ -74,7 +75,7 @@ ACTION_OF_CUE: dict[str, Action] = {
 _GATE_LETTERS = 3
 """The fewest letters a gate word has (Суми, Сумської, Сумщину → "сум")."""
 GOVERNING_KINDS = (
-    *("demand", "modal", "threat", "establish", "could", "required", "condition"),
+    *("demand", "modal", "threat", "establish", "could", "required", "condition", "call"),
     *("loss", "next", "other"),
 )
 """Cue kinds that can make an action word a demand (the last three are their own)."""

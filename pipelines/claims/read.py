@@ -21,7 +21,7 @@ from pipelines.models import DemandClaim
 _GOVERNING: dict[Action, tuple[str, ...]] = {
     "withdraw": ("demand", "modal"),
     "recognise": ("demand", "modal"),
-    "seize_threat": ("threat", "condition"),
+    "seize_threat": ("threat", "condition", "call"),
     "buffer_zone": ("demand", "modal", "establish", "could"),
     "other": ("demand", "modal"),
 }
