@@ -425,7 +425,6 @@ def sentence_claims(
         return []
     out: list[DemandClaim] = []
     done: set[tuple[str, str]] = set()
-    recent = list(context.regions)
     governed: tuple[Mark, int] | None = None
     pending_withdraw: list[Mark] = []
     phrases = [m for m in s.marks if m.last > m.first and m.kind not in _NOT_PHRASES]
@@ -443,6 +442,7 @@ def sentence_claims(
     s.memo["regions_before"] = (
         [m.label for m in before.marks if m.kind == "region"] if before is not None else []
     )  # "… ДНР и ЛНР … «Это тоже нужно признавать»"
+    recent = list(context.regions or s.memo["regions_before"])  # "this territory"
     subjects: dict[int, set[int]] = {}
     for action in actions if len(actions) > 1 else ():
         regions, positions, predicate = subject_list(s, action, rules, recent)
