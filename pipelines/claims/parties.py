@@ -169,6 +169,7 @@ def demander(
         and acting.kind == "other_actors"
         and 0 < action.first - acting.last <= 2
         and not acting.last < governor.first < action.first
+        and governor.kind not in ("modal", "loss")  # "Ukraine risks losing …": the subject
     ):
         before.pop()  # "Ukrainian withdrawal from …", "Kyiv's recognition of …": who acts
     subject_first = governor.kind in ("modal", "loss")

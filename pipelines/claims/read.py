@@ -477,6 +477,12 @@ def sentence_claims(
             continue  # "Zelensky will never recognise Russia's claims to Kherson"
         if kind == "withdraw" and russia_withdraws(s, gov, action, rules):
             continue
+        if (
+            kind == "recognise"
+            and action.last > action.first
+            and any(m.kind == "other_actors" and m.first == action.last + 1 for m in s.marks)
+        ):
+            continue  # «вхождения в состав Украины»: joining Ukraine, not Russia
         if listed:
             actor = context.actor or "russia"
         else:
