@@ -302,10 +302,10 @@ def sentence_claims(
         and not any(m.kind == "participle" for m in _at(s)[a.first])
     ]  # "left without" is a loss, not "left"; "four occupied regions" is no seizure
     actions += _demanded_objects(s)
-    before = next(context.earlier(), None)
+    before = next(context.earlier(), None) if kinds & {"anaphora", "pronoun"} else None
     s.memo["regions_before"] = (
         [m.label for m in before.marks if m.kind == "region"] if before is not None else []
-    )  # "… ДНР и ЛНР … «Это тоже нужно признавать»"
+    )  # "… ДНР и ЛНР … «Это тоже нужно признавать»" (read only when a pronoun may need it)
     recent = list(context.regions or s.memo["regions_before"])  # "this territory"
     subjects: dict[int, set[int]] = {}
     for action in actions if len(actions) > 1 else ():
