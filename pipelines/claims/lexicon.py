@@ -46,6 +46,7 @@ CueKind = Literal[
     "demand_object",
     "participle",
     "call",
+    "river",
     "anaphora",
     "pronoun",
     "first_person",
@@ -104,6 +105,7 @@ class ClaimsFile(_Strict):
     four_regions: list[str] = Field(min_length=1)
     umbrella: dict[str, list[str]] = Field(default_factory=dict)
     region_forms: dict[str, list[str]] = Field(default_factory=dict)
+    rivers: list[str] = Field(default_factory=list)
     scope: ScopeSpec = Field(default_factory=ScopeSpec)
     cues: dict[CueKind, dict[str, list[str]]]
 
@@ -130,6 +132,9 @@ class ClaimRules:
     four_regions: tuple[str, ...]
     umbrella: dict[str, frozenset[str]]
     before_first_region: int
+    rivers: tuple[str, ...]
+    """Folded starts of region forms that also name a river (Днепр): after a `river` word
+    ("за Днепр", «через Дніпро») they are the river, not the region."""
     by_stem: dict[str, tuple[Cue, ...]]
     by_prefix: dict[str, tuple[Cue, ...]]
     prefix_lengths: tuple[int, ...]
@@ -385,6 +390,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         four_regions=tuple(spec.four_regions),
         umbrella={k: frozenset(v) for k, v in spec.umbrella.items()},
         before_first_region=spec.scope.before_first_region,
+        rivers=tuple(t.folded for r in spec.rivers for t in tokenize(r)),
         by_stem={k: tuple(v) for k, v in by_stem.items()},
         by_prefix={k: tuple(v) for k, v in by_prefix.items()},
         prefix_lengths=tuple(sorted({len(k) for k in by_prefix})),

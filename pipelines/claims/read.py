@@ -38,6 +38,13 @@ def _item(s: Sentence, here: list[Mark]) -> Mark | None:
     item = next((m for m in here if m.kind in _ITEMS), None)
     if item is not None and any(m.kind == "facility" for m in _at(s).get(item.last + 1, ())):
         return None
+    if (
+        item is not None
+        and s.rules.rivers
+        and s.words.folded[item.first].startswith(s.rules.rivers)
+        and any(m.kind == "river" for m in _at(s).get(item.first - 1, ()))
+    ):
+        return None  # «отвести войска за Днепр»: the river
     return item
 
 
