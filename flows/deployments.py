@@ -126,7 +126,7 @@ def delete_deployments(deployment_ids: list[str]) -> None:
 
 
 WRITE_LIMIT = "newswatch-duckdb-writes"
-"""Same name as `flows.monitor.WRITE_LIMIT` (repeated so that this module imports light)."""
+"""Same name as `flows.write_slot.WRITE_LIMIT` (repeated so that this module imports light)."""
 WORK_POOL = "newswatch"
 
 
