@@ -80,6 +80,13 @@ class Steps:
             request.db_path, request.config, request.owner, now, force_all=request.force_all
         )
 
+    def start_extraction_server(self, request: RunRequest) -> None:
+        """Boot the extraction workers' forkserver while the feeds are polled (see
+        `pipelines.run.prestart`); its workers start only if there are new entries."""
+        from pipelines.run.prestart import start_extraction_server
+
+        start_extraction_server()
+
     def start_workers(self, request: RunRequest) -> None:
         from pipelines.extract import warm_up  # not imported by a run with nothing new
 
@@ -209,6 +216,7 @@ async def _poll_and_land(
     released = False
     results: list[PollResult] = []
     batches: list[list[FeedItem]] = [[]]
+    how.start_extraction_server(request)
     try:
         async with Fetcher(config.settings.fetch) as fetcher:
             results = await how.poll(fetcher, request, claim.due, claim.states)
