@@ -1,6 +1,6 @@
 """What a run with nothing to do skips: no feed is polled when none is due, and no extraction
-worker is started when every feed answers 304 (the workers start once the poll finds new
-entries; only their forkserver boots while the feeds are polled)."""
+process is started when every feed answers 304 (the pool starts once the poll finds new
+entries)."""
 
 from __future__ import annotations
 

@@ -81,8 +81,9 @@ class Steps:
         )
 
     def start_extraction_server(self, request: RunRequest) -> None:
-        """Boot the extraction workers' forkserver while the feeds are polled (see
-        `pipelines.run.prestart`); its workers start only if there are new entries."""
+        """Boot the extraction workers' forkserver while the feeds are polled, when a feed
+        has never been polled (see `pipelines.run.prestart`); its workers start only once
+        the poll has found new entries."""
         from pipelines.run.prestart import start_extraction_server
 
         start_extraction_server()
@@ -205,6 +206,15 @@ async def run_monitor(request: RunRequest, how: Steps) -> RunSummary:
     return summary
 
 
+def _first_poll(claim: leases.Claim) -> bool:
+    """Whether a due feed has never been polled into this database: its entries are all new
+    to it, so the run will extract (a first run, a feed just added)."""
+    return any(
+        (state := claim.states.get(feed.url)) is None or state.last_polled_at is None
+        for feed in claim.due
+    )
+
+
 async def _poll_and_land(
     request: RunRequest, how: Steps, claim: leases.Claim, clock: StageClock, tally: RunTally
 ) -> tuple[list[PollResult], list[list[FeedItem]]]:
@@ -216,7 +226,8 @@ async def _poll_and_land(
     released = False
     results: list[PollResult] = []
     batches: list[list[FeedItem]] = [[]]
-    how.start_extraction_server(request)
+    if _first_poll(claim):
+        how.start_extraction_server(request)
     try:
         async with Fetcher(config.settings.fetch) as fetcher:
             results = await how.poll(fetcher, request, claim.due, claim.states)

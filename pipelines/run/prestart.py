@@ -3,11 +3,14 @@
 The extraction workers fork from a forkserver that imports and warms trafilatura once
 (`forkserver_preload`, `pipelines.extract.forkserver`): about half a second of CPU, on an
 idle core, before the first worker can start. A run used to start it only once its poll had
-found new entries, so the first pages waited for it. `start_extraction_server` starts it as
-soon as a run has claimed feeds to poll, and it boots while the feeds are polled (on a real
-network, a poll takes longer than the boot); the workers themselves still start only when
-there are new entries. This module stays light (no trafilatura, no `pipelines.extract`), so
-that a run whose feeds have nothing new does not import the extraction package for it.
+found new entries, so the first pages waited for it. When a run knows it will extract before
+it polls (a due feed has never been polled into its database: a first run, a feed just
+added), `start_extraction_server` starts the forkserver at once, and it boots while the feeds
+are polled; the workers themselves still start only once there are new entries. Runs of a
+schedule, whose feeds were all polled before and mostly answer 304, do not start it early:
+booting it costs them CPU for nothing, and it holds the run's stdout until it is up (a
+`newswatch run | jq` waits for it). This module stays light (no trafilatura, no
+`pipelines.extract`).
 """
 
 from __future__ import annotations
