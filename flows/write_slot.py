@@ -11,7 +11,7 @@ updates it, in a deferred transaction whose snapshot another write has just made
 Prefect's client then waits out its exponential back-off, 2 s, before the next attempt, so a
 run's write steps waited ~2 s each with nobody holding the slot. Here a 503 or a dropped
 connection is retried after tens of milliseconds, for up to a minute; a 423 (another run
-holds the slot) waits what the server's Retry-After says, as Prefect does. The slot is
+holds the slot) or a 429 waits what the server's Retry-After says, as Prefect does. The slot is
 taken with a lease, renewed while it is held, and released on the way out; the
 `prefect.concurrency-limit.acquired` / `released` events are emitted as Prefect emits them.
 """
@@ -93,7 +93,7 @@ async def _increment_once(client: PrefectClient, name: str) -> httpx.Response:
 def _retry_after(exc: Exception, attempt: int, elapsed_s: float) -> float | None:
     """Seconds to wait before the next attempt, or None when `exc` is to be raised."""
     if isinstance(exc, httpx.HTTPStatusError):
-        if exc.response.status_code == 423:
+        if exc.response.status_code in (423, 429):  # the slot is held; rate limited (Cloud)
             return float(exc.response.headers.get("Retry-After", 1.0))
         if exc.response.status_code != 503:
             return None

@@ -19,11 +19,12 @@ def _status(code: int, headers: dict[str, str] | None = None) -> httpx.HTTPStatu
 
 def test_retry_waits() -> None:
     """A 503 (the server's SQLite busy) and a dropped connection are retried at once, then
-    less often; a 423 waits the server's Retry-After; anything else is raised."""
+    less often; a 423 or 429 waits the server's Retry-After; anything else is raised."""
     assert _retry_after(_status(503), 0, 0.0) == RETRY_S[0]
     assert _retry_after(_status(503), len(RETRY_S) + 3, 0.0) == 1.0
     assert _retry_after(httpx.ReadError("reset"), 1, 0.0) == RETRY_S[1]
     assert _retry_after(_status(423, {"Retry-After": "2.5"}), 0, 0.0) == 2.5
+    assert _retry_after(_status(429, {"Retry-After": "4"}), 0, 0.0) == 4.0
     assert _retry_after(_status(500), 0, 0.0) is None
     assert _retry_after(_status(404), 0, 0.0) is None
     assert _retry_after(_status(503), 0, GIVE_UP_S + 1) is None
