@@ -243,10 +243,6 @@ class PrefectSteps(Steps):
             str(request.db_path), q(request.config), request.force_all, request.owner, now
         )
 
-    def start_extraction_server(self, request: RunRequest) -> None:
-        if not self.dask_address:
-            super().start_extraction_server(request)
-
     def start_workers(self, request: RunRequest) -> None:
         """Start the extraction workers now, unless a Dask cluster extracts: they are ready by
         the time the first new page arrives."""

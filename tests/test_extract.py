@@ -357,7 +357,6 @@ import sys
 import time
 
 import imported_by_main
-from pipelines.extract import forkserver_preload
 from pipelines.extract import pool as extract
 
 
@@ -368,7 +367,7 @@ def warmed_by_forkserver():
 
 
 if __name__ == "__main__":
-    print(" ".join(forkserver_preload()), flush=True)
+    print(" ".join(extract.forkserver_preload()), flush=True)
     pool = extract._pool(2)
     for waited in [pool.submit(time.sleep, 0.5) for _ in range(2)]:
         waited.result()

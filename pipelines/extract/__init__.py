@@ -6,12 +6,13 @@ from pipelines.extract.pool import (
     Extraction,
     discard_pool,
     extract_pages,
+    forkserver_context,
+    forkserver_preload,
     ready_pool,
     shutdown_pools,
     warm_up,
     warm_up_process,
 )
-from pipelines.run.prestart import forkserver_context, forkserver_preload
 
 __all__ = [
     "TRAFILATURA_OPTIONS",

@@ -7,8 +7,7 @@ that every worker starts with trafilatura warm instead of each warming up on its
 run that started it polls its feeds. The forkserver offers no other hook than imports.
 
 It also forgets a library copy of the parent's `-m` main module that the preloaded modules
-imported (see `pipelines.run.prestart.MAIN_MODULE_ENV`), so that runpy does not warn in every
-worker.
+imported (see `extract.pool.MAIN_MODULE_ENV`), so that runpy does not warn in every worker.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pipelines.extract.pool import warm_up_process
-from pipelines.run.prestart import MAIN_MODULE_ENV
+from pipelines.extract.pool import MAIN_MODULE_ENV, warm_up_process
 
 warm_up_process()
 _main = os.environ.get(MAIN_MODULE_ENV)

@@ -80,14 +80,6 @@ class Steps:
             request.db_path, request.config, request.owner, now, force_all=request.force_all
         )
 
-    def start_extraction_server(self, request: RunRequest) -> None:
-        """Boot the extraction workers' forkserver while the feeds are polled, when a feed
-        has never been polled (see `pipelines.run.prestart`); its workers start only once
-        the poll has found new entries."""
-        from pipelines.run.prestart import start_extraction_server
-
-        start_extraction_server()
-
     def start_workers(self, request: RunRequest) -> None:
         from pipelines.extract import warm_up  # not imported by a run with nothing new
 
@@ -206,15 +198,6 @@ async def run_monitor(request: RunRequest, how: Steps) -> RunSummary:
     return summary
 
 
-def _first_poll(claim: leases.Claim) -> bool:
-    """Whether a due feed has never been polled into this database: its entries are all new
-    to it, so the run will extract (a first run, a feed just added)."""
-    return any(
-        (state := claim.states.get(feed.url)) is None or state.last_polled_at is None
-        for feed in claim.due
-    )
-
-
 async def _poll_and_land(
     request: RunRequest, how: Steps, claim: leases.Claim, clock: StageClock, tally: RunTally
 ) -> tuple[list[PollResult], list[list[FeedItem]]]:
@@ -226,8 +209,6 @@ async def _poll_and_land(
     released = False
     results: list[PollResult] = []
     batches: list[list[FeedItem]] = [[]]
-    if _first_poll(claim):
-        how.start_extraction_server(request)
     try:
         async with Fetcher(config.settings.fetch) as fetcher:
             results = await how.poll(fetcher, request, claim.due, claim.states)
