@@ -28,6 +28,14 @@ def serve(
     no_schedule: Annotated[
         bool, typer.Option("--no-schedule", help="Serve without schedules (ad-hoc runs only).")
     ] = False,
+    poll_seconds: Annotated[
+        float,
+        typer.Option(
+            help="Seconds between looks for runs created for now (`prefect deployment run`); "
+            "scheduled runs are fetched ahead of their time whatever this is.",
+            min=0.5,
+        ),
+    ] = 2.0,
     replace: Annotated[
         bool,
         typer.Option(
@@ -47,14 +55,13 @@ def serve(
     usable_db_path(db)
     quiet_prefect()
     check_prefect_api()
-    from prefect import serve as prefect_serve
-
     from flows.deployments import (
         WRITE_LIMIT,
-        build_deployments,
         delete_deployments,
+        deployment_specs,
         ensure_write_limit,
         existing_deployments,
+        serve_flows,
     )
 
     pooled = [d for d in existing_deployments() if d.work_pool]
@@ -77,9 +84,9 @@ def serve(
         )
     if ensure_write_limit():
         console.print(f"Created global concurrency limit {WRITE_LIMIT} (DuckDB writes)")
-    deployments = build_deployments(
+    specs = deployment_specs(
         str(config_dir.resolve()), str(db.resolve()), interval, schedules=not no_schedule
     )
-    names = ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
+    names = ", ".join(f"{flow.name}/{arguments['name']}" for flow, arguments in specs)
     console.print(f"Serving {names}", highlight=False)
-    prefect_serve(*deployments, print_starting_message=False)
+    serve_flows(specs, poll_seconds)
