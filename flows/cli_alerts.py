@@ -18,6 +18,7 @@ from flows.cli_common import (
     WaitSeconds,
     console,
     err_console,
+    existing_db,
     fail,
     lock_notice,
     usable_db_path,
@@ -146,6 +147,7 @@ def retry(
     if not alert_ids and not every:
         raise fail("name the alerts to retry (ids from `newswatch alerts pending`) or use --all")
     usable_db_path(db)
+    existing_db(db)
     with store.open_store(db) as con:
         queued = outbox.retry(con, alert_ids or [], datetime.now(UTC), every=every)
     unknown = sorted(set(alert_ids or []) - set(queued))

@@ -21,6 +21,7 @@ from flows.cli_common import (
     DbPath,
     WaitSeconds,
     console,
+    existing_db,
     fail,
     lock_notice,
     usable_db_path,
@@ -170,6 +171,7 @@ def feeds(
         fmt = FeedsFormat.json
     if enable is not None:
         usable_db_path(db)
+        existing_db(db)
         with open_store(db, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
             found = con.execute(
                 "UPDATE feed_state SET disabled = false, disabled_reason = NULL, "

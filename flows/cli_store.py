@@ -23,6 +23,7 @@ from flows.cli_common import (
     WaitSeconds,
     console,
     err_console,
+    existing_db,
     fail,
     lock_notice,
     usable_db_path,
@@ -218,6 +219,7 @@ def rematch(
     from pipelines.store.rematch import rematch as run_rematch
 
     usable_db_path(db)
+    existing_db(db)
     ruleset = load_ruleset(*rules_paths(config_dir))
     claim_rules = load_claim_rules(claims_path(config_dir), ruleset.loaded)
     settings = load_settings(config_dir)

@@ -146,3 +146,20 @@ def test_rules_explain_fetches_through_the_guarded_fetcher(
     missing = runner.invoke(app, ["rules", "explain", gone, "--config-dir", str(tmp_path)])
     assert missing.exit_code == 2
     assert f"error: cannot fetch {gone}: HTTP 404" in " ".join(missing.output.split())
+
+
+def test_writing_commands_refuse_a_missing_database(tmp_path: Path) -> None:
+    """rematch, alerts retry and feeds --enable once created an empty database at a mistyped
+    --db and reported "0 done"; they now stop as the read-only commands do, creating nothing."""
+    db = tmp_path / "newswatch.duckdb"
+    (tmp_path / "demo.duckdb").write_bytes(b"")
+    for args in (
+        ["rematch", "--db", str(db)],
+        ["alerts", "retry", "--all", "--db", str(db)],
+        ["feeds", "--enable", "https://example.org/rss", "--db", str(db)],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "does not exist yet" in result.output
+        assert f"add --db {tmp_path / 'demo.duckdb'}" in result.output
+        assert not db.exists()
