@@ -14,6 +14,7 @@ docs/SETTINGS.md lists them all.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from pydantic_settings import (
 
 from pipelines.errors import ConfigError
 from pipelines.models import FeedSource
-from pipelines.yamlfile import parse, read_source, validate
+from pipelines.yamlfile import known_keys, parse, read_source, validate
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 """The shipped configuration (rules and gazetteer a config directory may leave out)."""
@@ -397,16 +398,42 @@ def _variable(loc: tuple[Any, ...]) -> str:
 def environment_settings() -> Settings:
     """The defaults under the environment's overrides; an invalid one raises a ConfigError
     naming the variable."""
+    hint = "\n  hint: fix or unset it (docs/SETTINGS.md lists the names)"
+    if lines := _unknown_sections():
+        raise ConfigError("\n".join(lines) + hint)
     try:
         return Settings()
     except ValidationError as exc:
-        lines = [
-            f"environment variable {_variable(tuple(err['loc']))}: {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise ConfigError(
-            "\n".join(lines) + "\n  hint: fix or unset it (docs/SETTINGS.md lists the names)"
-        ) from exc
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            message = err["msg"]
+            if err["type"] == "extra_forbidden" and len(loc) == 2:
+                close = difflib.get_close_matches(str(loc[1]), known_keys(Settings, loc[:1]), 1)
+                guess = _variable((loc[0], close[0])) if close else None
+                message = "not a setting" + (f"; did you mean {guess}?" if guess else "")
+            lines.append(f"environment variable {_variable(loc)}: {message}")
+        raise ConfigError("\n".join(lines) + hint) from exc
+
+
+def _unknown_sections() -> list[str]:
+    """`NEWSWATCH_<SECTION>__<KEY>` variables whose section does not exist, which the
+    environment source would otherwise ignore without a word (`NEWSWATCH_FECH__TIMEOUT_S`)."""
+    sections = list(Settings.model_fields)
+    lines = []
+    for name in sorted(os.environ):
+        if not name.startswith(ENV_PREFIX) or "__" not in name[len(ENV_PREFIX) :]:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].partition("__")
+        if section.lower() in sections or not os.environ[name]:
+            continue
+        close = difflib.get_close_matches(section.lower(), sections, 1)
+        guess = f"; did you mean {ENV_PREFIX}{close[0].upper()}__{key}?" if close else ""
+        lines.append(
+            f"environment variable {name}: no settings section {section.lower()!r}{guess} "
+            f"(sections: {', '.join(sections)})"
+        )
+    return lines
 
 
 def load_settings(config_dir: Path) -> Settings:

@@ -38,7 +38,28 @@ def test_typo_in_setting_is_reported_with_line(tmp_path: Path) -> None:
         load_config(tmp_path)
     assert "settings.yaml:2" in str(info.value)
     assert "per_host_limt" in str(info.value)
-    assert "Extra inputs are not permitted" in str(info.value)
+    assert "unknown key; did you mean per_host_limit?" in str(info.value)
+    assert "expected one of: user_agent, max_connections" in str(info.value)
+
+
+def test_typo_in_a_feed_or_a_channel_names_the_key_meant(tmp_path: Path) -> None:
+    """Through list items (feeds) and dict values (alert channels): the closest known key."""
+    write(tmp_path, "feeds.yaml", "feeds:\n  - urll: https://e.example/rss\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert "feeds.yaml:2:11: feeds.0.urll: unknown key; did you mean url?" in str(info.value)
+    assert "(expected one of: url, name, language, enabled)" in str(info.value)
+    write(tmp_path, "feeds.yaml", "feeds:\n  - url: https://e.example/rss\n")
+    write(
+        tmp_path,
+        "settings.yaml",
+        "alerts:\n  channels:\n    desk:\n      url: console://\n      topic: [x]\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert "settings.yaml:5:14: alerts.channels.desk.topic: unknown key; did you mean topics?" in (
+        str(info.value)
+    )
 
 
 def test_bad_feed_url_and_duplicates(tmp_path: Path) -> None:
@@ -108,7 +129,12 @@ def test_older_variable_names_still_work_and_the_full_name_wins(
     ("name", "value", "problem"),
     [
         ("NEWSWATCH_STORE__LOCK_RETRIES", "many", "valid integer"),
-        ("NEWSWATCH_FETCH__TIMEOUT", "3", "Extra inputs are not permitted"),
+        (
+            "NEWSWATCH_FETCH__TIMEOUT",
+            "3",
+            "not a setting; did you mean NEWSWATCH_FETCH__TIMEOUT_S?",
+        ),
+        ("NEWSWATCH_FECH__TIMEOUT_S", "3", "did you mean NEWSWATCH_FETCH__TIMEOUT_S?"),
         ("NEWSWATCH_ALLOW_PRIVATE_NETWORKS", "perhaps", "valid boolean"),
     ],
 )
