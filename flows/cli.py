@@ -25,12 +25,15 @@ from flows.cli_alerts import alerts_app
 from flows.cli_common import (
     CONFIG_DIR_DEFAULT,
     DB_DEFAULT,
+    DEFAULT_WAIT_S,
     ConfigDir,
     DbPath,
+    WaitSeconds,
     command_name,
     console,
     err_console,
     fail,
+    lock_notice,
     prefect_api_configured,
     quiet_prefect,
     usable_db_path,
@@ -41,7 +44,7 @@ from flows.cli_ops import ops_app
 from flows.cli_rules import rules_app
 from flows.cli_store import store_app
 from flows.cli_ui import ui_app
-from pipelines.errors import NewswatchError
+from pipelines.errors import NewswatchError, StoreLockedError
 
 if TYPE_CHECKING:
     from pipelines.run.summary import RunSummary
@@ -296,16 +299,21 @@ def run(
 DEMO_DB = Path("data/demo.duckdb")
 
 
-def _previous_demo_port(db: Path) -> int | None:
-    """The port the demo served on when it last wrote `db` (None for a new database)."""
+def _previous_demo_port(db: Path, wait: float) -> int | None:
+    """The port the demo served on when it last wrote `db` (None for a new database).
+
+    While another process holds `db`, says so at once and waits up to `wait` seconds, then
+    stops: the run would only wait for it again, as silently as this once did."""
     from flows.seed_server import demo_port_in
     from pipelines.store import open_store
 
     if not db.exists():
         return None
     try:
-        with open_store(db, read_only=True) as con:
+        with open_store(db, read_only=True, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
             urls = [row[0] for row in con.execute("SELECT feed_url FROM feed_state").fetchall()]
+    except StoreLockedError as exc:
+        raise fail(str(exc)) from None
     except NewswatchError:
         return None
     return demo_port_in(urls)
@@ -330,6 +338,7 @@ def demo(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     with_prefect: WithPrefect = None,
+    wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
     """Run the monitor once on the offline demo corpus (seeds/), served on 127.0.0.1.
 
@@ -341,7 +350,7 @@ def demo(
     if port is not None:
         ports: list[int] = [port] if port else []
     else:
-        ports = list(dict.fromkeys(p for p in (_previous_demo_port(db), DEMO_PORT) if p))
+        ports = list(dict.fromkeys(p for p in (_previous_demo_port(db, wait), DEMO_PORT) if p))
     with reported_interrupt(), serve_demo(ports) as server:
         os.environ["NEWSWATCH_DEMO_BASE_URL"] = server.base_url
         if server.wanted and server.port not in server.wanted:

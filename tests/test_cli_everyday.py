@@ -148,6 +148,31 @@ def test_query_gives_up_after_wait_with_the_clear_message(tmp_path: Path) -> Non
     assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1]
 
 
+def test_demo_says_at_once_that_its_database_is_held_and_stops_after_wait(
+    tmp_path: Path,
+) -> None:
+    """The demo once waited twice, in silence (reading the previous port, then the run), about
+    three minutes in all, before it said anything."""
+    db = tmp_path / "demo.duckdb"
+    with store.open_store(db):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+        result = newswatch("demo", "--db", str(db), "--wait", "2", cwd=tmp_path)
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"waiting for {db}: another process holds it"), result.stderr
+    assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1]
+    assert "Serving the demo corpus" not in result.stdout
+
+
 # --- item 7: `newswatch feeds` at 80 columns ---------------------------------------------------
 
 
