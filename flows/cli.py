@@ -241,7 +241,7 @@ def _run(
 
     from pipelines.claims import cached_claim_rules
     from pipelines.config import load_config
-    from pipelines.extract import shutdown_pools
+    from pipelines.extract import discard_pool, shutdown_pools
     from pipelines.rules import load_ruleset
     from pipelines.run.compose import RunRequest, Steps, run_monitor
 
@@ -258,6 +258,11 @@ def _run(
         else:
             request = RunRequest(config, ruleset, db, force_all)
             summary = asyncio.run(run_monitor(request, Steps()))
+    except KeyboardInterrupt:
+        # Ctrl-C: stop the workers now rather than wait for the pages they are on (they
+        # ignore SIGINT, see pipelines.forkserver_interrupt); nothing they hold is landed.
+        discard_pool(config.settings.extract)
+        raise
     finally:
         # Before the interpreter exits (its own handlers run too late, after the threads are
         # joined): an extraction pool still starting must not be left half started.

@@ -404,7 +404,8 @@ def test_workers_do_not_import_again_what_the_main_module_imports(tmp_path: Path
     )
     out = done.stdout.split("\n")
     preload, workers = out[0].split(), int(out[1])
-    assert preload[:2] == ["trafilatura", "pipelines.extract"]
+    # first: Ctrl-C is left to the owner from the forkserver's first import on
+    assert preload[:3] == ["pipelines.forkserver_interrupt", "trafilatura", "pipelines.extract"]
     assert "imported_by_main" in preload
     assert "entrypkg.entry" not in preload  # runpy would warn in each worker that runs it
     assert (
@@ -480,3 +481,45 @@ def test_downloads_go_on_when_the_room_fills_while_the_pool_starts(
     finally:
         shutdown_pools()
     assert [a.extract_status for a in done.articles] == ["ok"] * 6
+
+
+def test_extraction_workers_leave_ctrl_c_to_the_process_that_owns_them() -> None:
+    """Ctrl-C reaches the whole process group: each idle worker (and a forkserver still
+    importing) printed a KeyboardInterrupt traceback under the run's one-line message. They
+    ignore SIGINT now; the owner keeps Python's handler and stops them."""
+    import signal
+
+    from pipelines.extract import pool as extract
+
+    try:
+        pool = extract._pool(1)
+        in_worker = pool.submit(signal.getsignal, signal.SIGINT).result(timeout=120)
+    finally:
+        extract.shutdown_pools()
+    assert in_worker == signal.SIG_IGN
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_forkserver_gone_while_workers_start_ends_the_warm_up_quietly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C while `warm_up` starts the workers: the forkserver's pipe closes under it
+    (EOFError), which the warm-up thread reported as a traceback of its own."""
+    import threading
+
+    from pipelines.extract import pool as extract
+
+    class GonePool:
+        def submit(self, *args: object) -> None:
+            raise EOFError("unexpected EOF")
+
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    monkeypatch.setattr(extract, "_pool", lambda workers, rules=None: GonePool())
+    settings = ExtractSettings(workers=3)
+    extract.warm_up(settings)
+    try:
+        assert extract._STARTING[3].wait(30)
+    finally:
+        extract._STARTING.pop(3, None)
+    assert raised == []
