@@ -201,6 +201,12 @@ def evaluate(
 
     rules = _claim_rules(config_dir)
     articles, skipped = read_labelled(input)
+    if not articles:
+        # Precision and recall of nothing would print as 1.000 / 1.000.
+        raise fail(
+            f"{input}: no line has a `claims` label ({skipped} line(s) without one), so there "
+            "is nothing to measure; claims sets look like tests/data/labelled/claims_dev.jsonl"
+        )
     report = run_eval(articles, rules)
     scores = [*report.languages.values(), report.total]
     if as_json:

@@ -119,6 +119,11 @@ def test_clear_errors(tmp_path: Path) -> None:
     assert evaluated.returncode == 2 and "labelled.jsonl:1: not a labelled article" in (
         evaluated.stderr
     )
+    # a topics set, not a claims set: nothing to measure, not precision and recall of 1.000
+    topics_only = REPO / "tests" / "data" / "labelled" / "articles.jsonl"
+    unlabelled = newswatch("demands", "eval", "--input", str(topics_only))
+    assert unlabelled.returncode == 2 and "1.000" not in unlabelled.stdout
+    assert "no line has a `claims` label (110 line(s) without one)" in unlabelled.stderr
 
 
 def test_explain_shows_each_claim_with_its_sentence() -> None:
