@@ -139,8 +139,9 @@ def search(
     limit: Annotated[int, typer.Option(help="Number of results.")] = 20,
     wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
-    """Full-text search over article titles and texts (the index is rebuilt first when
-    articles landed since it was last built)."""
+    """Full-text search (BM25) over article titles and texts.
+
+    The index is rebuilt first when articles landed since it was last built."""
     from pipelines.store.search import ensure_index
     from pipelines.store.search import search as run_search
 

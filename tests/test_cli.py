@@ -163,3 +163,15 @@ def test_writing_commands_refuse_a_missing_database(tmp_path: Path) -> None:
         assert "does not exist yet" in result.output
         assert f"add --db {tmp_path / 'demo.duckdb'}" in result.output
         assert not db.exists()
+
+
+def test_every_command_has_a_one_line_summary_in_the_command_list() -> None:
+    """A docstring whose first paragraph spans two lines broke the command list mid-sentence
+    (`search`: "… rebuilt first when" / "articles landed …")."""
+    import typer.main
+
+    commands = getattr(typer.main.get_command(app), "commands", {})
+    assert "search" in commands
+    for name, command in commands.items():
+        summary = (command.help or "").split("\n\n")[0]
+        assert "\n" not in summary.strip(), f"{name}: {summary!r}"
