@@ -208,3 +208,30 @@ def test_settings_reference_is_in_sync_with_the_models() -> None:
             assert f"`{section}.{key}`" in doc
             assert setting.description, f"{section}.{key} has no description"
     assert all(f.description for f in ChannelSettings.model_fields.values())
+
+
+def test_an_unset_variable_is_reported_where_the_file_uses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It once said "referenced in the config" without naming the file or the line."""
+    monkeypatch.delenv("NW_TEST_UNSET", raising=False)
+    write(tmp_path, "feeds.yaml", "feeds:\n  - url: https://e.example/rss\n")
+    write(
+        tmp_path,
+        "settings.yaml",
+        "alerts:\n  channels:\n    desk:\n      url: json://${NW_TEST_UNSET}/hook\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value).startswith(
+        f"{tmp_path / 'settings.yaml'}:4:12: environment variable NW_TEST_UNSET is referenced "
+        "here but not set"
+    )
+    (tmp_path / "settings.yaml").unlink()
+    write(
+        tmp_path,
+        "feeds.yaml",
+        "feeds:\n  - url: https://e.example/rss\n  - url: ${NW_TEST_UNSET}\n",
+    )
+    with pytest.raises(ConfigError, match=r"feeds\.yaml:3:10: environment variable NW_TEST_UNSET"):
+        load_config(tmp_path)
