@@ -79,6 +79,20 @@ def print_summary(summary: RunSummary, db_path: Path) -> None:
         f"(ok {summary.feeds_ok}, not modified {summary.feeds_not_modified}, "
         f"failed {summary.feeds_failed})"
     )
+    if summary.feeds_held_elsewhere:
+        console.print(
+            f"  {len(summary.feeds_held_elsewhere)} due feed(s) skipped: another run is polling "
+            "them",
+            highlight=False,
+        )
+    elif summary.feeds_polled == 0:
+        me = command_name()
+        console.print(
+            f"  none due: each feed waits for its next poll (`{me} feeds{_db_option(db_path)}` "
+            f"shows when); `{me} run --all` polls every feed now",
+            highlight=False,
+            markup=False,
+        )
     for err in summary.feed_errors:
         console.print(f"  [yellow]! {escape(err.feed)}[/]: {escape(str(err.error))}")
     for warn in summary.feed_warnings:

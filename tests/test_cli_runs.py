@@ -94,6 +94,9 @@ def test_repeated_runs_with_nothing_new_print_no_traceback(
         assert "Traceback" not in proc.stdout + proc.stderr
         assert proc.stderr.strip() == "", proc.stderr
         assert "New entries: 0" in proc.stdout
+        # a run that polled nothing says why, and what to do (it printed "Feeds polled: 0")
+        none_due = f"none due: each feed waits for its next poll (`newswatch feeds --db {db}`"
+        assert (none_due in proc.stdout) == (args == []), proc.stdout
 
 
 def test_a_run_where_every_feed_fails_is_one_line_and_exit_2(tmp_path: Path) -> None:
