@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
@@ -62,6 +63,15 @@ class FeedEntry(_Strict):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"feed url must start with http:// or https://, got {value!r}")
+        if any(c.isspace() for c in value):
+            raise ValueError(f"feed url {value!r} contains a space (write it as %20)")
+        try:
+            parts = urlsplit(value)
+            host, _ = parts.hostname, parts.port
+        except ValueError as exc:  # a malformed port or IPv6 address
+            raise ValueError(f"feed url {value!r} is malformed: {exc}") from None
+        if not host:
+            raise ValueError(f"feed url {value!r} names no host")
         return value
 
 

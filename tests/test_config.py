@@ -71,6 +71,23 @@ def test_bad_feed_url_and_duplicates(tmp_path: Path) -> None:
         load_config(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://exa mple.org/rss", "contains a space"),
+        ("https:///rss", "names no host"),
+        ("https://example.org:port/rss", "is malformed"),
+    ],
+)
+def test_a_feed_url_that_cannot_be_fetched_stops_before_the_run(
+    tmp_path: Path, url: str, problem: str
+) -> None:
+    """These passed the check and failed at every poll ("cannot resolve host 'exa mple.org'")."""
+    write(tmp_path, "feeds.yaml", f"feeds:\n  - url: {url}\n")
+    with pytest.raises(ConfigError, match=rf"feeds\.yaml:2:10: feeds\.0\.url: .*{problem}"):
+        load_config(tmp_path)
+
+
 def test_env_references_and_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NW_TEST_BASE", "http://127.0.0.1:9999")
     write(tmp_path, "feeds.yaml", "feeds:\n  - url: ${NW_TEST_BASE}/feed.xml\n")
