@@ -223,10 +223,22 @@ def test_feeds_fits_80_columns_one_line_per_feed(tmp_path: Path) -> None:
 
 def test_feeds_wide_and_formats_show_everything(tmp_path: Path) -> None:
     feeds_db(tmp_path / "f.duckdb")
-    wide = newswatch("feeds", "--db", "f.duckdb", "--wide", cwd=tmp_path, env={"COLUMNS": "300"})
+    wide = newswatch("feeds", "--db", "f.duckdb", "--wide", cwd=tmp_path, env={"COLUMNS": "500"})
     assert wide.returncode == 0, wide.stderr
     assert "upstream timed out" in wide.stdout and "https://b.example/rss" in wide.stdout
     assert " UTC" in wide.stdout
+    assert "┃ name" in wide.stdout  # a table where it fits
+    # at 80 columns, one block per feed, every value whole, not ten columns folded thin
+    narrow = newswatch("feeds", "--db", "f.duckdb", "--wide", cwd=tmp_path, env={"COLUMNS": "80"})
+    assert narrow.returncode == 0, narrow.stderr
+    blocks = narrow.stdout.split("── ")
+    assert len(blocks) == 3 and "┃" not in narrow.stdout, narrow.stdout
+    long_feed = next(b for b in blocks if b.startswith("A very long outlet name"))
+    assert (
+        "url        https://www.a-very-long-outlet-name.example.org/feeds/rss/world/europe/"
+        "ukraine.xml\n"
+    ) in long_feed
+    assert "problem    HTTP 503" in long_feed and "upstream timed out" in long_feed
     as_csv = newswatch("feeds", "--db", "f.duckdb", "--format", "csv", cwd=tmp_path)
     assert as_csv.returncode == 0, as_csv.stderr
     header, *rows = as_csv.stdout.strip().splitlines()
