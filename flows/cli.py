@@ -366,17 +366,20 @@ def demo(
     from flows.seed_server import DEMO_PORT, SEEDS_DIR, serve_demo
 
     usable_db_path(db)
+    previous = _previous_demo_port(db, wait)
     if port is not None:
         ports: list[int] = [port] if port else []
     else:
-        ports = list(dict.fromkeys(p for p in (_previous_demo_port(db, wait), DEMO_PORT) if p))
+        ports = list(dict.fromkeys(p for p in (previous, DEMO_PORT) if p))
     with reported_interrupt(), serve_demo(ports) as server:
         os.environ["NEWSWATCH_DEMO_BASE_URL"] = server.base_url
         if server.wanted and server.port not in server.wanted:
+            taken = f"note: port {server.wanted[0]} is in use, so the demo corpus is served on "
             err_console.print(
-                f"note: port {server.wanted[0]} is in use, so the demo corpus is served on "
-                f"{server.port}: its URLs are new to {db}, which gets the corpus again. Free "
-                "the port and run again, or use a new --db.",
+                f"{taken}{server.port}: its URLs are new to {db}, which gets the corpus again. "
+                "Free the port and run again, or use a new --db."
+                if previous is not None
+                else f"{taken}{server.port} (later demos into {db} use that port too).",
                 highlight=False,
                 markup=False,
             )

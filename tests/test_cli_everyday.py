@@ -508,3 +508,21 @@ def test_a_wide_query_result_fits_80_columns_one_record_per_block(tmp_path: Path
     assert any(line.startswith("snippet") and line.endswith("…") for line in lines)
     narrow = newswatch("query", "SELECT 1 AS a, 2 AS b", "--db", str(db), env={"COLUMNS": "80"})
     assert "┃ a" in narrow.stdout  # a result that fits stays a table
+
+
+def test_demo_on_a_taken_port_into_a_new_database_says_nothing_of_landing_again(
+    tmp_path: Path,
+) -> None:
+    """The note said the database "gets the corpus again" on its very first demo."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        db = tmp_path / "first.duckdb"
+        result = newswatch("demo", "--db", str(db), "--port", str(port), cwd=tmp_path, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    note = result.stderr.strip().splitlines()[0]
+    assert note.startswith(f"note: port {port} is in use, so the demo corpus is served on ")
+    assert note.endswith(f"(later demos into {db} use that port too).") and "again" not in note
