@@ -175,3 +175,28 @@ def test_every_command_has_a_one_line_summary_in_the_command_list() -> None:
     for name, command in commands.items():
         summary = (command.help or "").split("\n\n")[0]
         assert "\n" not in summary.strip(), f"{name}: {summary!r}"
+
+
+def test_rules_eval_without_input_at_a_terminal_says_what_it_needs(tmp_path: Path) -> None:
+    """`newswatch rules eval` (or match) typed without --input waited, silently, for JSON
+    Lines on the terminal."""
+    import os
+    import subprocess
+    import sys
+
+    for command in ("eval", "match"):
+        primary, secondary = os.openpty()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "flows.cli", "rules", command],
+                stdin=secondary,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd=REPO,
+            )
+        finally:
+            os.close(primary)
+            os.close(secondary)
+        assert done.returncode == 2, done.stderr
+        assert "error: no --input: name a JSON Lines file (--input FILE.jsonl)" in done.stderr
