@@ -142,18 +142,27 @@ def search(
     """Full-text search (BM25) over article titles and texts.
 
     The index is rebuilt first when articles landed since it was last built."""
-    from pipelines.store.search import ensure_index
+    from pipelines.store.search import ensure_index, index_is_stale
     from pipelines.store.search import search as run_search
 
-    with console.status("updating the search index…"):
-        indexed = ensure_index(db)
-    if indexed is not None:
-        err_console.print(f"search index rebuilt over {indexed} articles", highlight=False)
+    # Opened first with --wait and its notice: while a run held the file, the index check
+    # waited in silence for as long as the store retries (about 80 s), whatever --wait said.
     con = _open_read_only(db, wait)
     try:
-        results = run_search(con, words, limit)
+        stale = index_is_stale(con)
+        results = [] if stale else run_search(con, words, limit)
     finally:
         con.close()
+    if stale:
+        with console.status("updating the search index…"):
+            indexed = ensure_index(db)
+        if indexed is not None:
+            err_console.print(f"search index rebuilt over {indexed} articles", highlight=False)
+        con = _open_read_only(db, wait)
+        try:
+            results = run_search(con, words, limit)
+        finally:
+            con.close()
     if not results:
         console.print("no article matches")
     for _, title, url, score in results:

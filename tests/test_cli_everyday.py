@@ -173,6 +173,29 @@ def test_demo_says_at_once_that_its_database_is_held_and_stops_after_wait(
     assert "Serving the demo corpus" not in result.stdout
 
 
+def test_search_waits_as_long_as_wait_says_and_says_so(tmp_path: Path) -> None:
+    """Its index check once waited in silence for as long as the store retries (about 80 s),
+    whatever --wait said."""
+    db = tmp_path / "locked.duckdb"
+    with store.open_store(db):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+        result = newswatch("search", "Sumy", "--db", str(db), "--wait", "2")
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"waiting for {db}: another process holds it"), result.stderr
+    assert "up to 2 s (--wait)" in lines[0]
+    assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1]
+
+
 # --- item 7: `newswatch feeds` at 80 columns ---------------------------------------------------
 
 
