@@ -219,6 +219,7 @@ def rematch(
         typer.Option(help="Only articles fetched on or after this date.", formats=["%Y-%m-%d"]),
     ] = None,
     topic: Annotated[str | None, typer.Option(help="Only this topic.")] = None,
+    wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
     """Re-run the current rules over stored articles and update matches (no alerts)."""
     from pipelines import store
@@ -233,7 +234,9 @@ def rematch(
     ruleset = load_ruleset(*rules_paths(config_dir))
     claim_rules = load_claim_rules(claims_path(config_dir), ruleset.loaded)
     settings = load_settings(config_dir)
-    with store.open_store(db, settings=settings.store) as con:
+    with store.open_store(
+        db, settings=settings.store, on_wait=lock_notice(db, wait), max_wait_s=wait
+    ) as con:
         day: date | None = since.date() if since else None
         report = run_rematch(con, ruleset, day, topic)
         claims = rematch_claims(

@@ -173,9 +173,9 @@ def test_demo_says_at_once_that_its_database_is_held_and_stops_after_wait(
     assert "Serving the demo corpus" not in result.stdout
 
 
-def test_search_waits_as_long_as_wait_says_and_says_so(tmp_path: Path) -> None:
-    """Its index check once waited in silence for as long as the store retries (about 80 s),
-    whatever --wait said."""
+def test_search_rematch_and_retry_wait_as_long_as_wait_says_and_say_so(tmp_path: Path) -> None:
+    """They once waited in silence for as long as the store retries (about 80 s), whatever
+    --wait said (search), or with no --wait at all (rematch, alerts retry)."""
     db = tmp_path / "locked.duckdb"
     with store.open_store(db):
         pass
@@ -184,16 +184,20 @@ def test_search_waits_as_long_as_wait_says_and_says_so(tmp_path: Path) -> None:
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
-        result = newswatch("search", "Sumy", "--db", str(db), "--wait", "2")
+        results = [
+            newswatch(*args, "--db", str(db), "--wait", "2")
+            for args in (["search", "Sumy"], ["rematch"], ["alerts", "retry", "--all"])
+        ]
     finally:
         assert holder.stdin is not None
         holder.stdin.close()
         holder.wait(timeout=30)
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert lines[0].startswith(f"waiting for {db}: another process holds it"), result.stderr
-    assert "up to 2 s (--wait)" in lines[0]
-    assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1]
+    for result in results:
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.args
+        lines = result.stderr.strip().splitlines()
+        assert lines[0].startswith(f"waiting for {db}: another process holds it"), lines
+        assert "up to 2 s (--wait)" in lines[0]
+        assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1]
 
 
 # --- item 7: `newswatch feeds` at 80 columns ---------------------------------------------------
