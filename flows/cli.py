@@ -47,6 +47,7 @@ from flows.cli_ui import ui_app
 from pipelines.errors import NewswatchError, StoreLockedError
 
 if TYPE_CHECKING:
+    from pipelines.config import StoreSettings
     from pipelines.run.summary import RunSummary
 
 
@@ -245,6 +246,44 @@ def reported_interrupt() -> Iterator[None]:
         ) from None
 
 
+def say_if_held(db: Path, settings: StoreSettings) -> None:
+    """Say on stderr, before a run starts, that another process holds `db`: the run then waits
+    for it (the store's retries, over a minute) and said nothing until it gave up.
+
+    Asks the kernel whether the file's lock is free (DuckDB locks the whole file with fcntl),
+    which costs next to nothing, where opening the database to find out would cost an attach
+    on every run. Nothing is said where that cannot be asked (no fcntl). Call it only while
+    this process has the file closed: closing the probe's descriptor drops every POSIX lock
+    the process holds on the file, DuckDB's included."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    try:
+        fd = os.open(db, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+        return
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    waits = (
+        min(settings.lock_retry_base_s * 2**n, settings.lock_retry_max_s)
+        for n in range(settings.lock_retries)
+    )
+    err_console.print(
+        f"waiting for {db}: another process holds it (a run writing, or a program such as the "
+        "DuckDB CLI or a notebook with it open; DuckDB allows one writer or many readers). "
+        f"The run tries again for about {sum(waits):.0f} s (store.lock_retries)…",
+        highlight=False,
+        markup=False,
+    )
+
+
 def _run(
     config_dir: Path, db: Path, force_all: bool, as_json: bool, with_prefect: bool | None = None
 ) -> RunSummary:
@@ -264,6 +303,7 @@ def _run(
     # Checked here so a typo never starts a run; the run reuses what this loads.
     cached_claim_rules(config.claims_path, ruleset.loaded)
     usable_db_path(db)
+    say_if_held(db, config.settings.store)
     if with_prefect is None:
         with_prefect = prefect_api_configured()
     try:

@@ -200,6 +200,36 @@ def test_search_rematch_and_retry_wait_as_long_as_wait_says_and_say_so(tmp_path:
         assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1]
 
 
+def test_a_run_says_at_once_that_its_database_is_held(tmp_path: Path) -> None:
+    """A run waited for a held database (the store's retries, over a minute by default) and
+    said nothing until it gave up."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "feeds.yaml").write_text("feeds:\n  - url: https://e.example/rss\n", "utf-8")
+    (config / "settings.yaml").write_text("store:\n  lock_retries: 2\n", "utf-8")
+    db = tmp_path / "locked.duckdb"
+    with store.open_store(db):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+        result = newswatch("run", "--config-dir", str(config), "--db", str(db))
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"waiting for {db}: another process holds it"), result.stderr
+    assert lines[0].endswith("The run tries again for about 1 s (store.lock_retries)…")
+    assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1]
+    # and nothing is said when the file is free
+    free = newswatch("run", "--config-dir", str(config), "--db", str(db))
+    assert "waiting for" not in free.stderr
+
+
 # --- item 7: `newswatch feeds` at 80 columns ---------------------------------------------------
 
 
