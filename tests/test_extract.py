@@ -523,3 +523,42 @@ def test_a_forkserver_gone_while_workers_start_ends_the_warm_up_quietly(
     finally:
         extract._STARTING.pop(3, None)
     assert raised == []
+
+
+WARM_UP_MASKS = """
+import sys
+from multiprocessing import forkserver
+
+from pipelines.config import ExtractSettings
+from pipelines.extract import pool as extract
+
+extract.warm_up(ExtractSettings(workers=1))
+assert extract._STARTING[1].wait(120)
+pid = forkserver._forkserver._forkserver_pid
+status = open(f"/proc/{pid}/status").read()
+blocked = int(next(l for l in status.splitlines() if l.startswith("SigBlk:")).split()[1], 16)
+print(bool(blocked & (1 << 1)), flush=True)  # bit 1: SIGINT
+extract.shutdown_pools()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_the_forkserver_starts_with_ctrl_c_blocked() -> None:
+    """Ctrl-C while the forkserver's interpreter was still starting (before any preloaded
+    module) printed a traceback from `site` or `multiprocessing`: `warm_up` starts it from a
+    thread that blocks SIGINT, and the forkserver inherits that mask."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_UP_MASKS],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"

@@ -10,6 +10,7 @@ import gc
 import inspect
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -261,6 +262,13 @@ def warm_up(settings: ExtractSettings, rules_files: tuple[Path, ...] | None = No
     started = _STARTING[workers] = threading.Event()
 
     def start() -> None:
+        # The forkserver is started from this thread, with its signal mask: SIGINT blocked,
+        # so that Ctrl-C meanwhile cannot interrupt the forkserver's interpreter start-up
+        # (a traceback from `site` or `multiprocessing`), before
+        # `pipelines.forkserver_interrupt` has it ignored. Python handles signals in the main
+        # thread, so blocking them here changes nothing for this process.
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             for _ in range(workers):
                 if workers in _CANCELLED:  # `shutdown_pools` is waiting: start no more
