@@ -12,7 +12,9 @@ from flows.cli_common import (
     ConfigDir,
     DbPath,
     console,
+    err_console,
     fail,
+    prefect_api_configured,
     quiet_prefect,
     usable_db_path,
 )
@@ -47,12 +49,22 @@ def serve(
 ) -> None:
     """Serve the monitor, rematch and feed-health deployments until interrupted.
 
-    Needs a Prefect API (PREFECT_API_URL); trigger extra runs with
+    Uses the Prefect API of PREFECT_API_URL (or of the Prefect profile); without one, a
+    temporary local API that this process starts. Trigger extra runs with
     `prefect deployment run 'monitor/newswatch-monitor'`.
     """
     from flows.cli import check_prefect_api
 
     usable_db_path(db)
+    if not prefect_api_configured():
+        err_console.print(
+            "note: no Prefect API configured (PREFECT_API_URL): serving through a temporary "
+            "local Prefect API that this process starts and stops with it. To watch the runs "
+            "in the Prefect UI, start `prefect server start` and set PREFECT_API_URL (README: "
+            "Run it with Prefect).",
+            highlight=False,
+            markup=False,
+        )
     quiet_prefect()
     check_prefect_api()
     from flows.deployments import (
