@@ -8,7 +8,8 @@ articles, then `--runs` runs are created through the API one after another, as
 `prefect deployment run` creates them (`force_all`: every feed is polled and answers 304, so
 each run has nothing new). For each, the server's own timestamps: expected (scheduled) start
 → start (the runner's child process is up and the flow begins) → end (Completed), and the
-number of task runs. With `--ahead S`, each run is scheduled S seconds ahead instead of for
+number of task runs; and Pending (the runner has taken the run) → start: the runner's child
+process start. With `--ahead S`, each run is scheduled S seconds ahead instead of for
 now, as a schedule's runs are: the runner picks it up before its time (it prefetches) and the
 figure shows what that leaves of the start-up.
 """
@@ -55,11 +56,14 @@ async def _one_run(deployment: Any, ahead_s: float = 0.0) -> dict[str, float]:
         tasks = await client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id]))
         )
+        states = await client.read_flow_run_states(run.id)
+    pending = min(s.timestamp for s in states if s.type.value == "PENDING")
     scheduled = run.expected_start_time
     assert scheduled is not None and run.start_time is not None and run.end_time is not None
     return {
         "scheduled_to_completed_s": (run.end_time - scheduled).total_seconds(),
         "scheduled_to_start_s": (run.start_time - scheduled).total_seconds(),
+        "pending_to_start_s": (run.start_time - pending).total_seconds(),
         "flow_s": (run.end_time - run.start_time).total_seconds(),
         "task_runs": len(tasks),
     }
@@ -93,6 +97,7 @@ def measure(runs: int, ahead_s: float) -> dict[str, Any]:
         "first_run_s": round(first["scheduled_to_completed_s"], 2),
         "scheduled_to_completed_s": spread([s["scheduled_to_completed_s"] for s in samples]),
         "scheduled_to_start_s": spread([s["scheduled_to_start_s"] for s in samples]),
+        "pending_to_start_s": spread([s["pending_to_start_s"] for s in samples]),
         "flow_s": spread([s["flow_s"] for s in samples]),
         "task_runs": statistics.median(s["task_runs"] for s in samples),
         "target_s": TARGET_S,

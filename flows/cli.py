@@ -25,12 +25,15 @@ from flows.cli_alerts import alerts_app
 from flows.cli_common import (
     CONFIG_DIR_DEFAULT,
     DB_DEFAULT,
+    DEFAULT_WAIT_S,
     ConfigDir,
     DbPath,
+    WaitSeconds,
     command_name,
     console,
     err_console,
     fail,
+    lock_notice,
     prefect_api_configured,
     quiet_prefect,
     usable_db_path,
@@ -41,9 +44,10 @@ from flows.cli_ops import ops_app
 from flows.cli_rules import rules_app
 from flows.cli_store import store_app
 from flows.cli_ui import ui_app
-from pipelines.errors import NewswatchError
+from pipelines.errors import NewswatchError, StoreLockedError
 
 if TYPE_CHECKING:
+    from pipelines.config import StoreSettings
     from pipelines.run.summary import RunSummary
 
 
@@ -76,6 +80,20 @@ def print_summary(summary: RunSummary, db_path: Path) -> None:
         f"(ok {summary.feeds_ok}, not modified {summary.feeds_not_modified}, "
         f"failed {summary.feeds_failed})"
     )
+    if summary.feeds_held_elsewhere:
+        console.print(
+            f"  {len(summary.feeds_held_elsewhere)} due feed(s) skipped: another run is polling "
+            "them",
+            highlight=False,
+        )
+    elif summary.feeds_polled == 0:
+        me = command_name()
+        console.print(
+            f"  none due: each feed waits for its next poll (`{me} feeds{_db_option(db_path)}` "
+            f"shows when); `{me} run --all` polls every feed now",
+            highlight=False,
+            markup=False,
+        )
     for err in summary.feed_errors:
         console.print(f"  [yellow]! {escape(err.feed)}[/]: {escape(str(err.error))}")
     for warn in summary.feed_warnings:
@@ -228,6 +246,44 @@ def reported_interrupt() -> Iterator[None]:
         ) from None
 
 
+def say_if_held(db: Path, settings: StoreSettings) -> None:
+    """Say on stderr, before a run starts, that another process holds `db`: the run then waits
+    for it (the store's retries, over a minute) and said nothing until it gave up.
+
+    Asks the kernel whether the file's lock is free (DuckDB locks the whole file with fcntl),
+    which costs next to nothing, where opening the database to find out would cost an attach
+    on every run. Nothing is said where that cannot be asked (no fcntl). Call it only while
+    this process has the file closed: closing the probe's descriptor drops every POSIX lock
+    the process holds on the file, DuckDB's included."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    try:
+        fd = os.open(db, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+        return
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    waits = (
+        min(settings.lock_retry_base_s * 2**n, settings.lock_retry_max_s)
+        for n in range(settings.lock_retries)
+    )
+    err_console.print(
+        f"waiting for {db}: another process holds it (a run writing, or a program such as the "
+        "DuckDB CLI or a notebook with it open; DuckDB allows one writer or many readers). "
+        f"The run tries again for about {sum(waits):.0f} s (store.lock_retries)…",
+        highlight=False,
+        markup=False,
+    )
+
+
 def _run(
     config_dir: Path, db: Path, force_all: bool, as_json: bool, with_prefect: bool | None = None
 ) -> RunSummary:
@@ -238,7 +294,7 @@ def _run(
 
     from pipelines.claims import cached_claim_rules
     from pipelines.config import load_config
-    from pipelines.extract import shutdown_pools
+    from pipelines.extract import discard_pool, shutdown_pools
     from pipelines.rules import load_ruleset
     from pipelines.run.compose import RunRequest, Steps, run_monitor
 
@@ -247,6 +303,7 @@ def _run(
     # Checked here so a typo never starts a run; the run reuses what this loads.
     cached_claim_rules(config.claims_path, ruleset.loaded)
     usable_db_path(db)
+    say_if_held(db, config.settings.store)
     if with_prefect is None:
         with_prefect = prefect_api_configured()
     try:
@@ -255,6 +312,11 @@ def _run(
         else:
             request = RunRequest(config, ruleset, db, force_all)
             summary = asyncio.run(run_monitor(request, Steps()))
+    except KeyboardInterrupt:
+        # Ctrl-C: stop the workers now rather than wait for the pages they are on (they
+        # ignore SIGINT, see pipelines.forkserver_interrupt); nothing they hold is landed.
+        discard_pool(config.settings.extract)
+        raise
     finally:
         # Before the interpreter exits (its own handlers run too late, after the threads are
         # joined): an extraction pool still starting must not be left half started.
@@ -296,16 +358,21 @@ def run(
 DEMO_DB = Path("data/demo.duckdb")
 
 
-def _previous_demo_port(db: Path) -> int | None:
-    """The port the demo served on when it last wrote `db` (None for a new database)."""
+def _previous_demo_port(db: Path, wait: float) -> int | None:
+    """The port the demo served on when it last wrote `db` (None for a new database).
+
+    While another process holds `db`, says so at once and waits up to `wait` seconds, then
+    stops: the run would only wait for it again, as silently as this once did."""
     from flows.seed_server import demo_port_in
     from pipelines.store import open_store
 
     if not db.exists():
         return None
     try:
-        with open_store(db, read_only=True) as con:
+        with open_store(db, read_only=True, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
             urls = [row[0] for row in con.execute("SELECT feed_url FROM feed_state").fetchall()]
+    except StoreLockedError as exc:
+        raise fail(str(exc)) from None
     except NewswatchError:
         return None
     return demo_port_in(urls)
@@ -330,6 +397,7 @@ def demo(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     with_prefect: WithPrefect = None,
+    wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
     """Run the monitor once on the offline demo corpus (seeds/), served on 127.0.0.1.
 
@@ -338,17 +406,20 @@ def demo(
     from flows.seed_server import DEMO_PORT, SEEDS_DIR, serve_demo
 
     usable_db_path(db)
+    previous = _previous_demo_port(db, wait)
     if port is not None:
         ports: list[int] = [port] if port else []
     else:
-        ports = list(dict.fromkeys(p for p in (_previous_demo_port(db), DEMO_PORT) if p))
+        ports = list(dict.fromkeys(p for p in (previous, DEMO_PORT) if p))
     with reported_interrupt(), serve_demo(ports) as server:
         os.environ["NEWSWATCH_DEMO_BASE_URL"] = server.base_url
         if server.wanted and server.port not in server.wanted:
+            taken = f"note: port {server.wanted[0]} is in use, so the demo corpus is served on "
             err_console.print(
-                f"note: port {server.wanted[0]} is in use, so the demo corpus is served on "
-                f"{server.port}: its URLs are new to {db}, which gets the corpus again. Free "
-                "the port and run again, or use a new --db.",
+                f"{taken}{server.port}: its URLs are new to {db}, which gets the corpus again. "
+                "Free the port and run again, or use a new --db."
+                if previous is not None
+                else f"{taken}{server.port} (later demos into {db} use that port too).",
                 highlight=False,
                 markup=False,
             )

@@ -18,6 +18,7 @@ from flows.cli_common import (
     WaitSeconds,
     console,
     err_console,
+    existing_db,
     fail,
     lock_notice,
     usable_db_path,
@@ -138,6 +139,7 @@ def retry(
     ] = None,
     every: Annotated[bool, typer.Option("--all", help="Every failed or uncertain alert.")] = False,
     db: DbPath = DB_DEFAULT,
+    wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
     """Queue failed or uncertain alerts again; the next run sends them."""
     from pipelines import store
@@ -146,7 +148,8 @@ def retry(
     if not alert_ids and not every:
         raise fail("name the alerts to retry (ids from `newswatch alerts pending`) or use --all")
     usable_db_path(db)
-    with store.open_store(db) as con:
+    existing_db(db)
+    with store.open_store(db, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
         queued = outbox.retry(con, alert_ids or [], datetime.now(UTC), every=every)
     unknown = sorted(set(alert_ids or []) - set(queued))
     console.print(f"queued {len(queued)} alert(s) again; the next run sends them")

@@ -97,6 +97,20 @@ def usable_db_path(db: Path) -> None:
         )
 
 
+def existing_db(db: Path) -> None:
+    """Stop with one line when a command that changes stored data (`rematch`, `alerts retry`,
+    `feeds --enable`), or the dashboard, names a database that does not exist: opening it for
+    writing would create an empty one and report "0 done", hiding a mistyped --db (or the
+    demo's database, which the hint names)."""
+    if db.exists():
+        return
+    if db.name == "demo.duckdb":
+        raise fail(f"database {db} does not exist yet; run `newswatch demo --db {db}` first")
+    demo = db.with_name("demo.duckdb")
+    hint = f" (the demo's data is in {demo}: add --db {demo})" if demo.exists() else ""
+    raise fail(f"database {db} does not exist yet; run `newswatch run` first{hint}")
+
+
 def command_name() -> str:
     """How to call this `newswatch` again from the user's shell, for hints such as
     `Try: newswatch query …`: `newswatch` when that name on PATH is this program, else the

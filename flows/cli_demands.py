@@ -126,6 +126,8 @@ def timeline(
         return
     weeks = sorted({r["week"] for r in rows})
     lines = sorted({(r["region"], r["action"]) for r in rows})
+    shown = _weeks_that_fit(lines, len(weeks), console.width)
+    hidden, weeks = len(weeks) - shown, weeks[-shown:]
     cells = {(r["week"], r["region"], r["action"]): r for r in rows}
     table = Table(title="Russian territorial demands: articles per week", show_lines=False)
     table.add_column("region", no_wrap=True)
@@ -144,10 +146,26 @@ def timeline(
                 cols.append(str(cell["articles"]))
         table.add_row(region, act, *cols)
     console.print(table)
+    if hidden:
+        console.print(
+            f"[dim]The last {shown} weeks: {hidden} earlier one(s) do not fit {console.width} "
+            "columns; see them with --since, in a wider terminal or with --format csv.[/]"
+        )
     console.print(
         f"[dim]{FIRST} = first claim of this (region, action), or first after the quiet period"
         " (demands.quiet_days); weeks start on Monday. Details: demand_escalations view.[/]"
     )
+
+
+def _weeks_that_fit(lines: list[tuple[str, str]], weeks: int, width: int) -> int:
+    """How many week columns fit `width` beside the region and action columns (at least one).
+
+    Rich squeezes a table wider than the terminal by cutting column headers ("06-…") and, with
+    months of weeks, every cell; the latest weeks whole are worth more than all of them cut."""
+    region = max(len("region"), *(len(r) for r, _ in lines)) + 3  # padding and border
+    action = max(len("action"), *(len(a) for _, a in lines)) + 3
+    week = len("05-12") + 3
+    return max(1, min(weeks, (width - 1 - region - action) // week))
 
 
 @demands_app.command()
@@ -201,6 +219,12 @@ def evaluate(
 
     rules = _claim_rules(config_dir)
     articles, skipped = read_labelled(input)
+    if not articles:
+        # Precision and recall of nothing would print as 1.000 / 1.000.
+        raise fail(
+            f"{input}: no line has a `claims` label ({skipped} line(s) without one), so there "
+            "is nothing to measure; claims sets look like tests/data/labelled/claims_dev.jsonl"
+        )
     report = run_eval(articles, rules)
     scores = [*report.languages.values(), report.total]
     if as_json:

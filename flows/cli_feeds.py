@@ -21,6 +21,7 @@ from flows.cli_common import (
     DbPath,
     WaitSeconds,
     console,
+    existing_db,
     fail,
     lock_notice,
     usable_db_path,
@@ -121,27 +122,62 @@ def compact_lines(rows: list[FeedRow], width: int, now: datetime) -> list[str]:
     return [line(headers), "  ".join("─" * w for w in widths), *(line(c) for c in cells)]
 
 
+WIDE_HEADERS = (
+    "name",
+    "url",
+    "health",
+    "http",
+    "fails",
+    "items",
+    "polled",
+    "last new",
+    "next poll",
+    "problem",
+)
+
+
+def _wide_cells(r: FeedRow) -> tuple[str, ...]:
+    return (
+        r.name or "",
+        r.feed_url,
+        r.health,
+        "" if r.last_http_status is None else str(r.last_http_status),
+        str(r.consecutive_failures),
+        str(r.items_seen),
+        minute_time(r.last_polled_at),
+        minute_time(r.last_new_item_at),
+        minute_time(r.next_poll_at),
+        r.problem or "",
+    )
+
+
 def wide_table(rows: list[FeedRow], db: Path) -> Table:
     """Every column in full: URL, minute-precision UTC times, whole errors (cells wrap)."""
     table = Table(title=f"Feeds in {db}", title_justify="left")
-    headers = ("name", "url", "health", "http", "fails", "items", "polled", "last new")
-    for header in (*headers, "next poll", "problem"):
+    for header in WIDE_HEADERS:
         table.add_column(header, overflow="fold")
     for r in rows:
-        cells = (
-            r.name or "",
-            r.feed_url,
-            r.health,
-            "" if r.last_http_status is None else str(r.last_http_status),
-            str(r.consecutive_failures),
-            str(r.items_seen),
-            minute_time(r.last_polled_at),
-            minute_time(r.last_new_item_at),
-            minute_time(r.next_poll_at),
-            r.problem or "",
-        )
-        table.add_row(*map(escape, cells))
+        table.add_row(*map(escape, _wide_cells(r)))
     return table
+
+
+def print_wide(rows: list[FeedRow], db: Path) -> None:
+    """The wide table when it fits the terminal whole; else one feed per block, one
+    `field  value` line each, values in full: folded into 80 columns, ten columns of URLs,
+    times and errors came out a few letters wide and dozens of lines tall."""
+    table = wide_table(rows, db)
+    unbounded = console.options.update_width(1_000_000)  # measure caps at the width given
+    if console.measure(table, options=unbounded).maximum <= console.width:
+        console.print(table)
+        return
+    console.print(f"Feeds in {db}", highlight=False, markup=False)
+    key = max(len(h) for h in WIDE_HEADERS[1:])
+    for r in rows:
+        name, *values = _wide_cells(r)
+        console.print(f"[dim]── {escape(name or r.feed_url)} ──[/]", highlight=False)
+        for header, value in zip(WIDE_HEADERS[1:], values, strict=True):
+            line = f"{header.ljust(key)}  {value}".rstrip()
+            console.print(line, highlight=False, markup=False)
 
 
 @feeds_app.command()
@@ -151,7 +187,11 @@ def feeds(
         FeedsFormat, typer.Option("--format", "-f", help="table, or every field as csv / json.")
     ] = FeedsFormat.table,
     wide: Annotated[
-        bool, typer.Option("--wide", help="Every column, full times and errors (wraps).")
+        bool,
+        typer.Option(
+            "--wide",
+            help="Every field in full: a table, or one block per feed when that does not fit.",
+        ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", hidden=True)] = False,
     enable: Annotated[
@@ -170,6 +210,7 @@ def feeds(
         fmt = FeedsFormat.json
     if enable is not None:
         usable_db_path(db)
+        existing_db(db)
         with open_store(db, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
             found = con.execute(
                 "UPDATE feed_state SET disabled = false, disabled_reason = NULL, "
@@ -190,7 +231,7 @@ def feeds(
         writer.writerow([f for f in FeedRow.__dataclass_fields__])
         writer.writerows(asdict(r).values() for r in rows)
     elif wide:
-        console.print(wide_table(rows, db))
+        print_wide(rows, db)
     else:
         console.print(f"Feeds in {db}", highlight=False, markup=False)
         for text in compact_lines(rows, console.width, datetime.now(UTC)):

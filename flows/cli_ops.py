@@ -12,7 +12,9 @@ from flows.cli_common import (
     ConfigDir,
     DbPath,
     console,
+    err_console,
     fail,
+    prefect_api_configured,
     quiet_prefect,
     usable_db_path,
 )
@@ -28,6 +30,14 @@ def serve(
     no_schedule: Annotated[
         bool, typer.Option("--no-schedule", help="Serve without schedules (ad-hoc runs only).")
     ] = False,
+    poll_seconds: Annotated[
+        float,
+        typer.Option(
+            help="Seconds between looks for runs created for now (`prefect deployment run`); "
+            "scheduled runs are fetched ahead of their time whatever this is.",
+            min=0.5,
+        ),
+    ] = 2.0,
     replace: Annotated[
         bool,
         typer.Option(
@@ -39,22 +49,31 @@ def serve(
 ) -> None:
     """Serve the monitor, rematch and feed-health deployments until interrupted.
 
-    Needs a Prefect API (PREFECT_API_URL); trigger extra runs with
+    Uses the Prefect API of PREFECT_API_URL (or of the Prefect profile); without one, a
+    temporary local API that this process starts. Trigger extra runs with
     `prefect deployment run 'monitor/newswatch-monitor'`.
     """
     from flows.cli import check_prefect_api
 
     usable_db_path(db)
+    if not prefect_api_configured():
+        err_console.print(
+            "note: no Prefect API configured (PREFECT_API_URL): serving through a temporary "
+            "local Prefect API that this process starts and stops with it. To watch the runs "
+            "in the Prefect UI, start `prefect server start` and set PREFECT_API_URL (README: "
+            "Run it with Prefect).",
+            highlight=False,
+            markup=False,
+        )
     quiet_prefect()
     check_prefect_api()
-    from prefect import serve as prefect_serve
-
     from flows.deployments import (
         WRITE_LIMIT,
-        build_deployments,
         delete_deployments,
+        deployment_specs,
         ensure_write_limit,
         existing_deployments,
+        serve_flows,
     )
 
     pooled = [d for d in existing_deployments() if d.work_pool]
@@ -77,9 +96,9 @@ def serve(
         )
     if ensure_write_limit():
         console.print(f"Created global concurrency limit {WRITE_LIMIT} (DuckDB writes)")
-    deployments = build_deployments(
+    specs = deployment_specs(
         str(config_dir.resolve()), str(db.resolve()), interval, schedules=not no_schedule
     )
-    names = ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
+    names = ", ".join(f"{flow.name}/{arguments['name']}" for flow, arguments in specs)
     console.print(f"Serving {names}", highlight=False)
-    prefect_serve(*deployments, print_starting_message=False)
+    serve_flows(specs, poll_seconds)

@@ -78,6 +78,14 @@ def _load_other(spec: str, config_dir: Path, scratch: Path):  # type: ignore[no-
 
 def _records(source: str) -> Iterator[tuple[int, dict[str, Any]]]:
     stream: TextIO
+    if source == "-" and sys.stdin.isatty():
+        # Reading a terminal would wait, without a word, for lines the user never meant to type.
+        err_console.print(
+            "[bold red]error:[/] no --input: name a JSON Lines file (--input FILE.jsonl) or "
+            "pipe one in (< FILE.jsonl)",
+            highlight=False,
+        )
+        raise typer.Exit(2)
     if source == "-":
         stream = sys.stdin
     else:

@@ -23,6 +23,7 @@ from flows.cli_common import (
     WaitSeconds,
     console,
     err_console,
+    existing_db,
     fail,
     lock_notice,
     usable_db_path,
@@ -138,20 +139,30 @@ def search(
     limit: Annotated[int, typer.Option(help="Number of results.")] = 20,
     wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
-    """Full-text search over article titles and texts (the index is rebuilt first when
-    articles landed since it was last built)."""
-    from pipelines.store.search import ensure_index
+    """Full-text search (BM25) over article titles and texts.
+
+    The index is rebuilt first when articles landed since it was last built."""
+    from pipelines.store.search import ensure_index, index_is_stale
     from pipelines.store.search import search as run_search
 
-    with console.status("updating the search index…"):
-        indexed = ensure_index(db)
-    if indexed is not None:
-        err_console.print(f"search index rebuilt over {indexed} articles", highlight=False)
+    # Opened first with --wait and its notice: while a run held the file, the index check
+    # waited in silence for as long as the store retries (about 80 s), whatever --wait said.
     con = _open_read_only(db, wait)
     try:
-        results = run_search(con, words, limit)
+        stale = index_is_stale(con)
+        results = [] if stale else run_search(con, words, limit)
     finally:
         con.close()
+    if stale:
+        with console.status("updating the search index…"):
+            indexed = ensure_index(db)
+        if indexed is not None:
+            err_console.print(f"search index rebuilt over {indexed} articles", highlight=False)
+        con = _open_read_only(db, wait)
+        try:
+            results = run_search(con, words, limit)
+        finally:
+            con.close()
     if not results:
         console.print("no article matches")
     for _, title, url, score in results:
@@ -208,6 +219,7 @@ def rematch(
         typer.Option(help="Only articles fetched on or after this date.", formats=["%Y-%m-%d"]),
     ] = None,
     topic: Annotated[str | None, typer.Option(help="Only this topic.")] = None,
+    wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
     """Re-run the current rules over stored articles and update matches (no alerts)."""
     from pipelines import store
@@ -218,10 +230,13 @@ def rematch(
     from pipelines.store.rematch import rematch as run_rematch
 
     usable_db_path(db)
+    existing_db(db)
     ruleset = load_ruleset(*rules_paths(config_dir))
     claim_rules = load_claim_rules(claims_path(config_dir), ruleset.loaded)
     settings = load_settings(config_dir)
-    with store.open_store(db, settings=settings.store) as con:
+    with store.open_store(
+        db, settings=settings.store, on_wait=lock_notice(db, wait), max_wait_s=wait
+    ) as con:
         day: date | None = since.date() if since else None
         report = run_rematch(con, ruleset, day, topic)
         claims = rematch_claims(

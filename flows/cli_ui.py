@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import shlex
 import socket
 from typing import Annotated
 
@@ -14,8 +15,10 @@ from flows.cli_common import (
     DB_DEFAULT,
     ConfigDir,
     DbPath,
+    command_name,
     console,
     err_console,
+    existing_db,
     fail,
 )
 
@@ -76,11 +79,7 @@ def ui(
     from pipelines.errors import NewswatchError
     from pipelines.rules import load_ruleset
 
-    if not db.exists():
-        raise fail(
-            f"database {db} does not exist; run `newswatch demo --db {db}` or `newswatch run "
-            "--db …` first, or pass --db with an existing file"
-        )
+    existing_db(db)
     try:
         ruleset = load_ruleset(*rules_paths(config_dir))
     except NewswatchError as exc:
@@ -99,7 +98,9 @@ def ui(
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
-    app = create_app(UiSettings(db.resolve(), ruleset, prefect_ui_url()))
+    on_db = "" if db == DB_DEFAULT else f" --db {shlex.quote(str(db))}"
+    search = f"{command_name()} search{on_db}"
+    app = create_app(UiSettings(db.resolve(), ruleset, prefect_ui_url(), search))
     console.print(
         f"newswatch ui: http://{shown_host}:{bound_port}/  (database {db}; Ctrl-C stops it)",
         highlight=False,

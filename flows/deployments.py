@@ -37,6 +37,35 @@ def _schedule(spec: dict[str, Any], interval_minutes: float) -> Any:
     return Cron(spec["cron"])
 
 
+def deployment_specs(
+    config_dir: str,
+    db_path: str,
+    interval_minutes: float,
+    schedules: bool = True,
+    prefect_yaml: Path = PREFECT_YAML,
+) -> list[tuple[Any, dict[str, Any]]]:
+    """Each deployment of deploy/prefect.yaml as its flow object and the arguments that make
+    it a deployment (`Flow.to_deployment`, `Runner.add_flow`); `config_dir` and `db_path`
+    replace the file's values of those parameters."""
+    from pipelines.yamlfile import parse, read_source
+
+    data, _ = parse(read_source(prefect_yaml))
+    paths = {"config_dir": config_dir, "db_path": db_path}
+    specs = []
+    for spec in data["deployments"]:
+        timing = [_schedule(t, interval_minutes) for t in spec.get("schedules") or []]
+        parameters = {k: paths.get(k, v) for k, v in (spec.get("parameters") or {}).items()}
+        arguments = {
+            "name": spec["name"],
+            "parameters": parameters,
+            "description": spec.get("description"),
+            "tags": spec.get("tags"),
+            "schedules": timing if schedules else None,
+        }
+        specs.append((_flow(spec["entrypoint"]), arguments))
+    return specs
+
+
 def build_deployments(
     config_dir: str,
     db_path: str,
@@ -45,28 +74,42 @@ def build_deployments(
     work_pool_name: str | None = None,
     prefect_yaml: Path = PREFECT_YAML,
 ) -> list[Any]:
-    """The deployments of deploy/prefect.yaml, served as they are by `newswatch serve`
-    (`config_dir` and `db_path` replace the file's values of those parameters); with
-    `work_pool_name` (`WORK_POOL`) they are the file's own, for `prefect.deploy(...)`."""
-    from pipelines.yamlfile import parse, read_source
-
-    data, _ = parse(read_source(prefect_yaml))
-    paths = {"config_dir": config_dir, "db_path": db_path}
-    deployments = []
-    for spec in data["deployments"]:
-        timing = [_schedule(t, interval_minutes) for t in spec.get("schedules") or []]
-        parameters = {k: paths.get(k, v) for k, v in (spec.get("parameters") or {}).items()}
-        deployments.append(
-            _flow(spec["entrypoint"]).to_deployment(
-                name=spec["name"],
-                parameters=parameters,
-                description=spec.get("description"),
-                tags=spec.get("tags"),
-                work_pool_name=work_pool_name,
-                schedules=timing if schedules else None,
-            )
+    """The deployments of deploy/prefect.yaml, as `newswatch serve` serves them
+    (`deployment_specs`); with `work_pool_name` (`WORK_POOL`) they are the file's own, for
+    `prefect.deploy(...)`."""
+    return [
+        flow.to_deployment(**arguments, work_pool_name=work_pool_name)
+        for flow, arguments in deployment_specs(
+            config_dir, db_path, interval_minutes, schedules, prefect_yaml
         )
-    return deployments
+    ]
+
+
+def serve_flows(specs: list[tuple[Any, dict[str, Any]]], poll_seconds: float) -> None:
+    """Serve the deployments `specs` from this process until interrupted (`newswatch serve`).
+
+    Each flow object is handed to the runner (`Runner.add_flow`, which registers the same
+    deployment `to_deployment` makes), so that the runner starts each run from the flow it
+    holds instead of a `python -m prefect.engine` that reads the run and the deployment back
+    from the API and imports the flow again from its entrypoint; and those runs start from a
+    forkserver that has imported the flows already (`flows.run_children`). The runner looks
+    for runs created for now (`prefect deployment run`) every `poll_seconds`; a schedule's
+    runs it fetches ahead of their time.
+    """
+    import asyncio
+    import contextlib
+
+    from prefect.exceptions import TerminationSignal
+    from prefect.runner import Runner
+
+    from flows.run_children import fork_flow_runs
+
+    runner = Runner(pause_on_shutdown=True, query_seconds=poll_seconds)
+    for flow, arguments in specs:
+        runner.add_flow(flow, **arguments)
+    fork_flow_runs()
+    with contextlib.suppress(KeyboardInterrupt, TerminationSignal):  # stopped: not an error
+        asyncio.run(runner.start())
 
 
 QUALIFIED_NAMES = (
@@ -126,7 +169,7 @@ def delete_deployments(deployment_ids: list[str]) -> None:
 
 
 WRITE_LIMIT = "newswatch-duckdb-writes"
-"""Same name as `flows.monitor.WRITE_LIMIT` (repeated so that this module imports light)."""
+"""Same name as `flows.write_slot.WRITE_LIMIT` (repeated so that this module imports light)."""
 WORK_POOL = "newswatch"
 
 

@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.monitor import _write_slot
+from flows.write_slot import write_slot
 from pipelines import store
 from pipelines.config import DEFAULT_DB, RUN_CONFIG_DIR, load_settings, rules_paths
 from pipelines.rules import load_ruleset
@@ -20,7 +20,7 @@ from pipelines.store.rematch import rematch
 async def rematch_task(config_dir: str, db_path: str, topic: str | None) -> dict[str, Any]:
     ruleset = load_ruleset(*rules_paths(Path(config_dir)))
     settings = load_settings(Path(config_dir))
-    async with await _write_slot():
+    async with await write_slot():
         with store.open_store(Path(db_path), settings=settings.store) as con:
             report = rematch(con, ruleset, None, topic)
     return {

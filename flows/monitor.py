@@ -10,7 +10,6 @@ not a failed flow; the flow fails only when nothing could be done.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import time
 from datetime import datetime
@@ -20,11 +19,11 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.concurrency.asyncio import concurrency
 from prefect.utilities.annotations import quote as q
 
 from flows.events import MatchEvents, emit_escalation_events
 from flows.secrets import resolve_secret_refs
+from flows.write_slot import write_slot
 from pipelines.claims import cached_claim_rules
 from pipelines.config import DEFAULT_DB, RUN_CONFIG_DIR, Config, load_config
 from pipelines.errors import NewswatchError, StoreLockedError
@@ -53,9 +52,6 @@ from pipelines.run.compose import record as record_run
 from pipelines.run.summary import NewMatch, RunSummary
 from pipelines.store import LandingReport, leases
 
-WRITE_LIMIT = "newswatch-duckdb-writes"
-"""Prefect global concurrency limit that serialises DuckDB writes of overlapping runs."""
-
 
 @task(name="load-config-and-rules", cache_policy=NO_CACHE)
 def load_config_task(config_dir: str) -> tuple[Config, RuleSet]:
@@ -71,7 +67,7 @@ async def plan_task(
 ) -> leases.Claim:
     """Claim the due feeds no other run holds (several workers share feeds, none is polled
     twice); see `pipelines.store.leases`."""
-    async with await _write_slot():
+    async with await write_slot():
         claim = leases.claim_due_feeds(Path(db_path), config, owner, now, force_all=force_all)
     if claim.held_elsewhere:
         get_run_logger().info(
@@ -82,7 +78,7 @@ async def plan_task(
 
 @task(name="release-feed-leases", cache_policy=NO_CACHE)
 async def release_task(db_path: str, config: Config, owner: str) -> None:
-    async with await _write_slot():
+    async with await write_slot():
         leases.release_feeds(Path(db_path), config, owner)
 
 
@@ -184,28 +180,6 @@ def match_task(ruleset: RuleSet, articles: list[Article]) -> list[Match]:
     return monitor.match(ruleset, articles)
 
 
-_limit_exists: bool | None = None
-
-
-async def _write_slot() -> contextlib.AbstractAsyncContextManager[Any]:
-    """The global concurrency slot that serialises writes, when the deploy step created it.
-
-    Without a server-side limit (ad-hoc `newswatch run` on an ephemeral API) writes are still
-    safe: the store retries on DuckDB's lock error.
-    """
-    global _limit_exists
-    if _limit_exists is None:
-        from prefect.client.orchestration import get_client
-
-        try:
-            async with get_client() as client:
-                await client.read_global_concurrency_limit_by_name(WRITE_LIMIT)
-            _limit_exists = True
-        except Exception:
-            _limit_exists = False
-    return concurrency(WRITE_LIMIT, occupy=1) if _limit_exists else contextlib.nullcontext()
-
-
 def _only_when_locked(task: Any, task_run: Any, state: Any) -> bool:
     """Retry landing only when another process holds the database: a full disk or a bad
     batch would fail the same way again, so it fails at once with its message."""
@@ -233,7 +207,7 @@ async def land_task(
 ) -> LandingReport:
     """Land the batch, and release the run's feed leases after its last batch or extend them
     after the others (`monitor.land_and_hold_feeds`)."""
-    async with await _write_slot():
+    async with await write_slot():
         return monitor.land_and_hold_feeds(
             Path(db_path), config, articles, fresh, matches, states, lease_owner, last
         )
@@ -242,13 +216,13 @@ async def land_task(
 @task(name="send-alerts", cache_policy=NO_CACHE)
 async def alerts_task(db_path: str, config: Config) -> monitor.AlertReport:
     config = await resolve_secret_refs(config)
-    async with await _write_slot():
+    async with await write_slot():
         return monitor.send_alerts(Path(db_path), config)
 
 
 @task(name="record-run", cache_policy=NO_CACHE)
 async def record_task(request: RunRequest, started_at: datetime, summary: RunSummary) -> None:
-    async with await _write_slot():
+    async with await write_slot():
         record_run(request, started_at, summary)
 
 

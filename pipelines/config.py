@@ -14,11 +14,13 @@ docs/SETTINGS.md lists them all.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
@@ -30,7 +32,7 @@ from pydantic_settings import (
 
 from pipelines.errors import ConfigError
 from pipelines.models import FeedSource
-from pipelines.yamlfile import parse, read_source, validate
+from pipelines.yamlfile import YamlSource, known_keys, node_at, parse, read_source, validate, where
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 """The shipped configuration (rules and gazetteer a config directory may leave out)."""
@@ -61,6 +63,15 @@ class FeedEntry(_Strict):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"feed url must start with http:// or https://, got {value!r}")
+        if any(c.isspace() for c in value):
+            raise ValueError(f"feed url {value!r} contains a space (write it as %20)")
+        try:
+            parts = urlsplit(value)
+            host, _ = parts.hostname, parts.port
+        except ValueError as exc:  # a malformed port or IPv6 address
+            raise ValueError(f"feed url {value!r} is malformed: {exc}") from None
+        if not host:
+            raise ValueError(f"feed url {value!r} names no host")
         return value
 
 
@@ -362,8 +373,9 @@ class Config:
         return self.rules_path, self.entities_path, self.claims_path
 
 
-def expand_env(value: Any) -> Any:
-    """Replace `${NAME}` / `${NAME:-default}` in every string of a parsed YAML tree."""
+def expand_env(value: Any, loc: tuple[Any, ...] = ()) -> Any:
+    """Replace `${NAME}` / `${NAME:-default}` in every string of a parsed YAML tree; a name
+    that is not set raises an UnsetVariable with the location (`loc`) of its value."""
     if isinstance(value, str):
 
         def _sub(m: re.Match[str]) -> str:
@@ -372,17 +384,34 @@ def expand_env(value: Any) -> Any:
                 return os.environ[name]
             if default is not None:
                 return default
-            raise ConfigError(
-                f"environment variable {name} is referenced in the config but not set; "
-                f"export it or write ${{{name}:-default}}"
+            raise UnsetVariable(
+                f"environment variable {name} is referenced here but not set; "
+                f"export it or write ${{{name}:-default}}",
+                loc,
             )
 
         return _ENV_REF.sub(_sub, value)
     if isinstance(value, list):
-        return [expand_env(v) for v in value]
+        return [expand_env(v, (*loc, i)) for i, v in enumerate(value)]
     if isinstance(value, dict):
-        return {k: expand_env(v) for k, v in value.items()}
+        return {k: expand_env(v, (*loc, k)) for k, v in value.items()}
     return value
+
+
+class UnsetVariable(ConfigError):
+    """`${NAME}` in a YAML value, NAME not set: `loc` is where (keys and list indexes)."""
+
+    def __init__(self, message: str, loc: tuple[Any, ...]) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _expanded(source: YamlSource, data: Any, root: Any) -> Any:
+    """`expand_env` of a file's data; an unset variable is reported at its file:line:column."""
+    try:
+        return expand_env(data)
+    except UnsetVariable as exc:
+        raise ConfigError(f"{where(source, node_at(root, exc.loc))}: {exc}") from None
 
 
 def _variable(loc: tuple[Any, ...]) -> str:
@@ -397,16 +426,42 @@ def _variable(loc: tuple[Any, ...]) -> str:
 def environment_settings() -> Settings:
     """The defaults under the environment's overrides; an invalid one raises a ConfigError
     naming the variable."""
+    hint = "\n  hint: fix or unset it (docs/SETTINGS.md lists the names)"
+    if lines := _unknown_sections():
+        raise ConfigError("\n".join(lines) + hint)
     try:
         return Settings()
     except ValidationError as exc:
-        lines = [
-            f"environment variable {_variable(tuple(err['loc']))}: {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise ConfigError(
-            "\n".join(lines) + "\n  hint: fix or unset it (docs/SETTINGS.md lists the names)"
-        ) from exc
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            message = err["msg"]
+            if err["type"] == "extra_forbidden" and len(loc) == 2:
+                close = difflib.get_close_matches(str(loc[1]), known_keys(Settings, loc[:1]), 1)
+                guess = _variable((loc[0], close[0])) if close else None
+                message = "not a setting" + (f"; did you mean {guess}?" if guess else "")
+            lines.append(f"environment variable {_variable(loc)}: {message}")
+        raise ConfigError("\n".join(lines) + hint) from exc
+
+
+def _unknown_sections() -> list[str]:
+    """`NEWSWATCH_<SECTION>__<KEY>` variables whose section does not exist, which the
+    environment source would otherwise ignore without a word (`NEWSWATCH_FECH__TIMEOUT_S`)."""
+    sections = list(Settings.model_fields)
+    lines = []
+    for name in sorted(os.environ):
+        if not name.startswith(ENV_PREFIX) or "__" not in name[len(ENV_PREFIX) :]:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].partition("__")
+        if section.lower() in sections or not os.environ[name]:
+            continue
+        close = difflib.get_close_matches(section.lower(), sections, 1)
+        guess = f"; did you mean {ENV_PREFIX}{close[0].upper()}__{key}?" if close else ""
+        lines.append(
+            f"environment variable {name}: no settings section {section.lower()!r}{guess} "
+            f"(sections: {', '.join(sections)})"
+        )
+    return lines
 
 
 def load_settings(config_dir: Path) -> Settings:
@@ -419,14 +474,14 @@ def load_settings(config_dir: Path) -> Settings:
         return defaults
     source = read_source(path)
     data, root = parse(source)
-    return validate(source, Settings, expand_env(data), root)
+    return validate(source, Settings, _expanded(source, data, root), root)
 
 
 def load_feeds(config_dir: Path) -> list[FeedSource]:
     path = config_dir / "feeds.yaml"
     source = read_source(path)
     data, root = parse(source)
-    parsed = validate(source, FeedsFile, expand_env(data), root)
+    parsed = validate(source, FeedsFile, _expanded(source, data, root), root)
     seen: set[str] = set()
     feeds = []
     for entry in parsed.feeds:

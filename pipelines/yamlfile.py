@@ -7,9 +7,11 @@ its problems are raised as (`ConfigError`, `RuleError`).
 
 from __future__ import annotations
 
+import difflib
+import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -203,5 +205,56 @@ def validate(
         for err in exc.errors():
             loc = tuple(err["loc"])
             dotted = ".".join(str(p) for p in loc) or "(top level)"
-            lines.append(f"{where(source, node_at(root, loc))}: {dotted}: {err['msg']}")
+            message = err["msg"]
+            if err["type"] == "extra_forbidden" and loc:
+                message = unknown_key_message(str(loc[-1]), known_keys(model, loc[:-1]))
+            lines.append(f"{where(source, node_at(root, loc))}: {dotted}: {message}")
         raise error("\n".join(lines)) from exc
+
+
+def unknown_key_message(key: str, known: list[str]) -> str:
+    """What to say about a key the model does not have: the closest known key when there is
+    one (a typo), and the keys that exist there, instead of pydantic's "Extra inputs are not
+    permitted", which says neither what is wrong nor what was expected."""
+    if not known:
+        return "unknown key"
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    guess = f"; did you mean {close[0]}?" if close else ""
+    return f"unknown key{guess} (expected one of: {', '.join(known)})"
+
+
+def known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys the mapping at `loc` (a pydantic error location without its last part) may
+    have, following fields, list items and dict values of `model`; [] when unknown."""
+    current: Any = model
+    for part in loc:
+        current = _model_or_type(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            fields = {f.alias or name: f for name, f in current.model_fields.items()}
+            field = fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return []
+            current = field.annotation
+            continue
+        args = get_args(current)
+        if get_origin(current) in (list, tuple, set, frozenset) and args:
+            current = args[0]
+        elif get_origin(current) is dict and len(args) == 2:
+            current = args[1]
+        else:
+            return []
+    current = _model_or_type(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _model_or_type(annotation: Any) -> Any:
+    """`X` of `Annotated[X, …]`, and the model among the members of `X | None`."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        models = [a for a in members if isinstance(a, type) and issubclass(a, BaseModel)]
+        return (models or members)[0]
+    return annotation

@@ -146,3 +146,57 @@ def test_rules_explain_fetches_through_the_guarded_fetcher(
     missing = runner.invoke(app, ["rules", "explain", gone, "--config-dir", str(tmp_path)])
     assert missing.exit_code == 2
     assert f"error: cannot fetch {gone}: HTTP 404" in " ".join(missing.output.split())
+
+
+def test_writing_commands_refuse_a_missing_database(tmp_path: Path) -> None:
+    """rematch, alerts retry and feeds --enable once created an empty database at a mistyped
+    --db and reported "0 done"; they now stop as the read-only commands do, creating nothing."""
+    db = tmp_path / "newswatch.duckdb"
+    (tmp_path / "demo.duckdb").write_bytes(b"")
+    for args in (
+        ["rematch", "--db", str(db)],
+        ["alerts", "retry", "--all", "--db", str(db)],
+        ["feeds", "--enable", "https://example.org/rss", "--db", str(db)],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "does not exist yet" in result.output
+        assert f"add --db {tmp_path / 'demo.duckdb'}" in result.output
+        assert not db.exists()
+
+
+def test_every_command_has_a_one_line_summary_in_the_command_list() -> None:
+    """A docstring whose first paragraph spans two lines broke the command list mid-sentence
+    (`search`: "… rebuilt first when" / "articles landed …")."""
+    import typer.main
+
+    commands = getattr(typer.main.get_command(app), "commands", {})
+    assert "search" in commands
+    for name, command in commands.items():
+        summary = (command.help or "").split("\n\n")[0]
+        assert "\n" not in summary.strip(), f"{name}: {summary!r}"
+
+
+def test_rules_eval_without_input_at_a_terminal_says_what_it_needs(tmp_path: Path) -> None:
+    """`newswatch rules eval` (or match) typed without --input waited, silently, for JSON
+    Lines on the terminal."""
+    import os
+    import subprocess
+    import sys
+
+    for command in ("eval", "match"):
+        primary, secondary = os.openpty()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "flows.cli", "rules", command],
+                stdin=secondary,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd=REPO,
+            )
+        finally:
+            os.close(primary)
+            os.close(secondary)
+        assert done.returncode == 2, done.stderr
+        assert "error: no --input: name a JSON Lines file (--input FILE.jsonl)" in done.stderr

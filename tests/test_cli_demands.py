@@ -119,6 +119,11 @@ def test_clear_errors(tmp_path: Path) -> None:
     assert evaluated.returncode == 2 and "labelled.jsonl:1: not a labelled article" in (
         evaluated.stderr
     )
+    # a topics set, not a claims set: nothing to measure, not precision and recall of 1.000
+    topics_only = REPO / "tests" / "data" / "labelled" / "articles.jsonl"
+    unlabelled = newswatch("demands", "eval", "--input", str(topics_only))
+    assert unlabelled.returncode == 2 and "1.000" not in unlabelled.stdout
+    assert "no line has a `claims` label (110 line(s) without one)" in unlabelled.stderr
 
 
 def test_explain_shows_each_claim_with_its_sentence() -> None:
@@ -157,3 +162,34 @@ def test_rematch_recomputes_claims_without_alerts(tmp_path: Path) -> None:
         # The six escalations of the first landing, and none again for the claims re-added.
         assert con.execute("SELECT count(*) FROM alerts").fetchone() == (6,)
         assert con.execute("SELECT count(*) FROM demand_claims").fetchone() == (6,)
+
+
+def test_timeline_keeps_the_latest_weeks_whole_in_a_narrow_terminal(tmp_path: Path) -> None:
+    """Rich squeezed a table wider than the terminal by cutting week headers ("06-…"); the
+    latest weeks that fit are shown whole, and the rest named."""
+    import os
+
+    db = landed_db(tmp_path)
+    wide = subprocess.run(
+        [str(NEWSWATCH), "demands", "--db", str(db)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    narrow = subprocess.run(
+        [str(NEWSWATCH), "demands", "--db", str(db)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "45"},
+    )
+    assert wide.returncode == 0 and narrow.returncode == 0, wide.stderr + narrow.stderr
+    header = next(line for line in wide.stdout.splitlines() if "region" in line)
+    weeks = re.findall(r"\d\d-\d\d", header)
+    assert len(weeks) >= 2 and "do not fit" not in wide.stdout
+    narrow_header = next(line for line in narrow.stdout.splitlines() if "region" in line)
+    assert "…" not in narrow_header and re.findall(r"\d\d-\d\d", narrow_header) == weeks[-1:]
+    assert f"{len(weeks) - 1} earlier one(s) do not fit 45 columns" in narrow.stdout

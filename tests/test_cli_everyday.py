@@ -148,6 +148,88 @@ def test_query_gives_up_after_wait_with_the_clear_message(tmp_path: Path) -> Non
     assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1]
 
 
+def test_demo_says_at_once_that_its_database_is_held_and_stops_after_wait(
+    tmp_path: Path,
+) -> None:
+    """The demo once waited twice, in silence (reading the previous port, then the run), about
+    three minutes in all, before it said anything."""
+    db = tmp_path / "demo.duckdb"
+    with store.open_store(db):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+        result = newswatch("demo", "--db", str(db), "--wait", "2", cwd=tmp_path)
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"waiting for {db}: another process holds it"), result.stderr
+    assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1]
+    assert "Serving the demo corpus" not in result.stdout
+
+
+def test_search_rematch_and_retry_wait_as_long_as_wait_says_and_say_so(tmp_path: Path) -> None:
+    """They once waited in silence for as long as the store retries (about 80 s), whatever
+    --wait said (search), or with no --wait at all (rematch, alerts retry)."""
+    db = tmp_path / "locked.duckdb"
+    with store.open_store(db):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+        results = [
+            newswatch(*args, "--db", str(db), "--wait", "2")
+            for args in (["search", "Sumy"], ["rematch"], ["alerts", "retry", "--all"])
+        ]
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    for result in results:
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.args
+        lines = result.stderr.strip().splitlines()
+        assert lines[0].startswith(f"waiting for {db}: another process holds it"), lines
+        assert "up to 2 s (--wait)" in lines[0]
+        assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1]
+
+
+def test_a_run_says_at_once_that_its_database_is_held(tmp_path: Path) -> None:
+    """A run waited for a held database (the store's retries, over a minute by default) and
+    said nothing until it gave up."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "feeds.yaml").write_text("feeds:\n  - url: https://e.example/rss\n", "utf-8")
+    (config / "settings.yaml").write_text("store:\n  lock_retries: 2\n", "utf-8")
+    db = tmp_path / "locked.duckdb"
+    with store.open_store(db):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+        result = newswatch("run", "--config-dir", str(config), "--db", str(db))
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"waiting for {db}: another process holds it"), result.stderr
+    assert lines[0].endswith("The run tries again for about 1 s (store.lock_retries)…")
+    assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1]
+    # and nothing is said when the file is free
+    free = newswatch("run", "--config-dir", str(config), "--db", str(db))
+    assert "waiting for" not in free.stderr
+
+
 # --- item 7: `newswatch feeds` at 80 columns ---------------------------------------------------
 
 
@@ -198,10 +280,22 @@ def test_feeds_fits_80_columns_one_line_per_feed(tmp_path: Path) -> None:
 
 def test_feeds_wide_and_formats_show_everything(tmp_path: Path) -> None:
     feeds_db(tmp_path / "f.duckdb")
-    wide = newswatch("feeds", "--db", "f.duckdb", "--wide", cwd=tmp_path, env={"COLUMNS": "300"})
+    wide = newswatch("feeds", "--db", "f.duckdb", "--wide", cwd=tmp_path, env={"COLUMNS": "500"})
     assert wide.returncode == 0, wide.stderr
     assert "upstream timed out" in wide.stdout and "https://b.example/rss" in wide.stdout
     assert " UTC" in wide.stdout
+    assert "┃ name" in wide.stdout  # a table where it fits
+    # at 80 columns, one block per feed, every value whole, not ten columns folded thin
+    narrow = newswatch("feeds", "--db", "f.duckdb", "--wide", cwd=tmp_path, env={"COLUMNS": "80"})
+    assert narrow.returncode == 0, narrow.stderr
+    blocks = narrow.stdout.split("── ")
+    assert len(blocks) == 3 and "┃" not in narrow.stdout, narrow.stdout
+    long_feed = next(b for b in blocks if b.startswith("A very long outlet name"))
+    assert (
+        "url        https://www.a-very-long-outlet-name.example.org/feeds/rss/world/europe/"
+        "ukraine.xml\n"
+    ) in long_feed
+    assert "problem    HTTP 503" in long_feed and "upstream timed out" in long_feed
     as_csv = newswatch("feeds", "--db", "f.duckdb", "--format", "csv", cwd=tmp_path)
     assert as_csv.returncode == 0, as_csv.stderr
     header, *rows = as_csv.stdout.strip().splitlines()
@@ -471,3 +565,21 @@ def test_a_wide_query_result_fits_80_columns_one_record_per_block(tmp_path: Path
     assert any(line.startswith("snippet") and line.endswith("…") for line in lines)
     narrow = newswatch("query", "SELECT 1 AS a, 2 AS b", "--db", str(db), env={"COLUMNS": "80"})
     assert "┃ a" in narrow.stdout  # a result that fits stays a table
+
+
+def test_demo_on_a_taken_port_into_a_new_database_says_nothing_of_landing_again(
+    tmp_path: Path,
+) -> None:
+    """The note said the database "gets the corpus again" on its very first demo."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        db = tmp_path / "first.duckdb"
+        result = newswatch("demo", "--db", str(db), "--port", str(port), cwd=tmp_path, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    note = result.stderr.strip().splitlines()[0]
+    assert note.startswith(f"note: port {port} is in use, so the demo corpus is served on ")
+    assert note.endswith(f"(later demos into {db} use that port too).") and "again" not in note

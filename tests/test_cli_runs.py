@@ -94,6 +94,9 @@ def test_repeated_runs_with_nothing_new_print_no_traceback(
         assert "Traceback" not in proc.stdout + proc.stderr
         assert proc.stderr.strip() == "", proc.stderr
         assert "New entries: 0" in proc.stdout
+        # a run that polled nothing says why, and what to do (it printed "Feeds polled: 0")
+        none_due = f"none due: each feed waits for its next poll (`newswatch feeds --db {db}`"
+        assert (none_due in proc.stdout) == (args == []), proc.stdout
 
 
 def test_a_run_where_every_feed_fails_is_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -125,10 +128,13 @@ def test_ctrl_c_says_what_happened_and_the_next_run_lands_the_rest_once(tmp_path
         text=True,
         env=env,
         cwd=tmp_path,
+        start_new_session=True,
     )
     assert proc.stdout is not None
     assert "Serving the demo corpus" in proc.stdout.readline()  # the run is under way
-    proc.send_signal(signal.SIGINT)
+    # as Ctrl-C in a terminal does: to the whole process group (the extraction forkserver and
+    # its workers too, which printed tracebacks of their own)
+    os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     if proc.returncode == 0:  # it finished before the signal arrived: nothing to check
         return
@@ -143,3 +149,45 @@ def test_ctrl_c_says_what_happened_and_the_next_run_lands_the_rest_once(tmp_path
         ).fetchone()
         alerts = con.execute("SELECT count(*), count(DISTINCT alert_id) FROM alerts").fetchone()
     assert articles == distinct > 0 and alerts[0] == alerts[1]
+
+
+def test_ctrl_c_while_the_command_line_is_imported_is_one_line(tmp_path: Path) -> None:
+    """The `newswatch` entry point (pyproject's script): a real SIGINT while flows.cli is
+    being imported (it once gave a traceback, an ImportError from DuckDB's initialisation or a
+    crash), and a KeyboardInterrupt before a command's own handling, each end with one line
+    and exit code 130."""
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["newswatch"] == "flows.entry:main"
+    during_import = (
+        "import os, signal, sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'flows.cli':\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from flows.entry import main\n"
+        "main()\n"
+    )
+    before_command = (
+        "import flows.cli\n"
+        "def interrupted():\n"
+        "    raise KeyboardInterrupt\n"
+        "flows.cli.main = interrupted\n"
+        "from flows.entry import main\n"
+        "main()\n"
+    )
+    for script, said in (
+        (during_import, "error: interrupted while starting; nothing was done.\n"),
+        (before_command, "error: interrupted.\n"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", script, "--help"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=60,
+        )
+        assert done.returncode == 130, done.stderr
+        assert done.stderr == said

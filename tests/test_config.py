@@ -38,7 +38,28 @@ def test_typo_in_setting_is_reported_with_line(tmp_path: Path) -> None:
         load_config(tmp_path)
     assert "settings.yaml:2" in str(info.value)
     assert "per_host_limt" in str(info.value)
-    assert "Extra inputs are not permitted" in str(info.value)
+    assert "unknown key; did you mean per_host_limit?" in str(info.value)
+    assert "expected one of: user_agent, max_connections" in str(info.value)
+
+
+def test_typo_in_a_feed_or_a_channel_names_the_key_meant(tmp_path: Path) -> None:
+    """Through list items (feeds) and dict values (alert channels): the closest known key."""
+    write(tmp_path, "feeds.yaml", "feeds:\n  - urll: https://e.example/rss\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert "feeds.yaml:2:11: feeds.0.urll: unknown key; did you mean url?" in str(info.value)
+    assert "(expected one of: url, name, language, enabled)" in str(info.value)
+    write(tmp_path, "feeds.yaml", "feeds:\n  - url: https://e.example/rss\n")
+    write(
+        tmp_path,
+        "settings.yaml",
+        "alerts:\n  channels:\n    desk:\n      url: console://\n      topic: [x]\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert "settings.yaml:5:14: alerts.channels.desk.topic: unknown key; did you mean topics?" in (
+        str(info.value)
+    )
 
 
 def test_bad_feed_url_and_duplicates(tmp_path: Path) -> None:
@@ -47,6 +68,23 @@ def test_bad_feed_url_and_duplicates(tmp_path: Path) -> None:
         load_config(tmp_path)
     write(tmp_path, "feeds.yaml", "feeds:\n  - url: https://a/rss\n  - url: https://a/rss\n")
     with pytest.raises(ConfigError, match="listed twice"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://exa mple.org/rss", "contains a space"),
+        ("https:///rss", "names no host"),
+        ("https://example.org:port/rss", "is malformed"),
+    ],
+)
+def test_a_feed_url_that_cannot_be_fetched_stops_before_the_run(
+    tmp_path: Path, url: str, problem: str
+) -> None:
+    """These passed the check and failed at every poll ("cannot resolve host 'exa mple.org'")."""
+    write(tmp_path, "feeds.yaml", f"feeds:\n  - url: {url}\n")
+    with pytest.raises(ConfigError, match=rf"feeds\.yaml:2:10: feeds\.0\.url: .*{problem}"):
         load_config(tmp_path)
 
 
@@ -108,7 +146,12 @@ def test_older_variable_names_still_work_and_the_full_name_wins(
     ("name", "value", "problem"),
     [
         ("NEWSWATCH_STORE__LOCK_RETRIES", "many", "valid integer"),
-        ("NEWSWATCH_FETCH__TIMEOUT", "3", "Extra inputs are not permitted"),
+        (
+            "NEWSWATCH_FETCH__TIMEOUT",
+            "3",
+            "not a setting; did you mean NEWSWATCH_FETCH__TIMEOUT_S?",
+        ),
+        ("NEWSWATCH_FECH__TIMEOUT_S", "3", "did you mean NEWSWATCH_FETCH__TIMEOUT_S?"),
         ("NEWSWATCH_ALLOW_PRIVATE_NETWORKS", "perhaps", "valid boolean"),
     ],
 )
@@ -182,3 +225,30 @@ def test_settings_reference_is_in_sync_with_the_models() -> None:
             assert f"`{section}.{key}`" in doc
             assert setting.description, f"{section}.{key} has no description"
     assert all(f.description for f in ChannelSettings.model_fields.values())
+
+
+def test_an_unset_variable_is_reported_where_the_file_uses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It once said "referenced in the config" without naming the file or the line."""
+    monkeypatch.delenv("NW_TEST_UNSET", raising=False)
+    write(tmp_path, "feeds.yaml", "feeds:\n  - url: https://e.example/rss\n")
+    write(
+        tmp_path,
+        "settings.yaml",
+        "alerts:\n  channels:\n    desk:\n      url: json://${NW_TEST_UNSET}/hook\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value).startswith(
+        f"{tmp_path / 'settings.yaml'}:4:12: environment variable NW_TEST_UNSET is referenced "
+        "here but not set"
+    )
+    (tmp_path / "settings.yaml").unlink()
+    write(
+        tmp_path,
+        "feeds.yaml",
+        "feeds:\n  - url: https://e.example/rss\n  - url: ${NW_TEST_UNSET}\n",
+    )
+    with pytest.raises(ConfigError, match=r"feeds\.yaml:3:10: environment variable NW_TEST_UNSET"):
+        load_config(tmp_path)

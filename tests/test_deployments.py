@@ -278,3 +278,33 @@ def test_feed_health_before_the_first_run_reports_no_feeds_and_creates_nothing(
 
     assert asyncio.run(feed_health_flow(db_path=str(db_path))) == []
     assert not db_path.exists()
+
+
+def test_serve_without_a_prefect_api_says_what_it_serves_through(tmp_path: Path) -> None:
+    """Its help said it needs a Prefect API; without one it served, without a word, through a
+    temporary local API. It says so first (the test stops it once it has)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "serve", "--no-schedule"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        if not first.startswith("note:"):
+            first += proc.stderr.read()
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # with the temporary API's server, if it started
+        proc.wait(timeout=30)
+    assert first.startswith("note: no Prefect API configured (PREFECT_API_URL): serving through")

@@ -404,7 +404,8 @@ def test_workers_do_not_import_again_what_the_main_module_imports(tmp_path: Path
     )
     out = done.stdout.split("\n")
     preload, workers = out[0].split(), int(out[1])
-    assert preload[:2] == ["trafilatura", "pipelines.extract"]
+    # first: Ctrl-C is left to the owner from the forkserver's first import on
+    assert preload[:3] == ["pipelines.forkserver_interrupt", "trafilatura", "pipelines.extract"]
     assert "imported_by_main" in preload
     assert "entrypkg.entry" not in preload  # runpy would warn in each worker that runs it
     assert (
@@ -480,3 +481,84 @@ def test_downloads_go_on_when_the_room_fills_while_the_pool_starts(
     finally:
         shutdown_pools()
     assert [a.extract_status for a in done.articles] == ["ok"] * 6
+
+
+def test_extraction_workers_leave_ctrl_c_to_the_process_that_owns_them() -> None:
+    """Ctrl-C reaches the whole process group: each idle worker (and a forkserver still
+    importing) printed a KeyboardInterrupt traceback under the run's one-line message. They
+    ignore SIGINT now; the owner keeps Python's handler and stops them."""
+    import signal
+
+    from pipelines.extract import pool as extract
+
+    try:
+        pool = extract._pool(1)
+        in_worker = pool.submit(signal.getsignal, signal.SIGINT).result(timeout=120)
+    finally:
+        extract.shutdown_pools()
+    assert in_worker == signal.SIG_IGN
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_forkserver_gone_while_workers_start_ends_the_warm_up_quietly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C while `warm_up` starts the workers: the forkserver's pipe closes under it
+    (EOFError), which the warm-up thread reported as a traceback of its own."""
+    import threading
+
+    from pipelines.extract import pool as extract
+
+    class GonePool:
+        def submit(self, *args: object) -> None:
+            raise EOFError("unexpected EOF")
+
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    monkeypatch.setattr(extract, "_pool", lambda workers, rules=None: GonePool())
+    settings = ExtractSettings(workers=3)
+    extract.warm_up(settings)
+    try:
+        assert extract._STARTING[3].wait(30)
+    finally:
+        extract._STARTING.pop(3, None)
+    assert raised == []
+
+
+WARM_UP_MASKS = """
+import sys
+from multiprocessing import forkserver
+
+from pipelines.config import ExtractSettings
+from pipelines.extract import pool as extract
+
+extract.warm_up(ExtractSettings(workers=1))
+assert extract._STARTING[1].wait(120)
+pid = forkserver._forkserver._forkserver_pid
+status = open(f"/proc/{pid}/status").read()
+blocked = int(next(l for l in status.splitlines() if l.startswith("SigBlk:")).split()[1], 16)
+print(bool(blocked & (1 << 1)), flush=True)  # bit 1: SIGINT
+extract.shutdown_pools()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_the_forkserver_starts_with_ctrl_c_blocked() -> None:
+    """Ctrl-C while the forkserver's interpreter was still starting (before any preloaded
+    module) printed a traceback from `site` or `multiprocessing`: `warm_up` starts it from a
+    thread that blocks SIGINT, and the forkserver inherits that mask."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_UP_MASKS],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"

@@ -310,7 +310,7 @@ def test_unknown_key_and_missing_rules_are_reported(tmp_path: Path) -> None:
     with pytest.raises(RuleError) as info:
         load_ruleset(tmp_path / "rules.yaml", tmp_path / "entities.yaml")
     assert "rules.yaml:2" in str(info.value) and "rules: Field required" in str(info.value)
-    assert "rulez: Extra inputs are not permitted" in str(info.value)
+    assert "rulez: unknown key; did you mean rules?" in str(info.value)
 
 
 def test_bad_group_member_and_yaml_syntax(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import os
+import shlex
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,9 @@ class UiSettings:
     ruleset: RuleSet | None = None
     """The rules to explain and re-run matches with (None: stored evidence only)."""
     prefect_ui_url: str | None = None
+    search_command: str = "newswatch search"
+    """How to call `newswatch search` on this database from the user's shell (the dashboard
+    names it where the full-text index is missing or behind)."""
 
 
 def prefect_ui_url(environ: dict[str, str] | None = None) -> str | None:
@@ -86,6 +90,7 @@ def _environment() -> jinja2.Environment:
     env.filters["when"] = _when
     env.filters["web_url"] = _web_url
     env.filters["topic_label"] = lambda t: t.replace("_", " ")
+    env.filters["shell_quote"] = shlex.quote
     return env
 
 
@@ -163,7 +168,10 @@ def create_app(settings: UiSettings) -> Starlette:
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(template).render(
-            request_path=request.url.path, db_path=str(settings.db_path), **context
+            request_path=request.url.path,
+            db_path=str(settings.db_path),
+            search_command=settings.search_command,
+            **context,
         )
         return HTMLResponse(html, status_code=status)
 

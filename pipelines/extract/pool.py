@@ -10,6 +10,7 @@ import gc
 import inspect
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -108,9 +109,10 @@ def forkserver_preload() -> list[str]:
     and running the main module again costs next to nothing. The main module itself is not named:
     for `python -m package.module`, runpy warns in every worker when the module it is about to run
     is already imported. Only modules this process has already imported are named: they are known to
-    import. `pipelines.extract.forkserver` comes last: it warms the forkserver up (see
-    `warm_up_process`), so that every worker it forks starts warm."""
-    names = ["trafilatura", "pipelines.extract"]
+    import. `pipelines.forkserver_interrupt` comes first: the forkserver and its workers leave
+    Ctrl-C to this process. `pipelines.extract.forkserver` comes last: it warms the forkserver
+    up (see `warm_up_process`), so that every worker it forks starts warm."""
+    names = ["pipelines.forkserver_interrupt", "trafilatura", "pipelines.extract"]
     main = sys.modules.get("__main__")
     if main is None:
         return names
@@ -260,12 +262,22 @@ def warm_up(settings: ExtractSettings, rules_files: tuple[Path, ...] | None = No
     started = _STARTING[workers] = threading.Event()
 
     def start() -> None:
+        # The forkserver is started from this thread, with its signal mask: SIGINT blocked,
+        # so that Ctrl-C meanwhile cannot interrupt the forkserver's interpreter start-up
+        # (a traceback from `site` or `multiprocessing`), before
+        # `pipelines.forkserver_interrupt` has it ignored. Python handles signals in the main
+        # thread, so blocking them here changes nothing for this process.
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             for _ in range(workers):
                 if workers in _CANCELLED:  # `shutdown_pools` is waiting: start no more
                     break
                 pool.submit(os.getpid)
-        except RuntimeError:  # the pool was shut down meanwhile; the next run starts another
+        except (RuntimeError, EOFError, OSError):
+            # The pool was shut down meanwhile (RuntimeError), or its forkserver went away
+            # while starting a worker (Ctrl-C: EOFError, BrokenPipeError): the next run
+            # starts another.
             pass
         finally:
             started.set()

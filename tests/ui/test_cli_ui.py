@@ -92,3 +92,25 @@ def test_runs_link_to_the_prefect_ui_when_one_is_configured(tmp_path: Path) -> N
         unlinked = httpx.get(url + "/operations").text
     assert f'href="http://127.0.0.1:4200/runs/flow-run/{FLOW_RUN}"' in linked
     assert "/runs/flow-run/" not in unlinked and "Set PREFECT_UI_URL" in unlinked
+
+
+def test_the_search_hint_names_the_database_the_dashboard_reads(tmp_path: Path) -> None:
+    """Without a full-text index the search page names the command that builds one: it once
+    said `newswatch search "…"`, which reads data/newswatch.duckdb, not the demo's file."""
+    db = _empty_store(tmp_path)
+    with serve_ui(db) as url:
+        page = httpx.get(url + "/", params={"q": "buffer zone"}, timeout=30).text
+    assert f"<code>newswatch search --db {db} &#39;buffer zone&#39;</code> builds the index" in page
+
+
+def test_the_dashboard_on_a_missing_default_database_names_the_demo_one(tmp_path: Path) -> None:
+    """Not `newswatch demo --db data/newswatch.duckdb`, which would mix the demo's corpus into
+    the monitoring database."""
+    (tmp_path / "demo.duckdb").write_bytes(b"")
+    missing = tmp_path / "newswatch.duckdb"
+    done = newswatch("ui", "--db", str(missing), timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        f"error: database {missing} does not exist yet; run `newswatch run` first (the demo's "
+        f"data is in {tmp_path / 'demo.duckdb'}: add --db {tmp_path / 'demo.duckdb'})"
+    )
