@@ -19,10 +19,11 @@ show:
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from dataclasses import replace
 
 from pipelines.claims.lexicon import ClaimRules, Gate
 from pipelines.claims.read import Context, sentence_claims
-from pipelines.claims.sentence import Field, Sentence, split_sentences
+from pipelines.claims.sentence import Field, Sentence, split_sentences, word_info
 from pipelines.models import DemandClaim
 from pipelines.rules.compiled import fold_stem_all
 from pipelines.rules.text import WORD
@@ -30,7 +31,8 @@ from pipelines.rules.text import WORD
 
 def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> list[DemandClaim]:
     """Every claim of an article, title first, in reading order; one per (region, action)
-    per sentence.
+    per sentence. A demand of a region itself ("Kremlin demands Donetsk") is left out when
+    the article says what of it is demanded (a withdrawal, a recognition).
 
     Only sentences where the gates find a region name, an action word and a governing word
     (Aho-Corasick automata of word starts over the lower-cased text, see `ClaimRules.gate`)
@@ -61,6 +63,8 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
                 context.regions = list(dict.fromkeys(c.region for c in found))
                 context.actor = context.claimed[id(s)] = found[-1].actor
             out += found
+    precise = {c.region for c in out if id(c) not in context.objects}
+    out = [c for c in out if id(c) not in context.objects or c.region not in precise]
     return _without_umbrellas(out, f"{title}\n{text}", rules)
 
 
@@ -92,7 +96,20 @@ def _gated(field: Field, rules: ClaimRules) -> tuple[list[Sentence], str, list[i
     if not starts:
         return None
     sentences = dict.fromkeys(s for s in map(field.at, starts) if s is not None)
-    return list(sentences), low, sorted(actions)
+    for s in list(sentences):  # "Crimea is Russian. This must be recognised."
+        following = field.sentences(s.paragraph)[s.index + 1 : s.index + 2]
+        sentences.update(dict.fromkeys(f for f in following if _opens_with_pronoun(f, rules)))
+    ordered = sorted(sentences, key=lambda s: s.start)
+    return ordered, low, sorted(actions)
+
+
+def _opens_with_pronoun(s: Sentence, rules: ClaimRules) -> bool:
+    """The sentence's first word is a `pronoun` cue ("This …", «Это …»)."""
+    m = WORD.search(s.text, s.start, s.end)
+    if m is None:
+        return False
+    folded, stem = fold_stem_all([m.group()])[0]
+    return any(kind == "pronoun" for kind, _ in word_info(folded, stem, rules)[0])
 
 
 def _any_in(starts: list[int], a: int, b: int) -> bool:
@@ -129,14 +146,21 @@ def _passes(gate: Gate, low: str, text: str, start: int, end: int) -> bool:
 def _without_umbrellas(
     claims: list[DemandClaim], text: str, rules: ClaimRules
 ) -> list[DemandClaim]:
-    """Claims on an umbrella region (Donbas) left out when the article names one of its parts
-    (Donetsk, Luhansk): claims.yaml `umbrella`."""
+    """Claims on an umbrella region (Donbas) read as claims on the parts the article names
+    (Donetsk, Luhansk), unless those parts are claimed so already: claims.yaml `umbrella`."""
     umbrellas = {c.region for c in claims} & set(rules.umbrella)
     if not umbrellas:
         return claims
     named = {m.label for s in split_sentences(text, rules) for m in s.marks if m.kind == "region"}
     dropped = {u for u in umbrellas if named & rules.umbrella[u]}
-    return [c for c in claims if c.region not in dropped]
+    kept = [c for c in claims if c.region not in dropped]
+    have = {(c.region, c.action) for c in kept}
+    for c in claims:
+        if c.region in dropped:  # "leave Donbas … Donbas is the Donetsk and Luhansk republics"
+            parts = sorted(named & rules.umbrella[c.region])
+            kept += [replace(c, region=p) for p in parts if (p, c.action) not in have]
+            have.update((p, c.action) for p in parts)
+    return kept
 
 
 def explain_marks(text: str, rules: ClaimRules) -> list[tuple[str, list[tuple[str, str, str]]]]:

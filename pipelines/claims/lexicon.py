@@ -41,6 +41,12 @@ CueKind = Literal[
     "establish",
     "other",
     "four_regions",
+    "four",
+    "region_noun",
+    "demand_object",
+    "participle",
+    "call",
+    "river",
     "anaphora",
     "pronoun",
     "first_person",
@@ -70,7 +76,7 @@ ACTION_OF_CUE: dict[str, Action] = {
 _GATE_LETTERS = 3
 """The fewest letters a gate word has (Суми, Сумської, Сумщину → "сум")."""
 GOVERNING_KINDS = (
-    *("demand", "modal", "threat", "establish", "could", "required", "condition"),
+    *("demand", "modal", "threat", "establish", "could", "required", "condition", "call"),
     *("loss", "next", "other"),
 )
 """Cue kinds that can make an action word a demand (the last three are their own)."""
@@ -99,6 +105,7 @@ class ClaimsFile(_Strict):
     four_regions: list[str] = Field(min_length=1)
     umbrella: dict[str, list[str]] = Field(default_factory=dict)
     region_forms: dict[str, list[str]] = Field(default_factory=dict)
+    rivers: list[str] = Field(default_factory=list)
     scope: ScopeSpec = Field(default_factory=ScopeSpec)
     cues: dict[CueKind, dict[str, list[str]]]
 
@@ -125,6 +132,9 @@ class ClaimRules:
     four_regions: tuple[str, ...]
     umbrella: dict[str, frozenset[str]]
     before_first_region: int
+    rivers: tuple[str, ...]
+    """Folded starts of region forms that also name a river (Днепр): after a `river` word
+    ("за Днепр", «через Дніпро») they are the river, not the region."""
     by_stem: dict[str, tuple[Cue, ...]]
     by_prefix: dict[str, tuple[Cue, ...]]
     prefix_lengths: tuple[int, ...]
@@ -360,7 +370,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     region_words += [form.split()[0] for forms in spec.region_forms.values() for form in forms]
     region_words += [  # whole phrases: "new regions", not every "new"
         e
-        for kind in ("four_regions", "anaphora")
+        for kind in ("four_regions", "four", "anaphora")
         for cues in spec.cues[kind].values()
         for e in cues
     ]
@@ -369,7 +379,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         return [e for k in kinds for cues in spec.cues[k].values() for e in cues]
 
     gate = _gate(region_words, names=True)
-    action_gate = _gate(map(_gate_word, cues_of_kinds(ACTION_OF_CUE)))
+    action_gate = _gate(map(_gate_word, cues_of_kinds([*ACTION_OF_CUE, "demand_object"])))
     governor_gate = _gate(map(_gate_word, cues_of_kinds(GOVERNING_KINDS)))
     digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))
     return ClaimRules(
@@ -380,6 +390,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         four_regions=tuple(spec.four_regions),
         umbrella={k: frozenset(v) for k, v in spec.umbrella.items()},
         before_first_region=spec.scope.before_first_region,
+        rivers=tuple(t.folded for r in spec.rivers for t in tokenize(r)),
         by_stem={k: tuple(v) for k, v in by_stem.items()},
         by_prefix={k: tuple(v) for k, v in by_prefix.items()},
         prefix_lengths=tuple(sorted({len(k) for k in by_prefix})),

@@ -19,7 +19,7 @@ class Context:
     territories"), the Russian party of the last demand, the sentences before, and whether
     the sentence is an item of a list (after a line ending in ":" or opening with a bullet)."""
 
-    __slots__ = ("actor", "claimed", "current", "fields", "in_list", "regions")
+    __slots__ = ("actor", "claimed", "current", "fields", "in_list", "objects", "regions")
 
     def __init__(self, fields: list[Field]) -> None:
         self.fields = fields
@@ -28,6 +28,8 @@ class Context:
         self.actor: str | None = None
         self.in_list = False
         self.current: Sentence | None = None
+        self.objects: set[int] = set()
+        """ids of claims read off a demand of the region itself ("demands Donetsk")."""
         self.claimed: dict[int, str] = {}
         """id of an earlier sentence → the actor of its claims."""
 
@@ -56,7 +58,8 @@ class Context:
         """Who a sentence that names no party reports ("He said …", "The document requires
         …"): of the nearest of the three sentences before (the title included) that names a
         party, the actor of its claims, else the Russian official it names, else its first
-        party (not an object) if that is Russian."""
+        party (not an object) if that is Russian. A sentence whose only parties are others
+        and that voices nothing ("Ukraine promised to answer") is passed over."""
         for e in islice(self.earlier(), 3):
             if id(e) in self.claimed:
                 return self.claimed[id(e)]
@@ -64,8 +67,18 @@ class Context:
             if parties:
                 named = [m for m in parties if russian(m, rules) and m.label != "russia"]
                 first = named[0] if named else parties[0]
-                return actor_of(e, first, first, rules) if russian(first, rules) else None
+                if russian(first, rules):
+                    return actor_of(e, first, first, rules)
+                if any(m.kind in _VOICING for m in e.marks):
+                    return None
+                # "Ukraine promised to answer within a week. The document demands …": a
+                # party that voices nothing does not speak for the next sentence
         return None
+
+
+_VOICING = frozenset({"demand", "modal", "threat", "source", "negation"})
+"""Cues that make a sentence someone's position (a demand, a refusal, a reading of
+another's): its party speaks for the sentences after it."""
 
 
 def russian(mark: Mark, rules: ClaimRules) -> bool:
@@ -156,6 +169,7 @@ def demander(
         and acting.kind == "other_actors"
         and 0 < action.first - acting.last <= 2
         and not acting.last < governor.first < action.first
+        and governor.kind not in ("modal", "loss")  # "Ukraine risks losing …": the subject
     ):
         before.pop()  # "Ukrainian withdrawal from …", "Kyiv's recognition of …": who acts
     subject_first = governor.kind in ("modal", "loss")
@@ -178,7 +192,18 @@ def demander(
     russian_after = [m for m in after if russian(m, rules)]
     if russian_after:
         return russian_after[0]
+    after = [m for m in after if _speaks_after(s, m, max(action.last, scope_end))]
     return after[0] if after else None
+
+
+def _speaks_after(s: Sentence, m: Mark, end: int) -> bool:
+    """A party after the claim is who said it only when it stands right after a comma,
+    a dash or a quote (", Zelensky said", «…», — сказал Зеленский), not inside the clause
+    ("… in the borders of Ukraine", "the withdrawal of Ukrainian units")."""
+    for k in range(m.first, max(end, m.first - 3), -1):
+        if any(c in s.gap(k - 1, k) for c in ',—–"»”:'):
+            return True
+    return False
 
 
 def russia_withdraws(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> bool:
@@ -193,6 +218,7 @@ def russia_withdraws(s: Sentence, governor: Mark, action: Mark, rules: ClaimRule
         if lo <= m.first < action.first
         and m.kind in ("russian_forces", "other_actors")
         and (possessor is None or m.first > possessor.last)
+        and not s.broken(m.last, action.first)  # "… part of Russia; the withdrawal of …"
     ]
     if subjects and max(subjects, key=lambda m: m.last).kind == "russian_forces":
         return True

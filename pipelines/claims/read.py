@@ -5,6 +5,7 @@ See docs/DEMANDS.md "How a sentence is read" for the steps; each function below 
 
 from __future__ import annotations
 
+from pipelines.claims.govern import governor, negated
 from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules
 from pipelines.claims.parties import ITEMS as _ITEMS
 from pipelines.claims.parties import (
@@ -13,24 +14,10 @@ from pipelines.claims.parties import (
     demander,
     russia_withdraws,
     russian,
-    subjects,
 )
 from pipelines.claims.sentence import Mark, Sentence
 from pipelines.models import DemandClaim
 
-_GOVERNING: dict[Action, tuple[str, ...]] = {
-    "withdraw": ("demand", "modal"),
-    "recognise": ("demand", "modal"),
-    "seize_threat": ("threat", "condition"),
-    "buffer_zone": ("demand", "modal", "establish", "could"),
-    "other": ("demand", "modal"),
-}
-_SELF_GOVERNING = frozenset({"loss", "next", "other"})
-"""Action cues that are a demand or threat by themselves ("risks losing", "would be next",
-"claims to"): the party before them is the one concerned."""
-_GOVERNING_WINDOW = {"threat": 8, "condition": 15}
-_DEFAULT_WINDOW = 15
-_AFTER_WINDOW = 8
 _BEFORE_SKIP = 6
 _COORDINATION_WINDOW = 30
 _NOT_PHRASES = frozenset({*_ITEMS, "actor", "glue", "object_marker"})
@@ -51,6 +38,13 @@ def _item(s: Sentence, here: list[Mark]) -> Mark | None:
     item = next((m for m in here if m.kind in _ITEMS), None)
     if item is not None and any(m.kind == "facility" for m in _at(s).get(item.last + 1, ())):
         return None
+    if (
+        item is not None
+        and s.rules.rivers
+        and s.words.folded[item.first].startswith(s.rules.rivers)
+        and any(m.kind == "river" for m in _at(s).get(item.first - 1, ()))
+    ):
+        return None  # «отвести войска за Днепр»: the river
     return item
 
 
@@ -82,6 +76,9 @@ def scope(
             continue
         here = at.get(i, [])
         kinds = {m.kind for m in here}
+        if "participle" in kinds:
+            i += 1  # "the occupied Crimea": an adjective, not another action
+            continue
         other = [m for m in here if m.kind in ACTION_OF_CUE and m is not action]
         if other and (
             found or any(ACTION_OF_CUE[m.kind] != ACTION_OF_CUE[action.kind] for m in other)
@@ -102,15 +99,49 @@ def scope(
                 break
             i = max(m.last for m in here if m.kind == "glue") + 1
             continue
-        if i - last_item > rules.before_first_region:
+        if i - last_item > rules.before_first_region and not _far_source(s, action, i):
             break
         i += 1
     if found:
         return list(dict.fromkeys(found)), last_item
     regions, _, predicate = subject_list(s, action, rules, recent)
-    if predicate or action.kind == "next":
+    if regions and (predicate or action.kind in ("next", "other")):
         return regions, action.last
+    lead = _apposition(s, action)
+    if lead is not None:  # "withdrawal from the regions Russia claims — Donetsk, …"
+        return scope(s, Mark(action.kind, action.label, lead, lead), rules, recent, taken)
     return _pronoun_object(s, action, rules, recent), action.last
+
+
+_FROM = frozenset({"from", "з", "із", "зі", "с", "со", "из"})
+_FAR_SOURCE = 16
+
+
+def _far_source(s: Sentence, action: Mark, i: int) -> bool:
+    """A withdrawal's region may stand further off after "from" ("the withdrawal of units
+    of the Armed Forces of Ukraine and other formations from their territories")."""
+    if ACTION_OF_CUE.get(action.kind) != "withdraw" or i - action.last > _FAR_SOURCE:
+        return False
+    at = _at(s)
+    return any(
+        s.words.folded[j] in _FROM and _item(s, at.get(j + 1, [])) is not None
+        for j in range(i, min(action.last + _FAR_SOURCE, len(s.words) - 1))
+    )
+
+
+def _apposition(s: Sentence, action: Mark) -> int | None:
+    """The word before a dash that opens a list of regions, when the action's object is a
+    region noun before it ("from the regions which Russia claims … — Donetsk, Luhansk …"):
+    the list names the regions."""
+    at = _at(s)
+    noun = False
+    for k in range(action.last + 1, len(s.words)):
+        if noun and any(c in s.gap(k - 1, k) for c in "—–") and _item(s, at.get(k, [])):
+            return k - 1
+        noun = noun or any(m.kind == "region_noun" for m in at.get(k, ()))
+        if s.broken(k - 1, k):
+            return None
+    return None
 
 
 def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
@@ -118,7 +149,8 @@ def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[s
     right after or before it: "Crimea is Russia, and Kyiv must recognise it", «Київ має це
     визнати»."""
     at = _at(s)
-    if not any(
+    subject = _pronoun_subject(s, action)
+    if subject is None and not any(
         m.kind == "pronoun" for i in (action.first - 1, action.last + 1) for m in at.get(i, ())
     ):
         return []
@@ -126,7 +158,28 @@ def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[s
     for m in s.marks:
         if m.kind in _ITEMS and m.last < action.first and _item(s, at.get(m.first, [])) is m:
             found += _item_regions(m, rules, recent)
+    if not found and subject == 0:  # the sentence opens with it: "This must be recognised"
+        found = s.memo.get("regions_before", [])
     return list(dict.fromkeys(found))
+
+
+_PRONOUN_REACH = 10
+
+
+def _pronoun_subject(s: Sentence, action: Mark) -> int | None:
+    """Where the pronoun subject of a passive or modal action stands, past modal, copula
+    and other plain words: "this needs to be recognised", «это тоже нужно признавать»."""
+    at = _at(s)
+    for i in range(action.first - 1, max(action.first - 1 - _PRONOUN_REACH, -1), -1):
+        kinds = {m.kind for m in at.get(i, ())}
+        if "pronoun" in kinds:
+            modal = any(
+                m.kind in ("modal", "copula") and i < m.first < action.first for m in s.marks
+            )
+            return i if modal else None
+        if kinds & {*ACTION_OF_CUE, *_ITEMS, "other_actors", "russian_party", "actor"}:
+            return None
+    return None
 
 
 _CONJUNCTIONS = frozenset({"and", "і", "й", "та", "а", "и"})
@@ -176,102 +229,6 @@ def subject_list(
     return list(dict.fromkeys(found)), positions, predicate
 
 
-def governor(
-    s: Sentence, action: Mark, kind: Action, scope_end: int, rules: ClaimRules
-) -> Mark | None:
-    """The word that makes the action a demand: the nearest governing cue before it; for a
-    seizure, also "would/could take … if …" or a condition after it ("Russia will seize X
-    if …"); for the others, also a demand or requirement right after the regions ("… is a
-    precondition")."""
-    if action.kind in _SELF_GOVERNING:
-        return action
-    wanted = _GOVERNING[kind]
-    best: Mark | None = None
-    for m in s.marks:
-        if m.kind in wanted and m.last < action.first:
-            window = _GOVERNING_WINDOW.get(m.kind, _DEFAULT_WINDOW)
-            if action.first - m.last <= window and (best is None or m.last > best.last):
-                best = m
-    if best is not None and _spent(s, best, action):
-        best = None
-    if best is not None:
-        return best
-    if kind == "seize_threat":
-        must = [m for m in s.marks if m.kind == "modal" and 0 < action.first - m.last <= 2]
-        if must and any(
-            russian(p, rules) and 0 < must[0].first - p.last <= 2 for p in subjects(s, rules)
-        ):
-            return must[0]  # "Russia must push on to Odesa"
-        could = [m for m in s.marks if m.kind == "could" and 0 < action.first - m.last <= 2]
-        official = any(
-            m.kind == "actor" and m.label != "russia" and m.label in rules.russian_actors
-            for m in s.marks
-        )
-        we = could and any(
-            m.kind == "first_person" and 0 < could[0].first - m.last <= 2 for m in s.marks
-        )  # "we will take Kharkiv", said by whoever the sentence reports
-        if (
-            could
-            and (official or we)
-            and (
-                we
-                or any(
-                    russian(p, rules) and 0 < could[0].first - p.last <= 2
-                    for p in subjects(s, rules)
-                )
-            )
-        ):
-            return could[0]  # "Medinsky said Russia could seize Kharkiv and Sumy"
-        could = [
-            m
-            for m in s.marks
-            if m.kind == "could" and m.last < action.first and action.first - m.last <= 4
-        ]
-        if could and any(m.kind == "condition" for m in s.marks):
-            return max(could, key=lambda m: m.last)
-        after = [m for m in s.marks if m.kind == "condition" and m.first > scope_end]
-        if after and not any(
-            m.kind == "clause_break" and scope_end < m.first < after[0].first for m in s.marks
-        ):
-            return after[0]
-        return None
-    after_kinds = ["demand", "required"]
-    if kind == "buffer_zone":
-        after_kinds.append("establish")  # "the buffer zone in Sumy will be expanded"
-    after = [
-        m
-        for m in s.marks
-        if m.kind in after_kinds and scope_end < m.first <= scope_end + _AFTER_WINDOW
-    ]
-    for m in sorted(after, key=lambda m: m.first):
-        between = [x for x in s.marks if scope_end < x.first < m.first]
-        if any(x.kind == "clause_break" for x in between) or s.broken(scope_end, m.first):
-            return None
-        return m
-    return None
-
-
-def _spent(s: Sentence, gov: Mark, action: Mark) -> bool:
-    """The governor's clause ended before the action: another action and then a clause
-    word lie between them ("demands that Kyiv cede Donetsk, while near Sumy …")."""
-    breaks = [
-        m.first for m in s.marks if m.kind == "clause_break" and gov.last < m.first < action.first
-    ]
-    return bool(breaks) and any(
-        m.kind in ACTION_OF_CUE and gov.last < m.first < max(breaks) for m in s.marks
-    )
-
-
-def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
-    if any(m.kind == "condition" and m.first == governor.first for m in s.marks):
-        return False  # "if Ukraine does not withdraw": the demand is to withdraw
-    if governor.last < action.first:
-        lo, hi = governor.last + 1, action.first
-    else:
-        lo, hi = action.last + 1, governor.first
-    return any(m.kind == "negation" and lo <= m.first < hi for m in s.marks)
-
-
 def _covers(a: Mark, b: Mark) -> bool:
     """Mark a spans mark b and more: the longer cue is the one meant."""
     return a.first <= b.first and a.last >= b.last and a.last - a.first > b.last - b.first
@@ -285,6 +242,8 @@ def _coordinated(s: Sentence, action: Mark, previous: tuple[Mark, int] | None) -
     end = previous[1]
     if action.first - end > _COORDINATION_WINDOW or s.broken(end, action.first):
         return False
+    if not _CONJUNCTIONS.intersection(s.words.folded[end + 1 : action.first]):
+        return False  # "… in the borders that existed when those regions joined Ukraine"
     return not any(
         m.kind == "clause_break" and end < m.first < action.first and not _aside(s, m.first)
         for m in s.marks
@@ -305,29 +264,63 @@ def _aside(s: Sentence, i: int) -> bool:
     return max(before) >= 0 and max(after) >= 0
 
 
+_ACTION_OF: dict[str, Action] = {"demand_object": "recognise"}
+_OBJECT_GAP = 2
+
+
+def _demanded_objects(s: Sentence) -> list[Mark]:
+    """A `demand_object` verb whose object is a region itself, up to two words on with no
+    action word between ("demands for 'four regions today'", «вимагаємо чотири області»):
+    a demand to cede it, read as an action of its own."""
+    at = _at(s)
+    out: list[Mark] = []
+    for m in s.marks:
+        if m.kind != "demand_object":
+            continue
+        for j in range(m.last + 1, m.last + 2 + _OBJECT_GAP):
+            here = at.get(j, [])
+            if any(x.kind in ACTION_OF_CUE for x in here) or s.broken(m.last, j):
+                break
+            if _item(s, here) is not None:
+                out.append(m)
+                break
+    return out
+
+
 def sentence_claims(
     s: Sentence, field: str, lang: str | None, rules: ClaimRules, context: Context
 ) -> list[DemandClaim]:
     """The claims of one sentence, one per (region, action)."""
     kinds = {m.kind for m in s.marks}
-    if not kinds & set(_ITEMS) or not kinds & ACTION_OF_CUE.keys():
+    if not kinds & {*_ITEMS, "pronoun"} or not kinds & {*ACTION_OF_CUE, *_ACTION_OF}:
         return []
     out: list[DemandClaim] = []
     done: set[tuple[str, str]] = set()
-    recent = list(context.regions)
     governed: tuple[Mark, int] | None = None
     pending_withdraw: list[Mark] = []
     phrases = [m for m in s.marks if m.last > m.first and m.kind not in _NOT_PHRASES]
+    fours = [m for m in s.marks if m.kind == "four_regions"]
     actions = [
-        a for a in s.marks if a.kind in ACTION_OF_CUE and not any(_covers(m, a) for m in phrases)
-    ]  # "left without" is a loss, not "left"; "taken as given" is no seizure
+        a
+        for a in s.marks
+        if a.kind in ACTION_OF_CUE
+        and not any(_covers(m, a) for m in phrases)
+        and not any(m.first <= a.first and a.last <= m.last for m in fours)
+        and not any(m.kind == "participle" for m in _at(s)[a.first])
+    ]  # "left without" is a loss, not "left"; "four occupied regions" is no seizure
+    actions += _demanded_objects(s)
+    before = next(context.earlier(), None) if kinds & {"anaphora", "pronoun"} else None
+    s.memo["regions_before"] = (
+        [m.label for m in before.marks if m.kind == "region"] if before is not None else []
+    )  # "… ДНР и ЛНР … «Это тоже нужно признавать»" (read only when a pronoun may need it)
+    recent = list(context.regions or s.memo["regions_before"])  # "this territory"
     subjects: dict[int, set[int]] = {}
     for action in actions if len(actions) > 1 else ():
         regions, positions, predicate = subject_list(s, action, rules, recent)
         if regions and (predicate or action.kind == "next"):
             subjects[id(action)] = positions
     for action in actions:
-        kind = ACTION_OF_CUE[action.kind]
+        kind = _ACTION_OF.get(action.kind) or ACTION_OF_CUE[action.kind]
         taken = {p for a, ps in subjects.items() if a != id(action) for p in ps}
         regions, scope_end = scope(s, action, rules, recent, taken)
         gov = governor(s, action, kind, scope_end, rules)
@@ -339,7 +332,12 @@ def sentence_claims(
             if kind == "withdraw" and gov is not None and gov.kind in ("condition", "demand"):
                 pending_withdraw.append(action)  # "… if Ukraine does not withdraw"
             continue
-        listed = gov is None and context.in_list and context.list_speaker(rules) is not None
+        listed = (
+            gov is None
+            and kind != "seize_threat"  # "Russia will return areas it occupies in Sumy"
+            and context.in_list
+            and context.list_speaker(rules) is not None
+        )
         if listed:  # an item of a list of demands ("The main points: • recognition of …")
             gov = action
         if gov is None or negated(s, gov, action):
@@ -350,6 +348,12 @@ def sentence_claims(
             continue  # "Zelensky will never recognise Russia's claims to Kherson"
         if kind == "withdraw" and russia_withdraws(s, gov, action, rules):
             continue
+        if (
+            kind == "recognise"
+            and action.last > action.first
+            and any(m.kind == "other_actors" and m.first == action.last + 1 for m in s.marks)
+        ):
+            continue  # «вхождения в состав Украины»: joining Ukraine, not Russia
         if listed:
             actor = context.actor or "russia"
         else:
@@ -363,7 +367,10 @@ def sentence_claims(
                 continue
             else:
                 actor = actor_of(s, gov, who, rules)
-        out += _claims(s, field, lang, rules, action, kind, actor, regions, done)
+        found = _claims(s, field, lang, rules, action, kind, actor, regions, done)
+        if action.kind in _ACTION_OF:
+            context.objects.update(map(id, found))
+        out += found
         recent = list(dict.fromkeys(c.region for c in out))
     seized = [c for c in out if c.action == "seize_threat"]
     if seized and pending_withdraw:  # "Russia will take X by force if Kyiv does not withdraw"

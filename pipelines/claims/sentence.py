@@ -21,6 +21,8 @@ bullet (`• …` or `; – …`): each item of a list of demands is read as a s
 A line break always ends a sentence (paragraphs are split first)."""
 _PARAGRAPH = re.compile(r"[^\n]+")
 _BREAK = re.compile(r"[;()\[\]]")
+_LIST_ITEMS = 4
+_LIST_ITEM_CHARS = 200
 _NUMBERED = re.compile(r"\(?\d{1,2}[.)]\s")
 BREAK_CHARS = frozenset(";()[]")
 BULLETS = frozenset("•·—–-*")
@@ -118,7 +120,29 @@ def marks_of(words: Words, rules: ClaimRules) -> list[Mark]:
             if i + k <= n and (k == 1 or stems[i : i + k] == name):
                 out.append(Mark(kind, entity, i, i + k - 1))
                 break
-    return out
+    return _four_regions(out, n)
+
+
+_FOUR_GAP = 3
+
+
+def _four_regions(marks: list[Mark], n: int) -> list[Mark]:
+    """A `four` word ("four", «чотирьох», "new") and a `region_noun` up to three words after
+    it, with no region between, stand for the four regions: "four temporarily occupied
+    regions", «четыре новых российских региона», "Russia's new regions"."""
+    fours = [m for m in marks if m.kind == "four"]
+    if not fours:
+        return marks
+    nouns = {m.first: m for m in marks if m.kind == "region_noun"}
+    names = {m.first for m in marks if m.kind == "region"}
+    for m in fours:
+        for j in range(m.last + 1, min(m.last + 2 + _FOUR_GAP, n)):
+            if j in names:
+                break
+            if j in nouns:
+                marks.append(Mark("four_regions", m.label, m.first, nouns[j].last))
+                break
+    return marks
 
 
 class Sentence:
@@ -169,14 +193,23 @@ class Sentence:
         return i < len(breaks) and breaks[i] < w.start[b]
 
     def after_colon(self) -> bool:
-        """The sentence before, in this field, ends with ":" (it leads in a list)."""
+        """The sentence before, in this field, ends with ":" (it leads in a list); for a
+        paragraph's first sentence, also a ":" a few short one-sentence paragraphs back (a
+        list set out one item a paragraph)."""
         if self.index:
             before = self.field.sentences(self.paragraph)[self.index - 1]
             return self.text[before.start : before.end].endswith(":")
+        items = 0
         for k in range(self.paragraph - 1, -1, -1):
             a, b = self.field.paragraphs[k]
-            if self.text[a:b].strip():
-                return self.text[a:b].rstrip().endswith(":")
+            body = self.text[a:b].strip()
+            if not body:
+                continue
+            if body.endswith(":"):
+                return True
+            items += 1  # an item of a list set out one paragraph each, without bullets
+            if items > _LIST_ITEMS or len(body) > _LIST_ITEM_CHARS or body[-1] not in ".;":
+                return False
         return False
 
     def opens_with_bullet(self) -> bool:

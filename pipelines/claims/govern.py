@@ -1,0 +1,145 @@
+"""What makes an action word a demand: its governing word (docs/DEMANDS.md "Action and its
+governor"), and a negation that cancels it."""
+
+from __future__ import annotations
+
+from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules
+from pipelines.claims.parties import russian, subjects
+from pipelines.claims.sentence import Mark, Sentence
+
+_GOVERNING: dict[Action, tuple[str, ...]] = {
+    "withdraw": ("demand", "modal"),
+    "recognise": ("demand", "modal"),
+    "seize_threat": ("threat", "condition", "call"),
+    "buffer_zone": ("demand", "modal", "establish", "could"),
+    "other": ("demand", "modal"),
+}
+_SELF_GOVERNING = frozenset({"loss", "next", "other", "demand_object"})
+"""Action cues that are a demand or threat by themselves ("risks losing", "would be next",
+"claims to"): the party before them is the one concerned."""
+_GOVERNING_WINDOW = {"threat": 8, "condition": 15}
+_DEFAULT_WINDOW = 15
+_AFTER_WINDOW = 8
+
+
+def governor(
+    s: Sentence, action: Mark, kind: Action, scope_end: int, rules: ClaimRules
+) -> Mark | None:
+    """The word that makes the action a demand: the nearest governing cue before it; for a
+    seizure, also "would/could take … if …" or a condition after it ("Russia will seize X
+    if …"); for the others, also a demand or requirement right after the regions ("… is a
+    precondition")."""
+    if action.kind in _SELF_GOVERNING:
+        return action
+    wanted = _GOVERNING[kind]
+    best: Mark | None = None
+    for m in s.marks:
+        if m.kind in wanted and m.last < action.first:
+            window = _GOVERNING_WINDOW.get(m.kind, _DEFAULT_WINDOW)
+            if action.first - m.last <= window and (best is None or m.last > best.last):
+                best = m
+    if best is not None and _spent(s, best, action):
+        best = None
+    if best is not None:
+        return best
+    colon = _colon_governor(s, action) or _quoted_governor(s, action, scope_end)
+    if colon is not None:
+        return colon
+    if kind == "seize_threat":
+        must = [m for m in s.marks if m.kind == "modal" and 0 < action.first - m.last <= 2]
+        if must and any(
+            russian(p, rules) and 0 < must[0].first - p.last <= 2 for p in subjects(s, rules)
+        ):
+            return must[0]  # "Russia must push on to Odesa"
+        could = [m for m in s.marks if m.kind == "could" and 0 < action.first - m.last <= 2]
+        official = any(
+            m.kind == "actor" and m.label != "russia" and m.label in rules.russian_actors
+            for m in s.marks
+        )
+        we = could and any(
+            m.kind == "first_person" and 0 < could[0].first - m.last <= 2 for m in s.marks
+        )  # "we will take Kharkiv", said by whoever the sentence reports
+        if (
+            could
+            and (official or we)
+            and (
+                we
+                or any(
+                    russian(p, rules) and 0 < could[0].first - p.last <= 2
+                    for p in subjects(s, rules)
+                )
+            )
+        ):
+            return could[0]  # "Medinsky said Russia could seize Kharkiv and Sumy"
+        could = [
+            m
+            for m in s.marks
+            if m.kind == "could" and m.last < action.first and action.first - m.last <= 4
+        ]
+        if could and any(m.kind == "condition" for m in s.marks):
+            return max(could, key=lambda m: m.last)
+        after = [m for m in s.marks if m.kind == "condition" and m.first > scope_end]
+        if after and not any(
+            m.kind == "clause_break" and scope_end < m.first < after[0].first for m in s.marks
+        ):
+            return after[0]
+        return None
+    after_kinds = ["demand", "required"]
+    if kind == "buffer_zone":
+        after_kinds.append("establish")  # "the buffer zone in Sumy will be expanded"
+    after = [
+        m
+        for m in s.marks
+        if m.kind in after_kinds and scope_end < m.first <= scope_end + _AFTER_WINDOW
+    ]
+    for m in sorted(after, key=lambda m: m.first):
+        between = [x for x in s.marks if scope_end < x.first < m.first]
+        if any(x.kind == "clause_break" for x in between) or s.broken(scope_end, m.first):
+            return None
+        return m
+    return None
+
+
+def _colon_governor(s: Sentence, action: Mark) -> Mark | None:
+    """A demand before a colon that leads in the action, however far: "Its main provisions
+    are: recognition of …; the withdrawal of …" (an inline list of demands)."""
+    if ":" not in s.text[s.start : s.end]:
+        return None
+    for k in range(action.first, 0, -1):
+        if ":" in s.gap(k - 1, k):
+            demands = [m for m in s.marks if m.kind == "demand" and m.last < k]
+            return demands[-1] if demands else None
+    return None
+
+
+_QUOTE_END = ('",', ',"', "”,", ",”", "»,", ",»")
+
+
+def _quoted_governor(s: Sentence, action: Mark, scope_end: int) -> Mark | None:
+    """A demand right after the quote that holds the action: "… withdrawal from …," the
+    memorandum says; «…», — говорится в меморандуме."""
+    for k in range(max(scope_end, action.last) + 1, len(s.words)):
+        if any(q in s.gap(k - 1, k) for q in _QUOTE_END):
+            return next((m for m in s.marks if m.kind == "demand" and k <= m.first <= k + 3), None)
+    return None
+
+
+def _spent(s: Sentence, gov: Mark, action: Mark) -> bool:
+    """The governor's clause ended before the action: another action and then a clause
+    word lie between them ("demands that Kyiv cede Donetsk, while near Sumy …")."""
+    breaks = [
+        m.first for m in s.marks if m.kind == "clause_break" and gov.last < m.first < action.first
+    ]
+    return bool(breaks) and any(
+        m.kind in ACTION_OF_CUE and gov.last < m.first < max(breaks) for m in s.marks
+    )
+
+
+def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
+    if any(m.kind == "condition" and m.first == governor.first for m in s.marks):
+        return False  # "if Ukraine does not withdraw": the demand is to withdraw
+    if governor.last < action.first:
+        lo, hi = governor.last + 1, action.first
+    else:
+        lo, hi = action.last + 1, governor.first
+    return any(m.kind == "negation" and lo <= m.first < hi for m in s.marks)
