@@ -559,6 +559,22 @@ DEMAND_CLASSES = [
     ("Medvedev called Odesa a Russian city.", True),
     ("Медведєв назвав Одесу російським містом.", True),
     ("Медведев назвал Одессу русским городом.", True),
+    # An alias is one stretch of words: «президента, Россия» is not «президент России».
+    (
+        "According to the president, Russia wants to create a buffer zone in the Sumy region, "
+        "but these attempts have been stopped.",
+        False,
+    ),
+    (
+        "За словами президента, Росія хоче створити буферну зону в Сумській області, але ці "
+        "спроби зупинені.",
+        False,
+    ),
+    (
+        "По словам президента, Россия хочет создать буферную зону в Сумской области, но эти "
+        "попытки остановлены.",
+        False,
+    ),
     ("Medvedev said Moscow should push on to capture Odesa and Mykolaiv.", True),
     ("Медведєв заявив, що Москва повинна захопити Одесу і Миколаїв.", True),
     ("Медведев заявил, что Москва должна захватить Одессу и Николаев.", True),
