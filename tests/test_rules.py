@@ -373,12 +373,13 @@ def test_seed_article_matches_both_shipped_topics() -> None:
         "blind.jsonl",
         "dev4.jsonl:tune",
         "dev5.jsonl",
+        "blind2.jsonl",
     ],
 )
 def test_shipped_rules_precision_and_recall_on_labelled_sets(name: str) -> None:
     """Every set the rules were tuned on (dev3 and dev4 only their `tune` halves; the `test`
-    halves are held-out figures, not floors to tune towards; dev5 was scored once, then tuned
-    on)."""
+    halves are held-out figures, not floors to tune towards; dev5 and blind2 were scored once,
+    then tuned on)."""
     file, _, split = name.partition(":")
     path = REPO / "tests" / "data" / "labelled" / file
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -484,6 +485,124 @@ DEMAND_CLASSES = [
     ("Кремль готовий зупинити війну в обмін на повний контроль над Донбасом.", True),
     ("Кремль: статус Крыма и Херсонщины закреплён в Конституции, это не обсуждается.", True),
     ("Russia aims to take full control of the Donetsk region by the end of the year.", False),
+    # Issue 22, fourth pass (classes read from blind2's errors).
+    ("Russia wants to keep a veto on any Western military aid to Ukraine, Lavrov said.", False),
+    (
+        "Росія хоче залишити за собою право вето на будь-яку західну військову допомогу Україні.",
+        False,
+    ),
+    ("Россия хочет оставить за собой право вето на любую западную военную помощь Украине.", False),
+    (
+        "If the Russian invaders want talks, they must first withdraw their troops from "
+        "Ukraine, Zelensky said.",
+        False,
+    ),
+    (
+        "Якщо окупанти хочуть переговорів, вони мають спершу вивести свої війська з "
+        "України, заявив Зеленський.",
+        False,
+    ),
+    (
+        "Если оккупанты хотят переговоров, они должны сначала вывести свои войска из "
+        "Украины, заявил Зеленский.",
+        False,
+    ),
+    (
+        "The Kremlin said the territorial issue lies beyond the mandate of Ukraine's "
+        "delegation and must be discussed by Zelensky.",
+        False,
+    ),
+    (
+        "У Кремлі заявили, що територіальне питання поза мандатом делегації України і "
+        "його має обговорювати Зеленський.",
+        False,
+    ),
+    (
+        "В Кремле заявили, что территориальный вопрос вне мандата делегации Украины и "
+        "его должен обсуждать Зеленский.",
+        False,
+    ),
+    (
+        "Russia signed the grain deal with Ukraine; it could take two weeks for ships to "
+        "leave Odesa.",
+        False,
+    ),
+    (
+        "Росія підписала зернову угоду з Україною; відновлення роботи портів Одеси може "
+        "зайняти два тижні.",
+        False,
+    ),
+    (
+        "Россия подписала зерновую сделку с Украиной; возобновление работы портов Одессы "
+        "может занять две недели.",
+        False,
+    ),
+    ("At the talks the Russians demanded four regions and threatened to come back for more.", True),
+    ("Росіяни вимагали чотири області, розповів дипломат Україні.", True),
+    ("Россияне требовали четыре области, рассказал украинский дипломат.", True),
+    (
+        "Russia's demands are harsh. They include the withdrawal of Ukrainian troops "
+        "from the territories.",
+        True,
+    ),
+    ("Вимоги Росії жорсткі. Вони передбачають виведення ЗСУ з територій, кажуть в Україні.", True),
+    ("Требования России жёсткие. Они предусматривают вывод ВСУ с территорий Украины.", True),
+    ("Russia would stop the war in exchange for some Ukrainian territories, Witkoff said.", True),
+    ("Росія готова зупинити війну в обмін на деякі українські території.", True),
+    ("Россия готова прекратить войну в обмен на часть украинских территорий.", True),
+    ("The recognition of territories, Lavrov said of Ukraine, follows from the root causes.", True),
+    ("Визнання територій, за словами Лаврова, випливає з першопричин війни в Україні.", True),
+    (
+        "Признание территорий, по словам Лаврова, вытекает из первопричин конфликта на Украине.",
+        True,
+    ),
+    ("Medvedev called Odesa a Russian city.", True),
+    ("Медведєв назвав Одесу російським містом.", True),
+    ("Медведев назвал Одессу русским городом.", True),
+    # An alias is one stretch of words: «президента, Россия» is not «президент России».
+    (
+        "According to the president, Russia wants to create a buffer zone in the Sumy region, "
+        "but these attempts have been stopped.",
+        False,
+    ),
+    (
+        "За словами президента, Росія хоче створити буферну зону в Сумській області, але ці "
+        "спроби зупинені.",
+        False,
+    ),
+    (
+        "По словам президента, Россия хочет создать буферную зону в Сумской области, но эти "
+        "попытки остановлены.",
+        False,
+    ),
+    ("Medvedev said Moscow should push on to capture Odesa and Mykolaiv.", True),
+    ("Медведєв заявив, що Москва повинна захопити Одесу і Миколаїв.", True),
+    ("Медведев заявил, что Москва должна захватить Одессу и Николаев.", True),
+    ("Putin did not rule out that Russia would take control of Sumy.", True),
+    ("Путін не виключив, що Росія візьме під контроль Суми.", True),
+    ("Путин не исключил, что Россия возьмёт под контроль Сумы.", True),
+    (
+        "The Russian memorandum lists the exit of Ukrainian forces from the Donetsk and "
+        "Luhansk regions.",
+        True,
+    ),
+    ("Меморандум Росії передбачає вихід ЗСУ з Луганської та Донецької областей.", True),
+    ("Меморандум России предусматривает выход ВСУ из Луганской и Донецкой областей.", True),
+    (
+        "The Russian-installed head of the Kharkiv region said Russia is expanding the "
+        "buffer zone around Vovchansk.",
+        True,
+    ),
+    (
+        "Глава російської окупаційної адміністрації Харківщини заявив про розширення "
+        "буферної зони навколо Вовчанська.",
+        True,
+    ),
+    (
+        "Глава российской администрации Харьковской области заявил о расширении буферной "
+        "зоны вокруг Волчанска.",
+        True,
+    ),
 ]
 
 

@@ -36,6 +36,7 @@ class FieldText:
 
     __slots__ = (
         "_boundaries",
+        "_breaks",
         "_kept",
         "_parts",
         "_spans",
@@ -58,6 +59,16 @@ class FieldText:
         self.surface_str = " " + " ".join(map(itemgetter(0), pairs)) + " "
         self._spans: list[int] | None = None
         self._boundaries: Boundaries | None = None
+        self._breaks: list[int] | None = None
+
+    def broken(self, first: int, last: int) -> bool:
+        """Whether a clause break (comma, semicolon, colon, bracket, dash) separates tokens
+        `first` to `last`: a phrase or an alias is one stretch of words, so «По словам
+        президента, Россия» does not hold «президента России». A comma between digits
+        ("1,000") is not a break."""
+        if self._breaks is None:
+            self._breaks = _clause_breaks(self._parts, self._kept)
+        return self._breaks[last] - self._breaks[first] > 0
 
     @property
     def boundaries(self) -> Boundaries:
@@ -78,6 +89,27 @@ class FieldText:
 
 
 _EMPTY = ("", "")
+_CLAUSE_BREAK = frozenset(",;:()[]—–")
+
+
+def _clause_breaks(parts: list[str], kept: list[int] | None) -> list[int]:
+    """Running count of clause breaks before each kept token (token 0 has none)."""
+    words = parts[1::2]
+    order = kept if kept is not None else range(len(words))
+    counts: list[int] = []
+    total, previous = 0, -1
+    for index in order:
+        if previous >= 0:
+            gap = parts[2 * previous + 2 : 2 * index + 1 : 2]
+            if any(_CLAUSE_BREAK.intersection(sep) for sep in gap) and not (
+                gap == [","] and words[previous].isdigit() and words[index].isdigit()
+            ):
+                total += 1
+        counts.append(total)
+        previous = index
+    return counts
+
+
 _FOLD_STEM: dict[str, tuple[str, str]] = {}
 
 

@@ -199,6 +199,8 @@ class Matcher:
                 spaces += haystack.count(" ", counted, end)
                 counted = end
                 for value in values:
+                    if value[2] > 1 and field.broken(spaces - value[2], spaces - 1):
+                        continue
                     found[value[0]].append((field, spaces - 1, value))
 
     def match(
