@@ -1,150 +1,198 @@
 """The scale-out store: DuckLake with its catalog in PostgreSQL and its data files (Parquet) in
 a directory every worker reaches, so that monitors on several hosts write one store.
 
-DuckLake keeps every table's metadata (snapshots, files, statistics) in the catalog database
-and commits each transaction there, with optimistic conflict detection; PostgreSQL gives the
-catalog the concurrent, networked access several hosts need (SQLite's catalog needs one host).
-DuckDB reaches PostgreSQL through its `postgres` extension, loaded like `ducklake` from its
-PyPI package (never downloaded at run time).
+DuckLake keeps every table's metadata (snapshots, files, statistics, small inlined inserts) in
+the catalog database and commits each transaction there, with optimistic conflict detection;
+PostgreSQL gives the catalog the concurrent, networked access several hosts need (a SQLite
+catalog needs one host). DuckDB reaches PostgreSQL through its `postgres` extension, loaded
+like `ducklake` from its PyPI package (never downloaded at run time).
 
-A target is written `ducklake:postgres:<libpq connection string>`, e.g.
-`ducklake:postgres:dbname=news host=db.internal user=newswatch`; the data path is needed only
-when the lake is created (DuckLake records it in the catalog, and every later attach reads it
-from there).
+A location is `ducklake:postgres:<libpq connection string>`, e.g.
+`ducklake:postgres:dbname=news host=db.internal user=newswatch data_path=/srv/newswatch-lake`.
+`data_path` is ours, not libpq's (taken out before connecting): the directory (or
+object-storage path) of the data files, needed only when the lake is created; DuckLake records
+it in the catalog and every later attach reads it from there, so it must be the same path on
+every host (a shared mount). Passwords belong in libpq's `~/.pgpass` or `PGPASSWORD`, not in
+the location; one that is there anyway is hidden in every message.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import shlex
 import time
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import duckdb
 
 from pipelines.errors import StoreError
+from pipelines.store.backend import (
+    Backend,
+    load_extension,
+    quote_ident,
+    quote_literal,
+    register_catalog,
+)
 
-PREFIX = "ducklake:postgres:"
+CATALOG = "postgres"
+PREFIX = f"ducklake:{CATALOG}:"
+ALIAS = "newswatch"
 
-_EXTENSIONS = {
-    "ducklake": ("duckdb_extension_ducklake", "ducklake"),
-    "postgres": ("duckdb_extension_postgres_scanner", "postgres_scanner"),
-}
-
-
-@cache
-def extension_file(name: str) -> Path:
-    """The extension `name` shipped by its PyPI package for this DuckDB version."""
-    module_name, stem = _EXTENSIONS[name]
-    package = f"duckdb-extension-{module_name.removeprefix('duckdb_extension_')}".replace("_", "-")
-    try:
-        module = __import__(module_name)
-    except ImportError:
-        raise StoreError(
-            f"the DuckDB {name} extension is not installed; pip install "
-            f"'{package}=={duckdb.__version__}' (newswatch's dependencies include it)"
-        ) from None
-    root = Path(module.__file__).parent
-    exact = root / "extensions" / f"v{duckdb.__version__}" / f"{stem}.duckdb_extension"
-    if exact.exists():
-        return exact
-    raise StoreError(
-        f"duckdb {duckdb.__version__} needs {package}=={duckdb.__version__}; the installed "
-        f"package ships none for it ({root}): pip install '{package}=={duckdb.__version__}'"
-    )
+_DATA_PATH_KV = re.compile(r"(?:^|\s)data_path\s*=\s*('(?:[^'\\]|\\.)*'|\S+)")
 
 
-def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
-    """Load ducklake and postgres from their packages; forbid DuckDB's automatic download."""
-    con.execute("SET autoinstall_known_extensions = false")
-    for name in _EXTENSIONS:
-        con.execute(f"LOAD '{extension_file(name)}'")
+def split_data_path(conninfo: str) -> tuple[str, str | None]:
+    """(the libpq connection string without `data_path`, the data path or None)."""
+    text = conninfo.strip()
+    if text.startswith(("postgres://", "postgresql://")):
+        parts = urlsplit(text)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        data = [v for k, v in query if k == "data_path"]
+        rest = urlencode([(k, v) for k, v in query if k != "data_path"])
+        return urlunsplit(parts._replace(query=rest)), (data[-1] if data else None)
+    found = _DATA_PATH_KV.search(text)
+    if found is None:
+        return text, None
+    value = found.group(1)
+    data = shlex.split(value)[0] if value.startswith("'") else value
+    return (text[: found.start()] + text[found.end() :]).strip(), data
 
 
-@dataclass(frozen=True, slots=True)
-class PostgresLake:
-    """Where a PostgreSQL-catalog lake lives."""
-
-    dsn: str
-    """libpq connection string (`dbname=… host=… port=… user=…`, or a postgresql:// URI)."""
-    data_path: str | None = None
-    """Directory (or object-storage path) of the data files; needed only to create the lake."""
-
-    @property
-    def target(self) -> str:
-        return PREFIX + self.dsn
-
-    def describe(self) -> str:
-        """The catalog without its password, for messages."""
-        return PREFIX + _redact(self.dsn)
-
-
-def _redact(text: str) -> str:
+def redact(text: str) -> str:
     """Passwords out of a connection string (key=value or URI form) or a message quoting one."""
     text = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text)
     return re.sub(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
 
 
-def parse_target(target: str, data_path: str | None = None) -> PostgresLake:
-    """`ducklake:postgres:<dsn>` as a PostgresLake; a clear error for anything else."""
-    if not target.startswith(PREFIX) or not target[len(PREFIX) :].strip():
-        raise StoreError(
-            f"store {target!r} is not a PostgreSQL-catalog lake: write "
-            f"'{PREFIX}dbname=NAME host=HOST user=USER' (a libpq connection string)"
-        )
-    return PostgresLake(target[len(PREFIX) :].strip(), data_path)
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 _INIT_RACE_MARKERS = ("Failed to initialize DuckLake", "already exists", "Transaction conflict")
 _UNREACHABLE_MARKERS = ("Connection refused", "could not connect", "connection to server")
+_NO_DATA_PATH = "data_path is not set"
+_NO_LAKE = "creating a new DuckLake is explicitly disabled"
 
 
-def attach(
-    con: duckdb.DuckDBPyConnection,
-    lake: PostgresLake,
-    alias: str,
-    *,
-    read_only: bool = False,
-    tries: int = 8,
-) -> None:
-    """Attach the lake as `alias` (creating it in an empty database when writable).
+@dataclass(frozen=True)
+class DuckLakePostgres(Backend):
+    """DuckLake, PostgreSQL catalog: several hosts, several processes, readers that never
+    block a landing. Writes serialise like every lake's (`enforces_keys` is False)."""
 
-    Several workers starting at once on an empty catalog race to create DuckLake's tables;
-    the losers' attach fails and is tried again, and then finds the winner's lake.
-    """
-    load_extensions(con)
-    options = ["READ_ONLY"] if read_only else []
-    if lake.data_path and not read_only:
-        options.append(f"DATA_PATH {_sql_string(lake.data_path)}")
-    sql = f'ATTACH {_sql_string(lake.target)} AS "{alias}"'
-    if options:
-        sql += f" ({', '.join(options)})"
-    for attempt in range(1, tries + 1):
+    conninfo: str
+    data_path: str | None = None
+    location: str = ""
+    kind: str = "ducklake"
+    catalog: str = CATALOG
+    enforces_keys: bool = False
+
+    @property
+    def alias(self) -> str:
+        return ALIAS
+
+    @property
+    def target(self) -> str:
+        """DuckLake's ATTACH path."""
+        return PREFIX + self.conninfo
+
+    def exists(self) -> bool:
+        """Whether the catalog holds a lake; asks PostgreSQL (an unreachable one is an error)."""
+        con = duckdb.connect()
         try:
-            con.execute(sql)
-            return
-        except duckdb.Error as exc:
-            text = str(exc)
-            if any(marker in text for marker in _UNREACHABLE_MARKERS):
-                reason = text.rsplit(" failed: ", 1)[-1].splitlines()[0].strip()
+            self.attach(con, read_only=True)
+        except StoreError as exc:
+            if "does not exist yet" in str(exc):
+                return False
+            raise
+        finally:
+            con.close()
+        return True
+
+    def prepare(self) -> None:
+        """Make the data directory when it is a local path (object storage needs none)."""
+        if self.data_path and "://" not in self.data_path:
+            try:
+                Path(self.data_path).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
                 raise StoreError(
-                    f"cannot reach the store's PostgreSQL catalog {lake.describe()}: "
-                    f"{_redact(reason)}. Check that PostgreSQL runs there and that the "
-                    "store setting names it (host, port, dbname, user); nothing was written."
-                ) from exc
-            if "DATA_PATH" in text or "data path" in text.lower():
-                raise StoreError(
-                    f"the lake {lake.describe()} does not exist yet and needs a data path to "
-                    f"be created: set the store's data path (a directory every worker "
-                    f"reaches). DuckDB said: {text.splitlines()[0]}"
-                ) from exc
-            if attempt == tries or not any(m in text for m in _INIT_RACE_MARKERS):
-                raise StoreError(
-                    f"cannot open the lake {lake.describe()}: {_redact(text.splitlines()[0])}"
-                ) from exc
-            time.sleep(0.05 * attempt)
+                    f"cannot use {self.data_path} as the lake's data path: "
+                    f"{exc.strerror or exc}. Give a directory every worker can write "
+                    "(data_path=… in the store location)."
+                ) from None
+
+    def attach(self, con: duckdb.DuckDBPyConnection, read_only: bool, tries: int = 8) -> None:
+        """Attach under `alias`, creating the lake in an empty database when writable.
+
+        Several workers starting at once on an empty catalog race to create DuckLake's tables;
+        the losers' attach fails and is tried again, and then finds the winner's lake.
+        """
+        load_extension(con, "postgres_scanner")
+        load_extension(con, "ducklake")
+        options = ["READ_ONLY"] if read_only else []
+        if self.data_path and not read_only:
+            options.append(f"DATA_PATH {quote_literal(self.data_path)}")
+        sql = f"ATTACH {quote_literal(self.target)} AS {quote_ident(self.alias)}"
+        if options:
+            sql += f" ({', '.join(options)})"
+        for attempt in range(1, tries + 1):
+            try:
+                con.execute(sql)
+                return
+            except duckdb.Error as exc:
+                self._raise_clear(exc, read_only, last=attempt == tries)
+                time.sleep(0.05 * attempt)
+
+    def _raise_clear(self, exc: duckdb.Error, read_only: bool, last: bool) -> None:
+        """Raise what a failed attach means, unless it lost the creation race (try again)."""
+        text = str(exc)
+        if any(marker in text for marker in _UNREACHABLE_MARKERS):
+            reason = text.rsplit(" failed: ", 1)[-1].splitlines()[0].strip()
+            raise StoreError(
+                f"cannot reach the store's PostgreSQL catalog {self.describe()}: "
+                f"{redact(reason)}. Check that PostgreSQL runs there and that the location "
+                "names it (host, port, dbname, user); nothing was written."
+            ) from exc
+        if _NO_DATA_PATH in text or _NO_LAKE in text:
+            raise StoreError(
+                f"the {self.describe()} does not exist yet: "
+                + (
+                    "run `newswatch run` first"
+                    if read_only
+                    else "add data_path=DIR to the location (the directory of its data "
+                    "files, the same path on every host) to create it"
+                )
+            ) from exc
+        if last or not any(marker in text for marker in _INIT_RACE_MARKERS):
+            raise StoreError(
+                f"cannot open the {self.describe()}: {redact(text.splitlines()[0])}"
+            ) from exc
+
+    def reader_sql(self) -> str:
+        return (
+            f"ATTACH {quote_literal(PREFIX + redact(self.conninfo))} AS "
+            f"{quote_ident(self.alias)} (READ_ONLY); USE {quote_ident(self.alias)};"
+        )
+
+    def search_path(self) -> Path:
+        """A DuckDB file on this host: the full-text index is built where it is searched
+        (it is derived from the lake and rebuilt when articles landed since)."""
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newswatch"
+        digest = hashlib.sha1(self.conninfo.encode()).hexdigest()[:12]
+        return cache / f"lake-{digest}.search.duckdb"
+
+    def describe(self) -> str:
+        return f"lake {PREFIX}{redact(self.conninfo)}"
+
+
+def parse(rest: str, location: str) -> DuckLakePostgres:
+    """`ducklake:postgres:<rest>` as a backend (see the module docstring)."""
+    conninfo, data_path = split_data_path(rest)
+    if not conninfo:
+        raise StoreError(
+            f"store {redact(location)!r} names no PostgreSQL database: write "
+            f"'{PREFIX}dbname=NAME host=HOST user=USER data_path=DIR'"
+        )
+    return DuckLakePostgres(conninfo, data_path, location=location)
+
+
+register_catalog(CATALOG, parse)

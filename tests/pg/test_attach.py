@@ -1,5 +1,5 @@
 """Attaching the PostgreSQL-catalog lake: the extensions come from their packages, several
-workers creating one lake at once all get it, and a wrong setting says what to fix."""
+workers creating one lake at once all get it, and a wrong location says what to fix."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import duckdb
 import pytest
 
 from pipelines.errors import StoreError
-from pipelines.store.postgres import PREFIX, attach, parse_target
+from pipelines.store.backend import parse_location
+from pipelines.store.postgres import PREFIX, DuckLakePostgres, split_data_path
 from tests.pgcluster import PgCluster
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,20 +20,21 @@ REPO = Path(__file__).resolve().parents[2]
 _WORKER = """
 import sys
 import duckdb
-from pipelines.store.postgres import attach, parse_target
+from pipelines.store.backend import parse_location
 
+backend = parse_location(sys.argv[1])
+backend.prepare()
 con = duckdb.connect()
-attach(con, parse_target(sys.argv[1], sys.argv[2]), "news")
-con.execute("CREATE TABLE IF NOT EXISTS news.t (k VARCHAR)")
+backend.attach(con, read_only=False)
 print("ok")
 """
 
 
 def test_workers_creating_one_lake_at_once_all_attach(pg_dsn: str, tmp_path: Path) -> None:
-    target = PREFIX + pg_dsn
+    location = f"{PREFIX}{pg_dsn} data_path={tmp_path / 'files'}"
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _WORKER, target, str(tmp_path / "files")],
+            [sys.executable, "-c", _WORKER, location],
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -41,19 +43,21 @@ def test_workers_creating_one_lake_at_once_all_attach(pg_dsn: str, tmp_path: Pat
         for _ in range(3)
     ]
     outcomes = [p.communicate(timeout=120) for p in procs]
-    failures = [err for (out, err) in outcomes if out.strip() != "ok"]
-    # CREATE TABLE IF NOT EXISTS itself can lose DuckLake's commit race: that is the store's
-    # migration's to retry; what must never fail is attaching.
-    assert not [e for e in failures if "attach" in e.lower() or "initialize" in e], failures
-    con = duckdb.connect()
-    attach(con, parse_target(target), "news", read_only=True)
-    assert con.execute("SELECT count(*) FROM news.t").fetchone() == (0,)
+    assert [out.strip() for out, _ in outcomes] == ["ok"] * 3, [err for _, err in outcomes]
+    assert parse_location(PREFIX + pg_dsn).exists()
+
+
+def test_a_reader_of_a_lake_not_made_yet_is_told_to_run_first(pg_dsn: str) -> None:
+    backend = parse_location(PREFIX + pg_dsn)
+    assert not backend.exists()
+    with pytest.raises(StoreError, match=r"does not exist yet: run `newswatch run` first"):
+        backend.attach(duckdb.connect(), read_only=True)
 
 
 def test_an_unreachable_catalog_says_where_and_what_to_do(pg_cluster: PgCluster) -> None:
-    lake = parse_target(f"{PREFIX}dbname=x host=127.0.0.1 port=1 user=u password=s3cret")
+    backend = parse_location(f"{PREFIX}dbname=x host=127.0.0.1 port=1 user=u password=s3cret")
     with pytest.raises(StoreError) as caught:
-        attach(duckdb.connect(), lake, "news")
+        backend.attach(duckdb.connect(), read_only=False)
     message = str(caught.value)
     assert "cannot reach the store's PostgreSQL catalog" in message
     assert "port=1" in message and "Connection refused" in message
@@ -61,10 +65,14 @@ def test_an_unreachable_catalog_says_where_and_what_to_do(pg_cluster: PgCluster)
 
 
 def test_a_new_lake_without_a_data_path_asks_for_one(pg_dsn: str) -> None:
-    with pytest.raises(StoreError, match="needs a data path"):
-        attach(duckdb.connect(), parse_target(PREFIX + pg_dsn), "news")
+    with pytest.raises(StoreError, match="add data_path=DIR to the location"):
+        parse_location(PREFIX + pg_dsn).attach(duckdb.connect(), read_only=False)
 
 
-def test_a_target_that_is_not_a_postgres_lake_is_refused() -> None:
-    with pytest.raises(StoreError, match="ducklake:postgres:dbname="):
-        parse_target("ducklake:sqlite:data/x.sqlite")
+def test_the_data_path_is_ours_not_libpqs() -> None:
+    backend = parse_location(f"{PREFIX}dbname=news host=db data_path='/srv/a lake' user=nw")
+    assert isinstance(backend, DuckLakePostgres)
+    assert (backend.conninfo, backend.data_path) == ("dbname=news host=db user=nw", "/srv/a lake")
+    uri = "postgresql://nw:pw@db:5432/news?sslmode=require&data_path=/srv/lake"
+    assert split_data_path(uri) == ("postgresql://nw:pw@db:5432/news?sslmode=require", "/srv/lake")
+    assert "pw" not in parse_location(PREFIX + uri).describe()
