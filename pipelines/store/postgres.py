@@ -162,6 +162,13 @@ class DuckLakePostgres(Backend):
                     "files, the same path on every host) to create it"
                 )
             ) from exc
+        if "does not match existing data path" in text:
+            recorded = text.rsplit("in the catalog", 1)[-1].split(".")[0].strip()
+            raise StoreError(
+                f"the {self.describe()} keeps its data files in {recorded}, not in "
+                f"{self.data_path}: give that data_path in the location, or none (the catalog "
+                "knows it)"
+            ) from exc
         if last or not any(marker in text for marker in _INIT_RACE_MARKERS):
             raise StoreError(
                 f"cannot open the {self.describe()}: {redact(text.splitlines()[0])}"

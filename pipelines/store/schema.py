@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from pipelines.config import StoreSettings
 from pipelines.store.backend import enforces_keys
 from pipelines.store.claims import MIGRATION_SQL as CLAIMS_MIGRATION_SQL
 from pipelines.store.connection import LockWait, connect, no_space_error, rollback, utc_now
+from pipelines.store.txn import is_write_conflict
 from pipelines.store.views import VIEWS_SQL
 
 T = TypeVar("T")
@@ -216,7 +218,26 @@ def for_backend(script: str, enforces_keys: bool) -> str:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply pending migrations in order; returns the schema version now in force."""
+    """Apply pending migrations in order; returns the schema version now in force.
+
+    Several workers may start at once on a new lake: a migration another one committed in the
+    meantime fails here (its tables exist, or DuckLake refuses the second creation), and the
+    whole is tried again from the version now recorded."""
+    return Retrying(
+        retry=retry_if_exception(_lost_migration_race),
+        stop=stop_after_delay(60),
+        wait=wait_random_exponential(multiplier=0.05, max=1.0),
+        reraise=True,
+    )(_migrate, con)
+
+
+def _lost_migration_race(exc: BaseException) -> bool:
+    return is_write_conflict(exc) or (
+        isinstance(exc, duckdb.CatalogException) and "already exists" in str(exc)
+    )
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> int:
     keys = enforces_keys(con)
     con.execute(
         for_backend(
