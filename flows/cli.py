@@ -293,15 +293,16 @@ def run(
         _run(config_dir, db, all_feeds, as_json, with_prefect)
 
 
-DEMO_DB = Path("data/demo.duckdb")
+DEMO_DB = Path("data/demo.sqlite")
 
 
 def _previous_demo_port(db: Path) -> int | None:
     """The port the demo served on when it last wrote `db` (None for a new database)."""
     from flows.seed_server import demo_port_in
     from pipelines.store import open_store
+    from pipelines.store.backend import parse_location
 
-    if not db.exists():
+    if not parse_location(db).exists():
         return None
     try:
         with open_store(db, read_only=True) as con:
@@ -317,7 +318,7 @@ def demo(
         Path,
         typer.Option(
             "--db",
-            help="The demo's own DuckDB file (real runs use data/newswatch.duckdb).",
+            help="The demo's own store (real runs use data/newswatch.sqlite).",
         ),
     ] = DEMO_DB,
     port: Annotated[

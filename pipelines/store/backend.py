@@ -167,6 +167,17 @@ class Backend(ABC):
         """The file or catalog file on this host, when there is one (space and path errors)."""
         return None
 
+    def absolute(self) -> str:
+        """The location with any local path made absolute (for processes started elsewhere,
+        such as deployments' workers)."""
+        local = self.local_path()
+        if local is None:
+            return self.location
+        prefix = self.location[: len(self.location) - len(str(local))]
+        if not self.location.endswith(str(local)):
+            prefix = ""
+        return prefix + str(local.resolve())
+
 
 @dataclass(frozen=True)
 class DuckDBFile(Backend):
@@ -247,6 +258,12 @@ class DuckLakeSQLite(Backend):
             db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError:
             pass  # busy: another process has it open, so it was prepared already
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} is not a DuckLake SQLite catalog ({exc}). If it is a DuckDB "
+                "file, name it PATH.duckdb (or give --db duckdb:PATH), or copy it into a lake "
+                f"with `newswatch store migrate --db duckdb:{self.path} --to NEW.sqlite`"
+            ) from None
         finally:
             db.close()
 
@@ -319,3 +336,14 @@ def enforces_keys(con: duckdb.DuckDBPyConnection) -> bool:
         "SELECT type FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()
     return row is None or row[0] != "ducklake"
+
+
+def backend_of(con: duckdb.DuckDBPyConnection) -> Backend:
+    """The backend of the connection's default catalog (from the path DuckDB attached)."""
+    row = con.execute(
+        "SELECT path, type FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise StoreError("this connection has no store attached")
+    path, kind = row
+    return parse_location(DUCKLAKE_PREFIX + path if kind == "ducklake" else DUCKDB_PREFIX + path)
