@@ -40,6 +40,7 @@ from flows.cli_feeds import feeds_app
 from flows.cli_ops import ops_app
 from flows.cli_rules import rules_app
 from flows.cli_store import store_app
+from flows.cli_store_admin import admin_app
 from flows.cli_ui import ui_app
 from pipelines.errors import NewswatchError
 
@@ -364,6 +365,7 @@ def demo(
 # Groups added without a name put their commands at the top level (feeds, query, serve, …).
 app.add_typer(feeds_app)
 app.add_typer(store_app)
+app.add_typer(admin_app)
 app.add_typer(ops_app)
 app.add_typer(ui_app)
 app.add_typer(rules_app, name="rules")

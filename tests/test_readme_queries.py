@@ -18,6 +18,15 @@ def readme_queries() -> list[str]:
     return [p.strip().rstrip(";") for p in parts if p.strip()]
 
 
+def test_the_readme_line_is_the_one_newswatch_prints() -> None:
+    from pipelines.config import DEFAULT_DB
+    from pipelines.store.backend import parse_location
+    from tests.store_reader import readme_line
+
+    assert parse_location(DEFAULT_DB).reader_sql() == readme_line()
+    assert f"'ducklake:sqlite:{DEFAULT_DB}'" in readme_line()
+
+
 def test_there_are_ten_queries() -> None:
     assert len(readme_queries()) == 10
 
