@@ -37,7 +37,12 @@ RulesConfigDir = Annotated[
 ]
 DbPath = Annotated[
     Path,
-    typer.Option("--db", envvar=DB_ENV, help="DuckDB database file."),
+    typer.Option(
+        "--db",
+        envvar=DB_ENV,
+        help="The store: a DuckLake catalog (PATH.sqlite, or ducklake:sqlite:PATH) or a DuckDB "
+        "file (PATH.duckdb).",
+    ),
 ]
 
 WaitSeconds = Annotated[
@@ -62,8 +67,9 @@ def lock_notice(db: Path, max_wait_s: float) -> Callable[[float, float, str], No
         if last_said[0] < 0:
             err_console.print(
                 f"waiting for {db}: another process holds it (a run writing, or a program "
-                "such as the DuckDB CLI or a notebook with it open; DuckDB allows one writer "
-                f"or many readers). Trying again for up to {max_wait_s:g} s (--wait)…",
+                "such as the DuckDB CLI or a notebook with a DuckDB file open; a DuckDB file "
+                "allows one writer or many readers). Trying again for up to "
+                f"{max_wait_s:g} s (--wait)…",
                 highlight=False,
                 markup=False,
             )
@@ -81,8 +87,13 @@ def usable_db_path(db: Path) -> None:
     """Stop with one line before anything starts when `db` cannot be created or written:
     its directory cannot be made (read-only or forbidden filesystem, a file in the way), or
     it is not writable."""
+    from pipelines.store.backend import parse_location
     from pipelines.store.connection import path_error
 
+    local = parse_location(db).local_path()
+    if local is None:
+        return
+    db = local
     try:
         db.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -16,6 +16,7 @@ from flows.cli_common import (
     quiet_prefect,
     usable_db_path,
 )
+from pipelines.store.backend import parse_location
 
 ops_app = typer.Typer()
 
@@ -78,7 +79,10 @@ def serve(
     if ensure_write_limit():
         console.print(f"Created global concurrency limit {WRITE_LIMIT} (DuckDB writes)")
     deployments = build_deployments(
-        str(config_dir.resolve()), str(db.resolve()), interval, schedules=not no_schedule
+        str(config_dir.resolve()),
+        parse_location(db).absolute(),
+        interval,
+        schedules=not no_schedule,
     )
     names = ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
     console.print(f"Serving {names}", highlight=False)

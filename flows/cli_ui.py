@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import socket
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -75,8 +76,9 @@ def ui(
     from pipelines.config import rules_paths
     from pipelines.errors import NewswatchError
     from pipelines.rules import load_ruleset
+    from pipelines.store.backend import parse_location
 
-    if not db.exists():
+    if not parse_location(db).exists():
         raise fail(
             f"database {db} does not exist; run `newswatch demo --db {db}` or `newswatch run "
             "--db …` first, or pass --db with an existing file"
@@ -99,7 +101,7 @@ def ui(
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
-    app = create_app(UiSettings(db.resolve(), ruleset, prefect_ui_url()))
+    app = create_app(UiSettings(Path(parse_location(db).absolute()), ruleset, prefect_ui_url()))
     console.print(
         f"newswatch ui: http://{shown_host}:{bound_port}/  (database {db}; Ctrl-C stops it)",
         highlight=False,

@@ -17,7 +17,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "newswatch.duckdb"
+    return tmp_path / "data" / "newswatch.sqlite"
+
+
+@pytest.fixture(params=[".sqlite", ".duckdb"], ids=["lake", "duckdb-file"])
+def store_suffix(request: pytest.FixtureRequest) -> str:
+    """Each store backend: a DuckLake with a SQLite catalog (the default) and the single
+    DuckDB file, for the tests of what every backend must guarantee."""
+    return str(request.param)
 
 
 @pytest.fixture(scope="session")

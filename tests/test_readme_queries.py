@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
-
+from tests.store_reader import open_reader
 from tests.test_store_queries import filled_db  # noqa: F401  (fixture)
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -19,6 +18,15 @@ def readme_queries() -> list[str]:
     return [p.strip().rstrip(";") for p in parts if p.strip()]
 
 
+def test_the_readme_line_is_the_one_newswatch_prints() -> None:
+    from pipelines.config import DEFAULT_DB
+    from pipelines.store.backend import parse_location
+    from tests.store_reader import readme_line
+
+    assert parse_location(DEFAULT_DB).reader_sql() == readme_line()
+    assert f"'ducklake:sqlite:{DEFAULT_DB}'" in readme_line()
+
+
 def test_there_are_ten_queries() -> None:
     assert len(readme_queries()) == 10
 
@@ -26,7 +34,7 @@ def test_there_are_ten_queries() -> None:
 def test_every_readme_query_runs(filled_db: Path) -> None:  # noqa: F811
     from pipelines.store import search
 
-    with duckdb.connect(str(filled_db), read_only=True) as con:
+    with open_reader(filled_db) as con:
         search.load_fts(con)
         results = [con.execute(sql).fetchall() for sql in readme_queries()]
     assert results[1], "matches per topic per day"

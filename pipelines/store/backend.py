@@ -19,9 +19,12 @@ its rows in immutable Parquet files, so readers hold a snapshot while runs land.
 The interface, kept stable for other backends (`register_catalog` adds one):
 
 - `parse_location(location) -> Backend` picks the backend; `Backend.location` is the string.
-- `Backend.attach(con, read_only)` attaches the store into a DuckDB connection under
-  `Backend.alias` and makes it the default catalog; `Backend.exists()` and `Backend.prepare()`
-  (create directories, catalog file) come before a first write.
+- `Backend.attach(con, read_only, alias=None)` attaches the store into a DuckDB connection
+  under `alias` or `Backend.alias` (the caller makes it the default catalog with USE);
+  `Backend.exists()` and `Backend.prepare()` (directories, catalog file) come before a
+  first write; `Backend.local_path()` is the file on this host, if any, and
+  `Backend.absolute()` the location with that path made absolute.
+- `backend_of(con)` is the backend of a connection's default catalog.
 - `Backend.reader_sql()` is the one SQL line an analyst runs to open the data (README).
 - `Backend.enforces_keys`: whether the engine enforces primary keys (a DuckDB file does; a
   lake has none, so its writes serialise through `store_writer`, see `pipelines.store.txn`).
@@ -32,6 +35,7 @@ The interface, kept stable for other backends (`register_catalog` adds one):
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import tempfile
 from abc import ABC, abstractmethod
@@ -56,6 +60,11 @@ def quote_literal(text: str) -> str:
 
 def quote_ident(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
+
+
+def _plain_ident(text: str) -> str:
+    """An identifier as a person writes it: bare when it can be, quoted otherwise."""
+    return text if re.fullmatch(r"[a-z_][a-z0-9_]*", text) else quote_ident(text)
 
 
 def _alias_for(path: Path) -> str:
@@ -149,8 +158,11 @@ class Backend(ABC):
         """Make what a first write needs (directories, the catalog file)."""
 
     @abstractmethod
-    def attach(self, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
-        """Attach the store into `con` under `alias` (not yet made the default catalog)."""
+    def attach(
+        self, con: duckdb.DuckDBPyConnection, read_only: bool, alias: str | None = None
+    ) -> None:
+        """Attach the store into `con` under `alias` (default: `self.alias`), not yet made
+        the default catalog."""
 
     @abstractmethod
     def reader_sql(self) -> str:
@@ -167,6 +179,17 @@ class Backend(ABC):
     def local_path(self) -> Path | None:
         """The file or catalog file on this host, when there is one (space and path errors)."""
         return None
+
+    def absolute(self) -> str:
+        """The location with any local path made absolute (for processes started elsewhere,
+        such as deployments' workers)."""
+        local = self.local_path()
+        if local is None:
+            return self.location
+        prefix = self.location[: len(self.location) - len(str(local))]
+        if not self.location.endswith(str(local)):
+            prefix = ""
+        return prefix + str(local.resolve())
 
 
 @dataclass(frozen=True)
@@ -189,20 +212,20 @@ class DuckDBFile(Backend):
     def prepare(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
 
-    def attach(self, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+    def attach(
+        self, con: duckdb.DuckDBPyConnection, read_only: bool, alias: str | None = None
+    ) -> None:
         from pipelines.store.connection import ROW_GROUP_ROWS
 
         options = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
         con.execute(
-            f"ATTACH {quote_literal(str(self.path.resolve()))} AS {quote_ident(self.alias)} "
-            f"({options})"
+            f"ATTACH {quote_literal(str(self.path.resolve()))} "
+            f"AS {quote_ident(alias or self.alias)} ({options})"
         )
 
     def reader_sql(self) -> str:
-        return (
-            f"ATTACH {quote_literal(str(self.path))} AS {quote_ident(self.alias)} (READ_ONLY); "
-            f"USE {quote_ident(self.alias)};"
-        )
+        name = _plain_ident(self.alias)
+        return f"ATTACH {quote_literal(str(self.path))} AS {name} (READ_ONLY); USE {name};"
 
     def search_path(self) -> Path:
         return self.path
@@ -248,24 +271,31 @@ class DuckLakeSQLite(Backend):
             db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError:
             pass  # busy: another process has it open, so it was prepared already
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} is not a DuckLake SQLite catalog ({exc}). If it is a DuckDB "
+                "file, name it PATH.duckdb (or give --db duckdb:PATH), or copy it into a lake "
+                f"with `newswatch store migrate --db duckdb:{self.path} --to NEW.sqlite`"
+            ) from None
         finally:
             db.close()
 
-    def attach(self, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+    def attach(
+        self, con: duckdb.DuckDBPyConnection, read_only: bool, alias: str | None = None
+    ) -> None:
         load_extension(con, "sqlite_scanner")
         load_extension(con, "ducklake")
         data = quote_literal(str(self.data_path.resolve()) + "/")
         options = " (READ_ONLY)" if read_only else f" (DATA_PATH {data})"
         con.execute(
             f"ATTACH {quote_literal('ducklake:sqlite:' + str(self.path.resolve()))} "
-            f"AS {quote_ident(self.alias)}{options}"
+            f"AS {quote_ident(alias or self.alias)}{options}"
         )
 
     def reader_sql(self) -> str:
-        return (
-            f"ATTACH {quote_literal('ducklake:sqlite:' + str(self.path))} AS "
-            f"{quote_ident(self.alias)} (READ_ONLY); USE {quote_ident(self.alias)};"
-        )
+        name = _plain_ident(self.alias)
+        where = quote_literal("ducklake:sqlite:" + str(self.path))
+        return f"ATTACH {where} AS {name} (READ_ONLY); USE {name};"
 
     def search_path(self) -> Path:
         return self.path.with_name(self.path.stem + ".search.duckdb")
@@ -320,3 +350,14 @@ def enforces_keys(con: duckdb.DuckDBPyConnection) -> bool:
         "SELECT type FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()
     return row is None or row[0] != "ducklake"
+
+
+def backend_of(con: duckdb.DuckDBPyConnection) -> Backend:
+    """The backend of the connection's default catalog (from the path DuckDB attached)."""
+    row = con.execute(
+        "SELECT path, type FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise StoreError("this connection has no store attached")
+    path, kind = row
+    return parse_location(DUCKLAKE_PREFIX + path if kind == "ducklake" else DUCKDB_PREFIX + path)

@@ -74,11 +74,11 @@ def _attach(backend: Backend, read_only: bool) -> duckdb.DuckDBPyConnection:
 
     Connections to one store within a process share one DuckDB instance (a named in-memory
     database per store, which attaches it once), as `duckdb.connect(path)` would share its
-    instance. A lake is always attached writable here: a read-only attach would stop a later
-    writer of this process, and a lake's readers take no lock anyway.
+    instance. A lake's readers and writers in one process get an instance each: a read-only
+    attach of a lake takes no lock, and stops a write made by mistake.
     """
-    read_only = read_only and backend.enforces_keys
-    instance = hashlib.sha1(backend.location.encode()).hexdigest()[:20]
+    key = backend.location + ("#read-only" if read_only and not backend.enforces_keys else "")
+    instance = hashlib.sha1(key.encode()).hexdigest()[:20]
     con = duckdb.connect(f":memory:newswatch-{instance}")
     try:
         with _ATTACH_LOCK:
