@@ -85,6 +85,7 @@ class DuckLakePostgres(Backend):
     kind: str = "ducklake"
     catalog: str = CATALOG
     enforces_keys: bool = False
+    keep_attached: bool = True
 
     @property
     def alias(self) -> str:
@@ -120,7 +121,13 @@ class DuckLakePostgres(Backend):
                     "(data_path=… in the store location)."
                 ) from None
 
-    def attach(self, con: duckdb.DuckDBPyConnection, read_only: bool, tries: int = 8) -> None:
+    def attach(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        read_only: bool,
+        alias: str | None = None,
+        tries: int = 8,
+    ) -> None:
         """Attach under `alias`, creating the lake in an empty database when writable.
 
         Several workers starting at once on an empty catalog race to create DuckLake's tables;
@@ -131,7 +138,7 @@ class DuckLakePostgres(Backend):
         options = ["READ_ONLY"] if read_only else []
         if self.data_path and not read_only:
             options.append(f"DATA_PATH {quote_literal(self.data_path)}")
-        sql = f"ATTACH {quote_literal(self.target)} AS {quote_ident(self.alias)}"
+        sql = f"ATTACH {quote_literal(self.target)} AS {quote_ident(alias or self.alias)}"
         if options:
             sql += f" ({', '.join(options)})"
         for attempt in range(1, tries + 1):
