@@ -46,7 +46,7 @@ class PgLake:
         finally:
             con.close()
 
-    def wait_for_articles(self, n: int, still_running: object, limit_s: float = 120) -> int:
+    def wait_for_articles(self, n: int, limit_s: float = 120) -> int:
         """Poll until the lake holds `n` articles; how many it holds then."""
         deadline = time.monotonic() + limit_s
         while time.monotonic() < deadline:

@@ -85,6 +85,7 @@ class Monitor:
     """One `newswatch run` subprocess (its own session, so kill -9 takes its workers too)."""
 
     proc: subprocess.Popen[str]
+    out: str = ""
 
     @classmethod
     def start(cls, config: Path, store: str, env: dict[str, str]) -> Monitor:
@@ -100,7 +101,7 @@ class Monitor:
         return cls(proc)
 
     def finish(self, timeout: float = 240) -> tuple[int, str]:
-        _, err = self.proc.communicate(timeout=timeout)
+        self.out, err = self.proc.communicate(timeout=timeout)
         return self.proc.returncode, err
 
     def kill(self) -> None:
