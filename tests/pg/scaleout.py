@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,10 +38,26 @@ FEEDS = 6
 """Feeds 0-2 are the first monitor's, 3-5 the second's; article k is in feeds k % 3 and
 k % 3 + 3, so each monitor has every article."""
 
-EXPECTED: dict[str, Any] = yaml.safe_load((SEEDS_DIR / "expected.yaml").read_text("utf-8"))[
-    "articles"
+PAGES = [
+    "isw-territorial-demands.html",
+    "kremlin-four-regions-april.html",
+    "putin-buffer-zone-sumy.html",
+    "obmin-polonenymy-stambul.html",
+    "moskva-trebuet-vyvesti-voyska.html",
+    "kharkiv-drone-strike.html",
+    "essequibo-dispute.html",
+    "turkey-syria-trade-istanbul.html",
+    "kyiv-book-festival.html",
 ]
-PAGES = sorted(EXPECTED)
+"""Nine of the demo's pages (three languages, both topics, demands that escalate, look-alikes
+that must not match): enough for every guarantee, few enough that the runs stay short."""
+EXPECTED: dict[str, Any] = {
+    name: spec
+    for name, spec in yaml.safe_load((SEEDS_DIR / "expected.yaml").read_text("utf-8"))[
+        "articles"
+    ].items()
+    if name in PAGES
+}
 
 
 def serve_corpus(site: Site) -> None:
@@ -149,6 +164,7 @@ class ReaderLoop:
                         break
                     with contextlib_suppress_table_missing():
                         self.once(con)
+                    self._stop.wait(0.02)  # an analyst's pace, not a busy loop
             finally:
                 con.close()
 
@@ -169,4 +185,4 @@ def contextlib_suppress_table_missing() -> Iterator[None]:
     try:
         yield
     except duckdb.CatalogException:
-        time.sleep(0.1)
+        return
