@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import duckdb
+import pytest
+
+from tests.pg.lakes import PgLake
 from tests.store_reader import open_reader
-from tests.test_store_queries import filled_db  # noqa: F401  (fixture)
+from tests.test_store_queries import fill_store, filled_db  # noqa: F401  (fixture)
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -32,11 +36,25 @@ def test_there_are_ten_queries() -> None:
 
 
 def test_every_readme_query_runs(filled_db: Path) -> None:  # noqa: F811
+    with open_reader(filled_db) as con:
+        check_readme_queries(con)
+
+
+def test_every_readme_query_runs_on_the_postgres_catalog(
+    pg_lake: PgLake, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The scale-out store, filled the same way, opened with its README line."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # its search index
+    fill_store(pg_lake.db_arg)
+    with pg_lake.reader() as con:
+        check_readme_queries(con)
+
+
+def check_readme_queries(con: duckdb.DuckDBPyConnection) -> None:
     from pipelines.store import search
 
-    with open_reader(filled_db) as con:
-        search.load_fts(con)
-        results = [con.execute(sql).fetchall() for sql in readme_queries()]
+    search.load_fts(con)
+    results = [con.execute(sql).fetchall() for sql in readme_queries()]
     assert results[1], "matches per topic per day"
     assert results[3], "entity mentions in territorial-demand articles"
     assert {r[1] for r in results[3]} >= {"kharkiv", "donetsk"}

@@ -32,6 +32,12 @@ DEMANDS = (
 
 @pytest.fixture
 def filled_db(db_path: Path) -> Path:
+    fill_store(str(db_path))
+    return db_path
+
+
+def fill_store(location: str) -> None:
+    """Two articles, one per topic, matched by the shipped rules, and the search index."""
     ruleset = load_ruleset(DEFAULT_CONFIG_DIR / "rules.yaml", DEFAULT_CONFIG_DIR / "entities.yaml")
     arts = [
         article("https://a.example/talks", TALKS),
@@ -39,12 +45,11 @@ def filled_db(db_path: Path) -> Path:
     ]
     from pipelines.run.steps import match
 
-    with store.open_store(db_path) as con:
+    with store.open_store(location) as con:
         batch = batch_for(arts, topics=())
         batch.matches = match(ruleset, arts)
         store.land_batch(con, batch)
         search.refresh_index(con)
-    return db_path
 
 
 def test_views_answer_common_questions(filled_db: Path) -> None:

@@ -182,10 +182,8 @@ class DuckLakePostgres(Backend):
             ) from exc
 
     def reader_sql(self) -> str:
-        return (
-            f"ATTACH {quote_literal(PREFIX + redact(self.conninfo))} AS "
-            f"{quote_ident(self.alias)} (READ_ONLY); USE {quote_ident(self.alias)};"
-        )
+        where = quote_literal(PREFIX + redact(self.conninfo))
+        return f"ATTACH {where} AS {ALIAS} (READ_ONLY); USE {ALIAS};"
 
     def search_path(self) -> Path:
         """A DuckDB file on this host: the full-text index is built where it is searched

@@ -12,9 +12,26 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.store.backend import parse_location
-from pipelines.store.postgres import PREFIX
 from tests.pgcluster import PgCluster
+from tests.store_reader import README
+
+PREFIX = "ducklake:postgres:"
+README_CONNINFO = "dbname=news host=db.internal user=newswatch"
+
+
+def readme_line() -> str:
+    """The analyst's line for the PostgreSQL catalog, exactly as the README prints it."""
+    text = README.read_text(encoding="utf-8").split("### Several hosts", 1)[1]
+    block = text.split("```sql", 1)[1].split("```", 1)[0]
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("ATTACH "), lines
+    return lines[0]
+
+
+def line_for(conninfo: str) -> str:
+    line = readme_line()
+    assert f"'{PREFIX}{README_CONNINFO}'" in line
+    return line.replace(README_CONNINFO, conninfo.replace("'", "''"))
 
 
 @dataclass
@@ -33,9 +50,9 @@ class PgLake:
         return f"{self.target} data_path={self.data_path}"
 
     def open_reader(self) -> duckdb.DuckDBPyConnection:
-        """The analyst's documented line (`Backend.reader_sql`) in a plain DuckDB session."""
+        """A plain DuckDB session opened with the README's line."""
         con = duckdb.connect()
-        con.execute(parse_location(self.target).reader_sql())
+        con.execute(line_for(self.dsn))
         return con
 
     @contextmanager

@@ -76,3 +76,10 @@ def test_the_data_path_is_ours_not_libpqs() -> None:
     uri = "postgresql://nw:pw@db:5432/news?sslmode=require&data_path=/srv/lake"
     assert split_data_path(uri) == ("postgresql://nw:pw@db:5432/news?sslmode=require", "/srv/lake")
     assert "pw" not in parse_location(PREFIX + uri).describe()
+
+
+def test_newswatch_prints_the_readme_line_for_a_postgres_lake() -> None:
+    from tests.pg.lakes import README_CONNINFO, readme_line
+
+    location = f"{PREFIX}{README_CONNINFO} data_path=/srv/newswatch-lake"
+    assert parse_location(location).reader_sql() == readme_line()
