@@ -270,6 +270,8 @@ class DuckLakeSQLite(Backend):
         journal mode a reader's open transaction makes every commit fail with 'database is
         locked' (and left the writer's catalog connection unusable, measured here)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if _is_wal(self.path):
+            return
         db = sqlite3.connect(self.path, timeout=30)
         try:
             db.execute("PRAGMA journal_mode=WAL")
@@ -309,6 +311,17 @@ class DuckLakeSQLite(Backend):
 
     def local_path(self) -> Path | None:
         return self.path
+
+
+def _is_wal(path: Path) -> bool:
+    """Whether a SQLite file is in WAL mode, read from its header (bytes 18 and 19 are 2)
+    without opening a connection that could meet another process's lock."""
+    try:
+        with path.open("rb") as f:
+            header = f.read(20)
+    except FileNotFoundError:
+        return False
+    return len(header) == 20 and header[18] == 2 and header[19] == 2
 
 
 CatalogFactory = Callable[[str, str], Backend]
