@@ -1,14 +1,17 @@
 """Store landing and reading, per backend: one batch of N articles with matches, alerts, seen
 entries, feed states landed into a new store; then the README's ten queries on a store of
 `--query-articles` articles, opened as the README says (issue 23: a DuckLake with a SQLite
-catalog, the default, against the single DuckDB file).
+catalog, the default, against the single DuckDB file; and the scale-out store, a DuckLake with
+a PostgreSQL catalog, on a throwaway local cluster of Debian's postgresql like the tests').
 
 python -m bench.bench_store [--articles 10000] [--query-articles 100000] [--backend lake]
+python -m bench.bench_store --backend postgres
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import re
 import tempfile
@@ -27,6 +30,19 @@ from pipelines.store import search
 from pipelines.store.backend import parse_location
 
 SUFFIX = {"lake": ".sqlite", "duckdb": ".duckdb"}
+_CLUSTER: list[Any] = []
+"""The PostgreSQL cluster of `--backend postgres`, started on first use."""
+
+
+def new_store(backend: str, tmp: str, name: str) -> str:
+    """The location of a new, empty store of `backend` (files under `tmp`)."""
+    if backend != "postgres":
+        return str(Path(tmp) / f"{name}{SUFFIX[backend]}")
+    dbname = f"bench_{name}_{Path(tmp).name.lower()}"
+    dsn = _CLUSTER[0].create_database(re.sub(r"[^a-z0-9_]", "_", dbname))
+    return f"ducklake:postgres:{dsn} data_path={Path(tmp) / name}.files"
+
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -38,9 +54,9 @@ def readme_queries() -> list[str]:
     return [p.strip().rstrip(";") for p in parts if p.strip()]
 
 
-def open_as_analyst(db: Path) -> duckdb.DuckDBPyConnection:
+def open_as_analyst(db: str) -> duckdb.DuckDBPyConnection:
     """The store opened with the README's line (a DuckDB file: read-only, as before)."""
-    if db.suffix == ".duckdb":
+    if db.endswith(".duckdb"):
         return duckdb.connect(str(db), read_only=True)
     con = duckdb.connect()
     con.execute(parse_location(db).reader_sql())
@@ -96,7 +112,7 @@ def land(backend: str, articles: int, repeat: int) -> dict[str, Any]:
     for r in range(repeat):
         data = batch(articles, r)
         with tempfile.TemporaryDirectory() as tmp:
-            db = Path(tmp) / f"b{SUFFIX[backend]}"
+            db = new_store(backend, tmp, "b")
             with store.open_store(db):
                 pass  # a store that exists, as before a run: the landing is what is timed
             with store.open_store(db) as con:
@@ -125,7 +141,7 @@ def query(backend: str, articles: int, repeat: int) -> dict[str, Any]:
     batches of 10,000): the median of `repeat` runs of each, in one open connection."""
     sqls = readme_queries()
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / f"q{SUFFIX[backend]}"
+        db = new_store(backend, tmp, "q")
         start = time.perf_counter()
         for k in range(0, articles, 10_000):
             with store.open_store(db) as con:
@@ -156,14 +172,25 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--query-articles", type=int, default=100_000, help="0: skip")
-    parser.add_argument("--backend", choices=["lake", "duckdb", "both"], default="both")
+    parser.add_argument(
+        "--backend", choices=["lake", "duckdb", "postgres", "both", "all"], default="both"
+    )
     args = parser.parse_args()
-    backends = ["lake", "duckdb"] if args.backend == "both" else [args.backend]
+    backends = {"both": ["lake", "duckdb"], "all": ["lake", "duckdb", "postgres"]}.get(
+        args.backend, [args.backend]
+    )
     figures: dict[str, Any] = {"load_average_start": load_average()}
-    for backend in backends:
-        figures[backend] = {"landing": land(backend, args.articles, args.repeat)}
-        if args.query_articles:
-            figures[backend]["readme_queries"] = query(backend, args.query_articles, args.repeat)
+    with contextlib.ExitStack() as stack:
+        if "postgres" in backends:
+            from tests.pgcluster import running_cluster
+
+            _CLUSTER.append(stack.enter_context(running_cluster()))
+        for backend in backends:
+            figures[backend] = {"landing": land(backend, args.articles, args.repeat)}
+            if args.query_articles:
+                figures[backend]["readme_queries"] = query(
+                    backend, args.query_articles, args.repeat
+                )
     figures["load_average_end"] = load_average()
     emit("store", figures)
 

@@ -143,10 +143,6 @@ class Backend(ABC):
     kind: str
     catalog: str
     enforces_keys: bool
-    keep_attached: bool = False
-    """Keep the store attached in the process between connections (see
-    `pipelines.store.connection`): for a catalog across the network, whose every attach loads
-    two extensions and connects to it again."""
 
     @property
     @abstractmethod

@@ -67,10 +67,6 @@ first 122,880 articles (text included) and a backfill's peak with the size of th
 baseline at the end of each group, with 2,048 ~85 MB throughout, and landing got faster."""
 
 _ATTACH_LOCK = threading.Lock()
-_KEPT: list[duckdb.DuckDBPyConnection] = []
-"""One connection per store whose backend asks to stay attached (`Backend.keep_attached`):
-it keeps the store's instance, its loaded extensions and its catalog connection alive for the
-life of the process, instead of making them anew for every short connection."""
 
 
 def _attach(backend: Backend, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -95,8 +91,6 @@ def _attach(backend: Backend, read_only: bool) -> duckdb.DuckDBPyConnection:
             ).fetchone()
             if row is None:
                 backend.attach(con, read_only)
-                if backend.keep_attached:  # its own connection: closing one closes its cursors
-                    _KEPT.append(duckdb.connect(f":memory:newswatch-{instance}"))
             elif row[0] and not read_only:
                 raise StoreError(
                     f"{backend.describe()} is open read-only elsewhere in this process; close "

@@ -85,7 +85,6 @@ class DuckLakePostgres(Backend):
     kind: str = "ducklake"
     catalog: str = CATALOG
     enforces_keys: bool = False
-    keep_attached: bool = True
 
     @property
     def alias(self) -> str:
