@@ -71,6 +71,7 @@ def redact(text: str) -> str:
 _INIT_RACE_MARKERS = ("Failed to initialize DuckLake", "already exists", "Transaction conflict")
 _UNREACHABLE_MARKERS = ("Connection refused", "could not connect", "connection to server")
 _NO_DATA_PATH = "data_path is not set"
+_KNOWN_TO_EXIST: set[str] = set()
 _NO_LAKE = "creating a new DuckLake is explicitly disabled"
 
 
@@ -96,7 +97,11 @@ class DuckLakePostgres(Backend):
         return PREFIX + self.conninfo
 
     def exists(self) -> bool:
-        """Whether the catalog holds a lake; asks PostgreSQL (an unreachable one is an error)."""
+        """Whether the catalog holds a lake; asks PostgreSQL (an unreachable one is an error)
+        until the answer is yes, which this process then remembers: every read-only open asks,
+        and a lake does not go away under its readers."""
+        if self.conninfo in _KNOWN_TO_EXIST:
+            return True
         con = duckdb.connect()
         try:
             self.attach(con, read_only=True)
@@ -106,6 +111,7 @@ class DuckLakePostgres(Backend):
             raise
         finally:
             con.close()
+        _KNOWN_TO_EXIST.add(self.conninfo)
         return True
 
     def prepare(self) -> None:
