@@ -34,6 +34,11 @@ def open_reader(db: Path) -> duckdb.DuckDBPyConnection:
     if Path(db).suffix == ".duckdb":
         return duckdb.connect(str(db), read_only=True)
     con = duckdb.connect()
+    if str(db).startswith("ducklake:postgres:"):
+        from tests.pg.lakes import line_for_location
+
+        con.execute(line_for_location(str(db)))  # the scale-out store's README line
+        return con
     con.execute(line_for(db))
     return con
 

@@ -34,6 +34,12 @@ def line_for(conninfo: str) -> str:
     return line.replace(README_CONNINFO, conninfo.replace("'", "''"))
 
 
+def line_for_location(location: str) -> str:
+    """The README's line for a store location (its data_path dropped, as the README says)."""
+    conninfo = location.removeprefix(PREFIX).split(" data_path=", 1)[0]
+    return line_for(conninfo)
+
+
 @dataclass
 class PgLake:
     dsn: str
