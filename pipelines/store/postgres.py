@@ -68,6 +68,13 @@ def redact(text: str) -> str:
     return re.sub(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
 
 
+def _without_password(conninfo: str) -> str:
+    """The connection string an analyst's line shows: any password left out (libpq finds it
+    in ~/.pgpass or PGPASSWORD)."""
+    text = re.sub(r"\s*\bpassword\s*=\s*('[^']*'|\S+)", "", conninfo).strip()
+    return re.sub(r"(postgres(?:ql)?://[^:/@\s]+):[^@\s]+@", r"\1@", text)
+
+
 _INIT_RACE_MARKERS = ("Failed to initialize DuckLake", "already exists", "Transaction conflict")
 _UNREACHABLE_MARKERS = ("Connection refused", "could not connect", "connection to server")
 _NO_DATA_PATH = "data_path is not set"
@@ -187,7 +194,7 @@ class DuckLakePostgres(Backend):
             ) from exc
 
     def reader_sql(self) -> str:
-        where = quote_literal(PREFIX + redact(self.conninfo))
+        where = quote_literal(PREFIX + _without_password(self.conninfo))
         return f"ATTACH {where} AS {ALIAS} (READ_ONLY); USE {ALIAS};"
 
     def search_path(self) -> Path:

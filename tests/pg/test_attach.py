@@ -83,3 +83,10 @@ def test_newswatch_prints_the_readme_line_for_a_postgres_lake() -> None:
 
     location = f"{PREFIX}{README_CONNINFO} data_path=/srv/newswatch-lake"
     assert parse_location(location).reader_sql() == readme_line()
+
+
+def test_the_analysts_line_never_shows_a_password() -> None:
+    line = parse_location(f"{PREFIX}dbname=news password=s3cret host=db").reader_sql()
+    assert line.startswith("ATTACH 'ducklake:postgres:dbname=news host=db' AS newswatch")
+    uri = parse_location(f"{PREFIX}postgresql://nw:s3cret@db/news").reader_sql()
+    assert "s3cret" not in uri and "postgresql://nw@db/news" in uri
