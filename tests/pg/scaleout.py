@@ -137,12 +137,9 @@ class ReaderLoop:
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def once(self, con: duckdb.DuckDBPyConnection) -> None:
-        row = con.execute(
-            "SELECT count(*), count(DISTINCT canonical_url), "
-            "(SELECT count(*) FROM matches), (SELECT count(*) FROM alerts) FROM articles"
-        ).fetchone()
+        row = con.execute("SELECT count(*), count(DISTINCT canonical_url) FROM articles").fetchone()
         assert row is not None
-        articles, distinct, _matches, _alerts = row
+        articles, distinct = row
         if articles != distinct:
             self.problems.append(f"read {self.reads}: {articles} articles, {distinct} distinct")
         if self.seen_articles and articles < self.seen_articles[-1]:
@@ -154,7 +151,9 @@ class ReaderLoop:
         while not self._stop.is_set():
             try:
                 con = self.open_reader()
-            except Exception as exc:  # the store may not exist yet: the first run creates it
+            except duckdb.Error as exc:
+                # Until the first monitor has created the lake there is none to open; any
+                # other failure to open is a problem.
                 self.errors.append(str(exc).splitlines()[0])
                 self._stop.wait(0.2)
                 continue
@@ -162,7 +161,7 @@ class ReaderLoop:
                 for _ in range(5):
                     if self._stop.is_set():
                         break
-                    with contextlib_suppress_table_missing():
+                    with tables_not_made_yet():
                         self.once(con)
                     self._stop.wait(0.02)  # an analyst's pace, not a busy loop
             finally:
@@ -180,7 +179,7 @@ class ReaderLoop:
 
 
 @contextmanager
-def contextlib_suppress_table_missing() -> Iterator[None]:
+def tables_not_made_yet() -> Iterator[None]:
     """Before the first monitor has created the tables, a read finds none: not a problem."""
     try:
         yield
