@@ -40,8 +40,9 @@ DbPath = Annotated[
     typer.Option(
         "--db",
         envvar=DB_ENV,
-        help="The store: a DuckLake catalog (PATH.sqlite, or ducklake:sqlite:PATH) or a DuckDB "
-        "file (PATH.duckdb).",
+        help="The store: a DuckLake catalog (PATH.sqlite, or ducklake:sqlite:PATH), a DuckLake "
+        "on PostgreSQL for several hosts ('ducklake:postgres:dbname=… host=… data_path=DIR') "
+        "or a DuckDB file (PATH.duckdb).",
     ),
 ]
 

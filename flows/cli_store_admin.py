@@ -28,8 +28,9 @@ def migrate(
         str,
         typer.Option(
             "--to",
-            help="The new store: PATH.sqlite or ducklake:sqlite:PATH (a lake), PATH.duckdb "
-            "(a DuckDB file). It must not exist yet.",
+            help="The new store: PATH.sqlite or ducklake:sqlite:PATH (a lake), "
+            "'ducklake:postgres:dbname=… host=… data_path=DIR' (a lake on PostgreSQL), "
+            "PATH.duckdb (a DuckDB file). It must not exist yet.",
         ),
     ],
     db: DbPath = DB_DEFAULT,

@@ -209,7 +209,11 @@ class DuckLakePostgres(Backend):
 
 
 def parse(rest: str, location: str) -> DuckLakePostgres:
-    """`ducklake:postgres:<rest>` as a backend (see the module docstring)."""
+    """`ducklake:postgres:<rest>` as a backend (see the module docstring).
+
+    A location reaches here through `pathlib.Path` on some paths (the CLI's `--db`), which
+    folds a URI's `//` into `/`: `postgresql:/user@host/db` is read back as the URI."""
+    rest = re.sub(r"^(postgres(?:ql)?):/(?!/)", r"\1://", rest.strip())
     conninfo, data_path = split_data_path(rest)
     if not conninfo:
         raise StoreError(

@@ -90,3 +90,10 @@ def test_the_analysts_line_never_shows_a_password() -> None:
     assert line.startswith("ATTACH 'ducklake:postgres:dbname=news host=db' AS newswatch")
     uri = parse_location(f"{PREFIX}postgresql://nw:s3cret@db/news").reader_sql()
     assert "s3cret" not in uri and "postgresql://nw@db/news" in uri
+
+
+def test_a_uri_location_survives_the_clis_path_option() -> None:
+    folded = str(Path(f"{PREFIX}postgresql://nw@db:5432/news?data_path=/srv/lake"))
+    backend = parse_location(folded)
+    assert isinstance(backend, DuckLakePostgres)
+    assert (backend.conninfo, backend.data_path) == ("postgresql://nw@db:5432/news", "/srv/lake")
