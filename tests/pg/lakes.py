@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -44,7 +44,6 @@ def line_for_location(location: str) -> str:
 class PgLake:
     dsn: str
     data_path: Path
-    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def target(self) -> str:
@@ -58,7 +57,11 @@ class PgLake:
     def open_reader(self) -> duckdb.DuckDBPyConnection:
         """A plain DuckDB session opened with the README's line."""
         con = duckdb.connect()
-        con.execute(line_for(self.dsn))
+        try:
+            con.execute(line_for(self.dsn))
+        except BaseException:
+            con.close()
+            raise
         return con
 
     @contextmanager
@@ -72,15 +75,20 @@ class PgLake:
     def wait_for_articles(self, n: int, limit_s: float = 120) -> int:
         """Poll until the lake holds `n` articles; how many it holds then."""
         deadline = time.monotonic() + limit_s
-        while time.monotonic() < deadline:
-            try:
-                with self.reader() as con:
+        con: duckdb.DuckDBPyConnection | None = None
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    con = con or self.open_reader()
                     row = con.execute("SELECT count(*) FROM articles").fetchone()
-                if row is not None and row[0] >= n:
-                    return int(row[0])
-            except duckdb.Error:
-                pass
-            time.sleep(0.05)
+                    if row is not None and row[0] >= n:
+                        return int(row[0])
+                except duckdb.Error:  # no lake, or no tables, yet
+                    pass
+                time.sleep(0.05)
+        finally:
+            if con is not None:
+                con.close()
         raise AssertionError(f"fewer than {n} articles after {limit_s} s")
 
 

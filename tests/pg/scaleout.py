@@ -103,11 +103,11 @@ class Monitor:
     out: str = ""
 
     @classmethod
-    def start(cls, config: Path, store: str, env: dict[str, str]) -> Monitor:
+    def start(cls, config: Path, store: str) -> Monitor:
         proc = subprocess.Popen(
             newswatch_command(config, Path(store)),
             cwd=REPO,
-            env={**newswatch_env(Path(store)), **env},
+            env=newswatch_env(Path(store)),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
