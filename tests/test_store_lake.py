@@ -77,5 +77,8 @@ def test_a_location_names_its_backend(location: str, kind: str, path: str) -> No
 
 
 def test_an_unknown_catalog_is_a_clear_error() -> None:
-    with pytest.raises(store.StoreError, match="a DuckLake location is one of ducklake:sqlite"):
+    with pytest.raises(
+        store.StoreError,
+        match="a DuckLake location is one of ducklake:postgres:…, ducklake:sqlite:…",
+    ):
         parse_location("ducklake:mysql:host=x")
