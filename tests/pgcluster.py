@@ -93,11 +93,17 @@ class _Runner:
             os.chown(path, self.as_user.pw_uid, self.as_user.pw_gid)
 
     def run(self, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-        extra: dict[str, object] = {}
-        if self.as_user is not None:
-            extra = {"user": self.as_user.pw_uid, "group": self.as_user.pw_gid, "extra_groups": []}
+        who = self.as_user
         return subprocess.run(
-            args, cwd=cwd, capture_output=True, text=True, check=False, timeout=120, **extra
+            args,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            user=who.pw_uid if who else None,
+            group=who.pw_gid if who else None,
+            extra_groups=[] if who else None,
         )
 
 

@@ -51,9 +51,9 @@ def split_data_path(conninfo: str) -> tuple[str, str | None]:
     if text.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(text)
         query = parse_qsl(parts.query, keep_blank_values=True)
-        data = [v for k, v in query if k == "data_path"]
+        paths = [v for k, v in query if k == "data_path"]
         rest = urlencode([(k, v) for k, v in query if k != "data_path"])
-        return urlunsplit(parts._replace(query=rest)), (data[-1] if data else None)
+        return urlunsplit(parts._replace(query=rest)), (paths[-1] if paths else None)
     found = _DATA_PATH_KV.search(text)
     if found is None:
         return text, None

@@ -50,7 +50,7 @@ def test_migrate_never_copies_into_a_postgres_lake_that_exists(
 ) -> None:
     local = tmp_path / "data" / "newswatch.sqlite"
     fill(local)
-    with store.open_store(pg_lake.db_arg):
+    with store.open_store(pg_lake.db_arg):  # type: ignore[arg-type]
         pass
     result = runner.invoke(app, ["store", "migrate", "--db", str(local), "--to", pg_lake.db_arg])
     assert result.exit_code == 2
