@@ -116,7 +116,12 @@ class Monitor:
         return cls(proc)
 
     def finish(self, timeout: float = 240) -> tuple[int, str]:
-        self.out, err = self.proc.communicate(timeout=timeout)
+        """Wait for the run to end; one still running after `timeout` is killed, then fails."""
+        try:
+            self.out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
         return self.proc.returncode, err
 
     def kill(self) -> None:
