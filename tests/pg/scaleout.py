@@ -95,6 +95,14 @@ def expected_matches() -> dict[str, int]:
     return per_topic
 
 
+def kill_leftovers() -> None:
+    """Kill the monitors a failed test left running."""
+    while STARTED:
+        monitor = STARTED.pop()
+        if monitor.proc.poll() is None:
+            monitor.kill()
+
+
 @dataclass
 class Monitor:
     """One `newswatch run` subprocess (its own session, so kill -9 takes its workers too)."""
@@ -113,7 +121,9 @@ class Monitor:
             text=True,
             start_new_session=True,
         )
-        return cls(proc)
+        monitor = cls(proc)
+        STARTED.append(monitor)
+        return monitor
 
     def finish(self, timeout: float = 240) -> tuple[int, str]:
         """Wait for the run to end; one still running after `timeout` is killed, then fails."""
@@ -127,6 +137,9 @@ class Monitor:
     def kill(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.communicate(timeout=60)
+
+
+STARTED: list[Monitor] = []
 
 
 @dataclass

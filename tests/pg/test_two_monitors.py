@@ -17,6 +17,7 @@ from tests.pg.scaleout import (
     Monitor,
     ReaderLoop,
     expected_matches,
+    kill_leftovers,
     monitor_config,
     serve_corpus,
 )
@@ -28,6 +29,7 @@ def site() -> Iterator[Site]:
     with serve_site() as s:
         serve_corpus(s)
         yield s
+    kill_leftovers()
 
 
 def check_exactly_once(lake: PgLake) -> None:
