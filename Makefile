@@ -18,7 +18,7 @@ install: $(STAMP) ## create .venv and install newswatch with its dev tools
 demo: $(STAMP) ## run the monitor once on the offline demo corpus
 	$(VENV)/bin/newswatch demo
 
-UI_DB ?= data/demo.duckdb
+UI_DB ?= data/demo.sqlite
 ui: $(STAMP) ## the read-only dashboard on the demo database (UI_DB=path for another)
 	$(VENV)/bin/newswatch ui --db $(UI_DB)
 

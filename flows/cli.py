@@ -43,6 +43,7 @@ from flows.cli_feeds import feeds_app
 from flows.cli_ops import ops_app
 from flows.cli_rules import rules_app
 from flows.cli_store import store_app
+from flows.cli_store_admin import admin_app
 from flows.cli_ui import ui_app
 from pipelines.errors import NewswatchError, StoreLockedError
 
@@ -355,7 +356,7 @@ def run(
         _run(config_dir, db, all_feeds, as_json, with_prefect)
 
 
-DEMO_DB = Path("data/demo.duckdb")
+DEMO_DB = Path("data/demo.sqlite")
 
 
 def _previous_demo_port(db: Path, wait: float) -> int | None:
@@ -365,8 +366,9 @@ def _previous_demo_port(db: Path, wait: float) -> int | None:
     stops: the run would only wait for it again, as silently as this once did."""
     from flows.seed_server import demo_port_in
     from pipelines.store import open_store
+    from pipelines.store.backend import parse_location
 
-    if not db.exists():
+    if not parse_location(db).exists():
         return None
     try:
         with open_store(db, read_only=True, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
@@ -384,7 +386,7 @@ def demo(
         Path,
         typer.Option(
             "--db",
-            help="The demo's own DuckDB file (real runs use data/newswatch.duckdb).",
+            help="The demo's own store (real runs use data/newswatch.sqlite).",
         ),
     ] = DEMO_DB,
     port: Annotated[
@@ -434,6 +436,7 @@ def demo(
 # Groups added without a name put their commands at the top level (feeds, query, serve, …).
 app.add_typer(feeds_app)
 app.add_typer(store_app)
+app.add_typer(admin_app)
 app.add_typer(ops_app)
 app.add_typer(ui_app)
 app.add_typer(rules_app, name="rules")

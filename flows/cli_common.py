@@ -37,7 +37,13 @@ RulesConfigDir = Annotated[
 ]
 DbPath = Annotated[
     Path,
-    typer.Option("--db", envvar=DB_ENV, help="DuckDB database file."),
+    typer.Option(
+        "--db",
+        envvar=DB_ENV,
+        help="The store: a DuckLake catalog (PATH.sqlite, or ducklake:sqlite:PATH), a DuckLake "
+        "on PostgreSQL for several hosts ('ducklake:postgres:dbname=… host=… data_path=DIR') "
+        "or a DuckDB file (PATH.duckdb).",
+    ),
 ]
 
 WaitSeconds = Annotated[
@@ -62,8 +68,9 @@ def lock_notice(db: Path, max_wait_s: float) -> Callable[[float, float, str], No
         if last_said[0] < 0:
             err_console.print(
                 f"waiting for {db}: another process holds it (a run writing, or a program "
-                "such as the DuckDB CLI or a notebook with it open; DuckDB allows one writer "
-                f"or many readers). Trying again for up to {max_wait_s:g} s (--wait)…",
+                "such as the DuckDB CLI or a notebook with a DuckDB file open; a DuckDB file "
+                "allows one writer or many readers). Trying again for up to "
+                f"{max_wait_s:g} s (--wait)…",
                 highlight=False,
                 markup=False,
             )
@@ -81,8 +88,13 @@ def usable_db_path(db: Path) -> None:
     """Stop with one line before anything starts when `db` cannot be created or written:
     its directory cannot be made (read-only or forbidden filesystem, a file in the way), or
     it is not writable."""
+    from pipelines.store.backend import parse_location
     from pipelines.store.connection import path_error
 
+    local = parse_location(db).local_path()
+    if local is None:
+        return
+    db = local
     try:
         db.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -102,11 +114,13 @@ def existing_db(db: Path) -> None:
     `feeds --enable`), or the dashboard, names a database that does not exist: opening it for
     writing would create an empty one and report "0 done", hiding a mistyped --db (or the
     demo's database, which the hint names)."""
-    if db.exists():
+    from pipelines.store.backend import parse_location
+
+    if parse_location(db).exists():
         return
-    if db.name == "demo.duckdb":
+    if db.stem == "demo":
         raise fail(f"database {db} does not exist yet; run `newswatch demo --db {db}` first")
-    demo = db.with_name("demo.duckdb")
+    demo = db.with_name("demo.sqlite")
     hint = f" (the demo's data is in {demo}: add --db {demo})" if demo.exists() else ""
     raise fail(f"database {db} does not exist yet; run `newswatch run` first{hint}")
 

@@ -18,6 +18,7 @@ from flows.cli_common import (
     quiet_prefect,
     usable_db_path,
 )
+from pipelines.store.backend import parse_location
 
 ops_app = typer.Typer()
 
@@ -97,7 +98,10 @@ def serve(
     if ensure_write_limit():
         console.print(f"Created global concurrency limit {WRITE_LIMIT} (DuckDB writes)")
     specs = deployment_specs(
-        str(config_dir.resolve()), str(db.resolve()), interval, schedules=not no_schedule
+        str(config_dir.resolve()),
+        parse_location(db).absolute(),
+        interval,
+        schedules=not no_schedule,
     )
     names = ", ".join(f"{flow.name}/{arguments['name']}" for flow, arguments in specs)
     console.print(f"Serving {names}", highlight=False)

@@ -6,6 +6,7 @@ import errno
 import ipaddress
 import shlex
 import socket
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -78,6 +79,7 @@ def ui(
     from pipelines.config import rules_paths
     from pipelines.errors import NewswatchError
     from pipelines.rules import load_ruleset
+    from pipelines.store.backend import parse_location
 
     existing_db(db)
     try:
@@ -100,7 +102,9 @@ def ui(
     shown_host = f"[{host}]" if ":" in host else host
     on_db = "" if db == DB_DEFAULT else f" --db {shlex.quote(str(db))}"
     search = f"{command_name()} search{on_db}"
-    app = create_app(UiSettings(db.resolve(), ruleset, prefect_ui_url(), search))
+    app = create_app(
+        UiSettings(Path(parse_location(db).absolute()), ruleset, prefect_ui_url(), search)
+    )
     console.print(
         f"newswatch ui: http://{shown_host}:{bound_port}/  (database {db}; Ctrl-C stops it)",
         highlight=False,

@@ -206,7 +206,7 @@ def ensure_write_limit(limit: int = 1) -> bool:
 def prepare_deploy(limit: int = 1) -> dict[str, str]:
     """Build step of deploy/prefect.yaml: create the DuckDB write limit, and hand the code
     directory (the cwd of `prefect deploy`, the repository root) to the pull step, so that
-    relative parameters (`config`, `data/newswatch.duckdb`) resolve there on every worker.
+    relative parameters (`config`, `data/newswatch.sqlite`) resolve there on every worker.
 
     `NEWSWATCH_HOME`, when set, names the code directory instead (a worker host whose checkout
     lives elsewhere than the deploying machine's).

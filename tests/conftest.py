@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg.lakes import pg_lake  # noqa: F401  (fixture: a PostgreSQL-catalog lake)
+from tests.pgcluster import pg_cluster, pg_dsn  # noqa: F401  (fixtures: a real PostgreSQL)
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
@@ -17,7 +20,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "newswatch.duckdb"
+    return tmp_path / "data" / "newswatch.sqlite"
+
+
+@pytest.fixture(params=[".sqlite", ".duckdb"], ids=["lake", "duckdb-file"])
+def store_suffix(request: pytest.FixtureRequest) -> str:
+    """Each store backend: a DuckLake with a SQLite catalog (the default) and the single
+    DuckDB file, for the tests of what every backend must guarantee."""
+    return str(request.param)
 
 
 @pytest.fixture(scope="session")

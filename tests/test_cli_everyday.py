@@ -396,9 +396,9 @@ def test_second_demo_polls_304s_lands_nothing_in_its_own_database(tmp_path: Path
     env = outside_the_venv()
     first = newswatch("demo", cwd=tmp_path, env=env, timeout=240)
     assert first.returncode == 0, first.stdout + first.stderr
-    demo_db = tmp_path / "data" / "demo.duckdb"
-    # the demo keeps to its own file: not data/newswatch.duckdb, not $NEWSWATCH_DB
-    assert demo_db.exists() and not (tmp_path / "data" / "newswatch.duckdb").exists()
+    demo_db = tmp_path / "data" / "demo.sqlite"
+    # the demo keeps to its own file: not data/newswatch.sqlite, not $NEWSWATCH_DB
+    assert demo_db.exists() and not (tmp_path / "data" / "newswatch.sqlite").exists()
     assert "Feeds polled: 3  (ok 3, not modified 0, failed 0)" in first.stdout
     after_first = counts(demo_db)
     assert after_first[0] >= 20 and after_first[1] > 0
@@ -412,7 +412,7 @@ def test_second_demo_polls_304s_lands_nothing_in_its_own_database(tmp_path: Path
     # the hint works as printed from a shell where the venv is not active
     hint = next(line for line in second.stdout.splitlines() if line.startswith("Try: "))
     argv = shlex.split(hint.removeprefix("Try: "))
-    assert argv[0] == NEWSWATCH and argv[1:4] == ["query", "--db", "data/demo.duckdb"]
+    assert argv[0] == NEWSWATCH and argv[1:4] == ["query", "--db", "data/demo.sqlite"]
     answer = subprocess.run(
         argv, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, **env}
     )
@@ -420,9 +420,9 @@ def test_second_demo_polls_304s_lands_nothing_in_its_own_database(tmp_path: Path
     assert "istanbul_talks" in answer.stdout and "territorial_demands" in answer.stdout
     # a query of the monitoring database, which the demo did not make, points to the demo's
     line = one_clear_line(
-        newswatch("query", "SELECT 1", "--db", "data/newswatch.duckdb", cwd=tmp_path)
+        newswatch("query", "SELECT 1", "--db", "data/newswatch.sqlite", cwd=tmp_path)
     )
-    assert "add --db data/demo.duckdb" in line
+    assert "add --db data/demo.sqlite" in line
 
 
 def test_demo_port_is_remembered_per_database() -> None:

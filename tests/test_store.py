@@ -225,7 +225,9 @@ def test_read_only_open_of_missing_database_is_clear(tmp_path: Path) -> None:
         store.connect(tmp_path / "none.duckdb", read_only=True)
 
 
-def test_lock_held_by_another_process_is_retried_then_reported(db_path: Path) -> None:
+def test_lock_held_by_another_process_is_retried_then_reported(tmp_path: Path) -> None:
+    """The single DuckDB file: a process holding it makes a writer wait, then give up."""
+    db_path = tmp_path / "data" / "newswatch.duckdb"
     with store.open_store(db_path):
         pass
     holder = subprocess.Popen(
@@ -321,9 +323,10 @@ def test_monitor_land_applies_the_configured_timeout_attempts(db_path: Path) -> 
     assert "a later run tries it again" in tally.articles_failed[0].error
 
 
-def test_tables_are_stored_in_small_row_groups(db_path: Path) -> None:
-    """A checkpoint rewrites the last row group whole; small row groups bound the memory of
-    every landing (see store.ROW_GROUP_ROWS)."""
+def test_tables_are_stored_in_small_row_groups(tmp_path: Path) -> None:
+    """A checkpoint of a DuckDB file rewrites the last row group whole; small row groups
+    bound the memory of every landing (see store.ROW_GROUP_ROWS). A lake writes new files."""
+    db_path = tmp_path / "data" / "newswatch.duckdb"
     n = store.ROW_GROUP_ROWS + 100
     arts = [article(f"https://a.example/{i}", text=f"short text {i}") for i in range(n)]
     with store.open_store(db_path) as con:

@@ -16,6 +16,7 @@ from pipelines.config import DEFAULT_CONFIG_DIR
 from pipelines.rules import load_ruleset
 from pipelines.store import search
 from pipelines.store.rematch import rematch
+from tests.store_reader import open_reader
 from tests.test_store import article, batch_for
 
 runner = CliRunner()
@@ -31,6 +32,12 @@ DEMANDS = (
 
 @pytest.fixture
 def filled_db(db_path: Path) -> Path:
+    fill_store(str(db_path))
+    return db_path
+
+
+def fill_store(location: str) -> None:
+    """Two articles, one per topic, matched by the shipped rules, and the search index."""
     ruleset = load_ruleset(DEFAULT_CONFIG_DIR / "rules.yaml", DEFAULT_CONFIG_DIR / "entities.yaml")
     arts = [
         article("https://a.example/talks", TALKS),
@@ -38,16 +45,15 @@ def filled_db(db_path: Path) -> Path:
     ]
     from pipelines.run.steps import match
 
-    with store.open_store(db_path) as con:
+    with store.open_store(location) as con:
         batch = batch_for(arts, topics=())
         batch.matches = match(ruleset, arts)
         store.land_batch(con, batch)
         search.refresh_index(con)
-    return db_path
 
 
 def test_views_answer_common_questions(filled_db: Path) -> None:
-    with duckdb.connect(str(filled_db), read_only=True) as con:
+    with open_reader(filled_db) as con:
         latest = con.execute("SELECT topic, outlet, snippet FROM latest_matches").fetchall()
         per_day = con.execute("SELECT topic, matches FROM matches_per_topic_day").fetchall()
         entities = con.execute(
@@ -72,7 +78,7 @@ def test_query_is_read_only_and_errors_are_clear(filled_db: Path) -> None:
     assert result.exit_code == 2 and "read-only" in result.output
     result = runner.invoke(app, ["query", "SELEC 1", "--db", str(filled_db)])
     assert result.exit_code == 2 and "Parser Error" in result.output
-    with duckdb.connect(str(filled_db), read_only=True) as con:
+    with open_reader(filled_db) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (2,)
 
 
@@ -140,7 +146,8 @@ def test_rematch_unknown_topic_is_an_error(filled_db: Path) -> None:
         rematch(con, ruleset, topic="istanbul")
 
 
-def test_v1_database_upgrades_in_place_without_loss(db_path: Path) -> None:
+def test_v1_database_upgrades_in_place_without_loss(tmp_path: Path) -> None:
+    db_path = tmp_path / "data" / "newswatch.duckdb"
     db_path.parent.mkdir(parents=True)
     with duckdb.connect(str(db_path)) as con:
         con.execute(

@@ -31,8 +31,8 @@ import duckdb
 
 from pipelines.alerts import CONSOLE_SCHEME, WEBHOOK_PREFIX, Delivery
 from pipelines.config import AlertSettings, ChannelSettings
-from pipelines.store import rollback
 from pipelines.store.leases import owner_is_dead
+from pipelines.store.txn import write_transaction
 
 UNCERTAIN = "uncertain"
 
@@ -71,8 +71,9 @@ def claim(
     if not ids:
         return report
     expired_before = now - timedelta(seconds=settings.claim_ttl_s)
-    con.execute("BEGIN TRANSACTION")
-    try:
+
+    def attempt(con: duckdb.DuckDBPyConnection) -> tuple[ClaimReport, set[str]]:
+        report = ClaimReport()
         held = {
             alert_id: (other, claimed_at)
             for alert_id, other, claimed_at in con.execute(
@@ -109,15 +110,14 @@ def claim(
                 [[alert_id for alert_id, _ in uncertain]],
             )
         if mine:
-            con.executemany(
-                "INSERT INTO alert_claims VALUES (?, ?, ?) ON CONFLICT (alert_id) "
-                "DO UPDATE SET owner = excluded.owner, claimed_at = excluded.claimed_at",
-                [(alert_id, owner, now) for alert_id in sorted(mine)],
+            claimed = sorted(mine)
+            con.execute("DELETE FROM alert_claims WHERE list_contains(?, alert_id)", [claimed])
+            con.execute(
+                "INSERT INTO alert_claims SELECT unnest(?::VARCHAR[]), ?, ?", [claimed, owner, now]
             )
-        con.execute("COMMIT")
-    except BaseException:
-        rollback(con)
-        raise
+        return report, mine
+
+    report, mine = write_transaction(con, attempt)
     for d in deliveries:
         kept = tuple(a for a in d.alerts if a.alert_id in mine)
         if kept:
@@ -136,11 +136,15 @@ def _interrupted_note(owner: str, claimed_at: datetime) -> str:
 
 def release(con: duckdb.DuckDBPyConnection, owner: str) -> None:
     """Drop this owner's claims, and any claim on an alert that is no longer pending."""
-    con.execute("DELETE FROM alert_claims WHERE owner = ?", [owner])
-    con.execute(
-        "DELETE FROM alert_claims WHERE alert_id IN "
-        "(SELECT alert_id FROM alerts WHERE status <> 'pending')"
-    )
+
+    def drop(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("DELETE FROM alert_claims WHERE owner = ?", [owner])
+        con.execute(
+            "DELETE FROM alert_claims WHERE alert_id IN "
+            "(SELECT alert_id FROM alerts WHERE status <> 'pending')"
+        )
+
+    write_transaction(con, drop)
 
 
 def retry(
@@ -148,8 +152,8 @@ def retry(
 ) -> list[str]:
     """Put uncertain or given-up alerts back in the queue (all of them with `every`); returns
     their ids. Their attempt counts restart, so they get the full retry budget again."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+
+    def attempt(con: duckdb.DuckDBPyConnection) -> list[str]:
         query = f"SELECT alert_id FROM alerts WHERE status IN ('{UNCERTAIN}', 'failed')"
         params: list[object] = []
         if not every:
@@ -163,8 +167,6 @@ def retry(
                 [now, ids],
             )
             con.execute("DELETE FROM alert_claims WHERE list_contains(?, alert_id)", [ids])
-        con.execute("COMMIT")
-    except BaseException:
-        rollback(con)
-        raise
-    return ids
+        return ids
+
+    return write_transaction(con, attempt)

@@ -1,6 +1,10 @@
-"""Short-lived read-only connections for the dashboard.
+"""Read-only connections for the dashboard.
 
-The monitor holds the database file for the few seconds a landing takes. A dashboard request
+On a lake (the default store) readers take no lock: the dashboard keeps one connection per
+process, attached with the analyst's read line (`Backend.reader_sql`), and each request
+reads the latest snapshot through its own cursor.
+
+On a DuckDB file the monitor holds the file for the few seconds a landing takes. A request
 retries briefly and then gives up with `StoreLockedError` (the page says "updating…" and
 tries again), so an open dashboard never delays a landing for longer than one request and a
 landing never breaks the dashboard. Nothing is held between requests.
@@ -17,11 +21,13 @@ import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import duckdb
 
 from pipelines.errors import StoreError, StoreLockedError
+from pipelines.store.backend import load_extension, parse_location, quote_ident
 
 LOCK_RETRIES = 4
 LOCK_RETRY_BASE_S = 0.05
@@ -34,9 +40,18 @@ def read_connection(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection closed on leaving the block; `StoreLockedError` when the
     monitor keeps the file past the retries, `StoreError` when there is no database."""
+    backend = parse_location(path)
+    if not backend.exists():
+        raise StoreError(f"{backend.describe()} does not exist; run `newswatch run` first")
+    if not backend.enforces_keys:
+        cursor = _lake_reader(backend.location).cursor()
+        try:
+            cursor.execute(f"USE {quote_ident(backend.alias)}")
+            yield cursor
+        finally:
+            cursor.close()
+        return
     path = Path(path)
-    if not path.exists():
-        raise StoreError(f"database {path} does not exist; run `newswatch run` first")
     delay = base_delay_s
     for attempt in range(retries + 1):
         try:
@@ -57,6 +72,17 @@ def read_connection(
         con.close()
 
 
+@cache
+def _lake_reader(location: str) -> duckdb.DuckDBPyConnection:
+    """This process's one connection to a lake, opened as an analyst opens it."""
+    backend = parse_location(location)
+    con = duckdb.connect(config={"threads": 1})
+    for name in ("sqlite_scanner", "ducklake"):
+        load_extension(con, name)
+    con.execute(backend.reader_sql())
+    return con
+
+
 def has_relation(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """True when a table or view of that name exists in the current database."""
     row = con.execute(
@@ -69,10 +95,12 @@ def has_relation(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def file_state(path: Path) -> tuple[int, ...]:
-    """Sizes and modification times of the database file and its write-ahead log: every
-    committed write changes one of them, so equal states mean equal contents."""
+    """Sizes and modification times of the database file (a lake's catalog) and its
+    write-ahead log: every committed write changes one of them, so equal states mean equal
+    contents."""
+    local = parse_location(path).local_path() or Path(path)
     state: list[int] = []
-    for file in (Path(path), Path(f"{path}.wal")):
+    for file in (local, Path(f"{local}.wal"), Path(f"{local}-wal")):
         try:
             info = file.stat()
         except FileNotFoundError:

@@ -38,7 +38,7 @@ from pipelines.models import (
     PollResult,
 )
 from pipelines.rules import RuleSet
-from pipelines.store import pending
+from pipelines.store import pending, upkeep
 from pipelines.store.leases import DEFAULT_TTL_S, local_owner, release_leases, renew_leases
 
 if TYPE_CHECKING:
@@ -266,6 +266,8 @@ def land_and_hold_feeds(
             release_leases(con, db_path, lease_owner)
         elif lease_owner:
             renew_leases(con, lease_owner, now_utc(), DEFAULT_TTL_S)
+        if last:
+            upkeep.compact_if_due(con)
     return report
 
 

@@ -7,6 +7,9 @@
 
 from pipelines.errors import StoreError
 from pipelines.models import AlertOutcome, PendingAlert
+
+# Registers the `ducklake:postgres:` locations with the backend module.
+from pipelines.store import postgres
 from pipelines.store.alert_rows import pending_alerts, record_alert_outcomes, sent_last_hour
 from pipelines.store.connection import (
     ROW_GROUP_ROWS,
@@ -37,6 +40,7 @@ __all__ = [
     "no_space_error",
     "open_store",
     "pending_alerts",
+    "postgres",
     "record_alert_outcomes",
     "record_run",
     "rollback",

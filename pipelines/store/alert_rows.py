@@ -14,8 +14,9 @@ from pipelines.models import (
     PendingAlert,
 )
 from pipelines.store.claims import escalations_by_id
-from pipelines.store.connection import rollback, utc_now
+from pipelines.store.connection import utc_now
 from pipelines.store.landing import _TS
+from pipelines.store.txn import write_transaction
 
 
 def pending_alerts(
@@ -84,22 +85,21 @@ def record_alert_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Ale
         }
     )
     con.register("_outcomes", table)
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            """
+        write_transaction(con, _apply_outcomes)
+    finally:
+        con.unregister("_outcomes")
+
+
+def _apply_outcomes(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
             UPDATE alerts SET status = o.status, attempts = alerts.attempts + o.counted,
                    last_error = coalesce(o.error, alerts.last_error),
                    next_attempt_at = o.next_attempt_at, sent_at = o.sent_at
             FROM _outcomes o WHERE alerts.alert_id = o.alert_id AND alerts.status = 'pending'
             """
-        )
-        con.execute("COMMIT")
-    except Exception:
-        rollback(con)
-        raise
-    finally:
-        con.unregister("_outcomes")
+    )
 
 
 def sent_last_hour(

@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.models import Article, DemandClaim, Escalation
+from pipelines.store.txn import write_transaction
 
 ESCALATION_TOPIC = "demand_escalation"
 """The alert outbox's topic for escalation alerts (rate limits count them apart)."""
@@ -192,7 +193,11 @@ def land_claims(
                 "(SELECT 1 FROM demand_claims d WHERE d.article_id = n.article_id)"
             ).fetchall()
         ]
-        con.execute("INSERT INTO demand_claims SELECT * FROM _new_claims ON CONFLICT DO NOTHING")
+        con.execute(
+            "INSERT INTO demand_claims SELECT * FROM _new_claims n WHERE NOT EXISTS "
+            "(SELECT 1 FROM demand_claims d WHERE d.article_id = n.article_id "
+            "AND d.region = n.region AND d.action = n.action)"
+        )
     finally:
         con.unregister("_new_claims")
     inserted = _count(con, "SELECT count(*) FROM demand_claims") - before
@@ -246,11 +251,11 @@ def _record_escalations(
     ]
     for e in out:
         con.execute(
-            "INSERT INTO demand_escalation_alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
+            "INSERT INTO demand_escalation_alerts SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM demand_escalation_alerts WHERE escalation_id = ?)",
             [
                 e.escalation_id, e.region, e.action, e.period_start, e.article_id, e.sentence,
-                e.actor, e.outlets, e.first_ever, now,
+                e.actor, e.outlets, e.first_ever, now, e.escalation_id,
             ],
         )  # fmt: skip
     return out
@@ -321,11 +326,11 @@ def queue_escalation_alerts(
                 """
                 INSERT INTO alerts (alert_id, article_id, story_id, topic, channel, status,
                                     attempts, created_at, next_attempt_at, kind, escalation_id)
-                VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, 'escalation', ?)
-                ON CONFLICT DO NOTHING
+                SELECT ?, ?, ?, ?, ?, 'pending', 0, ?, ?, 'escalation', ?
+                WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE alert_id = ?)
                 """,
                 [alert_id, e.article_id, story, ESCALATION_TOPIC, channel, now, now,
-                 e.escalation_id],
+                 e.escalation_id, alert_id],
             )  # fmt: skip
     return _count(con, "SELECT count(*) FROM alerts") - before
 
@@ -396,8 +401,8 @@ def rematch_claims(
                 fresh.append(_Stub(article_id, claims))
     con.register("_fresh_claims", claims_table(fresh, now))
     con.register("_scanned", pa.table({"article_id": pa.array(scanned, pa.string())}))
-    con.execute("BEGIN TRANSACTION")
-    try:
+
+    def rewrite(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         gone = """FROM demand_claims d
             WHERE d.article_id IN (SELECT article_id FROM _scanned)
               AND NOT EXISTS (SELECT 1 FROM _fresh_claims f WHERE f.article_id = d.article_id
@@ -406,18 +411,19 @@ def rematch_claims(
         con.execute(f"DELETE {gone}")
         before = _count(con, "SELECT count(*) FROM demand_claims")
         con.execute(
-            """INSERT INTO demand_claims SELECT * FROM _fresh_claims
-               ON CONFLICT (article_id, region, action) DO UPDATE SET actor = excluded.actor,
-                   sentence = excluded.sentence, field = excluded.field,
-                   start_char = excluded.start_char, end_char = excluded.end_char,
-                   lang = excluded.lang, cue = excluded.cue,
-                   rules_version = excluded.rules_version"""
+            """MERGE INTO demand_claims d USING _fresh_claims f
+               ON d.article_id = f.article_id AND d.region = f.region AND d.action = f.action
+               WHEN MATCHED THEN UPDATE SET actor = f.actor, sentence = f.sentence,
+                   field = f.field, start_char = f.start_char, end_char = f.end_char,
+                   lang = f.lang, cue = f.cue, rules_version = f.rules_version
+               WHEN NOT MATCHED THEN INSERT VALUES (f.article_id, f.region, f.action, f.actor,
+                   f.sentence, f.field, f.start_char, f.end_char, f.lang, f.cue,
+                   f.rules_version, f.claimed_at)"""
         )
-        added = _count(con, "SELECT count(*) FROM demand_claims") - before
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        return removed, _count(con, "SELECT count(*) FROM demand_claims") - before
+
+    try:
+        removed, added = write_transaction(con, rewrite)
     finally:
         con.unregister("_fresh_claims")
         con.unregister("_scanned")

@@ -19,15 +19,15 @@ from tenacity.stop import stop_base
 
 from pipelines.config import StoreSettings
 from pipelines.errors import StoreError, StoreLockedError
+from pipelines.store.backend import Backend, parse_location, quote_ident
 
 _LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")
 
 
 def _is_lock_error(exc: BaseException) -> bool:
-    """DuckDB reports another process's lock as a plain IOException: only its text tells."""
-    return isinstance(exc, duckdb.IOException) and any(
-        marker in str(exc) for marker in _LOCK_MARKERS
-    )
+    """DuckDB reports another process's lock as a plain IOException, a lake's busy SQLite
+    catalog as a plain Error: only their text tells."""
+    return isinstance(exc, duckdb.Error) and any(marker in str(exc) for marker in _LOCK_MARKERS)
 
 
 _NO_SPACE_MARKERS = {
@@ -66,42 +66,59 @@ first 122,880 articles (text included) and a backfill's peak with the size of th
 (bench/bench_backfill.py); with 8,192 rows a landing still peaked ~140 MB above the run's
 baseline at the end of each group, with 2,048 ~85 MB throughout, and landing got faster."""
 
-_RESERVED_ALIASES = {"memory", "temp", "system", "main"}
-
-
 _ATTACH_LOCK = threading.Lock()
 
 
-def _attach(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """A connection whose default database is the file, attached with our row group size.
+def _attach(backend: Backend, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection whose default catalog is the store.
 
-    Connections to one file within a process share one DuckDB instance (a named in-memory
-    database per file, which attaches the file once), as `duckdb.connect(path)` would share
-    its instance; the catalog keeps the file's stem as its name, as it would there too.
+    Connections to one store within a process share one DuckDB instance (a named in-memory
+    database per store, which attaches it once), as `duckdb.connect(path)` would share its
+    instance. A lake is attached once per process (and once more read-only for readers, so
+    that a reader cannot write by mistake) and each connection is a cursor of that instance:
+    a lake's attach holds no lock, and closing and opening instances for every landing left
+    two writing processes hanging in the DuckDB instance cache (measured here).
     """
-    resolved = path.resolve()
-    alias = path.stem if path.stem.lower() not in _RESERVED_ALIASES else "newswatch"
-    quoted_alias = '"' + alias.replace('"', '""') + '"'
-    quoted_path = "'" + str(resolved).replace("'", "''") + "'"
-    options = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
-    instance = hashlib.sha1(str(resolved).encode()).hexdigest()[:20]
+    if not backend.enforces_keys:
+        return _lake_cursor(backend, read_only)
+    instance = hashlib.sha1(backend.location.encode()).hexdigest()[:20]
     con = duckdb.connect(f":memory:newswatch-{instance}")
     try:
         with _ATTACH_LOCK:
             row = con.execute(
-                "SELECT readonly FROM duckdb_databases() WHERE database_name = ?", [alias]
+                "SELECT readonly FROM duckdb_databases() WHERE database_name = ?",
+                [backend.alias],
             ).fetchone()
             if row is None:
-                con.execute(f"ATTACH {quoted_path} AS {quoted_alias} ({options})")
+                backend.attach(con, read_only)
             elif row[0] and not read_only:
                 raise StoreError(
-                    f"database {path} is open read-only elsewhere in this process; close that "
-                    "connection before writing"
+                    f"{backend.describe()} is open read-only elsewhere in this process; close "
+                    "that connection before writing"
                 )
-        con.execute(f"USE {quoted_alias}")
+        con.execute(f"USE {quote_ident(backend.alias)}")
     except BaseException:
         con.close()
         raise
+    return con
+
+
+_LAKES: dict[tuple[str, bool], duckdb.DuckDBPyConnection] = {}
+
+
+def _lake_cursor(backend: Backend, read_only: bool) -> duckdb.DuckDBPyConnection:
+    with _ATTACH_LOCK:
+        root = _LAKES.get((backend.location, read_only))
+        if root is None:
+            root = duckdb.connect()
+            try:
+                backend.attach(root, read_only)
+            except BaseException:
+                root.close()
+                raise
+            _LAKES[(backend.location, read_only)] = root
+    con = root.cursor()
+    con.execute(f"USE {quote_ident(backend.alias)}")
     return con
 
 
@@ -137,7 +154,7 @@ def _lock_backoff(
 
 
 def connect(
-    path: Path,
+    path: Path | str,
     *,
     read_only: bool = False,
     settings: StoreSettings | None = None,
@@ -150,16 +167,23 @@ def connect(
     spent waiting when that is given (an interactive reader's bound).
     """
     settings = settings or StoreSettings()
-    path = Path(path)
-    if read_only and not path.exists():
-        demo = path.with_name("demo.duckdb")
-        hint = f" (the demo's data is in {demo}: add --db {demo})" if demo.exists() else ""
-        raise StoreError(f"database {path} does not exist yet; run `newswatch run` first{hint}")
+    backend = parse_location(path)
+    if read_only and not backend.exists():
+        local = backend.local_path()
+        demo = local.with_name("demo" + local.suffix) if local is not None else None
+        hint = (
+            f" (the demo's data is in {demo}: add --db {demo})"
+            if demo is not None and demo.exists()
+            else ""
+        )
+        raise StoreError(
+            f"{backend.describe()} does not exist yet; run `newswatch run` first{hint}"
+        )
     if not read_only:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            backend.prepare()
         except OSError as exc:
-            raise path_error(path, exc) from None
+            raise path_error(Path(str(path)), exc) from None
     stop: stop_base = stop_after_attempt(settings.lock_retries + 1)
     if max_wait_s is not None:
         stop = stop | _waited(max_wait_s)
@@ -177,16 +201,18 @@ def connect(
         reraise=True,
     )
     try:
-        return retrying(_attach, path, read_only)
-    except duckdb.IOException as exc:
+        return retrying(_attach, backend, read_only)
+    except duckdb.Error as exc:
         if not _is_lock_error(exc):
+            if not isinstance(exc, duckdb.IOException):
+                raise
             raise no_space_error(path, exc) or StoreError(
-                f"cannot open database {path}: {exc}"
+                f"cannot open {backend.describe()}: {exc}"
             ) from exc
         tries = retrying.statistics.get("attempt_number", settings.lock_retries + 1)
         waited = retrying.statistics.get("idle_for", 0.0)
         raise StoreLockedError(
-            f"database {path} is locked by another process (tried {tries} times "
+            f"{backend.describe()} is locked by another process (tried {tries} times "
             f"over {waited:.0f} s): {exc}. Close the other program (DuckDB CLI, "
             "notebook) or wait for the running flow to finish, then run again; nothing "
             "was written."

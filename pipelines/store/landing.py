@@ -5,8 +5,10 @@ transaction, so between runs any tool can open it. Another process holding the f
 `open_store` wait and retry with backoff, then raise `StoreLockedError` with a clear message.
 A write that fails for lack of space (full disk, quota, file size limit) is rolled back and
 raised as a `StoreError` that says so, names the file and what to do.
-Landing is idempotent: stable keys, batches de-duplicated before insert, `ON CONFLICT DO NOTHING`
-on the keys, and feed entries marked seen in the same transaction that lands their articles.
+Landing is idempotent on every backend: stable keys, batches de-duplicated before insert, rows
+inserted only where their key is absent (anti-joins; MERGE for upserts, since a lake has no
+primary keys or ON CONFLICT), writers serialised by `pipelines.store.txn`, and feed entries
+marked seen in the same transaction that lands their articles.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from pipelines.ingest.identity import article_id as make_article_id
 from pipelines.models import Article, Escalation, FeedItem, FeedState, Match, evidence_json
 from pipelines.store import pending
 from pipelines.store.claims import DEFAULT_QUIET_DAYS, land_claims
-from pipelines.store.connection import rollback, string_relation, utc_now
+from pipelines.store.connection import string_relation, utc_now
+from pipelines.store.txn import write_transaction
 
 T = TypeVar("T")
 
@@ -188,68 +191,92 @@ def land_batch(con: duckdb.DuckDBPyConnection, batch: LandingBatch) -> LandingRe
         )
         for m in matches
     ]
-    con.execute("BEGIN TRANSACTION")
-    try:
-        timed_out = _defer_timeouts(con, articles, batch.timeout_attempts, now)
-        deferred = pending.defer(con, batch.seen, articles, set(timed_out), batch.entry_retry, now)
-        deferred |= set(timed_out)
-        retry_later = sorted(deferred)
-        if deferred:
-            articles = [a for a in articles if a.canonical_url not in deferred]
-            seen_rows = [r for r in seen_rows if r.canonical_url not in deferred]
-            kept = {a.article_id for a in articles}
-            match_rows = [r for r in match_rows if r.article_id in kept]
-        before = _counts(con)
-        if articles:
-            con.register("_new_articles", _articles_table(articles))
-            con.execute("CREATE OR REPLACE TEMP TABLE _story AS " + _STORY_SQL)
-            con.execute(
+
+    def land(con: duckdb.DuckDBPyConnection) -> LandingReport:
+        return _land_once(con, batch, articles, seen_rows, match_rows, now)
+
+    return write_transaction(con, land)
+
+
+def _land_once(
+    con: duckdb.DuckDBPyConnection,
+    batch: LandingBatch,
+    articles: list[Article],
+    seen_rows: list[_SeenRow],
+    match_rows: list[_MatchRow],
+    now: datetime,
+) -> LandingReport:
+    """One try of `land_batch`, inside its transaction (run again from the start when another
+    writer's commit conflicts with it)."""
+    timed_out = _defer_timeouts(con, articles, batch.timeout_attempts, now)
+    deferred = pending.defer(con, batch.seen, articles, set(timed_out), batch.entry_retry, now)
+    deferred |= set(timed_out)
+    retry_later = sorted(deferred)
+    if deferred:
+        articles = [a for a in articles if a.canonical_url not in deferred]
+        seen_rows = [r for r in seen_rows if r.canonical_url not in deferred]
+        kept = {a.article_id for a in articles}
+        match_rows = [r for r in match_rows if r.article_id in kept]
+    before = _counts(con)
+    if articles:
+        con.register("_new_articles", _articles_table(articles))
+        con.execute("CREATE OR REPLACE TEMP TABLE _story AS " + _STORY_SQL)
+        con.execute(
+            """
+            INSERT INTO articles BY NAME
+            SELECT n.* REPLACE (coalesce(s.story_id, n.article_id) AS story_id)
+            FROM _new_articles n LEFT JOIN _story s USING (article_id)
+            WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.article_id = n.article_id)
+            """
+        )
+        con.execute(
+            """
+            INSERT INTO article_sources
+            SELECT article_id, feed_url, url, fetched_at FROM _new_articles n
+            WHERE feed_url IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM article_sources s
+                              WHERE s.article_id = n.article_id AND s.feed_url = n.feed_url)
+            """
+        )
+        con.unregister("_new_articles")
+    if seen_rows:
+        con.register("_new_seen", _rows_table(seen_rows, _SEEN_SCHEMA))
+        con.execute(
+            """
+            INSERT INTO seen_entries SELECT * FROM _new_seen n
+            WHERE NOT EXISTS (SELECT 1 FROM seen_entries s
+                              WHERE s.feed_url = n.feed_url AND s.guid = n.guid)
+            """
+        )
+        con.unregister("_new_seen")
+    new_keys: list[tuple[str, str]] = []
+    alerts_queued = 0
+    if match_rows:
+        con.register("_new_matches", _rows_table(match_rows, _MATCH_SCHEMA))
+        new_keys = [
+            (r[0], r[1])
+            for r in con.execute(
                 """
-                INSERT INTO articles BY NAME
-                SELECT n.* REPLACE (coalesce(s.story_id, n.article_id) AS story_id)
-                FROM _new_articles n LEFT JOIN _story s USING (article_id)
-                ON CONFLICT DO NOTHING
+                SELECT n.article_id, n.topic FROM _new_matches n
+                WHERE NOT EXISTS (SELECT 1 FROM matches m
+                                  WHERE m.article_id = n.article_id AND m.topic = n.topic)
                 """
-            )
-            con.execute(
-                """
-                INSERT INTO article_sources
-                SELECT article_id, feed_url, url, fetched_at FROM _new_articles
-                WHERE feed_url IS NOT NULL
-                ON CONFLICT DO NOTHING
-                """
-            )
-            con.unregister("_new_articles")
-        if seen_rows:
-            con.register("_new_seen", _rows_table(seen_rows, _SEEN_SCHEMA))
-            con.execute("INSERT INTO seen_entries SELECT * FROM _new_seen ON CONFLICT DO NOTHING")
-            con.unregister("_new_seen")
-        new_keys: list[tuple[str, str]] = []
-        alerts_queued = 0
-        if match_rows:
-            con.register("_new_matches", _rows_table(match_rows, _MATCH_SCHEMA))
-            new_keys = [
-                (r[0], r[1])
-                for r in con.execute(
-                    """
-                    SELECT n.article_id, n.topic FROM _new_matches n
-                    WHERE NOT EXISTS (SELECT 1 FROM matches m
-                                      WHERE m.article_id = n.article_id AND m.topic = n.topic)
-                    """
-                ).fetchall()
-            ]
-            con.execute("INSERT INTO matches SELECT * FROM _new_matches ON CONFLICT DO NOTHING")
-            con.unregister("_new_matches")
-            alerts_queued = _queue_alerts(con, new_keys, batch.channels, now)
-        claimed = land_claims(con, articles, batch.escalation_channels, batch.quiet_days, now)
-        alerts_queued += claimed.alerts_queued
-        if batch.feed_states:
-            _upsert_feed_states(con, batch.feed_states)
-        after = _counts(con)
-        con.execute("COMMIT")
-    except Exception:
-        rollback(con)
-        raise
+            ).fetchall()
+        ]
+        con.execute(
+            """
+            INSERT INTO matches SELECT * FROM _new_matches n
+            WHERE NOT EXISTS (SELECT 1 FROM matches m
+                              WHERE m.article_id = n.article_id AND m.topic = n.topic)
+            """
+        )
+        con.unregister("_new_matches")
+        alerts_queued = _queue_alerts(con, new_keys, batch.channels, now)
+    claimed = land_claims(con, articles, batch.escalation_channels, batch.quiet_days, now)
+    alerts_queued += claimed.alerts_queued
+    if batch.feed_states:
+        _upsert_feed_states(con, batch.feed_states)
+    after = _counts(con)
     return LandingReport(
         articles_inserted=after[0] - before[0],
         matches_inserted=after[1] - before[1],
@@ -283,10 +310,15 @@ def _defer_timeouts(
     if not timed_out:
         return []
     con.execute(
-        "INSERT INTO extract_retries SELECT unnest(?::VARCHAR[]), 1, unnest(?::VARCHAR[]), ? "
-        "ON CONFLICT (canonical_url) DO UPDATE "
-        "SET attempts = extract_retries.attempts + 1, last_error = excluded.last_error, "
-        "last_attempt_at = excluded.last_attempt_at",
+        """
+        MERGE INTO extract_retries r
+        USING (SELECT unnest(?::VARCHAR[]) AS canonical_url, unnest(?::VARCHAR[]) AS last_error,
+                      ?::TIMESTAMPTZ AS last_attempt_at) n
+        ON r.canonical_url = n.canonical_url
+        WHEN MATCHED THEN UPDATE SET attempts = r.attempts + 1, last_error = n.last_error,
+                                     last_attempt_at = n.last_attempt_at
+        WHEN NOT MATCHED THEN INSERT VALUES (n.canonical_url, 1, n.last_error, n.last_attempt_at)
+        """,
         [[a.canonical_url for a in timed_out], [a.extract_error for a in timed_out], now],
     )
     rows = con.execute(
@@ -400,7 +432,8 @@ def _queue_alerts(
         INSERT INTO alerts (alert_id, article_id, story_id, topic, channel, status, attempts,
                             created_at, next_attempt_at)
         SELECT alert_id, article_id, story_id, topic, channel, 'pending', 0, ?, ?
-        FROM _new_alerts ON CONFLICT DO NOTHING
+        FROM _new_alerts n
+        WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_id = n.alert_id)
         """,
         [now, now],
     )
@@ -415,10 +448,12 @@ def _upsert_feed_states(con: duckdb.DuckDBPyConnection, states: Sequence[FeedSta
     cols = list(FeedState.__dataclass_fields__)
     data = {c: [asdict(s)[c] for s in states] for c in cols}
     con.register("_new_states", pa.table(data))
-    assignments = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "feed_url")
+    assignments = ", ".join(f"{c} = n.{c}" for c in cols if c != "feed_url")
     con.execute(
-        f"INSERT INTO feed_state ({', '.join(cols)}) "
-        f"SELECT {', '.join(cols)} FROM _new_states "
-        f"ON CONFLICT (feed_url) DO UPDATE SET {assignments}"
+        f"MERGE INTO feed_state f USING (SELECT {', '.join(cols)} FROM _new_states) n "
+        "ON f.feed_url = n.feed_url "
+        f"WHEN MATCHED THEN UPDATE SET {assignments} "
+        f"WHEN NOT MATCHED THEN INSERT ({', '.join(cols)}) "
+        f"VALUES ({', '.join('n.' + c for c in cols)})"
     )
     con.unregister("_new_states")

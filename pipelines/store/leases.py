@@ -34,9 +34,9 @@ from pipelines.store import (
     load_feed_states,
     no_space_error,
     open_store,
-    rollback,
     string_relation,
 )
+from pipelines.store.txn import write_transaction
 
 DEFAULT_TTL_S = 900.0
 
@@ -129,9 +129,9 @@ def _claim(
     force_all: bool,
     ttl_s: float,
 ) -> Claim:
-    """One try of `claim_due_feeds`, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    """`claim_due_feeds` in one transaction (run again while it conflicts with another's)."""
+
+    def attempt(con: duckdb.DuckDBPyConnection) -> Claim:
         con.execute("DELETE FROM feed_leases WHERE leased_until <= ?", [now])
         owners = con.execute("SELECT DISTINCT owner FROM feed_leases").fetchall()
         for (dead,) in owners:
@@ -156,17 +156,17 @@ def _claim(
         if mine:  # one statement: executemany is slow for thousands of feeds
             with string_relation(con, "_claimed", (f.url for f in mine)):
                 con.execute(
-                    "INSERT INTO feed_leases SELECT value, ?, ? FROM _claimed "
-                    "ON CONFLICT (feed_url) DO UPDATE SET owner = excluded.owner, "
-                    "leased_until = excluded.leased_until",
+                    "MERGE INTO feed_leases l USING (SELECT value AS feed_url, ?::VARCHAR AS "
+                    "owner, ?::TIMESTAMPTZ AS leased_until FROM _claimed) n "
+                    "ON l.feed_url = n.feed_url "
+                    "WHEN MATCHED THEN UPDATE SET owner = n.owner, leased_until = n.leased_until "
+                    "WHEN NOT MATCHED THEN INSERT VALUES (n.feed_url, n.owner, n.leased_until)",
                     [owner, until],
                 )
-        con.execute("COMMIT")
-    except BaseException:
-        rollback(con)
-        raise
-    skipped = sorted(f.url for f in candidates if f.url in held)
-    return Claim(owner, mine, states, now, skipped)
+        skipped = sorted(f.url for f in candidates if f.url in held)
+        return Claim(owner, mine, states, now, skipped)
+
+    return write_transaction(con, attempt)
 
 
 def release_feeds(db_path: Path, config: Config, owner: str) -> int:
@@ -179,18 +179,21 @@ def release_leases(con: duckdb.DuckDBPyConnection, db_path: Path, owner: str) ->
     """`release_feeds` on an open store (the landing's own connection, see
     `pipelines.run.steps.land_and_hold_feeds`)."""
 
-    def release() -> int:
+    def release(con: duckdb.DuckDBPyConnection) -> int:
         row = con.execute("SELECT count(*) FROM feed_leases WHERE owner = ?", [owner]).fetchone()
         con.execute("DELETE FROM feed_leases WHERE owner = ?", [owner])
         return int(row[0]) if row else 0
 
-    return _on_conflict(db_path, "release feed leases", release)
+    return _on_conflict(db_path, "release feed leases", lambda: write_transaction(con, release))
 
 
 def renew_leases(con: duckdb.DuckDBPyConnection, owner: str, now: datetime, ttl_s: float) -> None:
     """Extend this run's leases (a long backfill lands in several batches and must keep its
     feeds until the last one)."""
-    con.execute(
-        "UPDATE feed_leases SET leased_until = ? WHERE owner = ?",
-        [now + timedelta(seconds=ttl_s), owner],
+    write_transaction(
+        con,
+        lambda con: con.execute(
+            "UPDATE feed_leases SET leased_until = ? WHERE owner = ?",
+            [now + timedelta(seconds=ttl_s), owner],
+        ),
     )

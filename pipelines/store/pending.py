@@ -108,13 +108,17 @@ def defer(
         try:
             con.execute(
                 """
-                INSERT INTO pending_entries
-                SELECT canonical_url, feed_url, guid, url, title, summary, published_at, author,
-                       failed, last_error, now, next_at FROM _pending_rows
-                ON CONFLICT (canonical_url) DO UPDATE SET
-                    attempts = pending_entries.attempts + excluded.attempts,
-                    last_error = coalesce(excluded.last_error, pending_entries.last_error),
-                    next_attempt_at = excluded.next_attempt_at
+                MERGE INTO pending_entries p
+                USING (SELECT canonical_url, feed_url, guid, url, title, summary, published_at,
+                              author, failed, last_error, now, next_at FROM _pending_rows) n
+                ON p.canonical_url = n.canonical_url
+                WHEN MATCHED THEN UPDATE SET
+                    attempts = p.attempts + n.failed,
+                    last_error = coalesce(n.last_error, p.last_error),
+                    next_attempt_at = n.next_at
+                WHEN NOT MATCHED THEN INSERT VALUES (
+                    n.canonical_url, n.feed_url, n.guid, n.url, n.title, n.summary,
+                    n.published_at, n.author, n.failed, n.last_error, n.now, n.next_at)
                 """
             )
         finally:

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from pipelines.models import evidence_json
 from pipelines.rules import RuleSet
+from pipelines.store.txn import write_transaction
 
 BATCH = 2000
 _TS = pa.timestamp("us", tz="UTC")
@@ -77,8 +78,8 @@ def rematch(
     con.register("_fresh", fresh)
     con.register("_scanned", pa.table({"article_id": scanned}))
     con.register("_topics", pa.table({"topic": topics}))
-    con.execute("BEGIN TRANSACTION")
-    try:
+
+    def rewrite(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
         gone = """FROM matches m
             WHERE m.article_id IN (SELECT article_id FROM _scanned)
               AND m.topic IN (SELECT topic FROM _topics)
@@ -102,17 +103,17 @@ def rematch(
         )
         before = _count(con, "SELECT count(*) FROM matches")
         con.execute(
-            """INSERT INTO matches SELECT article_id, topic, rule, score, evidence,
-                      rules_version, matched_at FROM _fresh
-               ON CONFLICT (article_id, topic) DO UPDATE SET rule = excluded.rule,
-                   score = excluded.score, evidence = excluded.evidence,
-                   rules_version = excluded.rules_version"""
+            """MERGE INTO matches m USING _fresh f
+               ON m.article_id = f.article_id AND m.topic = f.topic
+               WHEN MATCHED THEN UPDATE SET rule = f.rule, score = f.score,
+                   evidence = f.evidence, rules_version = f.rules_version
+               WHEN NOT MATCHED THEN INSERT VALUES (f.article_id, f.topic, f.rule, f.score,
+                   f.evidence, f.rules_version, f.matched_at)"""
         )
-        added = _count(con, "SELECT count(*) FROM matches") - before
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        return removed, updated, _count(con, "SELECT count(*) FROM matches") - before
+
+    try:
+        removed, updated, added = write_transaction(con, rewrite)
     finally:
         for name in ("_fresh", "_scanned", "_topics"):
             con.unregister(name)

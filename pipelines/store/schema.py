@@ -5,16 +5,20 @@ Tables and views are created here and nowhere else; `migrate` applies what a dat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from pipelines.config import StoreSettings
+from pipelines.store.backend import enforces_keys
 from pipelines.store.claims import MIGRATION_SQL as CLAIMS_MIGRATION_SQL
 from pipelines.store.connection import LockWait, connect, no_space_error, rollback, utc_now
+from pipelines.store.txn import is_write_conflict
 from pipelines.store.views import VIEWS_SQL
 
 T = TypeVar("T")
@@ -191,14 +195,56 @@ MIGRATIONS: list[str] = [
     GROUP BY ALL
     ORDER BY feed, topic;
     """,
+    # 8: one row every write transaction updates first, so that on a lake (no primary keys)
+    # two concurrent writers conflict and one retries after the other's rows are visible
+    # (pipelines.store.txn); on a DuckDB file the file lock already serialises them
+    """
+    CREATE TABLE IF NOT EXISTS store_writer (writes BIGINT NOT NULL);
+    INSERT INTO store_writer SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM store_writer);
+    """,
 ]
 
 
+_PRIMARY_KEY_CLAUSE = re.compile(r",\s*PRIMARY KEY\s*\([^)]*\)", re.IGNORECASE)
+_PRIMARY_KEY_WORDS = re.compile(r"\s+PRIMARY KEY\b", re.IGNORECASE)
+
+
+def for_backend(script: str, enforces_keys: bool) -> str:
+    """A migration as this backend takes it: a lake has no primary keys, so they are dropped
+    (every write keeps the keys unique by itself: anti-joins and MERGE under `store_writer`)."""
+    if enforces_keys:
+        return script
+    return _PRIMARY_KEY_WORDS.sub("", _PRIMARY_KEY_CLAUSE.sub("", script))
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply pending migrations in order; returns the schema version now in force."""
+    """Apply pending migrations in order; returns the schema version now in force.
+
+    Several workers may start at once on a new lake: a migration another one committed in the
+    meantime fails here (its tables exist, or DuckLake refuses the second creation), and the
+    whole is tried again from the version now recorded."""
+    return Retrying(
+        retry=retry_if_exception(_lost_migration_race),
+        stop=stop_after_delay(60),
+        wait=wait_random_exponential(multiplier=0.05, max=1.0),
+        reraise=True,
+    )(_migrate, con)
+
+
+def _lost_migration_race(exc: BaseException) -> bool:
+    return is_write_conflict(exc) or (
+        isinstance(exc, duckdb.CatalogException) and "already exists" in str(exc)
+    )
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> int:
+    keys = enforces_keys(con)
     con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
-        "applied_at TIMESTAMPTZ NOT NULL)"
+        for_backend(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+            "applied_at TIMESTAMPTZ NOT NULL)",
+            keys,
+        )
     )
     row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
     current = int(row[0]) if row else 0
@@ -207,7 +253,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(script)
+            con.execute(for_backend(script, keys))
             con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, utc_now()])
             con.execute("COMMIT")
         except Exception:

@@ -8,6 +8,9 @@ rebuilds it when someone searches and articles landed since the last build.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -15,6 +18,7 @@ import duckdb
 
 from pipelines.config import StoreSettings
 from pipelines.errors import StoreError
+from pipelines.store.backend import backend_of
 
 
 @cache
@@ -51,10 +55,39 @@ _ARTICLES_NOW = "SELECT count(*), max(fetched_at) FROM articles"
 
 
 def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the BM25 index over every article and record what it covers."""
+    """Rebuild the BM25 index over every article and record what it covers.
+
+    A DuckDB file holds its index itself. A lake cannot (fts keeps its index in tables and
+    macros of a DuckDB catalog), so its index lives in a DuckDB file beside the catalog
+    (`Backend.search_path()`, `data/newswatch.search.duckdb`): built in a new file from the
+    lake's articles, then renamed over the old one, so a search never sees half an index and
+    a landing never waits for one."""
+    backend = backend_of(con)
+    if backend.enforces_keys:
+        _build_index(con, "articles")
+        return
+    target = backend.search_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fresh = target.with_name(f".{target.name}.{os.getpid()}.new")
+    fresh.unlink(missing_ok=True)
+    try:
+        with duckdb.connect(str(fresh)) as side:
+            copy = con.execute(
+                "SELECT article_id, title, text, fetched_at FROM articles"
+            ).to_arrow_table()
+            side.register("_lake_articles", copy)
+            side.execute("CREATE TABLE articles AS SELECT * FROM _lake_articles")
+            side.unregister("_lake_articles")
+            _build_index(side, "articles")
+        os.replace(fresh, target)
+    finally:
+        fresh.unlink(missing_ok=True)
+
+
+def _build_index(con: duckdb.DuckDBPyConnection, table: str) -> None:
     load_fts(con)
     con.execute(
-        "PRAGMA create_fts_index('articles', 'article_id', 'title', 'text', "
+        f"PRAGMA create_fts_index('{table}', 'article_id', 'title', 'text', "
         "stemmer = 'porter', stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1)"
     )
     con.execute(_STATE_DDL)
@@ -62,10 +95,28 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"INSERT INTO search_index_state SELECT *, now() FROM ({_ARTICLES_NOW})")
 
 
+@contextmanager
+def _index_connection(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Where the index of the store behind `con` is: `con` itself, or the lake's index file
+    (opened read-only; `CatalogException` when it does not exist yet, like a missing index)."""
+    backend = backend_of(con)
+    if backend.enforces_keys:
+        yield con
+        return
+    path = backend.search_path()
+    if not path.exists():
+        raise duckdb.CatalogException(f"no search index at {path}")
+    with duckdb.connect(str(path), read_only=True) as side:
+        yield side
+
+
 def index_is_stale(con: duckdb.DuckDBPyConnection) -> bool:
     """True when articles landed (or none is indexed yet) since the index was built."""
     try:
-        built = con.execute("SELECT articles, last_fetched_at FROM search_index_state").fetchone()
+        with _index_connection(con) as side:
+            built = side.execute(
+                "SELECT articles, last_fetched_at FROM search_index_state"
+            ).fetchone()
     except duckdb.CatalogException:
         return True
     return built != con.execute(_ARTICLES_NOW).fetchone()
@@ -73,12 +124,17 @@ def index_is_stale(con: duckdb.DuckDBPyConnection) -> bool:
 
 def ensure_index(db_path: Path, settings: StoreSettings | None = None) -> int | None:
     """Rebuild the index when it is stale; returns the number of articles indexed, or None
-    when it was already current. Takes the write lock only when it has to rebuild."""
+    when it was already current. On a DuckDB file it takes the write lock only when it has to
+    rebuild; on a lake it never does."""
     from pipelines import store
 
     with store.open_store(db_path, read_only=True, settings=settings) as con:
         if not index_is_stale(con):
             return None
+        if not backend_of(con).enforces_keys:
+            refresh_index(con)
+            row = con.execute("SELECT count(*) FROM articles").fetchone()
+            return int(row[0]) if row else 0
     with store.open_store(db_path, settings=settings) as con:
         refresh_index(con)
         row = con.execute("SELECT articles FROM search_index_state").fetchone()
@@ -90,18 +146,19 @@ def rank(con: duckdb.DuckDBPyConnection, query: str, limit: int = 20) -> list[tu
 
     Only ids and scores go through the ranking; carrying every article's title and URL
     through it cost more than the scoring itself on a large store (bench/bench_ui.py)."""
-    load_fts(con)
     try:
-        return [
-            (r[0], float(r[1]))
-            for r in con.execute(
-                "SELECT article_id, score FROM ("
-                "  SELECT article_id, fts_main_articles.match_bm25(article_id, ?) AS score"
-                "  FROM articles"
-                ") WHERE score IS NOT NULL ORDER BY score DESC, article_id LIMIT ?",
-                [query, limit],
-            ).fetchall()
-        ]
+        with _index_connection(con) as side:
+            load_fts(side)
+            return [
+                (r[0], float(r[1]))
+                for r in side.execute(
+                    "SELECT article_id, score FROM ("
+                    "  SELECT article_id, fts_main_articles.match_bm25(article_id, ?) AS score"
+                    "  FROM articles"
+                    ") WHERE score IS NOT NULL ORDER BY score DESC, article_id LIMIT ?",
+                    [query, limit],
+                ).fetchall()
+            ]
     except duckdb.CatalogException as exc:
         raise StoreError(
             "no search index: run `newswatch search`, which builds it when articles have landed"

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import duckdb
+from tests.store_reader import open_reader
 
 REPO = Path(__file__).resolve().parents[2]
 RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -254,5 +254,5 @@ def run_newswatch(config_dir: Path, db: Path, timeout: float = 240) -> Run:
 
 
 def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with open_reader(db) as con:
         return con.execute(sql, params or []).fetchall()

@@ -11,11 +11,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
 from flows.seed_server import SEEDS_DIR
+from tests.store_reader import open_reader
 
 REPO = Path(__file__).resolve().parents[2]
 BATCHES = 12
@@ -41,7 +41,7 @@ def kill_after_lines(db: Path, lines: int) -> None:
 
 
 def check_exactly_once(db: Path) -> None:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with open_reader(db) as con:
         articles = con.execute("SELECT count(*), count(DISTINCT canonical_url) FROM articles")
         assert articles.fetchone() == (BATCHES * 10, BATCHES * 10)
         assert con.execute("SELECT count(*) FROM matches").fetchone() == (BATCHES * 10,)
@@ -54,8 +54,8 @@ def check_exactly_once(db: Path) -> None:
         assert alerts == (stories[0] * 2, stories[0] * 2)
 
 
-def test_kill_9_at_random_points_while_landing(tmp_path: Path) -> None:
-    db = tmp_path / "k.duckdb"
+def test_kill_9_at_random_points_while_landing(tmp_path: Path, store_suffix: str) -> None:
+    db = tmp_path / f"k{store_suffix}"
     rng = random.Random(int(os.environ.get("NEWSWATCH_KILL_SEED", "9")))
     for _ in range(10):
         kill_after_lines(db, rng.randint(0, BATCHES * 2))
@@ -109,11 +109,13 @@ def kill_runs_then_finish(db: Path, base_url: str, kills: int, seed: int) -> Non
 
 
 @pytest.mark.parametrize("kills", [3])
-def test_kill_9_during_real_runs_then_rerun(tmp_path: Path, seed_base_url: str, kills: int) -> None:
-    db = tmp_path / "data" / "runs.duckdb"
+def test_kill_9_during_real_runs_then_rerun(
+    tmp_path: Path, seed_base_url: str, kills: int, store_suffix: str
+) -> None:
+    db = tmp_path / "data" / f"runs{store_suffix}"
     db.parent.mkdir()
     kill_runs_then_finish(db, seed_base_url, kills, seed=kills)
-    with duckdb.connect(str(db), read_only=True) as con:
+    with open_reader(db) as con:
         dupes = con.execute(
             "SELECT canonical_url FROM articles GROUP BY 1 HAVING count(*) > 1"
         ).fetchall()
@@ -135,12 +137,12 @@ def test_kill_9_during_real_runs_then_rerun(tmp_path: Path, seed_base_url: str, 
 
 @pytest.mark.soak
 def test_kill_9_twenty_times_soak(tmp_path: Path, seed_base_url: str) -> None:
-    db = tmp_path / "data" / "soak.duckdb"
+    db = tmp_path / "data" / "soak.sqlite"
     db.parent.mkdir()
     kill_runs_then_finish(db, seed_base_url, 20, seed=20)
     expected = yaml.safe_load((SEEDS_DIR / "expected.yaml").read_text("utf-8"))["articles"]
     matches = sum(len(spec["topics"] or []) for spec in expected.values())
-    with duckdb.connect(str(db), read_only=True) as con:
+    with open_reader(db) as con:
         assert con.execute("SELECT count(*) FROM matches").fetchone() == (matches,)
         escalations = con.execute("SELECT count(*) FROM demand_escalation_alerts").fetchone()
         alerts = con.execute(

@@ -60,7 +60,7 @@ def test_a_page_that_failed_is_retried_while_its_feed_answers_304(
     site.route("/a1", Answer(503), Answer(200, page("Story 1", story(1)), HTML))
     site.route("/a2", Answer(503))  # never recovers: lands with its error after 2 attempts
     config = write_config(tmp_path / "cfg", [site.url("/feed")], RETRY_NOW.format(attempts=2))
-    db = tmp_path / "data" / "nw.duckdb"
+    db = tmp_path / "data" / "nw.sqlite"
 
     first = run_newswatch(config, db)
     assert first.code == 0, first.stderr
@@ -83,7 +83,7 @@ def test_pending_entries_wait_for_their_backoff(site: Site, tmp_path: Path) -> N
         [site.url("/feed")],
         "poll:\n  entry_retry_base_s: 3600\n  entry_retry_attempts: 5\n",
     )
-    db = tmp_path / "data" / "nw.duckdb"
+    db = tmp_path / "data" / "nw.sqlite"
     for _ in range(2):
         assert run_newswatch(config, db).code == 0
     assert len(site.requests("/a")) == 1  # not due again for an hour
@@ -98,7 +98,7 @@ def test_unreachable_robots_txt_delays_the_page_and_a_real_disallow_blocks_it(
     site.route("/feed", conditional_feed(rss(items), '"r1"'))
     site.route("/a", Answer(200, page("Talks", story(4)), HTML))
     config = write_config(tmp_path / "cfg", [site.url("/feed")], RETRY_NOW.format(attempts=5))
-    db = tmp_path / "data" / "nw.duckdb"
+    db = tmp_path / "data" / "nw.sqlite"
 
     assert run_newswatch(config, db).code == 0
     assert site.requests("/a") == [] and articles(db) == {}  # not fetched, not given up
@@ -111,7 +111,7 @@ def test_unreachable_robots_txt_delays_the_page_and_a_real_disallow_blocks_it(
         config2 = write_config(
             tmp_path / "cfg2", [other.url("/feed")], RETRY_NOW.format(attempts=5)
         )
-        db2 = tmp_path / "data2" / "nw.duckdb"
+        db2 = tmp_path / "data2" / "nw.sqlite"
         assert run_newswatch(config2, db2).code == 0
         assert articles(db2) == {"private": ("blocked", 1)}
         assert other.requests("/private") == []
@@ -120,7 +120,7 @@ def test_unreachable_robots_txt_delays_the_page_and_a_real_disallow_blocks_it(
 def test_an_empty_feed_is_healthy_and_keeps_its_etag(site: Site, tmp_path: Path) -> None:
     site.route("/feed", conditional_feed(rss([]), '"empty-1"'))
     config = write_config(tmp_path / "cfg", [site.url("/feed")])
-    db = tmp_path / "data" / "nw.duckdb"
+    db = tmp_path / "data" / "nw.sqlite"
     for _ in range(2):
         run = run_newswatch(config, db)
         assert run.code == 0, run.stderr
@@ -138,7 +138,7 @@ def test_validators_are_kept_for_a_feed_that_failed(site: Site, tmp_path: Path) 
     validators = {"ETag": '"b1"', "Last-Modified": "Fri, 16 May 2025 10:00:00 GMT"}
     site.route("/broken", Answer(200, broken, {**HTML, **validators}))
     config = write_config(tmp_path / "cfg", [site.url("/good"), site.url("/broken")])
-    db = tmp_path / "data" / "nw.duckdb"
+    db = tmp_path / "data" / "nw.sqlite"
     for _ in range(2):
         run = run_newswatch(config, db)
         assert run.code == 0, run.stderr

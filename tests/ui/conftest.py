@@ -107,7 +107,7 @@ def browser(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Browser:
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database made by the real `newswatch demo`."""
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    db = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     done = newswatch("demo", "--db", str(db))
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return db

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-import duckdb
 import httpx
 
+from tests.store_reader import open_reader
 from tests.ui.conftest import Browser, Site, newswatch, serve_ui
 
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
@@ -116,7 +116,7 @@ def test_a_hostile_title_renders_as_text(tmp_path: Path, site: Site, browser: Br
     publish(site, [("hostile", title, f"{HOSTILE}\n{BODY}")])
     config, db = config_dir(tmp_path, site), tmp_path / "hostile.duckdb"
     run(config, db)
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_reader(db)
     try:
         stored = con.execute(
             "SELECT a.article_id, a.title FROM articles a JOIN matches USING (article_id)"
@@ -139,7 +139,7 @@ def test_a_run_lands_while_the_dashboard_is_polled(
 ) -> None:
     first = ("first-demand", "Kremlin demands Kyiv give up Kharkiv region", BODY)
     publish(site, [first])
-    config, db = config_dir(tmp_path, site), tmp_path / "live.duckdb"
+    config, db = config_dir(tmp_path, site), tmp_path / "live.sqlite"
     run(config, db)
     later = [
         (f"later-{i}", f"Moscow repeats demand for Sumy region, statement {i}", _distinct(i))
@@ -171,7 +171,7 @@ def test_a_run_lands_while_the_dashboard_is_polled(
         assert shown == {str(i) for i in range(12)}
         assert "Kremlin demands Kyiv give up Kharkiv region" in dom
         # the trends page, polled (and kept) before the run, counts the new matches too
-        con = duckdb.connect(str(db), read_only=True)
+        con = open_reader(db)
         try:
             (matched,) = con.execute(
                 "SELECT count(*) FROM matches WHERE topic = 'territorial_demands'"

@@ -8,9 +8,9 @@ import re
 from html import unescape
 from pathlib import Path
 
-import duckdb
 import httpx
 
+from tests.store_reader import open_reader
 from tests.ui.conftest import PHONE, SEED_TITLE, Browser
 
 REGIONS_BEFORE = ("Donetsk", "Luhansk", "Zaporizhzhia", "Kherson")
@@ -18,7 +18,7 @@ REGIONS_JOINING = ("Kharkiv", "Sumy")
 
 
 def _seed_id(db: Path) -> str:
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_reader(db)
     try:
         row = con.execute(
             "SELECT article_id FROM articles WHERE title = ?", [SEED_TITLE]

@@ -1,0 +1,84 @@
+"""What a lake must guarantee without primary keys: concurrent writers landing the same
+records store each once; merging its files keeps every row."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines import store
+from pipelines.store import upkeep
+from pipelines.store.backend import parse_location
+from tests.reliability.test_kill import BATCHES, REPO, check_exactly_once
+from tests.store_reader import query
+from tests.test_store import article, batch_for
+
+
+def test_two_processes_landing_the_same_batches_at_once_store_each_record_once(
+    tmp_path: Path, store_suffix: str
+) -> None:
+    db = tmp_path / f"both{store_suffix}"
+    with store.open_store(db):
+        pass
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.lander", str(db), str(BATCHES)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for _ in range(2)
+    ]
+    for proc in writers:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-3000:]
+        assert out.strip().endswith("done")
+    check_exactly_once(db)
+
+
+def test_merging_a_lake_s_files_keeps_every_row(tmp_path: Path) -> None:
+    db = tmp_path / "data" / "newswatch.sqlite"
+    for b in range(4):  # batches past DuckLake's inlining limit: each lands as new files
+        arts = [article(f"https://u.example/{b}/{i}", f"Text {b} {i} Kharkiv.") for i in range(50)]
+        with store.open_store(db) as con:
+            store.land_batch(con, batch_for(arts, ("territorial_demands",)))
+    with store.open_store(db) as con:
+        before = upkeep.live_files(con)
+        assert not upkeep.compact_if_due(con, threshold=before + 1)
+        assert upkeep.compact_if_due(con, threshold=before)
+        after = upkeep.live_files(con)
+    assert after < before
+    assert query(db, "SELECT count(*), count(DISTINCT article_id) FROM articles") == [(200, 200)]
+    assert query(db, "SELECT count(*) FROM matches") == [(200,)]
+
+
+def test_a_duckdb_file_is_never_compacted(tmp_path: Path) -> None:
+    with store.open_store(tmp_path / "x.duckdb") as con:
+        assert not upkeep.compact_if_due(con, threshold=0)
+
+
+@pytest.mark.parametrize(
+    ("location", "kind", "path"),
+    [
+        ("data/newswatch.sqlite", "ducklake", "data/newswatch.sqlite"),
+        ("ducklake:sqlite:data/x.db", "ducklake", "data/x.db"),
+        ("data/newswatch.duckdb", "duckdb", "data/newswatch.duckdb"),
+        ("duckdb:data/x.sqlite", "duckdb", "data/x.sqlite"),
+    ],
+)
+def test_a_location_names_its_backend(location: str, kind: str, path: str) -> None:
+    backend = parse_location(location)
+    assert (backend.kind, backend.local_path()) == (kind, Path(path))
+    assert backend.absolute().endswith(path)
+
+
+def test_an_unknown_catalog_is_a_clear_error() -> None:
+    with pytest.raises(
+        store.StoreError,
+        match="a DuckLake location is one of ducklake:postgres:…, ducklake:sqlite:…",
+    ):
+        parse_location("ducklake:mysql:host=x")
