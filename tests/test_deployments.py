@@ -239,8 +239,9 @@ def land_feed_states(db: Path) -> None:
 
 
 def test_feed_health_runs_while_another_process_holds_the_database_read_only(
-    prefect_harness: None, db_path: Path
+    prefect_harness: None, tmp_path: Path
 ) -> None:
+    """The single DuckDB file, whose readers hold a lock (a lake's hold none)."""
     import subprocess
     import sys
 
@@ -248,6 +249,7 @@ def test_feed_health_runs_while_another_process_holds_the_database_read_only(
 
     from flows.maintenance import feed_health_flow
 
+    db_path = tmp_path / "data" / "newswatch.duckdb"
     land_feed_states(db_path)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_READ_ONLY, str(db_path)],
