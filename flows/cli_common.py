@@ -120,7 +120,7 @@ def existing_db(db: Path) -> None:
         return
     if db.stem == "demo":
         raise fail(f"database {db} does not exist yet; run `newswatch demo --db {db}` first")
-    demo = db.with_name("demo.sqlite")
+    demo = db.with_name("demo" + (db.suffix if db.suffix in (".duckdb", ".sqlite") else ".sqlite"))
     hint = f" (the demo's data is in {demo}: add --db {demo})" if demo.exists() else ""
     raise fail(f"database {db} does not exist yet; run `newswatch run` first{hint}")
 

@@ -163,6 +163,11 @@ def test_writing_commands_refuse_a_missing_database(tmp_path: Path) -> None:
         assert "does not exist yet" in result.output
         assert f"add --db {tmp_path / 'demo.duckdb'}" in result.output
         assert not db.exists()
+    lake = tmp_path / "newswatch.sqlite"
+    (tmp_path / "demo.sqlite").write_bytes(b"")
+    result = runner.invoke(app, ["rematch", "--db", str(lake)])
+    assert result.exit_code == 2 and f"add --db {tmp_path / 'demo.sqlite'}" in result.output
+    assert not lake.exists()
 
 
 def test_every_command_has_a_one_line_summary_in_the_command_list() -> None:
