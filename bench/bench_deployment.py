@@ -87,7 +87,7 @@ def measure(runs: int, ahead_s: float) -> dict[str, Any]:
         with prefect_server(work / "prefect") as api, serve_directory(site) as base_url:
             use_prefect_server(api, work / "prefect")
             os.environ["NEWSWATCH_DEMO_BASE_URL"] = base_url
-            with serving(config, work / "serve.duckdb", work / "serve.log"):
+            with serving(config, work / "serve.sqlite", work / "serve.log"):
                 deployment = asyncio.run(served_deployment_id(time.monotonic() + 180))
                 first = asyncio.run(_one_run(deployment))
                 samples = [asyncio.run(_one_run(deployment, ahead_s)) for _ in range(runs)]

@@ -1,7 +1,7 @@
 """The fixed cost of a run: the real `newswatch run` with nothing due, and with 20 feeds that
 all answer 304, each timed as a subprocess from process start to exit.
 
-    python -m bench.bench_noop [--repeat 5]
+    python -m bench.bench_noop [--repeat 5] [--store lake|duckdb]
 
 Twenty feeds (one article each) are served on 127.0.0.1 with ETags; a first `newswatch run
 --all` lands them on a new database. Then, alternating, `newswatch run` (no feed is due: the
@@ -57,7 +57,7 @@ def spread(samples: list[float]) -> dict[str, float]:
     }
 
 
-def measure(repeat: int) -> dict[str, Any]:
+def measure(repeat: int, store: str = "lake") -> dict[str, Any]:
     corpus = build_corpus("noop", FEEDS, 1)
     with tempfile.TemporaryDirectory() as tmp, serve_corpus(corpus.root) as bases:
         work = Path(tmp)
@@ -65,7 +65,7 @@ def measure(repeat: int) -> dict[str, Any]:
         env = clean_env(work / "prefect")
         feeds = [f"{bases[0]}/feeds/{f}.xml" for f in range(FEEDS)]
         config = write_config(work / "config", feeds, {"fetch": {"allow_private_networks": True}})
-        db = work / "noop.duckdb"
+        db = work / ("noop.sqlite" if store == "lake" else "noop.duckdb")
         base = [newswatch_bin(), "run", "--config-dir", str(config), "--db", str(db), "--json"]
         devnull = os.open(os.devnull, os.O_WRONLY)
         saved = os.dup(1)
@@ -82,6 +82,7 @@ def measure(repeat: int) -> dict[str, Any]:
             os.close(devnull)
     return {
         "feeds": FEEDS,
+        "store": store,
         "repeat": repeat,
         "cold_first_run_s": {"wall": round(cold_wall, 3), "cpu": round(cold_cpu, 3)},
         "nothing_due_wall_s": spread([w for w, _ in nothing_due]),
@@ -98,8 +99,14 @@ def measure(repeat: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5, help="runs of each; medians reported")
+    parser.add_argument(
+        "--store",
+        choices=["lake", "duckdb"],
+        default="lake",
+        help="the default DuckLake (SQLite catalog) or one DuckDB file",
+    )
     args = parser.parse_args()
-    emit("noop", measure(args.repeat))
+    emit("noop", measure(args.repeat, args.store))
 
 
 if __name__ == "__main__":

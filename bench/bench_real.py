@@ -160,7 +160,10 @@ def run_newswatch(config_dir: Path, db: Path, env: dict[str, str], out: Path) ->
     }
 
 
-def measure(corpus: str, n: int, repeat: int) -> dict[str, Any]:
+SUFFIX = {"lake": "sqlite", "duckdb": "duckdb"}
+
+
+def measure(corpus: str, n: int, repeat: int, store: str = "lake") -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         server, bases = start_server(corpus, n)
         stack.callback(server.wait, timeout=10)
@@ -178,13 +181,16 @@ def measure(corpus: str, n: int, repeat: int) -> dict[str, Any]:
         for i in range(repeat):
             bare_s = bench_e2e.bare_extraction(pages, WORKERS)
             shutdown_pools()
-            run = run_newswatch(work / "config", work / f"run-{i}.duckdb", env, work / "out.json")
+            run = run_newswatch(
+                work / "config", work / f"run-{i}.{SUFFIX[store]}", env, work / "out.json"
+            )
             run["bare_s"] = bare_s
             run["ratio"] = (run["landed"] / run["wall_s"]) / (len(pages) / bare_s)
             samples.append(run)
     mid = sorted(samples, key=lambda s: s["ratio"])[len(samples) // 2]
     return {
         "corpus": corpus,
+        "store": store,
         "articles": len(pages),
         "feeds": FEEDS,
         "workers": WORKERS,
@@ -212,6 +218,9 @@ def main() -> None:
     parser.add_argument("--corpus", choices=["real", "generated"], default="real")
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="samples; the median is reported")
+    parser.add_argument(
+        "--store", choices=sorted(SUFFIX), default="lake", help="the default DuckLake or a file"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -219,7 +228,10 @@ def main() -> None:
             build(args.corpus, args.articles, bases_for(args.serve)), HOSTS, args.serve
         )
         return
-    emit(f"cli_{args.corpus}_{args.articles}", measure(args.corpus, args.articles, args.repeat))
+    emit(
+        f"cli_{args.corpus}_{args.articles}",
+        measure(args.corpus, args.articles, args.repeat, args.store),
+    )
 
 
 if __name__ == "__main__":
