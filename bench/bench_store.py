@@ -47,7 +47,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def readme_queries() -> list[str]:
-    """The ten queries of the README's "Query the data" (as tests/test_readme_queries.py)."""
+    """The ten queries of the README's "Query the data" (tests/test_readme_queries.py too)."""
     text = README.read_text(encoding="utf-8")
     block = text.split("Ten useful queries:", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
     parts = re.split(r"^-- \d+\..*$", block, flags=re.MULTILINE)

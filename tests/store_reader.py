@@ -14,9 +14,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 README_PATH = "data/newswatch.sqlite"
 
 
-def readme_line() -> str:
-    """The line, exactly as the README prints it in its sql block."""
-    text = README.read_text(encoding="utf-8").split("## Query the data", 1)[1]
+def readme_line(section: str = "## Query the data") -> str:
+    """The line, exactly as the README prints it in the first sql block after `section`."""
+    text = README.read_text(encoding="utf-8").split(section, 1)[1]
     block = text.split("```sql", 1)[1].split("```", 1)[0]
     lines = [line for line in block.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("ATTACH "), lines

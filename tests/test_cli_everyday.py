@@ -7,6 +7,8 @@ import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -96,10 +98,10 @@ sys.stdin.read()
 """
 
 
-def test_query_says_at_once_that_it_waits_then_answers_when_the_lock_goes(
-    tmp_path: Path,
-) -> None:
-    db = tmp_path / "locked.duckdb"
+@contextmanager
+def held_by_another_process(db: Path) -> Iterator[None]:
+    """A new DuckDB file at `db`, held open for writing by another process until the block
+    ends."""
     with store.open_store(db):
         pass
     holder = subprocess.Popen(
@@ -107,6 +109,18 @@ def test_query_says_at_once_that_it_waits_then_answers_when_the_lock_goes(
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+        yield
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+def test_query_says_at_once_that_it_waits_then_answers_when_the_lock_goes(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "locked.duckdb"
+    with held_by_another_process(db):
         query = subprocess.Popen(
             [NEWSWATCH, "query", "SELECT 42 AS answer", "--db", str(db), "--wait", "120"],
             stdout=subprocess.PIPE,
@@ -119,10 +133,6 @@ def test_query_says_at_once_that_it_waits_then_answers_when_the_lock_goes(
         assert query.poll() is None
         assert first.startswith(f"waiting for {db}: another process holds it"), first
         assert "--wait" in first
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
     out, err = query.communicate(timeout=150)
     assert query.returncode == 0, err
     assert "42" in out and "Traceback" not in err
@@ -130,18 +140,8 @@ def test_query_says_at_once_that_it_waits_then_answers_when_the_lock_goes(
 
 def test_query_gives_up_after_wait_with_the_clear_message(tmp_path: Path) -> None:
     db = tmp_path / "locked.duckdb"
-    with store.open_store(db):
-        pass
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+    with held_by_another_process(db):
         result = newswatch("query", "SELECT 1", "--db", str(db), "--wait", "2")
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("waiting for"), result.stderr
@@ -154,18 +154,8 @@ def test_demo_says_at_once_that_its_database_is_held_and_stops_after_wait(
     """The demo once waited twice, in silence (reading the previous port, then the run), about
     three minutes in all, before it said anything."""
     db = tmp_path / "demo.duckdb"
-    with store.open_store(db):
-        pass
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+    with held_by_another_process(db):
         result = newswatch("demo", "--db", str(db), "--wait", "2", cwd=tmp_path)
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith(f"waiting for {db}: another process holds it"), result.stderr
@@ -177,21 +167,11 @@ def test_search_rematch_and_retry_wait_as_long_as_wait_says_and_say_so(tmp_path:
     """They once waited in silence for as long as the store retries (about 80 s), whatever
     --wait said (search), or with no --wait at all (rematch, alerts retry)."""
     db = tmp_path / "locked.duckdb"
-    with store.open_store(db):
-        pass
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+    with held_by_another_process(db):
         results = [
             newswatch(*args, "--db", str(db), "--wait", "2")
             for args in (["search", "Sumy"], ["rematch"], ["alerts", "retry", "--all"])
         ]
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
     for result in results:
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.args
         lines = result.stderr.strip().splitlines()
@@ -208,18 +188,8 @@ def test_a_run_says_at_once_that_its_database_is_held(tmp_path: Path) -> None:
     (config / "feeds.yaml").write_text("feeds:\n  - url: https://e.example/rss\n", "utf-8")
     (config / "settings.yaml").write_text("store:\n  lock_retries: 2\n", "utf-8")
     db = tmp_path / "locked.duckdb"
-    with store.open_store(db):
-        pass
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+    with held_by_another_process(db):
         result = newswatch("run", "--config-dir", str(config), "--db", str(db))
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith(f"waiting for {db}: another process holds it"), result.stderr

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from bench.bench_store import readme_queries
 from tests.pg.lakes import PgLake
 from tests.store_reader import open_reader
 from tests.test_store_queries import fill_store, filled_db  # noqa: F401  (fixture)
-
-README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-def readme_queries() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    block = text.split("Ten useful queries:", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
-    parts = re.split(r"^-- \d+\..*$", block, flags=re.MULTILINE)
-    return [p.strip().rstrip(";") for p in parts if p.strip()]
 
 
 def test_the_readme_line_is_the_one_newswatch_prints() -> None:

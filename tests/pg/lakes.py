@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests import store_reader
 from tests.pgcluster import PgCluster
-from tests.store_reader import README
 
 PREFIX = "ducklake:postgres:"
 README_CONNINFO = "dbname=news host=db.internal user=newswatch"
@@ -21,11 +21,7 @@ README_CONNINFO = "dbname=news host=db.internal user=newswatch"
 
 def readme_line() -> str:
     """The analyst's line for the PostgreSQL catalog, exactly as the README prints it."""
-    text = README.read_text(encoding="utf-8").split("### Several hosts", 1)[1]
-    block = text.split("```sql", 1)[1].split("```", 1)[0]
-    lines = [line for line in block.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("ATTACH "), lines
-    return lines[0]
+    return store_reader.readme_line("### Several hosts")
 
 
 def line_for(conninfo: str) -> str:
