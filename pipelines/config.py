@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -32,7 +31,7 @@ from pydantic_settings import (
 
 from pipelines.errors import ConfigError
 from pipelines.models import FeedSource
-from pipelines.yamlfile import YamlSource, known_keys, node_at, parse, read_source, validate, where
+from pipelines.yamlfile import expand_env_in, known_keys, parse, read_source, validate
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 """The shipped configuration (rules and gazetteer a config directory may leave out)."""
@@ -45,7 +44,6 @@ CONFIG_DIR_ENV = "NEWSWATCH_CONFIG_DIR"
 """Read by every CLI command's --config-dir."""
 DB_ENV = "NEWSWATCH_DB"
 """Read by every CLI command's --db."""
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 class _Strict(BaseModel):
@@ -373,47 +371,6 @@ class Config:
         return self.rules_path, self.entities_path, self.claims_path
 
 
-def expand_env(value: Any, loc: tuple[Any, ...] = ()) -> Any:
-    """Replace `${NAME}` / `${NAME:-default}` in every string of a parsed YAML tree; a name
-    that is not set raises an UnsetVariable with the location (`loc`) of its value."""
-    if isinstance(value, str):
-
-        def _sub(m: re.Match[str]) -> str:
-            name, default = m.group(1), m.group(2)
-            if name in os.environ:
-                return os.environ[name]
-            if default is not None:
-                return default
-            raise UnsetVariable(
-                f"environment variable {name} is referenced here but not set; "
-                f"export it or write ${{{name}:-default}}",
-                loc,
-            )
-
-        return _ENV_REF.sub(_sub, value)
-    if isinstance(value, list):
-        return [expand_env(v, (*loc, i)) for i, v in enumerate(value)]
-    if isinstance(value, dict):
-        return {k: expand_env(v, (*loc, k)) for k, v in value.items()}
-    return value
-
-
-class UnsetVariable(ConfigError):
-    """`${NAME}` in a YAML value, NAME not set: `loc` is where (keys and list indexes)."""
-
-    def __init__(self, message: str, loc: tuple[Any, ...]) -> None:
-        super().__init__(message)
-        self.loc = loc
-
-
-def _expanded(source: YamlSource, data: Any, root: Any) -> Any:
-    """`expand_env` of a file's data; an unset variable is reported at its file:line:column."""
-    try:
-        return expand_env(data)
-    except UnsetVariable as exc:
-        raise ConfigError(f"{where(source, node_at(root, exc.loc))}: {exc}") from None
-
-
 def _variable(loc: tuple[Any, ...]) -> str:
     """The environment variable that sets a settings field (or the older name that did)."""
     name = ENV_PREFIX + "__".join(str(part).upper() for part in loc)
@@ -474,14 +431,14 @@ def load_settings(config_dir: Path) -> Settings:
         return defaults
     source = read_source(path)
     data, root = parse(source)
-    return validate(source, Settings, _expanded(source, data, root), root)
+    return validate(source, Settings, expand_env_in(source, data, root), root)
 
 
 def load_feeds(config_dir: Path) -> list[FeedSource]:
     path = config_dir / "feeds.yaml"
     source = read_source(path)
     data, root = parse(source)
-    parsed = validate(source, FeedsFile, _expanded(source, data, root), root)
+    parsed = validate(source, FeedsFile, expand_env_in(source, data, root), root)
     seen: set[str] = set()
     feeds = []
     for entry in parsed.feeds:

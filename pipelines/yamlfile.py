@@ -2,12 +2,15 @@
 
 The one reader of newswatch's YAML: `settings.yaml` and `feeds.yaml` (`pipelines.config`) and
 `rules.yaml` and `entities.yaml` (`pipelines.rules.loader`). Each caller passes the error class
-its problems are raised as (`ConfigError`, `RuleError`).
+its problems are raised as (`ConfigError`, `RuleError`). `${NAME}` references in values are
+expanded here too (`expand_env_in`), so an unset one is reported at its line and column.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
+import re
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,3 +261,47 @@ def _model_or_type(annotation: Any) -> Any:
         models = [a for a in members if isinstance(a, type) and issubclass(a, BaseModel)]
         return (models or members)[0]
     return annotation
+
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_env(value: Any, loc: tuple[Any, ...] = ()) -> Any:
+    """Replace `${NAME}` / `${NAME:-default}` in every string of a parsed YAML tree; a name
+    that is not set raises an UnsetVariable with the location (`loc`) of its value."""
+    if isinstance(value, str):
+
+        def _sub(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in os.environ:
+                return os.environ[name]
+            if default is not None:
+                return default
+            raise UnsetVariable(
+                f"environment variable {name} is referenced here but not set; "
+                f"export it or write ${{{name}:-default}}",
+                loc,
+            )
+
+        return _ENV_REF.sub(_sub, value)
+    if isinstance(value, list):
+        return [expand_env(v, (*loc, i)) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {k: expand_env(v, (*loc, k)) for k, v in value.items()}
+    return value
+
+
+class UnsetVariable(ConfigError):
+    """`${NAME}` in a YAML value, NAME not set: `loc` is where (keys and list indexes)."""
+
+    def __init__(self, message: str, loc: tuple[Any, ...]) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def expand_env_in(source: YamlSource, data: Any, root: Any) -> Any:
+    """`expand_env` of a file's data; an unset variable is reported at its file:line:column."""
+    try:
+        return expand_env(data)
+    except UnsetVariable as exc:
+        raise ConfigError(f"{where(source, node_at(root, exc.loc))}: {exc}") from None
