@@ -238,6 +238,8 @@ def _lost_migration_race(exc: BaseException) -> bool:
 
 
 def _migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """All pending migrations in one transaction: on a lake every commit is a round of catalog
+    writes, so a new store costs one commit, not one per migration."""
     keys = enforces_keys(con)
     con.execute(
         for_backend(
@@ -248,19 +250,20 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> int:
     )
     row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
     current = int(row[0]) if row else 0
-    for version, script in enumerate(MIGRATIONS, start=1):
-        if version <= current:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+    if current >= len(MIGRATIONS):
+        return current
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for version, script in enumerate(MIGRATIONS, start=1):
+            if version <= current:
+                continue
             con.execute(for_backend(script, keys))
             con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, utc_now()])
-            con.execute("COMMIT")
-        except Exception:
-            rollback(con)
-            raise
-        current = version
-    return current
+        con.execute("COMMIT")
+    except Exception:
+        rollback(con)
+        raise
+    return len(MIGRATIONS)
 
 
 @contextmanager
