@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -50,11 +51,41 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+_LANGUAGE_NAMES = {
+    "english": "en",
+    "ukrainian": "uk",
+    "russian": "ru",
+    "german": "de",
+    "french": "fr",
+    "spanish": "es",
+    "polish": "pl",
+    "turkish": "tr",
+    "italian": "it",
+}
+
+
 class FeedEntry(_Strict):
     url: str
     name: str = ""
     language: str | None = None
+    """The articles' language where a page declares none (an ISO 639-1 code)."""
     enabled: bool = True
+
+    @field_validator("language")
+    @classmethod
+    def _language_code(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().lower().replace("_", "-")
+        if _LANGUAGE_CODE.match(code):
+            return code
+        named = _LANGUAGE_NAMES.get(code)
+        hint = f" (did you mean {named}?)" if named else ""
+        raise ValueError(
+            f"language {value!r} is not a language code{hint}: write an ISO 639-1 code such "
+            "as en, uk or ru"
+        )
 
     @field_validator("url")
     @classmethod

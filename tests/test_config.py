@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,26 @@ def test_a_feed_url_that_cannot_be_fetched_stops_before_the_run(
     write(tmp_path, "feeds.yaml", f"feeds:\n  - url: {url}\n")
     with pytest.raises(ConfigError, match=rf"feeds\.yaml:2:10: feeds\.0\.url: .*{problem}"):
         load_config(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("english", "not a language code (did you mean en?)"),
+        ("en_GB!", "not a language code: write an ISO 639-1 code"),
+    ],
+)
+def test_a_feed_language_must_be_a_code(tmp_path: Path, given: str, problem: str) -> None:
+    """`language: english` was accepted and never used."""
+    write(
+        tmp_path, "feeds.yaml", f"feeds:\n  - url: https://e.example/rss\n    language: {given}\n"
+    )
+    with pytest.raises(
+        ConfigError, match=rf"feeds\.yaml:3:\d+: feeds\.0\.language: .*{re.escape(problem)}"
+    ):
+        load_config(tmp_path)
+    write(tmp_path, "feeds.yaml", "feeds:\n  - url: https://e.example/rss\n    language: UK\n")
+    assert load_config(tmp_path).feeds[0].language == "uk"
 
 
 def test_env_references_and_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -243,6 +243,33 @@ def test_fetch_and_extract_keeps_item_order_when_pages_arrive_out_of_order(
     assert done.fetch_s > 0
 
 
+def test_a_page_without_a_language_takes_its_feeds(threaded_server: HTTPServer) -> None:
+    """The feed's `language` labels articles whose page declares none; a page's own wins."""
+    import asyncio
+
+    from pipelines.config import Config, FetchSettings, Settings
+    from pipelines.ingest.fetch import Fetcher
+    from pipelines.models import FeedSource
+    from pipelines.run.steps import fetch_and_extract
+
+    bare = page(BODY_RU).replace(' lang="ru"', "")
+    threaded_server.expect_request("/bare").respond_with_data(bare, content_type="text/html")
+    threaded_server.expect_request("/own").respond_with_data(
+        page(BODY_RU, lang="ru"), content_type="text/html"
+    )
+    threaded_server.expect_request("/robots.txt").respond_with_data("", status=404)
+    items = [item(threaded_server.url_for(p)) for p in ("/bare", "/own")]
+    settings = Settings(fetch=FetchSettings(allow_private_networks=True))
+    feeds = [FeedSource(items[0].feed_url, "feed", "uk")]
+    config = Config(Path("."), feeds, settings, Path("rules.yaml"), Path("entities.yaml"))
+
+    async def run():  # type: ignore[no-untyped-def]
+        async with Fetcher(settings.fetch) as fetcher:
+            return await fetch_and_extract(fetcher, items, config)
+
+    assert [a.lang for a in asyncio.run(run()).articles] == ["uk", "ru"]
+
+
 def _pages_for_matching() -> list[tuple[FeedItem, FetchResult]]:
     from seeds.articles import ARTICLES
     from seeds.build import render

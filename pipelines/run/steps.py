@@ -156,10 +156,21 @@ async def fetch_and_extract(
     matches = extraction.matches(extracted, now_utc()) if ruleset is not None else None
     by_index = dict(zip(order, extracted, strict=True))
     articles = [by_index[i] for i in range(len(items))]
+    _feed_language_where_missing(articles, config.feeds)
     if matches:
         rank = {a.article_id: i for i, a in enumerate(articles)}
         matches.sort(key=lambda m: rank[m.article_id])  # stable: topics keep their order
     return FetchedAndExtracted(pages, articles, downloaded_at - start, matches, downloaded_at)
+
+
+def _feed_language_where_missing(articles: list[Article], feeds: Sequence[FeedSource]) -> None:
+    """An article whose page declares no language takes its feed's `language`, if set."""
+    languages = {f.url: f.language for f in feeds if f.language}
+    if not languages:
+        return
+    for art in articles:
+        if not art.lang and art.feed_url in languages:
+            art.lang = languages[art.feed_url]
 
 
 def match(
