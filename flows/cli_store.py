@@ -94,8 +94,10 @@ def query(
     try:
         if fmt is Format.parquet:
             assert output is not None
-            con.execute(f"COPY ({sql.rstrip().rstrip(';')}) TO '{output}' (FORMAT parquet)")
-            console.print(f"wrote {output}")
+            copied = con.execute(
+                f"COPY ({sql.rstrip().rstrip(';')}) TO '{output}' (FORMAT parquet)"
+            ).fetchone()
+            _wrote(copied[0] if copied else 0, output)
             return
         cur = con.execute(sql)
         if cur.description is None:
@@ -130,6 +132,13 @@ def query(
     finally:
         if output:
             out.close()
+    if output:
+        _wrote(len(rows), output)
+
+
+def _wrote(rows: int, output: Path) -> None:
+    """Say on stderr what a command wrote to a file (stdout may be the data itself)."""
+    err_console.print(f"wrote {rows} row{'' if rows == 1 else 's'} to {output}", highlight=False)
 
 
 @store_app.command()
@@ -199,11 +208,11 @@ def export(
                     f"cannot export to {out_dir}: {exc.strerror or exc} "
                     f"({exc.filename or target}); choose a directory you can write"
                 ) from None
-            con.execute(
+            copied = con.execute(
                 f"COPY ({sql}) TO '{target}' "
                 "(FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)"
-            )
-            console.print(f"wrote {target}/day=*/")
+            ).fetchone()
+            console.print(f"wrote {copied[0] if copied else 0} {name} to {target}/day=*/")
     except duckdb.Error as exc:
         raise fail(f"export failed: {exc}") from None
     finally:

@@ -90,12 +90,16 @@ def test_query_formats(filled_db: Path, tmp_path: Path) -> None:
         {"topic": "territorial_demands", "n": 1},
     ]
     csv_file = tmp_path / "out.csv"
-    runner.invoke(app, ["query", sql, "--db", str(filled_db), "-f", "csv", "-o", str(csv_file)])
+    res = runner.invoke(
+        app, ["query", sql, "--db", str(filled_db), "-f", "csv", "-o", str(csv_file)]
+    )
     assert csv_file.read_text().splitlines()[0] == "topic,n"
+    assert f"wrote 2 rows to {csv_file}" in res.output
     pq = tmp_path / "out.parquet"
     res = runner.invoke(app, ["query", sql, "--db", str(filled_db), "-f", "parquet", "-o", str(pq)])
     assert res.exit_code == 0
     assert duckdb.sql(f"SELECT count(*) FROM '{pq}'").fetchone() == (2,)
+    assert f"wrote 2 rows to {pq}" in res.output
 
 
 def test_export_writes_partitioned_parquet(filled_db: Path, tmp_path: Path) -> None:
@@ -108,6 +112,7 @@ def test_export_writes_partitioned_parquet(filled_db: Path, tmp_path: Path) -> N
         "hive_partitioning = true)"
     ).fetchone()
     assert back == (2,)
+    assert "wrote 2 matches to" in result.output
 
 
 def test_rematch_updates_keeps_history_and_never_alerts(filled_db: Path, tmp_path: Path) -> None:
