@@ -270,7 +270,7 @@ def search_articles(
 ) -> SearchResult:
     """Full-text search with the store's BM25 index, read-only: the index is never rebuilt
     here (`newswatch search` does that); without one, titles are searched for the words."""
-    state = _index_state(con)
+    state = search.unindexed_articles(con)
     if state is None:
         words = [w for w in query.split() if w]
         clauses = " AND ".join(f"a.title ILIKE $w{i}" for i in range(len(words))) or "FALSE"
@@ -287,18 +287,6 @@ def search_articles(
         ranked = search.rank(con, query, limit)
         behind = state
     return SearchResult(query, _search_hits(con, ranked), state is not None, behind)
-
-
-def _index_state(con: duckdb.DuckDBPyConnection) -> int | None:
-    """Articles landed since the fts index was built, or None when there is no index."""
-    try:
-        row = con.execute(
-            "SELECT (SELECT count(*) FROM articles) - articles FROM search_index_state"
-        ).fetchone()
-        con.execute("SELECT 1 FROM fts_main_articles.docs LIMIT 0")
-    except duckdb.CatalogException:
-        return None
-    return max(0, int(row[0])) if row else None
 
 
 def _search_hits(

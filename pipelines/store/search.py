@@ -122,6 +122,21 @@ def index_is_stale(con: duckdb.DuckDBPyConnection) -> bool:
     return built != con.execute(_ARTICLES_NOW).fetchone()
 
 
+def unindexed_articles(con: duckdb.DuckDBPyConnection) -> int | None:
+    """Articles landed since the index was built (not searchable until it is rebuilt), or
+    None when the store has no index yet. Read-only: wherever the index lives."""
+    try:
+        with _index_connection(con) as side:
+            row = side.execute("SELECT articles FROM search_index_state").fetchone()
+            side.execute("SELECT 1 FROM fts_main_articles.docs LIMIT 0")
+    except duckdb.CatalogException:
+        return None
+    if row is None:
+        return None
+    now = con.execute("SELECT count(*) FROM articles").fetchone()
+    return max(0, (int(now[0]) if now else 0) - int(row[0]))
+
+
 def ensure_index(db_path: Path, settings: StoreSettings | None = None) -> int | None:
     """Rebuild the index when it is stale; returns the number of articles indexed, or None
     when it was already current. On a DuckDB file it takes the write lock only when it has to

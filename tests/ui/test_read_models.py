@@ -169,3 +169,23 @@ def test_highlight_segments() -> None:
         (Segment("one "), Segment("Kharkiv", True)),
         (Segment("two"),),
     )
+
+
+@pytest.mark.parametrize("suffix", [".sqlite", ".duckdb"], ids=["lake", "duckdb-file"])
+def test_search_uses_the_index_newswatch_search_built(tmp_path: Path, suffix: str) -> None:
+    """On a lake the index lives in a DuckDB file beside the catalog: the dashboard looked
+    for it in the lake, said "no full-text index" and searched titles only."""
+    from pipelines.store.search import ensure_index
+
+    path = tmp_path / f"store{suffix}"
+    with store.open_store(path) as con:
+        _article(con, "a1", "a1", "wire.example", "Demand for Kharkiv", T0)
+        con.execute("UPDATE articles SET text = 'Moscow wants a buffer zone' WHERE true")
+    with read_connection(path) as con:
+        before = now.search_articles(con, "buffer")
+    assert not before.indexed and before.hits == ()
+    assert ensure_index(path) == 1
+    with read_connection(path) as con:
+        found = now.search_articles(con, "buffer")
+    assert found.indexed and found.unindexed_articles == 0
+    assert [h.article_id for h in found.hits] == ["a1"]
