@@ -12,7 +12,6 @@ from flows.cli_common import (
     ConfigDir,
     DbPath,
     console,
-    err_console,
     fail,
     prefect_api_configured,
     quiet_prefect,
@@ -50,21 +49,20 @@ def serve(
 ) -> None:
     """Serve the monitor, rematch and feed-health deployments until interrupted.
 
-    Uses the Prefect API of PREFECT_API_URL (or of the Prefect profile); without one, a
-    temporary local API that this process starts. Trigger extra runs with
+    Needs a Prefect server: the API of PREFECT_API_URL (or of the Prefect profile); it stops
+    with a clear message without one. Trigger extra runs with
     `prefect deployment run 'monitor/newswatch-monitor'`.
     """
     from flows.cli import check_prefect_api
 
     usable_db_path(db)
     if not prefect_api_configured():
-        err_console.print(
-            "note: no Prefect API configured (PREFECT_API_URL): serving through a temporary "
-            "local Prefect API that this process starts and stops with it. To watch the runs "
-            "in the Prefect UI, start `prefect server start` and set PREFECT_API_URL (README: "
-            "Run it with Prefect).",
-            highlight=False,
-            markup=False,
+        raise fail(
+            "newswatch serve needs a Prefect server: without one (no PREFECT_API_URL), Prefect "
+            "would serve through a temporary API that schedules nothing and that `prefect "
+            "deployment run` cannot reach. Start one (`prefect server start --host 127.0.0.1 "
+            "--port 4200`) and set PREFECT_API_URL=http://127.0.0.1:4200/api (README: Run it "
+            "with Prefect); or run `newswatch run` from cron, which needs no server."
         )
     quiet_prefect()
     check_prefect_api()
