@@ -70,6 +70,21 @@ def test_not_modified_keeps_interval_and_resets_failures() -> None:
     assert state.consecutive_failures == 2  # pure: input unchanged
 
 
+def test_a_documents_problem_stands_while_the_feed_answers_304() -> None:
+    """An HTML page given as a feed was reported once, then its 304s cleared the problem."""
+    html = PollResult("f", "ok", 200, etag='"a"', warning="feed yielded no entries (HTML)")
+    state = next_state(FeedState("f"), html, 0, NOW, S)
+    for _ in range(2):
+        state = next_state(state, PollResult("f", "not_modified", 304, etag='"a"'), 0, NOW, S)
+    assert state.last_status == "not_modified"
+    assert state.last_error == "feed yielded no entries (HTML)"
+    fixed = next_state(state, PollResult("f", "ok", 200, etag='"b"'), 0, NOW, S)
+    assert fixed.last_error is None
+    timed_out = next_state(fixed, PollResult("f", "error", None, error="timed out"), 0, NOW, S)
+    after = next_state(timed_out, PollResult("f", "not_modified", 304), 0, NOW, S)
+    assert after.last_error is None  # a failed poll's error is not the document's
+
+
 def test_errors_back_off_exponentially_with_jitter() -> None:
     rng = random.Random(7)
     state = FeedState("f")

@@ -81,6 +81,10 @@ def next_state(
     if result.status in ("ok", "not_modified"):
         s.last_status = result.status
         s.last_error = result.warning
+        if result.status == "not_modified" and state.last_status in ("ok", "not_modified"):
+            # The document is the one polled before: what was wrong with it still is (an HTML
+            # page given as a feed showed its problem once, then looked healthy for ever).
+            s.last_error = result.warning or state.last_error
         s.consecutive_failures = 0
         s.etag, s.last_modified = result.etag, result.last_modified
         if result.status == "ok":
