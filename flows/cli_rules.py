@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -319,6 +320,28 @@ def _print_changes(changes: list[Any], against: str, version: str) -> None:
         )
 
 
+_MARKUP = re.compile(rb"<\s*(html|body|p|div|article|head|!doctype)\b", re.IGNORECASE)
+
+
+def _plain_text(path: Path, content: bytes) -> bool:
+    """A local file that is not a web page: a .txt/.md file, or one without HTML tags."""
+    if path.suffix.lower() in (".html", ".htm", ".xhtml"):
+        return False
+    return path.suffix.lower() in (".txt", ".md", ".text") or not _MARKUP.search(content[:4096])
+
+
+def _text_page(source: str, content: bytes) -> dict[str, Any]:
+    """A plain-text file as a page: its first line is the title, the rest the text (all of it
+    when it is one line)."""
+    text = content.decode("utf-8", errors="replace").strip()
+    if not text:
+        err_console.print(f"[bold red]error:[/] {source} is empty", highlight=False)
+        raise typer.Exit(1)
+    first, _, rest = text.partition("\n")
+    body = rest.strip() or first
+    return {"text": body, "title": first.strip() if rest.strip() else "", "language": None}
+
+
 def read_page(source: str, config_dir: Path) -> dict[str, Any]:
     """Fetch (a URL, through the fetcher with the config's fetch settings: SSRF guard, size
     cap, deadline) or read (a file) one page and extract it; a clear error and exit when that
@@ -337,6 +360,8 @@ def read_page(source: str, config_dir: Path) -> dict[str, Any]:
             err_console.print(f"[bold red]error:[/] {source}: no such file", highlight=False)
             raise typer.Exit(2)
         content, url, ctype = path.read_bytes(), path.resolve().as_uri(), None
+        if _plain_text(path, content):
+            return _text_page(source, content)
     page = extract_one(content, url, ctype)
     if not page.get("text"):
         err_console.print(f"[bold red]error:[/] no article text could be extracted from {source}")

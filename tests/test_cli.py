@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
@@ -94,6 +95,25 @@ def test_rules_explain_local_file(tmp_path: Path) -> None:
     assert "istanbul_talks via rule" in result.output
     assert "territorial_demands via rule" in result.output
     assert "[Kharkiv]" in result.output
+
+
+@pytest.mark.parametrize("name", ["note.txt", "note"])
+def test_explain_reads_a_plain_text_file(tmp_path: Path, name: str) -> None:
+    """Both explains said "no article text could be extracted" from a text file."""
+    local = tmp_path / name
+    local.write_text(
+        "Kremlin demands Kyiv withdraw\n\nAt the Istanbul talks Russia's delegation demanded "
+        "that Ukraine withdraw its troops from the Donetsk, Luhansk, Zaporizhzhia and Kherson "
+        "regions and threatened to seize Kharkiv and Sumy.\n",
+        "utf-8",
+    )
+    rules = runner.invoke(app, ["rules", "explain", str(local)])
+    assert rules.exit_code == 0, rules.output
+    assert "Kremlin demands Kyiv withdraw" in rules.output
+    assert "territorial_demands via rule" in rules.output
+    demands = runner.invoke(app, ["demands", "explain", str(local)])
+    assert demands.exit_code == 0, demands.output
+    assert "donetsk · withdraw" in demands.output
 
 
 def test_rules_explain_missing_file() -> None:
