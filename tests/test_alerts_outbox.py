@@ -8,6 +8,7 @@ run does with the first depends on the channel's policy; the second is simply se
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
@@ -23,6 +25,8 @@ from flows.cli import app
 from pipelines import store
 from pipelines.alerts import outbox, plan_deliveries
 from pipelines.config import DEFAULT_CONFIG_DIR, AlertSettings, ChannelSettings, Config, Settings
+from pipelines.rules import load_ruleset
+from pipelines.run.compose import RunRequest, Steps
 from pipelines.run.steps import send_alerts
 from pipelines.store.leases import local_owner
 from tests.test_alerts import Receiver, land
@@ -192,3 +196,39 @@ def test_retry_names_unknown_ids(db_path: Path) -> None:
     result = CliRunner().invoke(app, ["alerts", "retry", "nope", "--db", str(db_path)])
     assert result.exit_code == 2 and "nope" in result.output
     assert json.dumps(statuses(db_path)) == json.dumps([["pending", None]])
+
+
+def test_a_pass_asked_to_stop_leaves_the_rest_pending(
+    httpserver: HTTPServer, db_path: Path
+) -> None:
+    """Ctrl-C during a run: the alert pass stops between two deliveries (it used to send every
+    alert first); what it did not hand over is sent by the next pass, once."""
+    hook = Receiver(httpserver)
+    settings = settings_with("webhook+" + httpserver.url_for("/hook"))
+    land(db_path, URLS, ["hook"])
+    config = config_for(db_path.parent, settings)
+    asked = iter([False, True])
+    report = send_alerts(db_path, config, stop=lambda: next(asked))
+    assert report.sent == 1 and report.pending == 1 and len(hook.received) == 1
+    assert send_alerts(db_path, config).sent == 1
+    assert len(hook.received) == 2 and len(set(hook.keys)) == 2
+
+
+def test_a_cancelled_run_sends_no_alert(httpserver: HTTPServer, db_path: Path) -> None:
+    """The run's task cancelled (what asyncio does with the first Ctrl-C): no delivery starts,
+    and the cancellation surfaces instead of a report."""
+    hook = Receiver(httpserver)
+    config = config_for(db_path.parent, settings_with("webhook+" + httpserver.url_for("/hook")))
+    land(db_path, URLS, ["hook"])
+    ruleset = load_ruleset(config.rules_path, config.entities_path)
+
+    async def cancelled_then_sending() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()
+        await Steps().send_alerts(RunRequest(config, ruleset, db_path))
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(cancelled_then_sending())
+    assert hook.received == []
+    assert [s for s, _ in statuses(db_path)] == ["pending", "pending"]

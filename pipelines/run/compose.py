@@ -131,7 +131,16 @@ class Steps:
         leases.release_feeds(request.db_path, request.config, request.owner)
 
     async def send_alerts(self, request: RunRequest) -> steps.AlertReport:
-        return steps.send_alerts(request.db_path, request.config)
+        """Stops between two deliveries once the run is asked to stop (Ctrl-C cancels the
+        run's task; the pass itself never awaits, so it would otherwise send every alert)."""
+        task = asyncio.current_task()
+        report = steps.send_alerts(
+            request.db_path,
+            request.config,
+            stop=(lambda: task.cancelling() > 0) if task is not None else None,
+        )
+        await asyncio.sleep(0)  # the cancellation, if any, is raised here
+        return report
 
     async def record(self, request: RunRequest, started_at: datetime, summary: RunSummary) -> None:
         """Keep the run's summary in the store's `runs` table."""
@@ -182,6 +191,7 @@ async def run_monitor(request: RunRequest, how: Steps) -> RunSummary:
     batches: list[list[FeedItem]] = []
     if claim.due:  # with nothing due there is nothing to poll or land: no fetcher, no pool
         results, batches = await _poll_and_land(request, how, claim, clock, tally)
+    await asyncio.sleep(0)  # stop here when asked to during the landing (Ctrl-C)
     alerts = await how.send_alerts(request)
     clock.lap("alerts")
     how.mark("alerts")

@@ -10,7 +10,7 @@ import asyncio
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -291,7 +291,12 @@ class AlertReport:
     errors: list[str] = field(default_factory=list)
 
 
-def send_alerts(db_path: Path, config: Config, owner: str | None = None) -> AlertReport:
+def send_alerts(
+    db_path: Path,
+    config: Config,
+    owner: str | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> AlertReport:
     """Drain the outbox: plan, then for each delivery claim, send and record.
 
     Each hand-off to a channel is recorded before (the claim) and after (the outcome) it
@@ -315,6 +320,8 @@ def send_alerts(db_path: Path, config: Config, owner: str | None = None) -> Aler
     unrecorded = list(outcomes)
     down: dict[str, str] = {}
     for delivery in deliveries:
+        if stop is not None and stop():
+            break  # asked to stop (Ctrl-C): the rest stay pending for the next run
         if delivery.channel in down:
             failed = delivery_outcomes(delivery, down[delivery.channel], settings, now)
             outcomes += failed
