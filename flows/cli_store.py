@@ -90,6 +90,8 @@ def query(
     interactive sessions in a copy of the file."""
     if fmt is Format.parquet and output is None:
         raise fail("--format parquet needs --output FILE.parquet")
+    if not sql.strip().rstrip(";").strip():
+        raise fail("the query is empty: give a SQL statement, e.g. 'SELECT count(*) FROM articles'")
     con = _open_read_only(db, wait)
     try:
         if fmt is Format.parquet:
@@ -100,7 +102,7 @@ def query(
             _wrote(copied[0] if copied else 0, output)
             return
         cur = con.execute(sql)
-        if cur.description is None:
+        if cur is None or cur.description is None:
             return
         cols = [d[0] for d in cur.description]
         rows = cur.fetchall()

@@ -68,6 +68,27 @@ def test_run_with_an_unusable_db_path_is_one_line_before_anything_starts(
         assert str(db) in line and "--db" in line
 
 
+def test_a_lake_catalog_that_cannot_be_created_is_one_line(
+    tmp_path: Path, seed_base_url: str
+) -> None:
+    """/proc passes the directory checks (it exists, root may write it), then SQLite cannot
+    create the catalog there: that was a sqlite3.OperationalError traceback."""
+    from flows.seed_server import SEEDS_DIR
+
+    db = "/proc/newswatch-test.sqlite"
+    result = newswatch("run", "--config-dir", str(SEEDS_DIR / "config"), "--db", db, timeout=60)
+    line = one_clear_line(result)
+    assert "cannot create the lake's catalog /proc/newswatch-test.sqlite" in line
+
+
+def test_an_empty_query_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    with store.open_store(db):
+        pass
+    for sql in ("", "  ;"):
+        assert "the query is empty" in one_clear_line(newswatch("query", sql, "--db", str(db)))
+
+
 def test_export_to_an_unusable_directory_is_one_line(tmp_path: Path) -> None:
     db = tmp_path / "x.duckdb"
     with store.open_store(db):

@@ -268,7 +268,13 @@ class DuckLakeSQLite(Backend):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if _is_wal(self.path):
             return
-        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            db = sqlite3.connect(self.path, timeout=30)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot create the lake's catalog {self.path}: {exc}. Choose a path in a "
+                "directory you can write (--db or NEWSWATCH_DB)"
+            ) from None
         try:
             db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError:
