@@ -256,6 +256,10 @@ def say_if_held(db: Path, settings: StoreSettings) -> None:
     on every run. Nothing is said where that cannot be asked (no fcntl). Call it only while
     this process has the file closed: closing the probe's descriptor drops every POSIX lock
     the process holds on the file, DuckDB's included."""
+    from pipelines.store.backend import parse_location
+
+    if not parse_location(db).enforces_keys:
+        return  # a lake: other processes' SQLite locks on its catalog make no run wait
     try:
         import fcntl
     except ImportError:

@@ -85,9 +85,10 @@ def query(
 ) -> None:
     """Run SQL on the database, opened read-only.
 
-    While a run writes, the query waits (and says so); while you hold the file open, a run that
-    needs to write waits and retries (DuckDB allows one writer or many readers), so keep long
-    interactive sessions in a copy of the file."""
+    On the default store (a lake) queries and runs never wait for each other. On a single
+    DuckDB file (`--db PATH.duckdb`) a query waits while a run writes (and says so), and a run
+    waits while you hold the file open (one writer or many readers): keep long interactive
+    sessions in a copy of such a file."""
     if fmt is Format.parquet and output is None:
         raise fail("--format parquet needs --output FILE.parquet")
     if not sql.strip().rstrip(";").strip():

@@ -574,3 +574,28 @@ def test_demo_on_a_taken_port_into_a_new_database_says_nothing_of_landing_again(
     note = result.stderr.strip().splitlines()[0]
     assert note.startswith(f"note: port {port} is in use, so the demo corpus is served on ")
     assert note.endswith(f"(later demos into {db} use that port too).") and "again" not in note
+
+
+def test_a_run_on_a_lake_others_have_open_says_nothing_about_waiting(
+    tmp_path: Path, seed_base_url: str
+) -> None:
+    """A reader of the lake holds SQLite locks on its catalog; a run printed "another process
+    holds it (… DuckDB allows one writer …)" although a lake makes no run wait for a reader."""
+    import sqlite3
+
+    from flows.seed_server import SEEDS_DIR
+
+    db = tmp_path / "news.sqlite"
+    with store.open_store(db):
+        pass
+    reader = sqlite3.connect(db)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        result = newswatch(
+            "run", "--config-dir", str(SEEDS_DIR / "config"), "--db", str(db), timeout=120
+        )
+    finally:
+        reader.close()
+    assert result.returncode == 0, result.stderr
+    assert "waiting for" not in result.stderr and "another process" not in result.stderr
