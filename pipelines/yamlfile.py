@@ -147,16 +147,19 @@ def parse(
         raise error(f"{_marked(source.path, mark)}: invalid YAML: {problem}") from exc
 
 
-def node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
+def node_at(
+    root: yaml.Node | None, loc: tuple[Any, ...], key_node: bool = False
+) -> yaml.Node | None:
     """The node at a pydantic error location, or the deepest one on its way that exists (the
-    mapping that lacks a required key)."""
+    mapping that lacks a required key). With `key_node`, the last key itself rather than its
+    value (an unknown key is wrong where it is written, not where its value starts)."""
     node = root
-    for key in loc:
+    for depth, key in enumerate(loc):
         if isinstance(node, yaml.MappingNode):
             pair = next(((k, v) for k, v in node.value if k.value == key), None)
             if pair is None:
                 return node
-            node = pair[1]
+            node = pair[0] if key_node and depth == len(loc) - 1 else pair[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
             node = node.value[key]
         else:
@@ -209,9 +212,10 @@ def validate(
             loc = tuple(err["loc"])
             dotted = ".".join(str(p) for p in loc) or "(top level)"
             message = err["msg"]
-            if err["type"] == "extra_forbidden" and loc:
+            unknown = err["type"] == "extra_forbidden" and bool(loc)
+            if unknown:
                 message = unknown_key_message(str(loc[-1]), known_keys(model, loc[:-1]))
-            lines.append(f"{where(source, node_at(root, loc))}: {dotted}: {message}")
+            lines.append(f"{where(source, node_at(root, loc, unknown))}: {dotted}: {message}")
         raise error("\n".join(lines)) from exc
 
 

@@ -43,12 +43,23 @@ def test_typo_in_setting_is_reported_with_line(tmp_path: Path) -> None:
     assert "expected one of: user_agent, max_connections" in str(info.value)
 
 
+def test_an_unknown_key_is_placed_where_it_is_written(tmp_path: Path) -> None:
+    """It was placed at its value: the next line for a section, the value's column else."""
+    write(tmp_path, "feeds.yaml", "feeds:\n  - url: https://e.example/rss\n")
+    write(tmp_path, "settings.yaml", "# settings\n\nfecth:\n  max_conections: 10\n")
+    with pytest.raises(ConfigError, match=r"settings\.yaml:3:1: fecth: unknown key"):
+        load_config(tmp_path)
+    write(tmp_path, "settings.yaml", "fetch:\n  max_conections: 10\n")
+    with pytest.raises(ConfigError, match=r"settings\.yaml:2:3: fetch\.max_conections: unknown"):
+        load_config(tmp_path)
+
+
 def test_typo_in_a_feed_or_a_channel_names_the_key_meant(tmp_path: Path) -> None:
     """Through list items (feeds) and dict values (alert channels): the closest known key."""
     write(tmp_path, "feeds.yaml", "feeds:\n  - urll: https://e.example/rss\n")
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path)
-    assert "feeds.yaml:2:11: feeds.0.urll: unknown key; did you mean url?" in str(info.value)
+    assert "feeds.yaml:2:5: feeds.0.urll: unknown key; did you mean url?" in str(info.value)
     assert "(expected one of: url, name, language, enabled)" in str(info.value)
     write(tmp_path, "feeds.yaml", "feeds:\n  - url: https://e.example/rss\n")
     write(
@@ -58,7 +69,7 @@ def test_typo_in_a_feed_or_a_channel_names_the_key_meant(tmp_path: Path) -> None
     )
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path)
-    assert "settings.yaml:5:14: alerts.channels.desk.topic: unknown key; did you mean topics?" in (
+    assert "settings.yaml:5:7: alerts.channels.desk.topic: unknown key; did you mean topics?" in (
         str(info.value)
     )
 
