@@ -108,9 +108,9 @@ def evaluate(
         precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         report["topics"][topic] = {
-            "precision": round(precision, 4),
-            "recall": round(recall, 4),
-            "f1": round(f1, 4),
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
             "tp": tp,
             "fp": fp,
             "fn": fn,
@@ -121,7 +121,7 @@ def evaluate(
         report["rules"][rule] = {
             "fired": times,
             "correct": right,
-            "precision": round(_ratio(right, times), 4),
+            "precision": _ratio(right, times),
         }
     return report
 
