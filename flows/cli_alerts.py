@@ -152,7 +152,8 @@ def retry(
     with store.open_store(db, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
         queued = outbox.retry(con, alert_ids or [], datetime.now(UTC), every=every)
     unknown = sorted(set(alert_ids or []) - set(queued))
-    console.print(f"queued {len(queued)} alert(s) again; the next run sends them")
+    if queued or not unknown:
+        console.print(f"queued {len(queued)} alert(s) again; the next run sends them")
     if unknown:
         raise fail(
             "not failed or uncertain (unknown id, still pending, or already sent): "

@@ -491,7 +491,15 @@ def claims_path(config_dir: Path) -> Path:
 
 
 def rules_paths(config_dir: Path) -> tuple[Path, Path]:
-    """rules.yaml and entities.yaml of a config directory, or the shipped defaults."""
+    """rules.yaml and entities.yaml of a config directory, or the shipped defaults. A directory
+    named but missing is an error (a typo checked the shipped rules and said OK); only the
+    default `config` may be absent."""
+    config_dir = Path(config_dir)
+    if not config_dir.is_dir() and config_dir != Path(RUN_CONFIG_DIR):
+        raise ConfigError(
+            f"config directory {config_dir} does not exist; pass --config-dir or set "
+            f"{CONFIG_DIR_ENV} to a directory holding rules.yaml (or none, for the shipped rules)"
+        )
     return _with_default(config_dir, "rules.yaml"), _with_default(config_dir, "entities.yaml")
 
 

@@ -195,6 +195,7 @@ def test_retry_names_unknown_ids(db_path: Path) -> None:
     land(db_path, URLS[:1], ["hook"])
     result = CliRunner().invoke(app, ["alerts", "retry", "nope", "--db", str(db_path)])
     assert result.exit_code == 2 and "nope" in result.output
+    assert "queued" not in result.output  # not "queued 0" above the error
     assert json.dumps(statuses(db_path)) == json.dumps([["pending", None]])
 
 

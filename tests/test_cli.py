@@ -116,6 +116,13 @@ def test_explain_reads_a_plain_text_file(tmp_path: Path, name: str) -> None:
     assert "donetsk · withdraw" in demands.output
 
 
+def test_rules_check_with_a_missing_config_dir_fails(tmp_path: Path) -> None:
+    """A mistyped --config-dir checked the shipped rules and said OK."""
+    result = runner.invoke(app, ["rules", "check", "--config-dir", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "OK" not in result.output
+
+
 def test_rules_explain_missing_file() -> None:
     result = runner.invoke(app, ["rules", "explain", "/nonexistent/page.html"])
     assert result.exit_code == 2 and "no such file" in result.output
