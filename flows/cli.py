@@ -74,6 +74,26 @@ app = typer.Typer(
 )
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        console.print(f"newswatch {version('newswatch')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Monitor RSS/Atom feeds for the stories you care about, land them in DuckDB, alert."""
+
+
 def print_summary(summary: RunSummary, db_path: Path) -> None:
     """A readable account of one run: feeds, articles, matches per topic, alerts."""
     console.print(
@@ -152,9 +172,10 @@ def print_summary(summary: RunSummary, db_path: Path) -> None:
         f"pending {summary.alerts_pending}"
     )
     errors = summary.alert_errors
-    if errors:
-        more = f" (and {len(errors) - 1} other error(s))" if len(errors) > 1 else ""
-        console.print(f"  [yellow]! {escape(errors[0])}[/]{more}", highlight=False)
+    for error in errors[:5]:  # one per channel (and the uncertain ones): each says what to fix
+        console.print(f"  [yellow]! {escape(error)}[/]", highlight=False)
+    if len(errors) > 5:
+        console.print(f"  (and {len(errors) - 5} other error(s))", highlight=False)
     if summary.alerts_failed or summary.alerts_pending:
         console.print(
             f"  which alerts, and why: {command_name()} alerts pending{_db_option(db_path)}",

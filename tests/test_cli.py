@@ -232,3 +232,10 @@ def test_rules_eval_without_input_at_a_terminal_says_what_it_needs(tmp_path: Pat
             os.close(secondary)
         assert done.returncode == 2, done.stderr
         assert "error: no --input: name a JSON Lines file (--input FILE.jsonl)" in done.stderr
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"newswatch {version('newswatch')}"
