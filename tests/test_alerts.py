@@ -201,3 +201,18 @@ def test_unconfigured_channel_gives_up(db_path: Path, missing: str) -> None:
     land(db_path, ["https://a.example/1"], [missing])
     (outcome,) = drain(db_path, settings_for(("other", "console://")))
     assert outcome.give_up and "no longer configured" in (outcome.error or "")
+
+
+def test_alerts_of_one_run_go_out_in_publication_order(db_path: Path) -> None:
+    """They went out in the order of their ids (a hash): a story told over weeks arrived
+    shuffled."""
+    urls = [f"https://a.example/{i}" for i in range(6)]
+    arts = [article(u, f"Article {i} on a subject of its own, {u}") for i, u in enumerate(urls)]
+    start = datetime(2025, 3, 1, tzinfo=UTC)
+    for i, art in enumerate(arts):
+        art.published_at = start + timedelta(days=(i * 5) % 6)
+    with store.open_store(db_path) as con:
+        store.land_batch(con, batch_for(arts, ("territorial_demands",), {"hook": []}))
+        pending = store.pending_alerts(con)
+    published = [p.published_at for p in pending]
+    assert len(published) == 6 and published == sorted(published)
