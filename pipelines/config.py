@@ -506,6 +506,11 @@ def rules_paths(config_dir: Path) -> tuple[Path, Path]:
 def load_config(config_dir: Path) -> Config:
     """Load and validate a config directory. Raises ConfigError with file:line on any problem."""
     config_dir = Path(config_dir)
+    if config_dir.exists() and not config_dir.is_dir():
+        raise ConfigError(
+            f"{config_dir} is a file; --config-dir (or {CONFIG_DIR_ENV}) names the directory "
+            "holding feeds.yaml"
+        )
     if not config_dir.is_dir():
         raise ConfigError(
             f"config directory {config_dir} does not exist; pass --config-dir or set "

@@ -66,6 +66,15 @@ def test_run_with_an_unusable_db_path_is_one_line_before_anything_starts(
         )
         line = one_clear_line(result)
         assert str(db) in line and "--db" in line
+        if "a-file" in str(db):
+            assert "a file stands where a directory must be" in line
+
+
+def test_a_config_dir_that_is_a_file_says_so(tmp_path: Path) -> None:
+    a_file = tmp_path / "settings.yaml"
+    a_file.write_text("fetch: {}\n", "utf-8")
+    line = one_clear_line(newswatch("run", "--config-dir", str(a_file), "--db", "x.sqlite"))
+    assert f"{a_file} is a file" in line
 
 
 def test_a_lake_catalog_that_cannot_be_created_is_one_line(

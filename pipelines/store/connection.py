@@ -222,8 +222,11 @@ def connect(
 def path_error(path: Path, exc: OSError) -> StoreError:
     """A one-line StoreError for a database path whose directory cannot be made or used."""
     where = exc.filename or path.parent
+    what = exc.strerror or str(exc)
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        what = "a file stands where a directory must be"
     return StoreError(
-        f"cannot use {path} as the database: {exc.strerror or exc} ({where}). Choose a path "
+        f"cannot use {path} as the database: {what} ({where}). Choose a path "
         "in a directory you can write (--db or NEWSWATCH_DB)."
     )
 
