@@ -56,6 +56,7 @@ CueKind = Literal[
     "negation",
     "source",
     "object_marker",
+    "locative",
     "glue",
     "copula",
     "facility",

@@ -10,6 +10,10 @@ from pipelines.claims.lexicon import ClaimRules
 from pipelines.claims.sentence import Field, Mark, Sentence
 
 ITEMS = ("region", "four_regions", "anaphora")
+CONJUNCTIONS = frozenset({"and", "і", "й", "та", "а", "и"})
+COORDINATORS = CONJUNCTIONS | {"with", "along", "з", "із", "зі", "с", "со", "plus"}
+"""What joins a second demanded action to the first: a conjunction, or "with" («…
+визнання … з повним виведенням військ з цих територій»)."""
 _MODAL_SUBJECT = 8
 _WITHDRAWER_WINDOW = 5
 
@@ -104,11 +108,18 @@ def _object_positions(s: Sentence) -> set[int]:
 
 
 def subjects(s: Sentence, rules: ClaimRules) -> list[Mark]:
+    """The parties of a sentence that can voice something: not an object ("passed to
+    Kyiv"), nor a party other than Russia's named as a place ("the war in Ukraine")."""
     found = s.memo.get("subjects")
     if found is None:
         objects = _object_positions(s)
+        places = {m.last + 1 for m in s.marks if m.kind == "locative"}
         found = s.memo["subjects"] = [
-            m for m in s.marks if party(m, rules) and m.first not in objects
+            m
+            for m in s.marks
+            if party(m, rules)
+            and m.first not in objects
+            and (m.first not in places or russian(m, rules))
         ]
     return found
 
@@ -219,7 +230,9 @@ def russia_withdraws(s: Sentence, governor: Mark, action: Mark, rules: ClaimRule
         and m.kind in ("russian_forces", "other_actors")
         and (possessor is None or m.first > possessor.last)
         and not s.broken(m.last, action.first)  # "… part of Russia; the withdrawal of …"
-    ]
+        and "," not in s.gap(m.last, action.first)  # "… to Russia, and the withdrawal"
+        and not COORDINATORS.intersection(s.words.folded[m.last + 1 : action.first])
+    ]  # «визнати … російською з повним виведенням»: Russian is the region, not who leaves
     if subjects and max(subjects, key=lambda m: m.last).kind == "russian_forces":
         return True
     first_region = min(

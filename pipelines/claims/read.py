@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from pipelines.claims.govern import governor, negated
 from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules
-from pipelines.claims.parties import ITEMS as _ITEMS
 from pipelines.claims.parties import (
+    CONJUNCTIONS,
+    COORDINATORS,
     Context,
     actor_of,
     demander,
     russia_withdraws,
     russian,
 )
+from pipelines.claims.parties import ITEMS as _ITEMS
 from pipelines.claims.sentence import Mark, Sentence
 from pipelines.models import DemandClaim
 
@@ -182,9 +184,6 @@ def _pronoun_subject(s: Sentence, action: Mark) -> int | None:
     return None
 
 
-_CONJUNCTIONS = frozenset({"and", "і", "й", "та", "а", "и"})
-
-
 def subject_list(
     s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]
 ) -> tuple[list[str], set[int], bool]:
@@ -216,7 +215,7 @@ def subject_list(
             continue
         kinds = {m.kind for m in here}
         if found and "glue" in kinds:
-            if s.words.folded[i] in _CONJUNCTIONS and i and "," in s.gap(i - 1, i):
+            if s.words.folded[i] in CONJUNCTIONS and i and "," in s.gap(i - 1, i):
                 break
             i = min(m.first for m in here if m.kind == "glue") - 1
             continue
@@ -242,7 +241,7 @@ def _coordinated(s: Sentence, action: Mark, previous: tuple[Mark, int] | None) -
     end = previous[1]
     if action.first - end > _COORDINATION_WINDOW or s.broken(end, action.first):
         return False
-    if not _CONJUNCTIONS.intersection(s.words.folded[end + 1 : action.first]):
+    if not COORDINATORS.intersection(s.words.folded[end + 1 : action.first]):
         return False  # "… in the borders that existed when those regions joined Ukraine"
     return not any(
         m.kind == "clause_break" and end < m.first < action.first and not _aside(s, m.first)

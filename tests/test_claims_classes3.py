@@ -1,0 +1,79 @@
+"""Classes of construction from issue 21's recall pass on blind3 (tuning set from then on):
+each test is one class, on sentences written for it in English, Ukrainian and Russian, with
+a look-alike that must stay out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.claims import extract_claims, load_claim_rules
+from pipelines.rules import load_ruleset
+
+REPO = Path(__file__).resolve().parent.parent
+FOUR = {"donetsk", "luhansk", "zaporizhzhia", "kherson"}
+
+
+@pytest.fixture(scope="module")
+def rules():
+    gazetteer = load_ruleset(REPO / "config/rules.yaml", REPO / "config/entities.yaml").loaded
+    return load_claim_rules(REPO / "config/claims.yaml", gazetteer)
+
+
+def pairs(rules, text: str, title: str = "") -> set[tuple[str, str]]:
+    return {(c.region, c.action) for c in extract_claims(title, text, None, rules)}
+
+
+def of(action: str, *regions: str) -> set[tuple[str, str]]:
+    return {(r, action) for r in regions}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Kremlin said the fighting in Ukraine would stop only if Kyiv handed over "
+        "Zaporizhzhia.",
+        "У Кремлі сказали, що бої в Україні припиняться лише якщо Київ віддасть Запоріжжя.",
+        "В Кремле сказали, что бои в Украине прекратятся только если Киев отдаст Запорожье.",
+    ],
+)
+def test_a_party_named_as_a_place_does_not_voice_the_demand(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "zaporizhzhia")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Moscow's draft provides for recognition of Kherson as Russian territory, and "
+        "the withdrawal of Ukrainian units from that territory.",
+        "Москва вимагає визнати Херсонщину російською з повним виведенням українських "
+        "військ з цієї території.",
+        "Москва требует признать Херсонскую область российской с полным выводом "
+        "украинских войск с этой территории.",
+    ],
+)
+def test_a_second_action_joined_by_with_or_after_a_comma(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "kherson") | of("withdraw", "kherson")
+
+
+def test_russias_own_withdrawal_stays_out(rules) -> None:
+    text = "Kyiv demands the withdrawal of Russian troops from Kherson."
+    assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia will agree to a truce only upon the withdrawal of Ukrainian troops from Luhansk.",
+        "Росія погодиться на перемир'я лише при виведенні українських військ з Луганщини.",
+        "Россия согласится на перемирие лишь при выводе украинских войск из Луганской области.",
+    ],
+)
+def test_a_condition_phrase_governs_the_action(rules, text) -> None:
+    assert pairs(rules, text) == of("withdraw", "luhansk")
+
+
+def test_a_condition_on_russias_own_troops_stays_out(rules) -> None:
+    text = "Kyiv will agree to a truce only upon the withdrawal of Russian troops from Luhansk."
+    assert pairs(rules, text) == set()
