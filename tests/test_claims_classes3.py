@@ -77,3 +77,29 @@ def test_a_condition_phrase_governs_the_action(rules, text) -> None:
 def test_a_condition_on_russias_own_troops_stays_out(rules) -> None:
     text = "Kyiv will agree to a truce only upon the withdrawal of Russian troops from Luhansk."
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peskov said that Donetsk and Luhansk are Russian regions and will forever remain "
+        "part of Russia.",
+        "Пєсков заявив, що Донеччина та Луганщина назавжди залишаться у складі Росії.",
+        "Песков заявил, что Донецкая область, а также Луганская область являются регионами России.",
+    ],
+)
+def test_a_russian_assertion_of_sovereignty_is_a_demand_to_recognise(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "donetsk", "luhansk")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zelensky said Donetsk and Luhansk will never be part of Russia.",
+        "Зеленський заявив, що Донеччина та Луганщина ніколи не будуть частиною Росії.",
+        "Russian forces shelled Donetsk from Russian territory, the Ukrainian army said.",
+        "Russian lands on both sides of the Dnipro and Crimea were named in the speech.",
+    ],
+)
+def test_sovereignty_denied_or_in_battlefield_news_stays_out(rules, text) -> None:
+    assert pairs(rules, text) == set()

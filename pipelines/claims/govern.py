@@ -14,7 +14,7 @@ _GOVERNING: dict[Action, tuple[str, ...]] = {
     "buffer_zone": ("demand", "modal", "establish", "could"),
     "other": ("demand", "modal"),
 }
-_SELF_GOVERNING = frozenset({"loss", "next", "other", "demand_object"})
+_SELF_GOVERNING = frozenset({"loss", "next", "other", "sovereign", "demand_object"})
 """Action cues that are a demand or threat by themselves ("risks losing", "would be next",
 "claims to"): the party before them is the one concerned."""
 _GOVERNING_WINDOW = {"threat": 8, "condition": 15}
@@ -135,10 +135,17 @@ def _spent(s: Sentence, gov: Mark, action: Mark) -> bool:
     )
 
 
+_NEGATION_BEFORE = 3
+
+
 def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
+    """A negation between the governor and the action ("must not cede"), or right before
+    an assertion of Russian sovereignty ("Crimea will never be part of Russia")."""
     if any(m.kind == "condition" and m.first == governor.first for m in s.marks):
         return False  # "if Ukraine does not withdraw": the demand is to withdraw
-    if governor.last < action.first:
+    if governor is action and action.kind == "sovereign":
+        lo, hi = action.first - _NEGATION_BEFORE, action.first
+    elif governor.last < action.first:
         lo, hi = governor.last + 1, action.first
     else:
         lo, hi = action.last + 1, governor.first

@@ -40,6 +40,7 @@ CueKind = Literal[
     "buffer_zone",
     "establish",
     "other",
+    "sovereign",
     "four_regions",
     "four",
     "region_noun",
@@ -71,6 +72,7 @@ ACTION_OF_CUE: dict[str, Action] = {
     "seize": "seize_threat",
     "buffer_zone": "buffer_zone",
     "other": "other",
+    "sovereign": "recognise",
 }
 
 
@@ -78,9 +80,9 @@ _GATE_LETTERS = 3
 """The fewest letters a gate word has (Суми, Сумської, Сумщину → "сум")."""
 GOVERNING_KINDS = (
     *("demand", "modal", "threat", "establish", "could", "required", "condition", "call"),
-    *("loss", "next", "other"),
+    *("loss", "next", "other", "sovereign"),
 )
-"""Cue kinds that can make an action word a demand (the last three are their own)."""
+"""Cue kinds that can make an action word a demand (the last four are their own)."""
 
 
 SHIPPED_CLAIMS = DEFAULT_CONFIG_DIR / "claims.yaml"

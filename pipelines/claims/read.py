@@ -66,6 +66,10 @@ def scope(
     of a later action, `taken`); failing that, a list right before it, past modal and copula
     words only ("Zaporizhzhia and Kherson must be handed over", "Kharkiv and Dnipropetrovsk
     are next")."""
+    if action.kind == "sovereign":  # "Donetsk and Luhansk are part of Russia"
+        if any(m.kind in _PLACE for m in _at(s).get(action.first - 1, ())):
+            return [], action.last  # "shelled Donetsk from Russian territory"
+        return subject_list(s, action, rules, recent)[0], action.last
     at = _at(s)
     found: list[str] = []
     i = action.last + 1
@@ -115,6 +119,7 @@ def scope(
     return _pronoun_object(s, action, rules, recent), action.last
 
 
+_PLACE = frozenset({"object_marker", "locative"})
 _FROM = frozenset({"from", "з", "із", "зі", "с", "со", "из"})
 _FAR_SOURCE = 16
 
@@ -184,6 +189,9 @@ def _pronoun_subject(s: Sentence, action: Mark) -> int | None:
     return None
 
 
+_ALSO = frozenset({"также", "також", "еще", "ще"})
+
+
 def subject_list(
     s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]
 ) -> tuple[list[str], set[int], bool]:
@@ -215,8 +223,13 @@ def subject_list(
             continue
         kinds = {m.kind for m in here}
         if found and "glue" in kinds:
-            if s.words.folded[i] in CONJUNCTIONS and i and "," in s.gap(i - 1, i):
-                break
+            if (
+                s.words.folded[i] in CONJUNCTIONS
+                and i
+                and "," in s.gap(i - 1, i)
+                and s.words.folded[i + 1] not in _ALSO
+            ):
+                break  # but ", а также", ", а також" go on with the list
             i = min(m.first for m in here if m.kind == "glue") - 1
             continue
         if not found and kinds & {"modal", "could", "copula", "glue"} and skipped < _BEFORE_SKIP:
