@@ -103,3 +103,38 @@ def test_a_russian_assertion_of_sovereignty_is_a_demand_to_recognise(rules, text
 )
 def test_sovereignty_denied_or_in_battlefield_news_stays_out(rules, text) -> None:
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Kremlin wants to retain control of Kherson and Zaporizhzhia.",
+        "Кремль хоче залишити за собою Херсонщину та Запоріжжя.",
+        "Кремль хочет оставить за собой Херсонскую и Запорожскую области.",
+    ],
+)
+def test_keeping_a_region_is_a_demand_to_recognise_not_to_leave(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "kherson", "zaporizhzhia")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Option 1: the withdrawal of Ukrainian units from the territory of the Russian "
+        "Federation, including Donetsk and Luhansk, the Russian draft reads.",
+        "Варіант 1: виведення українських підрозділів з території Російської Федерації, "
+        "зокрема з Донеччини та Луганщини, йдеться в російському проєкті.",
+        "Вариант 1: вывод украинских подразделений с территории Российской Федерации, "
+        "в том числе из Донецкой и Луганской областей, говорится в российском проекте.",
+    ],
+)
+def test_a_numbered_option_and_a_region_past_words_of_a_place(rules, text) -> None:
+    assert pairs(rules, text) == of("withdraw", "donetsk", "luhansk")
+
+
+def test_a_withdrawal_from_a_place_then_another_clause_stays_out(rules) -> None:
+    text = (
+        "Option 1 was a withdrawal of Ukrainian units from the front, the Kremlin said, "
+        "while shelling hit Donetsk."
+    )
+    assert pairs(rules, text) == set()

@@ -126,14 +126,40 @@ _FAR_SOURCE = 16
 
 def _far_source(s: Sentence, action: Mark, i: int) -> bool:
     """A withdrawal's region may stand further off after "from" ("the withdrawal of units
-    of the Armed Forces of Ukraine and other formations from their territories")."""
-    if ACTION_OF_CUE.get(action.kind) != "withdraw" or i - action.last > _FAR_SOURCE:
+    of the Armed Forces of Ukraine and other formations from their territories"), past
+    words of a place ("from the territory of the Russian Federation, including the DPR")."""
+    if ACTION_OF_CUE.get(action.kind) != "withdraw":
         return False
+    key = f"far{action.first}"
+    far = s.memo.get(key)
+    if far is None:
+        far = s.memo[key] = _source_item(s, action)
+    return i <= far
+
+
+_SOURCE_WORDS = frozenset(
+    {"glue", "region_noun", "russian_forces", "russian_party", "actor", "participle"}
+)
+_SOURCE_WALK = 10
+
+
+def _source_item(s: Sentence, action: Mark) -> int:
+    """Where the first region after the withdrawal's "from" stands (-1 if none): right
+    after it, or past words of a place only (glue, a region noun, Russia's name)."""
     at = _at(s)
-    return any(
-        s.words.folded[j] in _FROM and _item(s, at.get(j + 1, [])) is not None
-        for j in range(i, min(action.last + _FAR_SOURCE, len(s.words) - 1))
-    )
+    n = len(s.words)
+    for j in range(action.last + 1, min(action.last + _FAR_SOURCE, n - 1)):
+        if s.words.folded[j] not in _FROM:
+            continue
+        k = j + 1
+        while k < min(j + 1 + _SOURCE_WALK, n):
+            here = at.get(k, [])
+            if _item(s, here) is not None:
+                return k
+            if s.broken(k - 1, k) or not here or any(m.kind not in _SOURCE_WORDS for m in here):
+                break
+            k = max(m.last for m in here) + 1
+    return -1
 
 
 def _apposition(s: Sentence, action: Mark) -> int | None:
