@@ -138,3 +138,33 @@ def test_a_withdrawal_from_a_place_then_another_clause_stays_out(rules) -> None:
         "while shelling hit Donetsk."
     )
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peskov said Ukraine must withdraw its troops. Their withdrawal from Donetsk and "
+        "Luhansk would open the way to a truce.",
+        "Пєсков заявив, що Україна має вивести війська. Виведення з Донеччини та Луганщини "
+        "відкрило б шлях до перемир'я.",
+        "Песков заявил, что Украина должна вывести войска. Вывод из Донецкой и Луганской "
+        "областей открыл бы путь к перемирию.",
+    ],
+)
+def test_regions_named_in_the_sentence_after_the_demand(rules, text) -> None:
+    assert pairs(rules, text) == of("withdraw", "donetsk", "luhansk")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zelensky said Russia must withdraw its troops. Their withdrawal from Donetsk and "
+        "Luhansk would open the way to a truce.",
+        "Peskov said Ukraine must withdraw its troops.\nA withdrawal from Donetsk and Luhansk "
+        "began in 2022, a historian wrote.",
+        "Зеленський заявив, що Росія має вивести війська. Виведення з Донеччини та "
+        "Луганщини відкрило б шлях до перемир'я.",
+    ],
+)
+def test_the_sentence_before_voices_no_russian_demand(rules, text) -> None:
+    assert pairs(rules, text) == set()

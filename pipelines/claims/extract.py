@@ -55,6 +55,7 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
                 and (
                     context.in_list
                     or _passes(rules.governor_gate, low, field.text, s.start, s.end + 1)
+                    or _governed_before(s, rules, low)
                 )
             ):
                 continue
@@ -101,6 +102,17 @@ def _gated(field: Field, rules: ClaimRules) -> tuple[list[Sentence], str, list[i
         sentences.update(dict.fromkeys(f for f in following if _opens_with_pronoun(f, rules)))
     ordered = sorted(sentences, key=lambda s: s.start)
     return ordered, low, sorted(actions)
+
+
+def _governed_before(s: Sentence, rules: ClaimRules, low: str) -> bool:
+    """The sentence before, in the same paragraph, holds a governing word: it may voice
+    the demand whose regions this sentence names (`read._demand_before`)."""
+    before = s.field.before(s)
+    return (
+        before is not None
+        and before.paragraph == s.paragraph
+        and _passes(rules.governor_gate, low, s.text, before.start, before.end + 1)
+    )
 
 
 def _opens_with_pronoun(s: Sentence, rules: ClaimRules) -> bool:

@@ -378,7 +378,14 @@ def sentence_claims(
         )
         if listed:  # an item of a list of demands ("The main points: • recognition of …")
             gov = action
-        if gov is None or negated(s, gov, action):
+        if gov is None:
+            actor_before = _demand_before(s, kind, rules)
+            if actor_before is not None and not (
+                kind == "withdraw" and russia_withdraws(s, action, action, rules)
+            ):
+                out += _claims(s, field, lang, rules, action, kind, actor_before, regions, done)
+            continue
+        if negated(s, gov, action):
             continue
         if action.kind == "other" and any(
             m.kind == "other_actors" and m.last < action.first for m in s.marks
@@ -417,6 +424,30 @@ def sentence_claims(
             [c.region for c in seized], done,
         )  # fmt: skip
     return out
+
+
+def _demand_before(s: Sentence, kind: Action, rules: ClaimRules) -> str | None:
+    """The Russian party of a demand in the sentence before (same paragraph) for the same
+    action that named no region: the regions follow in this one ("Lavrov said the new
+    territorial realities must be recognised. He recalled the accession of Crimea …")."""
+    before = s.field.before(s)
+    if before is None or before.paragraph != s.paragraph:
+        return None
+    for a in before.marks:
+        if ACTION_OF_CUE.get(a.kind) != kind:
+            continue
+        regions, scope_end = scope(before, a, rules, [], set())
+        if regions:
+            continue
+        gov = governor(before, a, kind, scope_end, rules)
+        if gov is None or gov is a or negated(before, gov, a):
+            continue
+        if kind == "withdraw" and russia_withdraws(before, gov, a, rules):
+            continue
+        who = demander(before, gov, a, rules, scope_end)
+        if who is not None and russian(who, rules):
+            return actor_of(before, gov, who, rules)
+    return None
 
 
 def _claims(
