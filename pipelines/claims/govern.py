@@ -3,6 +3,9 @@ governor"), and a negation that cancels it."""
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
+
 from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules
 from pipelines.claims.parties import russian, subjects
 from pipelines.claims.sentence import Mark, Sentence
@@ -112,16 +115,19 @@ def _colon_governor(s: Sentence, action: Mark) -> Mark | None:
     return None
 
 
-_QUOTE_END = ('",', ',"', "”,", ",”", "»,", ",»")
+_QUOTE_END = re.compile(r"[\"”»],|,[\"”»]")
 
 
 def _quoted_governor(s: Sentence, action: Mark, scope_end: int) -> Mark | None:
     """A demand right after the quote that holds the action: "… withdrawal from …," the
     memorandum says; «…», — говорится в меморандуме."""
-    for k in range(max(scope_end, action.last) + 1, len(s.words)):
-        if any(q in s.gap(k - 1, k) for q in _QUOTE_END):
-            return next((m for m in s.marks if m.kind == "demand" and k <= m.first <= k + 3), None)
-    return None
+    w = s.words
+    after = max(scope_end, action.last)
+    m = _QUOTE_END.search(s.text, s.start + w.end[after], s.end)
+    if m is None:
+        return None
+    k = bisect_left(w.start, m.end() - s.start)  # the first word after the quote's end
+    return next((x for x in s.marks if x.kind == "demand" and k <= x.first <= k + 3), None)
 
 
 def _spent(s: Sentence, gov: Mark, action: Mark) -> bool:

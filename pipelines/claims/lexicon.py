@@ -220,6 +220,17 @@ def _gate_word(entry: str) -> str:
     )[1]
 
 
+_WHOLE = ("sovereign",)
+"""Cue kinds gated on their whole phrase: their words are everyday news words ("part",
+"region", «часть») that would open most paragraphs, and config/claims.yaml lists each form
+of their phrases."""
+
+
+def _whole_phrase(entry: str) -> str:
+    """The entry itself, gated whole, unless a word but the last is a prefix (`*`)."""
+    return _gate_word(entry) if "*" in entry.rsplit(" ", 1)[0] else entry
+
+
 _WORD_OPENERS = " \n\t(«„“\"'‘[/-—–…*•·"
 """What may stand right before a word in running text: a gate pattern is each of these
 followed by the word's start, so the automata find word starts (not "сум" in "сума") over
@@ -384,8 +395,18 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         return [e for k in kinds for cues in spec.cues[k].values() for e in cues]
 
     gate = _gate(region_words, names=True)
-    action_gate = _gate(map(_gate_word, cues_of_kinds([*ACTION_OF_CUE, "demand_object"])))
-    governor_gate = _gate(map(_gate_word, cues_of_kinds(GOVERNING_KINDS)))
+    action_gate = _gate(
+        [
+            *map(_gate_word, cues_of_kinds([k for k in ACTION_OF_CUE if k not in _WHOLE])),
+            *map(_whole_phrase, cues_of_kinds(["demand_object", *_WHOLE])),
+        ]
+    )
+    governor_gate = _gate(
+        [
+            *map(_gate_word, cues_of_kinds([k for k in GOVERNING_KINDS if k not in _WHOLE])),
+            *map(_whole_phrase, cues_of_kinds(_WHOLE)),
+        ]
+    )
     digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))
     return ClaimRules(
         version=digest.hexdigest()[:16],

@@ -226,19 +226,21 @@ class Field:
     """One field of an article (title or text), split into paragraphs at once and into
     sentences one paragraph at a time, when a sentence of it is first asked for."""
 
-    __slots__ = ("_sentences", "name", "paragraphs", "rules", "starts", "text")
+    __slots__ = ("_sentences", "_starts", "name", "paragraphs", "rules", "starts", "text")
 
     def __init__(self, name: str, text: str, rules: ClaimRules) -> None:
         self.name, self.text, self.rules = name, text, rules
         self.paragraphs = [m.span() for m in _PARAGRAPH.finditer(text)]
         self.starts = [a for a, _ in self.paragraphs]
         self._sentences: dict[int, list[Sentence]] = {}
+        self._starts: dict[int, list[int]] = {}
 
     def sentences(self, k: int) -> list[Sentence]:
         """The sentences of paragraph k."""
         found = self._sentences.get(k)
         if found is None:
             found = self._sentences[k] = self._split(k)
+            self._starts[k] = [s.start for s in found]
         return found
 
     def _split(self, k: int) -> list[Sentence]:
@@ -265,9 +267,10 @@ class Field:
         k = bisect_right(self.starts, pos) - 1
         if k < 0 or pos >= self.paragraphs[k][1]:
             return None
-        for s in self.sentences(k):
-            if s.start <= pos < s.end:
-                return s
+        found = self.sentences(k)
+        i = bisect_right(self._starts[k], pos) - 1
+        if i >= 0 and pos < found[i].end:
+            return found[i]
         return None
 
     def all(self) -> list[Sentence]:
