@@ -168,3 +168,49 @@ def test_regions_named_in_the_sentence_after_the_demand(rules, text) -> None:
 )
 def test_the_sentence_before_voices_no_russian_demand(rules, text) -> None:
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zelensky said that Russia plans to seize Odesa.",
+        "According to ISW, Putin intends to capture Kharkiv.",
+        "Зеленський заявив, що Росія планує захопити Одесу.",
+        "Зеленский заявил, что Россия хочет создать буферную зону в Сумской области.",
+    ],
+)
+def test_an_aim_read_off_by_another_party_is_not_a_russian_claim(rules, text) -> None:
+    assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Peskov said that Russia plans to seize Odesa if Kyiv refuses.",
+            ("odesa", "seize_threat"),
+        ),
+        (
+            "Зеленський заявив, що Росія вимагає вивести війська з Донеччини.",
+            ("donetsk", "withdraw"),
+        ),
+        (
+            "Песков заявил, что Россия хочет создать буферную зону в Сумской области.",
+            ("sumy", "buffer_zone"),
+        ),
+    ],
+)
+def test_an_aim_said_by_russia_or_a_demand_reported_by_others_stays(rules, text, expected) -> None:
+    assert pairs(rules, text) == {expected}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peskov gave no answer on whether Ukraine must also leave Kherson.",
+        "Пєсков не відповів, чи має Україна піти також із Херсонщини.",
+        "Песков не ответил, должна ли Украина уйти также из Херсонской области.",
+    ],
+)
+def test_an_open_question_is_no_demand(rules, text) -> None:
+    assert pairs(rules, text) == set()

@@ -142,11 +142,17 @@ def _spent(s: Sentence, gov: Mark, action: Mark) -> bool:
 
 
 _NEGATION_BEFORE = 3
+_QUESTION_REACH = 4
 
 
 def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
     """A negation between the governor and the action ("must not cede"), or right before
     an assertion of Russian sovereignty ("Crimea will never be part of Russia")."""
+    if any(
+        m.kind == "question" and governor.first - _QUESTION_REACH <= m.first <= governor.first
+        for m in s.marks
+    ):
+        return True  # "whether Ukraine must also leave …" asks, it does not demand
     if any(m.kind == "condition" and m.first == governor.first for m in s.marks):
         return False  # "if Ukraine does not withdraw": the demand is to withdraw
     if governor is action and action.kind == "sovereign":

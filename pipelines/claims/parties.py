@@ -250,3 +250,28 @@ def actor_of(s: Sentence, governor: Mark, demander: Mark, rules: ClaimRules) -> 
     if named:
         return min(named, key=lambda m: abs(m.last - governor.first)).label
     return demander.label if demander.kind == "actor" else "russia"
+
+
+_INTENT_REACH = 2
+
+
+def others_reading(s: Sentence, governor: Mark, rules: ClaimRules, context: Context) -> bool:
+    """The governor is an aim ("wants", «планує») that a party other than Russia's reads
+    off: "According to ISW, Putin intends to …", "Zelensky said Russia plans to …", «По
+    словам президента, Россия хочет …» after sentences by Zelensky."""
+    if not any(
+        m.kind == "intent" and 0 <= governor.first - m.first <= _INTENT_REACH for m in s.marks
+    ):
+        return False  # the aim governs, or leads in the governor ("хочет создать")
+    parties = [m for m in s.marks if party(m, rules)]
+    for src in (m for m in s.marks if m.kind == "source" and m.last < governor.first):
+        named = next((p for p in parties if src.last < p.first <= src.last + 2), None)
+        if named is not None:
+            return not russian(named, rules)
+        earlier = next((subjects(e, rules) for e in context.earlier() if subjects(e, rules)), [])
+        return bool(earlier) and not russian(earlier[0], rules)
+    for say in (m for m in s.marks if m.kind == "say" and m.last < governor.first):
+        before = [p for p in parties if p.last < say.first]
+        if before and not russian(before[-1], rules):
+            return True
+    return False

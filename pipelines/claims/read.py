@@ -13,6 +13,7 @@ from pipelines.claims.parties import (
     Context,
     actor_of,
     demander,
+    others_reading,
     russia_withdraws,
     russian,
 )
@@ -408,7 +409,7 @@ def sentence_claims(
                 if speaker is None:
                     continue
                 actor = speaker
-            elif not russian(who, rules):
+            elif not russian(who, rules) or others_reading(s, gov, rules, context):
                 continue
             else:
                 actor = actor_of(s, gov, who, rules)
