@@ -214,3 +214,41 @@ def test_an_aim_said_by_russia_or_a_demand_reported_by_others_stays(rules, text,
 )
 def test_an_open_question_is_no_demand(rules, text) -> None:
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Kremlin set out two options. The first is the withdrawal of Ukrainian forces "
+        "from Zaporizhzhia and Kherson.",
+        "Кремль виклав два варіанти. Перший – виведення українських військ із Запорізької "
+        "та Херсонської областей.",
+        "Кремль изложил два варианта. Первый – вывод украинских войск из Запорожской и "
+        "Херсонской областей.",
+    ],
+)
+def test_options_listed_in_sentences_by_ordinal(rules, text) -> None:
+    assert pairs(rules, text) == of("withdraw", "zaporizhzhia", "kherson")
+
+
+def test_an_ordinal_after_no_russian_demand_stays_out(rules) -> None:
+    text = (
+        "Kyiv set out two options. The first is the withdrawal of Russian forces from "
+        "Zaporizhzhia and Kherson."
+    )
+    assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peskov said Kyiv must accept the new realities. He named among them "
+        "the recognition of Crimea as Russian.",
+        "Пєсков заявив, що Київ має визнати нові реалії. Він назвав серед них визнання "
+        "Криму російським.",
+        "Песков заявил, что Киев должен признать новые реалии. Он назвал среди них "
+        "признание Крыма российским.",
+    ],
+)
+def test_new_realities_to_be_recognised_then_named(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "crimea")

@@ -24,6 +24,13 @@ _BREAK = re.compile(r"[;()\[\]]")
 _LIST_ITEMS = 4
 _LIST_ITEM_CHARS = 200
 _NUMBERED = re.compile(r"\(?\d{1,2}[.)]\s")
+_ORDINAL = re.compile(
+    r"(?:the )?(?:first|second|third)\b|(?:перш|друг|трет)(?:ий|ій|а|е)\b|"
+    r"(?:перв|втор|трет)(?:ый|ой|ий|ая|ья|ое|ье)\b",
+    re.IGNORECASE,
+)
+"""An item of a list said in sentences ("The Russian side set out two options. The first
+is the withdrawal …")."""
 BREAK_CHARS = frozenset(";()[]")
 BULLETS = frozenset("•·—–-*")
 
@@ -213,12 +220,14 @@ class Sentence:
         return False
 
     def opens_with_bullet(self) -> bool:
-        """The sentence is an item of a list: it opens with a bullet or a number ("2) …",
-        "3. …"), or follows an inline bullet."""
+        """The sentence is an item of a list: it opens with a bullet, a number ("2) …",
+        "3. …") or an ordinal ("The first is …", «Второй вариант …»), or follows an inline
+        bullet."""
         return (
             self.text[self.start] in BULLETS
             or (self.start >= 2 and self.text[self.start - 2] in BULLETS)
             or _NUMBERED.match(self.text, self.start) is not None
+            or _ORDINAL.match(self.text, self.start) is not None
         )
 
 
