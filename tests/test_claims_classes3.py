@@ -252,3 +252,39 @@ def test_an_ordinal_after_no_russian_demand_stays_out(rules) -> None:
 )
 def test_new_realities_to_be_recognised_then_named(rules, text) -> None:
     assert pairs(rules, text) == of("recognise", "crimea")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Medvedev wrote that Russia will take Kharkiv.",
+        "Медведєв написав, що Росія забере Харківщину.",
+        "Медведев написал, что Россия заберет Харьков.",
+    ],
+)
+def test_a_russian_seizure_in_the_future_tense_is_a_threat(rules, text) -> None:
+    assert pairs(rules, text) == of("seize_threat", "kharkiv")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zelensky said Russia will take Kharkiv unless the West helps.",
+        "Зеленський заявив, що Росія забере Харківщину.",
+        "Ukraine will take back Kharkiv, Syrskyi said.",
+    ],
+)
+def test_a_future_seizure_read_off_by_others_or_by_ukraine_stays_out(rules, text) -> None:
+    assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peace will come only if Ukrainian troops leave Donetsk, Peskov said.",
+        "Мир настане, якщо українські війська вийдуть з Донеччини, сказав Пєсков.",
+        "Мир наступит, если украинские войска выйдут из Донецкой области, сказал Песков.",
+    ],
+)
+def test_a_withdrawal_in_the_future_tense_as_a_condition(rules, text) -> None:
+    assert pairs(rules, text) == of("withdraw", "donetsk")

@@ -54,6 +54,9 @@ def governor(
             russian(p, rules) and 0 < must[0].first - p.last <= 2 for p in subjects(s, rules)
         ):
             return must[0]  # "Russia must push on to Odesa"
+        future = _future(s, action, rules)
+        if future is not None:
+            return future  # «Россия заберёт Харьков», "we will take Kharkiv"
         could = [m for m in s.marks if m.kind == "could" and 0 < action.first - m.last <= 2]
         official = any(
             m.kind == "actor" and m.label != "russia" and m.label in rules.russian_actors
@@ -101,6 +104,19 @@ def governor(
             return None
         return m
     return None
+
+
+def _future(s: Sentence, action: Mark, rules: ClaimRules) -> Mark | None:
+    """A seizure said in the future tense («заберёт», «візьме», "will take") with Russia,
+    a Russian party or "we" as its subject (up to two words before): a threat."""
+    future = next(
+        (m for m in s.marks if m.kind == "future" and m.first <= action.first <= m.last), None
+    )
+    if future is None:
+        return None
+    who = [p for p in subjects(s, rules) if russian(p, rules)]
+    who += [m for m in s.marks if m.kind == "first_person"]
+    return future if any(0 < future.first - p.last <= 2 for p in who) else None
 
 
 def _colon_governor(s: Sentence, action: Mark) -> Mark | None:

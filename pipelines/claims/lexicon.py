@@ -58,6 +58,7 @@ CueKind = Literal[
     "question",
     "source",
     "intent",
+    "future",
     "say",
     "object_marker",
     "locative",
@@ -83,6 +84,7 @@ _GATE_LETTERS = 3
 """The fewest letters a gate word has (Суми, Сумської, Сумщину → "сум")."""
 GOVERNING_KINDS = (
     *("demand", "modal", "threat", "establish", "could", "required", "condition", "call"),
+    "future",
     *("loss", "next", "other", "sovereign"),
 )
 """Cue kinds that can make an action word a demand (the last four are their own)."""

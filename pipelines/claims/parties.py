@@ -256,10 +256,11 @@ _INTENT_REACH = 2
 
 
 def others_reading(s: Sentence, governor: Mark, rules: ClaimRules, context: Context) -> bool:
-    """The governor is an aim ("wants", «планує») that a party other than Russia's reads
-    off: "According to ISW, Putin intends to …", "Zelensky said Russia plans to …", «По
-    словам президента, Россия хочет …» after sentences by Zelensky."""
-    if not any(
+    """The governor is an aim ("wants", «планує», a seizure in the future tense) that a
+    party other than Russia's reads off: "According to ISW, Putin intends to …",
+    "Zelensky said Russia plans to …", «По словам президента, Россия хочет …» after
+    sentences by Zelensky."""
+    if governor.kind != "future" and not any(
         m.kind == "intent" and 0 <= governor.first - m.first <= _INTENT_REACH for m in s.marks
     ):
         return False  # the aim governs, or leads in the governor ("хочет создать")

@@ -23,7 +23,7 @@ from pipelines.models import DemandClaim
 
 _BEFORE_SKIP = 6
 _COORDINATION_WINDOW = 30
-_NOT_PHRASES = frozenset({*_ITEMS, "actor", "glue", "object_marker"})
+_NOT_PHRASES = frozenset({*_ITEMS, "actor", "glue", "object_marker", "future"})
 
 
 def _at(s: Sentence) -> dict[int, list[Mark]]:
