@@ -288,3 +288,51 @@ def test_a_future_seizure_read_off_by_others_or_by_ukraine_stays_out(rules, text
 )
 def test_a_withdrawal_in_the_future_tense_as_a_condition(rules, text) -> None:
     assert pairs(rules, text) == of("withdraw", "donetsk")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Moscow demanded a withdrawal of troops. That means Donetsk and Luhansk.",
+        "Москва вимагала виведення військ. Ідеться про Донеччину та Луганщину.",
+        "Москва потребовала вывода войск. Речь идёт о Донецкой и Луганской областях.",
+    ],
+)
+def test_a_sentence_that_names_the_regions_of_the_demand_before(rules, text) -> None:
+    assert pairs(rules, text) == of("withdraw", "donetsk", "luhansk")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kyiv demanded a withdrawal of Russian troops. That means Donetsk and Luhansk.",
+        "Russian troops shelled the front. That means Donetsk and Luhansk again.",
+    ],
+)
+def test_regions_explained_after_no_russian_demand_stay_out(rules, text) -> None:
+    assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Kherson and Zaporizhzhia must be transferred to Russia, Lavrov said.",
+            of("recognise", "kherson", "zaporizhzhia"),
+        ),
+        (
+            "Ukrainian troops are to be withdrawn from Donetsk, according to Peskov.",
+            of("withdraw", "donetsk"),
+        ),
+        (
+            "Херсонщина і Запоріжжя мають бути передані Росії, заявив Лавров.",
+            of("recognise", "kherson", "zaporizhzhia"),
+        ),
+        (
+            "Украинские войска должны быть выведены из Донецкой области, по словам Пескова.",
+            of("withdraw", "donetsk"),
+        ),
+    ],
+)
+def test_passive_demands(rules, text, expected) -> None:
+    assert pairs(rules, text) == expected

@@ -59,6 +59,7 @@ CueKind = Literal[
     "source",
     "intent",
     "future",
+    "explains",
     "say",
     "object_marker",
     "locative",
@@ -228,7 +229,8 @@ def _gate_word(entry: str) -> str:
 _WHOLE = ("sovereign",)
 """Cue kinds gated on their whole phrase: their words are everyday news words ("part",
 "region", «часть») that would open most paragraphs, and config/claims.yaml lists each form
-of their phrases."""
+of their phrases (`explains` is gated so as well, with the action words: a sentence that
+names the regions of the demand before it holds no action word)."""
 
 
 def _whole_phrase(entry: str) -> str:
@@ -403,7 +405,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     action_gate = _gate(
         [
             *map(_gate_word, cues_of_kinds([k for k in ACTION_OF_CUE if k not in _WHOLE])),
-            *map(_whole_phrase, cues_of_kinds(["demand_object", *_WHOLE])),
+            *map(_whole_phrase, cues_of_kinds(["demand_object", "explains", *_WHOLE])),
         ]
     )
     governor_gate = _gate(
