@@ -336,3 +336,20 @@ def test_regions_explained_after_no_russian_demand_stay_out(rules, text) -> None
 )
 def test_passive_demands(rules, text, expected) -> None:
     assert pairs(rules, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peskov spoke on Monday. Crimea, he said, is part of Russia.",
+        "Пєсков виступив у понеділок. Крим, за його словами, є частиною Росії.",
+        "Песков выступил в понедельник. Крым, по его словам, является частью России.",
+    ],
+)
+def test_by_his_words_between_the_region_and_the_assertion(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "crimea")
+
+
+def test_by_his_words_after_a_ukrainian_speaker_stays_out(rules) -> None:
+    text = "Zelensky spoke on Monday. Crimea, he said, will never be part of Russia."
+    assert pairs(rules, text) == set()

@@ -57,6 +57,7 @@ CueKind = Literal[
     "negation",
     "question",
     "source",
+    "reported",
     "intent",
     "future",
     "explains",

@@ -245,6 +245,11 @@ def subject_list(
                 break  # but ", а также", ", а також" go on with the list
             i = min(m.first for m in here if m.kind == "glue") - 1
             continue
+        reported = [m for m in here if m.kind == "reported"]
+        if reported and skipped < _BEFORE_SKIP:
+            skipped += 1  # "Crimea, by his words, is …"
+            i = reported[0].first - 1
+            continue
         if not found and kinds & {"modal", "could", "copula", "glue"} and skipped < _BEFORE_SKIP:
             skipped += 1
             predicate = predicate or bool(kinds & {"modal", "could", "copula"})
