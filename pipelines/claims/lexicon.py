@@ -227,16 +227,26 @@ def _gate_word(entry: str) -> str:
     )[1]
 
 
-_WHOLE = ("sovereign",)
+_WHOLE = ("sovereign", "future", "next", "threat", "could")
 """Cue kinds gated on their whole phrase: their words are everyday news words ("part",
-"region", «часть») that would open most paragraphs, and config/claims.yaml lists each form
-of their phrases (`explains` is gated so as well, with the action words: a sentence that
-names the regions of the demand before it holds no action word)."""
+"region", «часть», "seize" of "will seize", «контроль» of «перейдет под контроль») that
+would open most paragraphs, and config/claims.yaml lists each form of their phrases
+(`explains` is gated so as well, with the action words: a sentence that names the regions
+of the demand before it holds no action word)."""
 
 
 def _whole_phrase(entry: str) -> str:
     """The entry itself, gated whole, unless a word but the last is a prefix (`*`)."""
     return _gate_word(entry) if "*" in entry.rsplit(" ", 1)[0] else entry
+
+
+def _gate_entry(entry: str) -> str:
+    """What gates a cue: its whole phrase when every word of it is a function word ("has
+    to", "is to": "has" alone is in most sentences), else its most distinctive word."""
+    words = entry.split()
+    if len(words) > 1 and all(w.lower() in _FUNCTION_WORDS for w in words):
+        return _whole_phrase(entry)
+    return _gate_word(entry)
 
 
 _WORD_OPENERS = " \n\t(«„“\"'‘[/-—–…*•·"
@@ -405,14 +415,17 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     gate = _gate(region_words, names=True)
     action_gate = _gate(
         [
-            *map(_gate_word, cues_of_kinds([k for k in ACTION_OF_CUE if k not in _WHOLE])),
-            *map(_whole_phrase, cues_of_kinds(["demand_object", "explains", *_WHOLE])),
+            *map(_gate_entry, cues_of_kinds([k for k in ACTION_OF_CUE if k not in _WHOLE])),
+            *map(
+                _whole_phrase,
+                cues_of_kinds(["demand_object", "explains", *(set(_WHOLE) & set(ACTION_OF_CUE))]),
+            ),
         ]
     )
     governor_gate = _gate(
         [
-            *map(_gate_word, cues_of_kinds([k for k in GOVERNING_KINDS if k not in _WHOLE])),
-            *map(_whole_phrase, cues_of_kinds(_WHOLE)),
+            *map(_gate_entry, cues_of_kinds([k for k in GOVERNING_KINDS if k not in _WHOLE])),
+            *map(_whole_phrase, cues_of_kinds([k for k in _WHOLE if k in GOVERNING_KINDS])),
         ]
     )
     digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))
