@@ -353,3 +353,36 @@ def test_by_his_words_between_the_region_and_the_assertion(rules, text) -> None:
 def test_by_his_words_after_a_ukrainian_speaker_stays_out(rules) -> None:
     text = "Zelensky spoke on Monday. Crimea, he said, will never be part of Russia."
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ushakov said the AFU must leave Donbas.",
+        "Ушаков заявив, що ЗСУ мають піти з Донбасу.",
+        "Ушаков заявил, что ВСУ должны уйти из Донбасса.",
+    ],
+)
+def test_a_russian_speaker_before_said_is_not_the_one_who_must(rules, text) -> None:
+    assert pairs(rules, text) == of("withdraw", "donbas")
+
+
+def test_ukraine_before_an_aside_it_said_is_the_one_who_must(rules) -> None:
+    text = "The Kremlin spoke on Friday. Ukraine, it said, must abandon Kherson."
+    assert pairs(rules, text) == of("withdraw", "kherson")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Kremlin wants to get all of Donetsk region.",
+        "Кремль хоче отримати всю Донецьку область.",
+        "Кремль хочет получить всю Донецкую область.",
+    ],
+)
+def test_getting_a_region_is_a_demand_to_cede_it(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "donetsk")
+
+
+def test_ukraine_getting_a_region_back_stays_out(rules) -> None:
+    assert pairs(rules, "Kyiv wants to obtain the return of Donetsk region.") == set()

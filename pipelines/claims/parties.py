@@ -186,10 +186,10 @@ def demander(
     subject_first = governor.kind in ("modal", "loss")
     if subject_first and before and governor.first - before[-1].last <= _MODAL_SUBJECT:
         subject = before[-1]
+        said = ("demand", "say", *ITEMS) if russian(subject, rules) else ("demand", *ITEMS)
         if ":" not in s.gap(subject.last, governor.first) and not any(
-            m.kind in ("demand", *ITEMS) and subject.last < m.first < governor.first
-            for m in s.marks
-        ):  # "Peskov: Ukrainian troops must leave …" is said by Peskov
+            m.kind in said and subject.last < m.first < governor.first for m in s.marks
+        ):  # "Peskov: Ukrainian troops must leave …", "Peskov said the AFU must …"
             before = [m for m in before if m.last < subject.first]
     if before:
         return before[-1]
