@@ -386,3 +386,15 @@ def test_getting_a_region_is_a_demand_to_cede_it(rules, text) -> None:
 
 def test_ukraine_getting_a_region_back_stays_out(rules) -> None:
     assert pairs(rules, "Kyiv wants to obtain the return of Donetsk region.") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Російські війська захопили два села на Сумщині, заявили в Москві.",
+        "Российские войска захватили два села в Сумской области.",
+        "Russian troops took two villages in Sumy region.",
+    ],
+)
+def test_a_seizure_in_the_past_tense_is_battlefield_news(rules, text) -> None:
+    assert pairs(rules, text) == set()
