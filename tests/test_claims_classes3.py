@@ -398,3 +398,23 @@ def test_ukraine_getting_a_region_back_stays_out(rules) -> None:
 )
 def test_a_seizure_in_the_past_tense_is_battlefield_news(rules, text) -> None:
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia demands that Ukraine withdraw from Donetsk. Also from Luhansk and Kherson.",
+        "Росія вимагає, щоб Україна вийшла з Донеччини. А також із Луганщини та Херсонщини.",
+        "Россия требует, чтобы Украина ушла из Донецкой области. А также из Луганской и "
+        "Херсонской.",
+        "Песков сказал, что Киев должен уйти из Донецкой области, а затем и из Луганской и "
+        "Херсонской.",
+    ],
+)
+def test_a_list_spread_across_sentences(rules, text) -> None:
+    assert pairs(rules, text) == of("withdraw", "donetsk", "luhansk", "kherson")
+
+
+def test_also_after_no_claim_stays_out(rules) -> None:
+    text = "Russian drones hit Donetsk overnight. Also Luhansk and Kherson were shelled."
+    assert pairs(rules, text) == set()

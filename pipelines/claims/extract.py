@@ -63,6 +63,7 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
             if found:
                 context.regions = list(dict.fromkeys(c.region for c in found))
                 context.actor = context.claimed[id(s)] = found[-1].actor
+                context.kinds[id(s)] = found[-1].action
             out += found
     precise = {c.region for c in out if id(c) not in context.objects}
     out = [c for c in out if id(c) not in context.objects or c.region not in precise]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import islice
 
-from pipelines.claims.lexicon import ClaimRules
+from pipelines.claims.lexicon import Action, ClaimRules
 from pipelines.claims.sentence import Field, Mark, Sentence
 
 ITEMS = ("region", "four_regions", "anaphora")
@@ -23,7 +23,9 @@ class Context:
     territories"), the Russian party of the last demand, the sentences before, and whether
     the sentence is an item of a list (after a line ending in ":" or opening with a bullet)."""
 
-    __slots__ = ("actor", "claimed", "current", "fields", "in_list", "objects", "regions")
+    __slots__ = (
+        *("actor", "claimed", "current", "fields", "in_list", "kinds", "objects", "regions"),
+    )
 
     def __init__(self, fields: list[Field]) -> None:
         self.fields = fields
@@ -36,6 +38,8 @@ class Context:
         """ids of claims read off a demand of the region itself ("demands Donetsk")."""
         self.claimed: dict[int, str] = {}
         """id of an earlier sentence → the actor of its claims."""
+        self.kinds: dict[int, Action] = {}
+        """id of an earlier sentence → the action of its last claim."""
 
     def earlier(self) -> Iterator[Sentence]:
         """The sentences before the current one, nearest first, the title's last."""

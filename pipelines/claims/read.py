@@ -78,7 +78,7 @@ def sentence_claims(
     if not kinds & {*_ITEMS, "pronoun"}:
         return []
     if not kinds & {*ACTION_OF_CUE, *_ACTION_OF}:
-        return _explained(s, field, lang, rules, kinds)
+        return _explained(s, field, lang, rules, context)
     out: list[DemandClaim] = []
     done: set[tuple[str, str]] = set()
     governed: tuple[Mark, int] | None = None
@@ -207,27 +207,38 @@ def _demands_before(
 
 
 def _explained(
-    s: Sentence, field: str, lang: str | None, rules: ClaimRules, kinds: set[str]
+    s: Sentence, field: str, lang: str | None, rules: ClaimRules, context: Context
 ) -> list[DemandClaim]:
     """A sentence that names the regions of the demand before it and nothing else ("Moscow
-    demanded a withdrawal. That means Donetsk and Luhansk", «Речь идёт о …»)."""
-    if "explains" not in kinds or kinds & {*ACTION_OF_CUE, *_ACTION_OF}:
+    demanded a withdrawal. That means Donetsk and Luhansk", «Речь идёт о …»), or that goes
+    on with the list of the claims before it ("… from Donetsk and Luhansk. Also from
+    Zaporizhzhia and Kherson", «А также …»)."""
+    leads = [m for m in s.marks if m.kind == "explains" or (m.kind == "continues" and not m.first)]
+    if not leads:
         return []
-    lead = min(m.last for m in s.marks if m.kind == "explains")
+    lead = leads[0]
+    at = at_word(s)
     regions = [
         r
         for m in s.marks
-        if m.first > lead and m.kind in ("region", "four_regions")
-        if item_at(s, at_word(s).get(m.first, [])) is m
+        if m.first > lead.last and m.kind in ("region", "four_regions")
+        if item_at(s, at.get(m.first, [])) is m
         for r in item_regions(m, rules, [])
     ]
-    found = _demands_before(s, None, rules) if regions else None
+    if not regions:
+        return []
+    before = s.field.before(s)
+    if lead.kind == "continues":
+        if before is None or id(before) not in context.claimed:
+            return []
+        found: tuple[Action, str] | None = context.kinds[id(before)], context.claimed[id(before)]
+    else:
+        found = _demands_before(s, None, rules)
     if found is None:
         return []
     kind, actor = found
-    lead_mark = next(m for m in s.marks if m.kind == "explains")
     regions = list(dict.fromkeys(regions))
-    return _claims(s, field, lang, rules, lead_mark, kind, actor, regions, set())
+    return _claims(s, field, lang, rules, lead, kind, actor, regions, set())
 
 
 def _claims(
