@@ -50,13 +50,17 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
         for s in candidates:
             context.current = s
             context.in_list = s.opens_with_bullet() or s.after_colon()
-            if low and not (
-                _any_in(actions, s.start, s.end)
-                and (
-                    context.in_list
-                    or _passes(rules.governor_gate, low, field.text, s.start, s.end + 1)
-                    or _governed_before(s, rules, low)
+            if (
+                low
+                and not (
+                    _any_in(actions, s.start, s.end)
+                    and (
+                        context.in_list
+                        or _passes(rules.governor_gate, low, field.text, s.start, s.end + 1)
+                        or _governed_before(s, rules, low)
+                    )
                 )
+                and id(field.before(s)) not in context.claimed  # "… Also from Luhansk."
             ):
                 continue
             found = sentence_claims(s, field.name, lang, rules, context)

@@ -419,9 +419,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
             *map(_gate_entry, cues_of_kinds([k for k in ACTION_OF_CUE if k not in _WHOLE])),
             *map(
                 _whole_phrase,
-                cues_of_kinds(
-                    ["demand_object", "explains", "continues", *(set(_WHOLE) & set(ACTION_OF_CUE))]
-                ),
+                cues_of_kinds(["demand_object", "explains", *(set(_WHOLE) & set(ACTION_OF_CUE))]),
             ),
         ]
     )
