@@ -142,20 +142,19 @@ def _hits(gate: Gate, low: str, text: str, start: int, end: int) -> list[int]:
 
 def _checked(gate: Gate, text: str, starts: list[int]) -> list[int]:
     """The automaton hits whose whole word is one of the gate's."""
-    found: list[tuple[int, str]] = []
+    out: list[int] = []
     for at in starts:
         m = WORD.match(text, at)
-        if m is not None:
-            found.append((at, m.group()))
-    pairs = fold_stem_all([w for _, w in found])
-    return [at for (at, _), (f, st) in zip(found, pairs, strict=True) if gate.word_ok(f, st)]
+        if m is not None and gate.holds(m.group()):
+            out.append(at)
+    return out
 
 
 def _passes(gate: Gate, low: str, text: str, start: int, end: int) -> bool:
     """A word of the gate starts in `text[start:end]` (checked hit by hit, lazily)."""
     for end_at, length in gate.automaton.iter(low, start, end):
         m = WORD.match(text, end_at - length + 1)
-        if m is not None and gate.word_ok(*fold_stem_all([m.group()])[0]):
+        if m is not None and gate.holds(m.group()):
             return True
     return False
 

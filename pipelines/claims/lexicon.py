@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.config import DEFAULT_CONFIG_DIR
 from pipelines.errors import ConfigError
+from pipelines.rules.compiled import fold_stem_all
 from pipelines.rules.loader import LoadedRules
 from pipelines.rules.text import tokenize
 from pipelines.yamlfile import node_at, parse, read_source, validate, where
@@ -268,8 +269,19 @@ class Gate:
     stems: frozenset[str]
     prefixes: tuple[str, ...]
 
+    memo: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+
     def word_ok(self, folded: str, stem: str) -> bool:
         return stem in self.stems or folded.startswith(self.prefixes)
+
+    def holds(self, word: str) -> bool:
+        """The word (as written) is one of the gate's, memoised per word."""
+        ok = self.memo.get(word)
+        if ok is None:
+            if len(self.memo) > 100_000:
+                self.memo.clear()
+            ok = self.memo[word] = self.word_ok(*fold_stem_all([word])[0])
+        return ok
 
 
 def _phrase_starts(entry: str, names: bool = False) -> set[str]:
