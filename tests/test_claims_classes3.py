@@ -418,3 +418,20 @@ def test_a_list_spread_across_sentences(rules, text) -> None:
 def test_also_after_no_claim_stays_out(rules) -> None:
     text = "Russian drones hit Donetsk overnight. Also Luhansk and Kherson were shelled."
     assert pairs(rules, text) == set()
+
+
+def test_a_demand_an_analyst_reports_is_still_russias(rules) -> None:
+    text = "ISW noted that the Russian draft requires Ukraine to withdraw from Kherson."
+    assert pairs(rules, text) == of("withdraw", "kherson")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia will stop if Kyiv recognises Crimea as Russian territory, and Donetsk too.",
+        "Росія зупиниться, якщо Київ визнає Крим російською територією, а Донеччину — незалежною.",
+        "Россия остановится, если Киев признает Крым российской территорией, а ДНР — независимой.",
+    ],
+)
+def test_a_recognition_runs_on_past_as_russian_territory(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "crimea", "donetsk")

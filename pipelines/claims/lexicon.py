@@ -60,6 +60,7 @@ CueKind = Literal[
     "source",
     "reported",
     "intent",
+    "analyst",
     "future",
     "explains",
     "continues",

@@ -268,11 +268,11 @@ def others_reading(s: Sentence, governor: Mark, rules: ClaimRules, context: Cont
         m.kind == "intent" and 0 <= governor.first - m.first <= _INTENT_REACH for m in s.marks
     ):
         return False  # the aim governs, or leads in the governor ("хочет создать")
-    parties = [m for m in s.marks if party(m, rules)]
+    parties = [m for m in s.marks if party(m, rules) or m.kind == "analyst"]
     for src in (m for m in s.marks if m.kind == "source" and m.last < governor.first):
         named = next((p for p in parties if src.last < p.first <= src.last + 2), None)
         if named is not None:
-            return not russian(named, rules)
+            return not russian(named, rules)  # an analyst or another party
         earlier = next((subjects(e, rules) for e in context.earlier() if subjects(e, rules)), [])
         return bool(earlier) and not russian(earlier[0], rules)
     for say in (m for m in s.marks if m.kind == "say" and m.last < governor.first):

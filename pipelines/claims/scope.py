@@ -73,6 +73,9 @@ def scope(
             i += 1  # "the occupied Crimea": an adjective, not another action
             continue
         other = [m for m in here if m.kind in ACTION_OF_CUE and m is not action]
+        if other and all(m.kind == "sovereign" for m in other) and action.kind != "sovereign":
+            i = max(m.last for m in other) + 1  # "recognise Crimea as Russian territory, and …"
+            continue
         if other and (
             found or any(ACTION_OF_CUE[m.kind] != ACTION_OF_CUE[action.kind] for m in other)
         ):
