@@ -375,7 +375,7 @@ def test_ukraine_before_an_aside_it_said_is_the_one_who_must(rules) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "The Kremlin wants to get all of Donetsk region.",
+        "The Kremlin wants to obtain all of Donetsk region.",
         "Кремль хоче отримати всю Донецьку область.",
         "Кремль хочет получить всю Донецкую область.",
     ],

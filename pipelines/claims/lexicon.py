@@ -207,11 +207,13 @@ _COMMON = (
     "may might must should can out up more their its without with from by for not "
     "і й та з із в у на до не є буде будуть може можуть має мають "
     "и с из в на до не есть будет будут может могут должен должна должно должны "
-    "russia russian federation росії російської федерації россии российской федерации рф"
+    "russia russian federation росії російської федерації россии российской федерации рф "
+    "over land exchange return only after possible press negotiable given taken security set"
 )
 _FUNCTION_WORDS = frozenset(_COMMON.split())
 """Words too common to gate a phrase on ("would" of "would lose"; "Russia" of "part of
-Russia": nearly every paragraph of the news this reads names Russia)."""
+Russia": nearly every paragraph of the news this reads names Russia; "exchange" of "in
+exchange for" in news of prisoner exchanges). A phrase made only of these is gated whole."""
 
 
 def _gate_word(entry: str) -> str:

@@ -156,6 +156,9 @@ def _apposition(s: Sentence, action: Mark) -> int | None:
     """The word before a dash that opens a list of regions, when the action's object is a
     region noun before it ("from the regions which Russia claims … — Donetsk, Luhansk …"):
     the list names the regions."""
+    start = s.start + s.words.end[action.last]
+    if s.text.find("—", start, s.end) < 0 and s.text.find("–", start, s.end) < 0:
+        return None
     at = at_word(s)
     noun = False
     for k in range(action.last + 1, len(s.words)):
