@@ -208,7 +208,8 @@ _COMMON = (
     "і й та з із в у на до не є буде будуть може можуть має мають "
     "и с из в на до не есть будет будут может могут должен должна должно должны "
     "russia russian federation росії російської федерації россии российской федерации рф "
-    "over land exchange return only after possible press negotiable given taken security set"
+    "over land exchange return only after possible press pressing pressed negotiable given "
+    "taken security set setting discussion"
 )
 _FUNCTION_WORDS = frozenset(_COMMON.split())
 """Words too common to gate a phrase on ("would" of "would lose"; "Russia" of "part of
