@@ -435,3 +435,26 @@ def test_a_demand_an_analyst_reports_is_still_russias(rules) -> None:
 )
 def test_a_recognition_runs_on_past_as_russian_territory(rules, text) -> None:
     assert pairs(rules, text) == of("recognise", "crimea", "donetsk")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kartapolov spoke on Monday. The buffer zone should cover the border areas. That is, "
+        "the Sumy and Kharkiv regions, he said.",
+        "Картаполов виступив у понеділок. Буферна зона має охопити прикордонні райони. "
+        "Тобто Сумщину та Харківщину, сказав він.",
+        "Картаполов выступил в понедельник. Буферная зона должна охватить приграничные "
+        "районы. То есть Сумскую и Харьковскую области, сказал он.",
+    ],
+)
+def test_a_zone_that_should_cover_regions_named_after(rules, text) -> None:
+    assert pairs(rules, text) == of("buffer_zone", "sumy", "kharkiv")
+
+
+def test_a_zone_named_after_a_ukrainian_speaker_stays_out(rules) -> None:
+    text = (
+        "Zelensky spoke on Monday. The buffer zone should cover the border areas. That is, "
+        "the Sumy and Kharkiv regions, he said."
+    )
+    assert pairs(rules, text) == set()

@@ -92,7 +92,7 @@ def governor(
         return None
     after_kinds = ["demand", "required"]
     if kind == "buffer_zone":
-        after_kinds.append("establish")  # "the buffer zone in Sumy will be expanded"
+        after_kinds += ["establish", "modal"]  # "the zone in Sumy will be expanded", "should"
     after = [
         m
         for m in s.marks

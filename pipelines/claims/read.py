@@ -126,7 +126,7 @@ def sentence_claims(
         if listed:  # an item of a list of demands ("The main points: • recognition of …")
             gov = action
         if gov is None:
-            actor_before = _demand_before(s, kind, rules)
+            actor_before = _demand_before(s, kind, rules, context)
             if actor_before is not None and not (
                 kind == "withdraw" and russia_withdraws(s, action, action, rules)
             ):
@@ -173,17 +173,19 @@ def sentence_claims(
     return out
 
 
-def _demand_before(s: Sentence, kind: Action | None, rules: ClaimRules) -> str | None:
+def _demand_before(
+    s: Sentence, kind: Action | None, rules: ClaimRules, context: Context
+) -> str | None:
     """The Russian party of a demand in the sentence before (same paragraph) for the same
     action (any, for None) that named no region: the regions follow in this one ("Lavrov
     said the new territorial realities must be recognised. He recalled the accession of
     Crimea …")."""
-    found = _demands_before(s, kind, rules)
+    found = _demands_before(s, kind, rules, context)
     return found[1] if found else None
 
 
 def _demands_before(
-    s: Sentence, wanted: Action | None, rules: ClaimRules
+    s: Sentence, wanted: Action | None, rules: ClaimRules, context: Context
 ) -> tuple[Action, str] | None:
     before = s.field.before(s)
     if before is None or before.paragraph != s.paragraph:
@@ -201,7 +203,10 @@ def _demands_before(
         if kind == "withdraw" and russia_withdraws(before, gov, a, rules):
             continue
         who = demander(before, gov, a, rules, scope_end)
-        if who is not None and russian(who, rules):
+        if who is None:  # "I think the zone should cover … That is, …," he said
+            speaker = context.speaker(rules)
+            return (kind, speaker) if speaker is not None else None
+        if russian(who, rules):
             return kind, actor_of(before, gov, who, rules)
     return None
 
@@ -233,7 +238,7 @@ def _explained(
             return []
         found: tuple[Action, str] | None = context.kinds[id(before)], context.claimed[id(before)]
     else:
-        found = _demands_before(s, None, rules)
+        found = _demands_before(s, None, rules, context)
     if found is None:
         return []
     kind, actor = found
