@@ -458,3 +458,15 @@ def test_a_zone_named_after_a_ukrainian_speaker_stays_out(rules) -> None:
         "the Sumy and Kharkiv regions, he said."
     )
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ushakov said Donbas is territory of the Russian Federation.",
+        "Ушаков заявив, що Донбас є територією Російської Федерації.",
+        "Ушаков заявил, что Донбасс является территорией Российской Федерации.",
+    ],
+)
+def test_territory_of_russia_is_an_assertion_of_sovereignty(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "donbas")

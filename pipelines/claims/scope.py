@@ -128,7 +128,7 @@ def _far_source(s: Sentence, action: Mark, i: int) -> bool:
 
 
 _SOURCE_WORDS = frozenset(
-    {"glue", "region_noun", "russian_forces", "russian_party", "actor", "participle"}
+    {"glue", "region_noun", "russian_forces", "russian_party", "actor", "participle", "sovereign"}
 )
 _SOURCE_WALK = 10
 
