@@ -470,3 +470,20 @@ def test_a_zone_named_after_a_ukrainian_speaker_stays_out(rules) -> None:
 )
 def test_territory_of_russia_is_an_assertion_of_sovereignty(rules, text) -> None:
     assert pairs(rules, text) == of("recognise", "donbas")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Putin said there is no task to take Sumy now, but he did not rule out it.",
+        "Путін сказав, що планів брати Суми немає, але не виключив такого розвитку подій.",
+        "Путин сказал, что планов брать Сумы нет, но не исключил такого развития событий.",
+    ],
+)
+def test_a_denied_aim_then_not_ruled_out_is_a_threat(rules, text) -> None:
+    assert pairs(rules, text) == of("seize_threat", "sumy")
+
+
+def test_a_seizure_then_something_not_ruled_out_is_battlefield_news(rules) -> None:
+    text = "Russian troops took two villages near Sumy, but the governor did not rule out more."
+    assert pairs(rules, text) == set()

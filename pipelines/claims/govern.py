@@ -89,7 +89,7 @@ def governor(
             m.kind == "clause_break" and scope_end < m.first < after[0].first for m in s.marks
         ):
             return after[0]
-        return None
+        return _not_ruled_out(s, action, scope_end)
     after_kinds = ["demand", "required"]
     if kind == "buffer_zone":
         after_kinds += ["establish", "modal"]  # "the zone in Sumy will be expanded", "should"
@@ -104,6 +104,30 @@ def governor(
             return None
         return m
     return None
+
+
+_NO = frozenset({"no", "нет", "немає", "нема", "немa"})
+_NO_REACH = 6
+
+
+def _not_ruled_out(s: Sentence, action: Mark, scope_end: int) -> Mark | None:
+    """A seizure denied as an aim, then not ruled out after a "but": "no task to take Sumy
+    now, but he did not rule out it", «планов брать Сумы нет, но не исключил …»."""
+    ruled = next(
+        (
+            m
+            for m in s.marks
+            if m.kind == "threat" and m.first > scope_end and m.label.split()[0] in ("not", "не")
+        ),
+        None,
+    )
+    if ruled is None or not any(
+        m.kind == "clause_break" and scope_end < m.first < ruled.first for m in s.marks
+    ):
+        return None
+    w = s.words.folded
+    near = w[max(0, action.first - _NO_REACH) : action.first] + w[scope_end + 1 : scope_end + 3]
+    return ruled if _NO.intersection(near) else None
 
 
 def _future(s: Sentence, action: Mark, rules: ClaimRules) -> Mark | None:
