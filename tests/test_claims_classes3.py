@@ -487,3 +487,18 @@ def test_a_denied_aim_then_not_ruled_out_is_a_threat(rules, text) -> None:
 def test_a_seizure_then_something_not_ruled_out_is_battlefield_news(rules) -> None:
     text = "Russian troops took two villages near Sumy, but the governor did not rule out more."
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lavrov said any settlement must start with the recognition of the new realities. "
+        "That means, first of all, Crimea and Kherson.",
+        "Лавров сказав, що врегулювання має початися з визнання нових реалій. Ідеться "
+        "насамперед про Крим і Херсонщину.",
+        "Лавров сказал, что урегулирование должно начаться с признания новых реалий. Речь "
+        "идет прежде всего о Крыме и Херсонской области.",
+    ],
+)
+def test_words_between_the_explaining_phrase_and_the_regions(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "crimea", "kherson")
