@@ -502,3 +502,29 @@ def test_a_seizure_then_something_not_ruled_out_is_battlefield_news(rules) -> No
 )
 def test_words_between_the_explaining_phrase_and_the_regions(rules, text) -> None:
     assert pairs(rules, text) == of("recognise", "crimea", "kherson")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peskov said Crimea is Russian and Kyiv must accept it.",
+        "Lavrov said the world must accept Crimea as part of Russia.",
+    ],
+)
+def test_accepting_a_region_as_russian(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "crimea")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A Russian lawmaker said Moscow could seize Odesa if Kyiv refused to accept its terms.",
+        "Putin met Medvedev on Tuesday. Analysts warned that Russian forces could capture "
+        "Pokrovsk in the Donetsk region.",
+        "Путин встретился с Медведевым. Аналитики предупредили, что российские войска могут "
+        "захватить Покровск в Донецкой области.",
+    ],
+)
+def test_accepting_terms_or_an_analysts_warning_is_no_claim_on_it(rules, text) -> None:
+    assert ("odesa", "recognise") not in pairs(rules, text)
+    assert ("donetsk", "seize_threat") not in pairs(rules, text)

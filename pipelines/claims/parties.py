@@ -264,6 +264,8 @@ def others_reading(s: Sentence, governor: Mark, rules: ClaimRules, context: Cont
     party other than Russia's reads off: "According to ISW, Putin intends to …",
     "Zelensky said Russia plans to …", «По словам президента, Россия хочет …» after
     sentences by Zelensky."""
+    if any(m.kind == "analyst" and 0 < governor.first - m.last <= 2 for m in s.marks):
+        return True  # "Analysts warned that Russian forces could capture …"
     if governor.kind != "future" and not any(
         m.kind == "intent" and 0 <= governor.first - m.first <= _INTENT_REACH for m in s.marks
     ):

@@ -152,7 +152,7 @@ def sentence_claims(
             who = demander(s, gov, action, rules, scope_end)
             if who is None:
                 speaker = context.speaker(rules)
-                if speaker is None:
+                if speaker is None or others_reading(s, gov, rules, context):
                     continue
                 actor = speaker
             elif not russian(who, rules) or others_reading(s, gov, rules, context):

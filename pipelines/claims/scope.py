@@ -177,9 +177,11 @@ def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[s
     at = at_word(s)
     subject = _pronoun_subject(s, action)
     if subject is None and not any(
-        m.kind == "pronoun" for i in (action.first - 1, action.last + 1) for m in at.get(i, ())
+        m.kind == "pronoun" and s.words.folded[i] not in _POSSESSIVE
+        for i in (action.first - 1, action.last + 1)
+        for m in at.get(i, ())
     ):
-        return []
+        return []  # "accept its conditions": a possessive, not the object
     found: list[str] = []
     for m in s.marks:
         if m.kind in _ITEMS and m.last < action.first and item_at(s, at.get(m.first, [])) is m:
@@ -190,6 +192,7 @@ def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[s
 
 
 _PRONOUN_REACH = 10
+_POSSESSIVE = frozenset({"its"})
 
 
 def _pronoun_subject(s: Sentence, action: Mark) -> int | None:
