@@ -113,11 +113,14 @@ def _governed_before(s: Sentence, rules: ClaimRules, low: str) -> bool:
     """The sentence before, in the same paragraph, holds a governing word: it may voice
     the demand whose regions this sentence names (`read._demand_before`)."""
     before = s.field.before(s)
-    return (
-        before is not None
-        and before.paragraph == s.paragraph
-        and _passes(rules.governor_gate, low, s.text, before.start, before.end + 1)
-    )
+    if before is None or before.paragraph != s.paragraph:
+        return False
+    found = before.memo.get("governor_gate")
+    if found is None:
+        found = before.memo["governor_gate"] = _passes(
+            rules.governor_gate, low, s.text, before.start, before.end + 1
+        )
+    return found
 
 
 def _opens_with_pronoun(s: Sentence, rules: ClaimRules) -> bool:
