@@ -528,3 +528,14 @@ def test_accepting_a_region_as_russian(rules, text) -> None:
 def test_accepting_terms_or_an_analysts_warning_is_no_claim_on_it(rules, text) -> None:
     assert ("odesa", "recognise") not in pairs(rules, text)
     assert ("donetsk", "seize_threat") not in pairs(rules, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lavrov said Kyiv must accept the four oblasts as part of Russia.",
+        "Nebenzia said all parties must acknowledge the four regions as Russian.",
+    ],
+)
+def test_the_four_regions_entity_stands_for_the_four(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", *FOUR)

@@ -37,8 +37,14 @@ def item_at(s: Sentence, here: list[Mark]) -> Mark | None:
     return item
 
 
+_FOUR_ENTITY = "four_regions"
+"""The gazetteer's entity for "the four regions" (entities.yaml), one of its regions."""
+
+
 def item_regions(item: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
-    if item.kind == "four_regions":
+    """The regions an item names: the four for a "four regions" phrase or the gazetteer's
+    entity of that name ("four oblasts"), those just claimed for an anaphora."""
+    if item.kind == "four_regions" or item.label == _FOUR_ENTITY:
         return list(rules.four_regions)
     if item.kind == "anaphora":
         return recent
