@@ -539,3 +539,15 @@ def test_accepting_terms_or_an_analysts_warning_is_no_claim_on_it(rules, text) -
 )
 def test_the_four_regions_entity_stands_for_the_four(rules, text) -> None:
     assert pairs(rules, text) == of("recognise", *FOUR)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zelensky said that Putin wants Kyiv to pull out of Donetsk.",
+        "Зеленський заявив, що Путін хоче, щоб Україна вийшла з Донеччини.",
+        "Зеленский заявил, что Путин хочет, чтобы Украина ушла из Донецкой области.",
+    ],
+)
+def test_a_demand_on_ukraine_reported_by_others_stays_a_claim(rules, text) -> None:
+    assert pairs(rules, text) == of("withdraw", "donetsk")

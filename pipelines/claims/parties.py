@@ -257,13 +257,20 @@ def actor_of(s: Sentence, governor: Mark, demander: Mark, rules: ClaimRules) -> 
 
 
 _INTENT_REACH = 2
+_OWN_AIMS = frozenset({"seize_threat", "buffer_zone"})
+"""Actions Russia would take itself: an aim of these read off by others is their reading;
+an aim that Ukraine withdraw or cede is a demand, whoever reports it."""
 
 
-def others_reading(s: Sentence, governor: Mark, rules: ClaimRules, context: Context) -> bool:
+def others_reading(
+    s: Sentence, governor: Mark, kind: Action, rules: ClaimRules, context: Context
+) -> bool:
     """The governor is an aim ("wants", «планує», a seizure in the future tense) that a
     party other than Russia's reads off: "According to ISW, Putin intends to …",
     "Zelensky said Russia plans to …", «По словам президента, Россия хочет …» after
     sentences by Zelensky."""
+    if kind not in _OWN_AIMS:
+        return False  # "Zelensky said Putin wants Kyiv to pull out of Donetsk": a demand
     if any(m.kind == "analyst" and 0 < governor.first - m.last <= 2 for m in s.marks):
         return True  # "Analysts warned that Russian forces could capture …"
     if governor.kind != "future" and not any(

@@ -152,10 +152,10 @@ def sentence_claims(
             who = demander(s, gov, action, rules, scope_end)
             if who is None:
                 speaker = context.speaker(rules)
-                if speaker is None or others_reading(s, gov, rules, context):
+                if speaker is None or others_reading(s, gov, kind, rules, context):
                     continue
                 actor = speaker
-            elif not russian(who, rules) or others_reading(s, gov, rules, context):
+            elif not russian(who, rules) or others_reading(s, gov, kind, rules, context):
                 continue
             else:
                 actor = actor_of(s, gov, who, rules)
