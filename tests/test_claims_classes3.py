@@ -548,3 +548,12 @@ def test_accepting_proposals_that_name_regions_is_no_recognition(rules) -> None:
         "threats to the new territories – Luhansk and Donetsk."
     )
     assert pairs(rules, text) == set()
+
+
+def test_coming_under_russian_control_not_ruled_out(rules) -> None:
+    text = "Putin did not rule out that Sumy could come under Russian control."
+    assert pairs(rules, text) == of("seize_threat", "sumy")
+
+
+def test_coming_under_fire_is_battlefield_news(rules) -> None:
+    assert pairs(rules, "Sumy could come under fire again, the governor warned.") == set()
