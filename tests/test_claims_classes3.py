@@ -557,3 +557,15 @@ def test_coming_under_russian_control_not_ruled_out(rules) -> None:
 
 def test_coming_under_fire_is_battlefield_news(rules) -> None:
     assert pairs(rules, "Sumy could come under fire again, the governor warned.") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ЄС закликав Росію вивести війська з Херсонщини.",
+        "ЕС призвал Россию вывести войска из Херсонской области.",
+        "The EU called on Russia to withdraw its troops from Kherson.",
+    ],
+)
+def test_russia_as_the_object_of_a_call_is_not_the_demander(rules, text) -> None:
+    assert pairs(rules, text) == set()

@@ -146,7 +146,8 @@ def _demand_speaker(s: Sentence, rules: ClaimRules) -> str | None:
 
 def _possessor(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> Mark | None:
     """A Russian party right after a demand noun, before the action: the genitive of
-    "вимогу Росії вивести", "требование Москвы", or "the demand of/by Russia"."""
+    "вимогу Росії вивести", "требование Москвы", or "the demand of/by Russia"; not an
+    object in the accusative (Росію, Москву: "called on Russia to withdraw")."""
     if governor.kind != "demand" or governor.last >= action.first:
         return None
     for m in s.marks:
@@ -154,7 +155,8 @@ def _possessor(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> 
             continue
         gap = s.words.folded[governor.last + 1 : m.first]
         cyrillic = not s.words.folded[governor.last].isascii()
-        if gap in (["of"], ["by"]) or (cyrillic and not gap):
+        accusative = s.words.folded[m.last].endswith(("ю", "у"))  # «закликав Росію вивести»
+        if gap in (["of"], ["by"]) or (cyrillic and not gap and not accusative):
             return m
     return None
 
