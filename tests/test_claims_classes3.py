@@ -569,3 +569,30 @@ def test_coming_under_fire_is_battlefield_news(rules) -> None:
 )
 def test_russia_as_the_object_of_a_call_is_not_the_demander(rules, text) -> None:
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kartapolov spoke to reporters. He said Ukraine risks losing big regional centres. "
+        "That means Odesa and Mykolaiv.",
+        "Картаполов виступив перед журналістами. Він заявив, що Україна ризикує втратити "
+        "великі обласні центри. Ідеться про Одесу та Миколаїв.",
+        "Картаполов выступил перед журналистами. Он заявил, что Украина рискует потерять "
+        "крупные областные центры. Речь идет об Одессе и Николаеве.",
+    ],
+)
+def test_a_loss_whose_regions_the_next_sentence_names(rules, text) -> None:
+    assert pairs(rules, text) == of("seize_threat", "odesa", "mykolaiv")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia plans to seize the Kharkiv region, Ukrainian intelligence believes.",
+        "Росія планує захопити Харківщину, вважають у ГУР.",
+        "Россия планирует захватить Харьковскую область, считают в ГУР.",
+    ],
+)
+def test_an_aim_read_off_by_a_sayer_after_it_stays_out(rules, text) -> None:
+    assert pairs(rules, text) == set()

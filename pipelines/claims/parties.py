@@ -83,6 +83,17 @@ class Context:
                 # party that voices nothing does not speak for the next sentence
         return None
 
+    def named_russian(self, rules: ClaimRules) -> str | None:
+        """The Russian official or party named in the nearest of the three sentences before
+        that names one, the sentence before the current one included: who said a demand
+        whose own sentence names only the one it concerns ("He said Ukraine risks losing
+        the regional centres. That is, Zaporizhzhia, …" after a sentence naming him)."""
+        for e in islice(self.earlier(), 1, 4):
+            named = [m for m in e.marks if russian(m, rules) and m.label != "russia"]
+            if named:
+                return actor_of(e, named[0], named[0], rules)
+        return None
+
 
 _VOICING = frozenset({"demand", "modal", "threat", "source", "negation"})
 """Cues that make a sentence someone's position (a demand, a refusal, a reading of
@@ -259,6 +270,7 @@ def actor_of(s: Sentence, governor: Mark, demander: Mark, rules: ClaimRules) -> 
 
 
 _INTENT_REACH = 2
+_SAYER_REACH = 3
 _OWN_AIMS = frozenset({"seize_threat", "buffer_zone"})
 """Actions Russia would take itself: an aim of these read off by others is their reading;
 an aim that Ukraine withdraw or cede is a demand, whoever reports it."""
@@ -290,4 +302,8 @@ def others_reading(
         before = [p for p in parties if p.last < say.first]
         if before and not russian(before[-1], rules):
             return True
+    for say in (m for m in s.marks if m.kind == "say" and m.first > governor.last):
+        near = [p for p in parties if abs(p.first - say.first) <= _SAYER_REACH]
+        if near and not any(russian(p, rules) for p in near):
+            return True  # "…, Zelensky said", «…, вважають у ГУР»
     return False

@@ -198,13 +198,13 @@ def _demands_before(
         if regions:
             continue
         gov = governor(before, a, kind, scope_end, rules)
-        if gov is None or gov is a or negated(before, gov, a):
+        if gov is None or (gov is a and a.kind not in ("loss", "next")) or negated(before, gov, a):
             continue
         if kind == "withdraw" and russia_withdraws(before, gov, a, rules):
             continue
         who = demander(before, gov, a, rules, scope_end)
         if who is None:  # "I think the zone should cover … That is, …," he said
-            speaker = context.speaker(rules)
+            speaker = context.speaker(rules) or context.named_russian(rules)
             return (kind, speaker) if speaker is not None else None
         if russian(who, rules):
             return kind, actor_of(before, gov, who, rules)
