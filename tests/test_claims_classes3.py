@@ -596,3 +596,16 @@ def test_a_loss_whose_regions_the_next_sentence_names(rules, text) -> None:
 )
 def test_an_aim_read_off_by_a_sayer_after_it_stays_out(rules, text) -> None:
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Медведев: Россия рано или поздно заберет Одессу.", of("seize_threat", "odesa")),
+        ("Медведєв: Росія рано чи пізно забере Одесу.", of("seize_threat", "odesa")),
+        ("Лавров: Крим є частиною Російської Федерації.", of("recognise", "crimea")),
+        ("Лавров: Крым является частью Российской Федерации.", of("recognise", "crimea")),
+    ],
+)
+def test_words_between_the_subject_and_the_claim(rules, text, expected) -> None:
+    assert pairs(rules, text) == expected

@@ -130,9 +130,13 @@ def _not_ruled_out(s: Sentence, action: Mark, scope_end: int) -> Mark | None:
     return ruled if _NO.intersection(near) else None
 
 
+_FUTURE_SUBJECT = 4
+"""Words from a future seizure back to its subject («Россия рано или поздно заберёт …»)."""
+
+
 def _future(s: Sentence, action: Mark, rules: ClaimRules) -> Mark | None:
     """A seizure said in the future tense («заберёт», «візьме», "will take") with Russia,
-    a Russian party or "we" as its subject (up to two words before): a threat."""
+    a Russian party or "we" as its subject (up to four words before): a threat."""
     future = next(
         (m for m in s.marks if m.kind == "future" and m.first <= action.first <= m.last), None
     )
@@ -140,7 +144,7 @@ def _future(s: Sentence, action: Mark, rules: ClaimRules) -> Mark | None:
         return None
     who = [p for p in subjects(s, rules) if russian(p, rules)]
     who += [m for m in s.marks if m.kind == "first_person"]
-    return future if any(0 < future.first - p.last <= 2 for p in who) else None
+    return future if any(0 < future.first - p.last <= _FUTURE_SUBJECT for p in who) else None
 
 
 def _colon_governor(s: Sentence, action: Mark) -> Mark | None:
