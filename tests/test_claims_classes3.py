@@ -609,3 +609,15 @@ def test_an_aim_read_off_by_a_sayer_after_it_stays_out(rules, text) -> None:
 )
 def test_words_between_the_subject_and_the_claim(rules, text, expected) -> None:
     assert pairs(rules, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia will take part in talks on the future of Kharkiv, Peskov said.",
+        "Росія візьме участь у переговорах щодо Харківщини, сказав Пєсков.",
+        "Россия возьмет паузу в переговорах по Харькову, сказал Песков.",
+    ],
+)
+def test_an_idiom_with_an_action_word_is_no_action(rules, text) -> None:
+    assert pairs(rules, text) == set()

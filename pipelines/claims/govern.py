@@ -8,6 +8,7 @@ from bisect import bisect_left
 
 from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules
 from pipelines.claims.parties import russian, subjects
+from pipelines.claims.scope import at_word, item_at
 from pipelines.claims.sentence import Mark, Sentence
 
 _GOVERNING: dict[Action, tuple[str, ...]] = {
@@ -144,7 +145,13 @@ def _future(s: Sentence, action: Mark, rules: ClaimRules) -> Mark | None:
         return None
     who = [p for p in subjects(s, rules) if russian(p, rules)]
     who += [m for m in s.marks if m.kind == "first_person"]
-    return future if any(0 < future.first - p.last <= _FUTURE_SUBJECT for p in who) else None
+    if not any(0 < future.first - p.last <= _FUTURE_SUBJECT for p in who):
+        return None
+    at = at_word(s)
+    k = future.last + 1  # the region is the object, past glue only ("will take all of …")
+    while k < len(s.words) and at.get(k) and all(m.kind == "glue" for m in at[k]):
+        k += 1
+    return future if item_at(s, at.get(k, [])) is not None else None
 
 
 def _colon_governor(s: Sentence, action: Mark) -> Mark | None:

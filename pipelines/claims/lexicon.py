@@ -47,6 +47,7 @@ CueKind = Literal[
     "region_noun",
     "demand_object",
     "participle",
+    "idiom",
     "call",
     "river",
     "anaphora",

@@ -91,7 +91,7 @@ def sentence_claims(
         if a.kind in ACTION_OF_CUE
         and not any(_covers(m, a) for m in phrases)
         and not any(m.first <= a.first and a.last <= m.last for m in fours)
-        and not any(m.kind == "participle" for m in at_word(s)[a.first])
+        and not any(m.kind in ("participle", "idiom") for m in at_word(s)[a.first])
     ]  # "left without" is a loss, not "left"; "four occupied regions" is no seizure
     actions += _demanded_objects(s)
     before = next(context.earlier(), None) if kinds & {"anaphora", "pronoun"} else None
