@@ -621,3 +621,8 @@ def test_words_between_the_subject_and_the_claim(rules, text, expected) -> None:
 )
 def test_an_idiom_with_an_action_word_is_no_action(rules, text) -> None:
     assert pairs(rules, text) == set()
+
+
+def test_also_opening_a_sentence_of_its_own_stays_out(rules) -> None:
+    text = "Medvedev threatened to seize Sumy. Also Kharkiv was shelled again overnight."
+    assert pairs(rules, text) == of("seize_threat", "sumy")

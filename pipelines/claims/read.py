@@ -234,7 +234,7 @@ def _explained(
         return []
     before = s.field.before(s)
     if lead.kind == "continues":
-        if before is None or id(before) not in context.claimed:
+        if before is None or id(before) not in context.claimed or not _elliptical(s, lead):
             return []
         found: tuple[Action, str] | None = context.kinds[id(before)], context.claimed[id(before)]
     else:
@@ -244,6 +244,21 @@ def _explained(
     kind, actor = found
     regions = list(dict.fromkeys(regions))
     return _claims(s, field, lang, rules, lead, kind, actor, regions, set())
+
+
+_ELLIPSIS_GAP = 2
+
+
+def _elliptical(s: Sentence, lead: Mark) -> bool:
+    """The sentence is the list and little more: its regions start within two words of the
+    lead and at most two words follow them ("Also from Luhansk and Kherson.", "…, he
+    added"), not a sentence of its own ("Also Kharkiv was shelled overnight")."""
+    items = [m for m in s.marks if m.kind in ("region", "four_regions") and m.first > lead.last]
+    return (
+        bool(items)
+        and items[0].first - lead.last <= _ELLIPSIS_GAP + 1
+        and len(s.words) - 1 - max(m.last for m in items) <= _ELLIPSIS_GAP
+    )
 
 
 def _claims(
