@@ -626,3 +626,8 @@ def test_an_idiom_with_an_action_word_is_no_action(rules, text) -> None:
 def test_also_opening_a_sentence_of_its_own_stays_out(rules) -> None:
     text = "Medvedev threatened to seize Sumy. Also Kharkiv was shelled again overnight."
     assert pairs(rules, text) == of("seize_threat", "sumy")
+
+
+def test_zazhadav_is_a_demand(rules) -> None:
+    text = "Путін зажадав, щоб Україна відмовилася від Запоріжжя та Херсонщини."
+    assert pairs(rules, text) == of("recognise", "zaporizhzhia", "kherson")
