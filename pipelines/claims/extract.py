@@ -50,18 +50,24 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
         for s in candidates:
             context.current = s
             context.in_list = s.opens_with_bullet() or s.after_colon()
-            if low and not (
-                _any_in(actions, s.start, s.end)
-                and (
-                    context.in_list
-                    or _passes(rules.governor_gate, low, field.text, s.start, s.end + 1)
+            if (
+                low
+                and not (
+                    _any_in(actions, s.start, s.end)
+                    and (
+                        context.in_list
+                        or _passes(rules.governor_gate, low, field.text, s.start, s.end + 1)
+                        or _governed_before(s, rules, low)
+                    )
                 )
+                and id(field.before(s)) not in context.claimed  # "… Also from Luhansk."
             ):
                 continue
             found = sentence_claims(s, field.name, lang, rules, context)
             if found:
                 context.regions = list(dict.fromkeys(c.region for c in found))
                 context.actor = context.claimed[id(s)] = found[-1].actor
+                context.kinds[id(s)] = found[-1].action
             out += found
     precise = {c.region for c in out if id(c) not in context.objects}
     out = [c for c in out if id(c) not in context.objects or c.region not in precise]
@@ -103,6 +109,20 @@ def _gated(field: Field, rules: ClaimRules) -> tuple[list[Sentence], str, list[i
     return ordered, low, sorted(actions)
 
 
+def _governed_before(s: Sentence, rules: ClaimRules, low: str) -> bool:
+    """The sentence before, in the same paragraph, holds a governing word: it may voice
+    the demand whose regions this sentence names (`read._demand_before`)."""
+    before = s.field.before(s)
+    if before is None or before.paragraph != s.paragraph:
+        return False
+    found = before.memo.get("governor_gate")
+    if found is None:
+        found = before.memo["governor_gate"] = _passes(
+            rules.governor_gate, low, s.text, before.start, before.end + 1
+        )
+    return found
+
+
 def _opens_with_pronoun(s: Sentence, rules: ClaimRules) -> bool:
     """The sentence's first word is a `pronoun` cue ("This …", «Это …»)."""
     m = WORD.search(s.text, s.start, s.end)
@@ -125,20 +145,19 @@ def _hits(gate: Gate, low: str, text: str, start: int, end: int) -> list[int]:
 
 def _checked(gate: Gate, text: str, starts: list[int]) -> list[int]:
     """The automaton hits whose whole word is one of the gate's."""
-    found: list[tuple[int, str]] = []
+    out: list[int] = []
     for at in starts:
         m = WORD.match(text, at)
-        if m is not None:
-            found.append((at, m.group()))
-    pairs = fold_stem_all([w for _, w in found])
-    return [at for (at, _), (f, st) in zip(found, pairs, strict=True) if gate.word_ok(f, st)]
+        if m is not None and gate.holds(m.group()):
+            out.append(at)
+    return out
 
 
 def _passes(gate: Gate, low: str, text: str, start: int, end: int) -> bool:
     """A word of the gate starts in `text[start:end]` (checked hit by hit, lazily)."""
     for end_at, length in gate.automaton.iter(low, start, end):
         m = WORD.match(text, end_at - length + 1)
-        if m is not None and gate.word_ok(*fold_stem_all([m.group()])[0]):
+        if m is not None and gate.holds(m.group()):
             return True
     return False
 

@@ -3,8 +3,12 @@ governor"), and a negation that cancels it."""
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
+
 from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules
 from pipelines.claims.parties import russian, subjects
+from pipelines.claims.scope import at_word, item_at
 from pipelines.claims.sentence import Mark, Sentence
 
 _GOVERNING: dict[Action, tuple[str, ...]] = {
@@ -14,7 +18,7 @@ _GOVERNING: dict[Action, tuple[str, ...]] = {
     "buffer_zone": ("demand", "modal", "establish", "could"),
     "other": ("demand", "modal"),
 }
-_SELF_GOVERNING = frozenset({"loss", "next", "other", "demand_object"})
+_SELF_GOVERNING = frozenset({"loss", "next", "other", "sovereign", "demand_object"})
 """Action cues that are a demand or threat by themselves ("risks losing", "would be next",
 "claims to"): the party before them is the one concerned."""
 _GOVERNING_WINDOW = {"threat": 8, "condition": 15}
@@ -51,6 +55,9 @@ def governor(
             russian(p, rules) and 0 < must[0].first - p.last <= 2 for p in subjects(s, rules)
         ):
             return must[0]  # "Russia must push on to Odesa"
+        future = _future(s, action, rules)
+        if future is not None:
+            return future  # «Россия заберёт Харьков», "we will take Kharkiv"
         could = [m for m in s.marks if m.kind == "could" and 0 < action.first - m.last <= 2]
         official = any(
             m.kind == "actor" and m.label != "russia" and m.label in rules.russian_actors
@@ -83,10 +90,10 @@ def governor(
             m.kind == "clause_break" and scope_end < m.first < after[0].first for m in s.marks
         ):
             return after[0]
-        return None
+        return _not_ruled_out(s, action, scope_end)
     after_kinds = ["demand", "required"]
     if kind == "buffer_zone":
-        after_kinds.append("establish")  # "the buffer zone in Sumy will be expanded"
+        after_kinds += ["establish", "modal"]  # "the zone in Sumy will be expanded", "should"
     after = [
         m
         for m in s.marks
@@ -98,6 +105,53 @@ def governor(
             return None
         return m
     return None
+
+
+_NO = frozenset({"no", "нет", "немає", "нема", "немa"})
+_NO_REACH = 6
+
+
+def _not_ruled_out(s: Sentence, action: Mark, scope_end: int) -> Mark | None:
+    """A seizure denied as an aim, then not ruled out after a "but": "no task to take Sumy
+    now, but he did not rule out it", «планов брать Сумы нет, но не исключил …»."""
+    ruled = next(
+        (
+            m
+            for m in s.marks
+            if m.kind == "threat" and m.first > scope_end and m.label.split()[0] in ("not", "не")
+        ),
+        None,
+    )
+    if ruled is None or not any(
+        m.kind == "clause_break" and scope_end < m.first < ruled.first for m in s.marks
+    ):
+        return None
+    w = s.words.folded
+    near = w[max(0, action.first - _NO_REACH) : action.first] + w[scope_end + 1 : scope_end + 3]
+    return ruled if _NO.intersection(near) else None
+
+
+_FUTURE_SUBJECT = 4
+"""Words from a future seizure back to its subject («Россия рано или поздно заберёт …»)."""
+
+
+def _future(s: Sentence, action: Mark, rules: ClaimRules) -> Mark | None:
+    """A seizure said in the future tense («заберёт», «візьме», "will take") with Russia,
+    a Russian party or "we" as its subject (up to four words before): a threat."""
+    future = next(
+        (m for m in s.marks if m.kind == "future" and m.first <= action.first <= m.last), None
+    )
+    if future is None:
+        return None
+    who = [p for p in subjects(s, rules) if russian(p, rules)]
+    who += [m for m in s.marks if m.kind == "first_person"]
+    if not any(0 < future.first - p.last <= _FUTURE_SUBJECT for p in who):
+        return None
+    at = at_word(s)
+    k = future.last + 1  # the region is the object, past glue only ("will take all of …")
+    while k < len(s.words) and at.get(k) and all(m.kind == "glue" for m in at[k]):
+        k += 1
+    return future if item_at(s, at.get(k, [])) is not None else None
 
 
 def _colon_governor(s: Sentence, action: Mark) -> Mark | None:
@@ -112,16 +166,19 @@ def _colon_governor(s: Sentence, action: Mark) -> Mark | None:
     return None
 
 
-_QUOTE_END = ('",', ',"', "”,", ",”", "»,", ",»")
+_QUOTE_END = re.compile(r"[\"”»],|,[\"”»]")
 
 
 def _quoted_governor(s: Sentence, action: Mark, scope_end: int) -> Mark | None:
     """A demand right after the quote that holds the action: "… withdrawal from …," the
     memorandum says; «…», — говорится в меморандуме."""
-    for k in range(max(scope_end, action.last) + 1, len(s.words)):
-        if any(q in s.gap(k - 1, k) for q in _QUOTE_END):
-            return next((m for m in s.marks if m.kind == "demand" and k <= m.first <= k + 3), None)
-    return None
+    w = s.words
+    after = max(scope_end, action.last)
+    m = _QUOTE_END.search(s.text, s.start + w.end[after], s.end)
+    if m is None:
+        return None
+    k = bisect_left(w.start, m.end() - s.start)  # the first word after the quote's end
+    return next((x for x in s.marks if x.kind == "demand" and k <= x.first <= k + 3), None)
 
 
 def _spent(s: Sentence, gov: Mark, action: Mark) -> bool:
@@ -135,10 +192,23 @@ def _spent(s: Sentence, gov: Mark, action: Mark) -> bool:
     )
 
 
+_NEGATION_BEFORE = 3
+_QUESTION_REACH = 4
+
+
 def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
+    """A negation between the governor and the action ("must not cede"), or right before
+    an assertion of Russian sovereignty ("Crimea will never be part of Russia")."""
+    if any(
+        m.kind == "question" and governor.first - _QUESTION_REACH <= m.first <= governor.first
+        for m in s.marks
+    ):
+        return True  # "whether Ukraine must also leave …" asks, it does not demand
     if any(m.kind == "condition" and m.first == governor.first for m in s.marks):
         return False  # "if Ukraine does not withdraw": the demand is to withdraw
-    if governor.last < action.first:
+    if governor is action and action.kind == "sovereign":
+        lo, hi = action.first - _NEGATION_BEFORE, action.first
+    elif governor.last < action.first:
         lo, hi = governor.last + 1, action.first
     else:
         lo, hi = action.last + 1, governor.first

@@ -14,9 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipelines.claims.gate import (
+    WHOLE,
+    Gate,
+    WordPattern,
+    build_gate,
+    cue_words,
+    gate_entry,
+    whole_phrase,
+)
 from pipelines.config import DEFAULT_CONFIG_DIR
 from pipelines.errors import ConfigError
 from pipelines.rules.loader import LoadedRules
@@ -40,11 +48,13 @@ CueKind = Literal[
     "buffer_zone",
     "establish",
     "other",
+    "sovereign",
     "four_regions",
     "four",
     "region_noun",
     "demand_object",
     "participle",
+    "idiom",
     "call",
     "river",
     "anaphora",
@@ -54,8 +64,17 @@ CueKind = Literal[
     "russian_party",
     "russian_forces",
     "negation",
+    "question",
     "source",
+    "reported",
+    "intent",
+    "analyst",
+    "future",
+    "explains",
+    "continues",
+    "say",
     "object_marker",
+    "locative",
     "glue",
     "copula",
     "facility",
@@ -70,16 +89,16 @@ ACTION_OF_CUE: dict[str, Action] = {
     "seize": "seize_threat",
     "buffer_zone": "buffer_zone",
     "other": "other",
+    "sovereign": "recognise",
 }
 
 
-_GATE_LETTERS = 3
-"""The fewest letters a gate word has (Суми, Сумської, Сумщину → "сум")."""
 GOVERNING_KINDS = (
     *("demand", "modal", "threat", "establish", "could", "required", "condition", "call"),
-    *("loss", "next", "other"),
+    "future",
+    *("loss", "next", "other", "sovereign"),
 )
-"""Cue kinds that can make an action word a demand (the last three are their own)."""
+"""Cue kinds that can make an action word a demand (the last four are their own)."""
 
 
 SHIPPED_CLAIMS = DEFAULT_CONFIG_DIR / "claims.yaml"
@@ -108,10 +127,6 @@ class ClaimsFile(_Strict):
     rivers: list[str] = Field(default_factory=list)
     scope: ScopeSpec = Field(default_factory=ScopeSpec)
     cues: dict[CueKind, dict[str, list[str]]]
-
-
-WordPattern = tuple[bool, str]
-"""(is a prefix, folded prefix or stem) of one cue word."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,126 +164,6 @@ class ClaimRules:
     """The gate word of every cue that can govern an action (demand, modal, threat, …)."""
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Folded word → the cues and names that can start there (`sentence.word_info`)."""
-
-
-def _words(text: str) -> tuple[WordPattern, ...] | None:
-    out: list[WordPattern] = []
-    for raw in text.split():
-        if "*" in raw[:-1]:
-            return None
-        if raw.endswith("*"):
-            folded = [t.folded for t in tokenize(raw[:-1])]
-            if len(folded) != 1:
-                return None
-            out.append((True, folded[0]))
-        else:
-            out += [(False, t.stem) for t in tokenize(raw)]
-    return tuple(out) or None
-
-
-def _common_start(a: str, b: str) -> str:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return a[:n]
-
-
-def _starts(word: str) -> set[str]:
-    """What every form of `word` that matches it begins with, in lower-cased text: a prefix
-    cue's letters; else the part its stem shares with the word (Харків → "харк", as
-    Харкова, Харківщину and Харьков stem to "харков"), at least `_GATE_LETTERS` letters."""
-    if word.endswith("*"):
-        word = word[:-1]
-        return {word.lower(), *(t.folded for t in tokenize(word))}
-    out = set()
-    raw = word.lower()
-    for tok in tokenize(word)[:1]:
-        for form in (raw, tok.folded):
-            shared = _common_start(form, tok.stem)
-            out.add(shared if len(shared) >= _GATE_LETTERS else form[:_GATE_LETTERS])
-    return out
-
-
-_COMMON = (
-    "a an the of to in on at as and or is are was were be been has have had will would could "
-    "may might must should can out up more their its without with from by for not "
-    "і й та з із в у на до не є буде будуть може можуть має мають "
-    "и с из в на до не есть будет будут может могут должен должна должно должны"
-)
-_FUNCTION_WORDS = frozenset(_COMMON.split())
-"""Words too common to gate a phrase on ("would" of "would lose")."""
-
-
-def _gate_word(entry: str) -> str:
-    """The word that gates a cue: its most distinctive, as every occurrence of the phrase
-    holds that word: not a function word, then the one whose starts are longest ("next" of
-    "would be next", "случае" of "в случае"), then the last."""
-    words = [w for w in entry.split() if all(_starts(w))]
-    return max(
-        enumerate(words),
-        key=lambda iw: (
-            iw[1].lower() not in _FUNCTION_WORDS,
-            min(map(len, _starts(iw[1]))),
-            iw[0],
-        ),
-        default=(0, ""),
-    )[1]
-
-
-_WORD_OPENERS = " \n\t(«„“\"'‘[/-—–…*•·"
-"""What may stand right before a word in running text: a gate pattern is each of these
-followed by the word's start, so the automata find word starts (not "сум" in "сума") over
-plain lower-cased text."""
-
-
-@dataclass(frozen=True, slots=True)
-class Gate:
-    """A quick test that a stretch of text holds one of some words (region names, action
-    cues, governing cues), run before any sentence is split or read: an Aho-Corasick
-    automaton finds the words' starts, each after one of `_WORD_OPENERS` (the value is the
-    pattern's length; it runs over " " + the lower-cased text), and a hit counts only if
-    its whole word has one of the words' stems or prefixes ("сума" is not Суми)."""
-
-    automaton: Any
-    stems: frozenset[str]
-    prefixes: tuple[str, ...]
-
-    def word_ok(self, folded: str, stem: str) -> bool:
-        return stem in self.stems or folded.startswith(self.prefixes)
-
-
-def _phrase_starts(entry: str, names: bool = False) -> set[str]:
-    """The starts of a word, or of a phrase as it stands in lower-cased text: its words but
-    the last as written (and folded), single-spaced, then the last word's starts ("new
-    region" for "new regions", "чотирьох област" for "чотирьох областей")."""
-    words = entry.split()
-    if len(words) == 1:
-        if names and words[0].isascii() and words[0].isalpha():
-            return {words[0].lower()}  # English names do not inflect: "sumy", not "sum"
-        return _starts(words[0])
-    heads = [""]
-    for word in words[:-1]:
-        word = word.rstrip("*")
-        forms = {word.lower(), *(t.folded for t in tokenize(word))}
-        heads = [f"{h}{f} " for h in heads for f in forms]
-    return {h + tail for h in heads for tail in _starts(words[-1])}
-
-
-def _gate(entries: Iterable[str], names: bool = False) -> Gate:
-    """A gate of words, or of phrases matched whole (so "new regions" does not open every
-    sentence with "new"); a hit's word check is on the entry's first word."""
-    entries = [e for e in entries if e]
-    automaton = ahocorasick.Automaton()
-    for start in {start for e in entries for start in _phrase_starts(e, names)}:
-        for opener in _WORD_OPENERS:
-            automaton.add_word(opener + start, len(start) + 1)
-    automaton.make_automaton()
-    patterns = [p for e in entries for p in (_words(e.split()[0]) or ())]
-    return Gate(
-        automaton,
-        frozenset(v for is_prefix, v in patterns if not is_prefix),
-        tuple(sorted({v for is_prefix, v in patterns if is_prefix})),
-    )
 
 
 def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
@@ -342,7 +237,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     entries_of += [(("region_forms", r), "region", forms) for r, forms in spec.region_forms.items()]
     for path, kind, entries in entries_of:
         for i, entry in enumerate(entries):
-            words = _words(entry)
+            words = cue_words(entry)
             if words is None:
                 raise ClaimsError(
                     f"{where(source, node_at(root, (*path, i)))}: {'.'.join(path)}: {entry!r} "
@@ -378,9 +273,22 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     def cues_of_kinds(kinds: Iterable[str]) -> list[str]:
         return [e for k in kinds for cues in spec.cues[k].values() for e in cues]
 
-    gate = _gate(region_words, names=True)
-    action_gate = _gate(map(_gate_word, cues_of_kinds([*ACTION_OF_CUE, "demand_object"])))
-    governor_gate = _gate(map(_gate_word, cues_of_kinds(GOVERNING_KINDS)))
+    gate = build_gate(region_words, names=True)
+    action_gate = build_gate(
+        [
+            *map(gate_entry, cues_of_kinds([k for k in ACTION_OF_CUE if k not in WHOLE])),
+            *map(
+                whole_phrase,
+                cues_of_kinds(["demand_object", "explains", *(set(WHOLE) & set(ACTION_OF_CUE))]),
+            ),
+        ]
+    )
+    governor_gate = build_gate(
+        [
+            *map(gate_entry, cues_of_kinds([k for k in GOVERNING_KINDS if k not in WHOLE])),
+            *map(whole_phrase, cues_of_kinds([k for k in WHOLE if k in GOVERNING_KINDS])),
+        ]
+    )
     digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))
     return ClaimRules(
         version=digest.hexdigest()[:16],

@@ -6,10 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import islice
 
-from pipelines.claims.lexicon import ClaimRules
+from pipelines.claims.lexicon import Action, ClaimRules
 from pipelines.claims.sentence import Field, Mark, Sentence
 
 ITEMS = ("region", "four_regions", "anaphora")
+CONJUNCTIONS = frozenset({"and", "і", "й", "та", "а", "и"})
+COORDINATORS = CONJUNCTIONS | {"with", "along", "з", "із", "зі", "с", "со", "plus"}
+"""What joins a second demanded action to the first: a conjunction, or "with" («…
+визнання … з повним виведенням військ з цих територій»)."""
 _MODAL_SUBJECT = 8
 _WITHDRAWER_WINDOW = 5
 
@@ -19,7 +23,9 @@ class Context:
     territories"), the Russian party of the last demand, the sentences before, and whether
     the sentence is an item of a list (after a line ending in ":" or opening with a bullet)."""
 
-    __slots__ = ("actor", "claimed", "current", "fields", "in_list", "objects", "regions")
+    __slots__ = (
+        *("actor", "claimed", "current", "fields", "in_list", "kinds", "objects", "regions"),
+    )
 
     def __init__(self, fields: list[Field]) -> None:
         self.fields = fields
@@ -32,6 +38,8 @@ class Context:
         """ids of claims read off a demand of the region itself ("demands Donetsk")."""
         self.claimed: dict[int, str] = {}
         """id of an earlier sentence → the actor of its claims."""
+        self.kinds: dict[int, Action] = {}
+        """id of an earlier sentence → the action of its last claim."""
 
     def earlier(self) -> Iterator[Sentence]:
         """The sentences before the current one, nearest first, the title's last."""
@@ -75,6 +83,17 @@ class Context:
                 # party that voices nothing does not speak for the next sentence
         return None
 
+    def named_russian(self, rules: ClaimRules) -> str | None:
+        """The Russian official or party named in the nearest of the three sentences before
+        that names one, the sentence before the current one included: who said a demand
+        whose own sentence names only the one it concerns ("He said Ukraine risks losing
+        the regional centres. That is, Zaporizhzhia, …" after a sentence naming him)."""
+        for e in islice(self.earlier(), 1, 4):
+            named = [m for m in e.marks if russian(m, rules) and m.label != "russia"]
+            if named:
+                return actor_of(e, named[0], named[0], rules)
+        return None
+
 
 _VOICING = frozenset({"demand", "modal", "threat", "source", "negation"})
 """Cues that make a sentence someone's position (a demand, a refusal, a reading of
@@ -104,11 +123,18 @@ def _object_positions(s: Sentence) -> set[int]:
 
 
 def subjects(s: Sentence, rules: ClaimRules) -> list[Mark]:
+    """The parties of a sentence that can voice something: not an object ("passed to
+    Kyiv"), nor a party other than Russia's named as a place ("the war in Ukraine")."""
     found = s.memo.get("subjects")
     if found is None:
         objects = _object_positions(s)
+        places = {m.last + 1 for m in s.marks if m.kind == "locative"}
         found = s.memo["subjects"] = [
-            m for m in s.marks if party(m, rules) and m.first not in objects
+            m
+            for m in s.marks
+            if party(m, rules)
+            and m.first not in objects
+            and (m.first not in places or russian(m, rules))
         ]
     return found
 
@@ -131,7 +157,8 @@ def _demand_speaker(s: Sentence, rules: ClaimRules) -> str | None:
 
 def _possessor(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> Mark | None:
     """A Russian party right after a demand noun, before the action: the genitive of
-    "вимогу Росії вивести", "требование Москвы", or "the demand of/by Russia"."""
+    "вимогу Росії вивести", "требование Москвы", or "the demand of/by Russia"; not an
+    object in the accusative (Росію, Москву: "called on Russia to withdraw")."""
     if governor.kind != "demand" or governor.last >= action.first:
         return None
     for m in s.marks:
@@ -139,7 +166,8 @@ def _possessor(s: Sentence, governor: Mark, action: Mark, rules: ClaimRules) -> 
             continue
         gap = s.words.folded[governor.last + 1 : m.first]
         cyrillic = not s.words.folded[governor.last].isascii()
-        if gap in (["of"], ["by"]) or (cyrillic and not gap):
+        accusative = s.words.folded[m.last].endswith(("ю", "у"))  # «закликав Росію вивести»
+        if gap in (["of"], ["by"]) or (cyrillic and not gap and not accusative):
             return m
     return None
 
@@ -175,10 +203,10 @@ def demander(
     subject_first = governor.kind in ("modal", "loss")
     if subject_first and before and governor.first - before[-1].last <= _MODAL_SUBJECT:
         subject = before[-1]
+        said = ("demand", "say", *ITEMS) if russian(subject, rules) else ("demand", *ITEMS)
         if ":" not in s.gap(subject.last, governor.first) and not any(
-            m.kind in ("demand", *ITEMS) and subject.last < m.first < governor.first
-            for m in s.marks
-        ):  # "Peskov: Ukrainian troops must leave …" is said by Peskov
+            m.kind in said and subject.last < m.first < governor.first for m in s.marks
+        ):  # "Peskov: Ukrainian troops must leave …", "Peskov said the AFU must …"
             before = [m for m in before if m.last < subject.first]
     if before:
         return before[-1]
@@ -219,7 +247,9 @@ def russia_withdraws(s: Sentence, governor: Mark, action: Mark, rules: ClaimRule
         and m.kind in ("russian_forces", "other_actors")
         and (possessor is None or m.first > possessor.last)
         and not s.broken(m.last, action.first)  # "… part of Russia; the withdrawal of …"
-    ]
+        and "," not in s.gap(m.last, action.first)  # "… to Russia, and the withdrawal"
+        and not COORDINATORS.intersection(s.words.folded[m.last + 1 : action.first])
+    ]  # «визнати … російською з повним виведенням»: Russian is the region, not who leaves
     if subjects and max(subjects, key=lambda m: m.last).kind == "russian_forces":
         return True
     first_region = min(
@@ -237,3 +267,43 @@ def actor_of(s: Sentence, governor: Mark, demander: Mark, rules: ClaimRules) -> 
     if named:
         return min(named, key=lambda m: abs(m.last - governor.first)).label
     return demander.label if demander.kind == "actor" else "russia"
+
+
+_INTENT_REACH = 2
+_SAYER_REACH = 3
+_OWN_AIMS = frozenset({"seize_threat", "buffer_zone"})
+"""Actions Russia would take itself: an aim of these read off by others is their reading;
+an aim that Ukraine withdraw or cede is a demand, whoever reports it."""
+
+
+def others_reading(
+    s: Sentence, governor: Mark, kind: Action, rules: ClaimRules, context: Context
+) -> bool:
+    """The governor is an aim ("wants", «планує», a seizure in the future tense) that a
+    party other than Russia's reads off: "According to ISW, Putin intends to …",
+    "Zelensky said Russia plans to …", «По словам президента, Россия хочет …» after
+    sentences by Zelensky."""
+    if kind not in _OWN_AIMS:
+        return False  # "Zelensky said Putin wants Kyiv to pull out of Donetsk": a demand
+    if any(m.kind == "analyst" and 0 < governor.first - m.last <= 2 for m in s.marks):
+        return True  # "Analysts warned that Russian forces could capture …"
+    if governor.kind != "future" and not any(
+        m.kind == "intent" and 0 <= governor.first - m.first <= _INTENT_REACH for m in s.marks
+    ):
+        return False  # the aim governs, or leads in the governor ("хочет создать")
+    parties = [m for m in s.marks if party(m, rules) or m.kind == "analyst"]
+    for src in (m for m in s.marks if m.kind == "source" and m.last < governor.first):
+        named = next((p for p in parties if src.last < p.first <= src.last + 2), None)
+        if named is not None:
+            return not russian(named, rules)  # an analyst or another party
+        earlier = next((subjects(e, rules) for e in context.earlier() if subjects(e, rules)), [])
+        return bool(earlier) and not russian(earlier[0], rules)
+    for say in (m for m in s.marks if m.kind == "say" and m.last < governor.first):
+        before = [p for p in parties if p.last < say.first]
+        if before and not russian(before[-1], rules):
+            return True
+    for say in (m for m in s.marks if m.kind == "say" and m.first > governor.last):
+        near = [p for p in parties if abs(p.first - say.first) <= _SAYER_REACH]
+        if near and not any(russian(p, rules) for p in near):
+            return True  # "…, Zelensky said", «…, вважають у ГУР»
+    return False

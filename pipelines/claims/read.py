@@ -1,232 +1,29 @@
 """One sentence read for claims: which action words are demands, on which regions, by whom.
 
-See docs/DEMANDS.md "How a sentence is read" for the steps; each function below is one.
+See docs/DEMANDS.md "How a sentence is read" for the steps; the regions an action governs
+are `scope`'s, who voices it `parties`', what governs it `govern`'s.
 """
 
 from __future__ import annotations
 
 from pipelines.claims.govern import governor, negated
 from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules
-from pipelines.claims.parties import ITEMS as _ITEMS
 from pipelines.claims.parties import (
+    COORDINATORS,
     Context,
     actor_of,
     demander,
+    others_reading,
     russia_withdraws,
     russian,
 )
+from pipelines.claims.parties import ITEMS as _ITEMS
+from pipelines.claims.scope import aside, at_word, item_at, item_regions, scope, subject_list
 from pipelines.claims.sentence import Mark, Sentence
 from pipelines.models import DemandClaim
 
-_BEFORE_SKIP = 6
 _COORDINATION_WINDOW = 30
-_NOT_PHRASES = frozenset({*_ITEMS, "actor", "glue", "object_marker"})
-
-
-def _at(s: Sentence) -> dict[int, list[Mark]]:
-    at = s.memo.get("at")
-    if at is None:
-        at = s.memo["at"] = {}
-        for m in s.marks:
-            at.setdefault(m.first, []).append(m)
-    return at
-
-
-def _item(s: Sentence, here: list[Mark]) -> Mark | None:
-    """The region (or "four regions", "those territories") among marks that start at one
-    word, unless a facility follows it ("the Zaporizhzhia nuclear plant")."""
-    item = next((m for m in here if m.kind in _ITEMS), None)
-    if item is not None and any(m.kind == "facility" for m in _at(s).get(item.last + 1, ())):
-        return None
-    if (
-        item is not None
-        and s.rules.rivers
-        and s.words.folded[item.first].startswith(s.rules.rivers)
-        and any(m.kind == "river" for m in _at(s).get(item.first - 1, ()))
-    ):
-        return None  # «отвести войска за Днепр»: the river
-    return item
-
-
-def _item_regions(item: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
-    if item.kind == "four_regions":
-        return list(rules.four_regions)
-    if item.kind == "anaphora":
-        return recent
-    return [item.label]
-
-
-def scope(
-    s: Sentence, action: Mark, rules: ClaimRules, recent: list[str], taken: set[int]
-) -> tuple[list[str], int]:
-    """The regions an action word governs: after it (the first within
-    `before_first_region` words, the rest joined by `glue`, up to a list that is the subject
-    of a later action, `taken`); failing that, a list right before it, past modal and copula
-    words only ("Zaporizhzhia and Kherson must be handed over", "Kharkiv and Dnipropetrovsk
-    are next")."""
-    at = _at(s)
-    found: list[str] = []
-    i = action.last + 1
-    last_item = action.last
-    while i < len(s.words):
-        if s.broken(i - 1, i):
-            break
-        if found and _aside(s, i):
-            i += 1  # "… Luhansk, and – depending on who speaks – Zaporizhzhia and Kherson"
-            continue
-        here = at.get(i, [])
-        kinds = {m.kind for m in here}
-        if "participle" in kinds:
-            i += 1  # "the occupied Crimea": an adjective, not another action
-            continue
-        other = [m for m in here if m.kind in ACTION_OF_CUE and m is not action]
-        if other and (
-            found or any(ACTION_OF_CUE[m.kind] != ACTION_OF_CUE[action.kind] for m in other)
-        ):
-            break  # another action ends the scope; "recognition of the annexation of" does not
-        if "clause_break" in kinds:
-            break
-        item = _item(s, here)
-        if item is not None:
-            if i in taken:
-                break  # "leave Donbas, and Kharkiv and Dnipropetrovsk are next"
-            found += _item_regions(item, rules, recent)
-            last_item = i = item.last
-            i += 1
-            continue
-        if found:
-            if "glue" not in kinds:
-                break
-            i = max(m.last for m in here if m.kind == "glue") + 1
-            continue
-        if i - last_item > rules.before_first_region and not _far_source(s, action, i):
-            break
-        i += 1
-    if found:
-        return list(dict.fromkeys(found)), last_item
-    regions, _, predicate = subject_list(s, action, rules, recent)
-    if regions and (predicate or action.kind in ("next", "other")):
-        return regions, action.last
-    lead = _apposition(s, action)
-    if lead is not None:  # "withdrawal from the regions Russia claims — Donetsk, …"
-        return scope(s, Mark(action.kind, action.label, lead, lead), rules, recent, taken)
-    return _pronoun_object(s, action, rules, recent), action.last
-
-
-_FROM = frozenset({"from", "з", "із", "зі", "с", "со", "из"})
-_FAR_SOURCE = 16
-
-
-def _far_source(s: Sentence, action: Mark, i: int) -> bool:
-    """A withdrawal's region may stand further off after "from" ("the withdrawal of units
-    of the Armed Forces of Ukraine and other formations from their territories")."""
-    if ACTION_OF_CUE.get(action.kind) != "withdraw" or i - action.last > _FAR_SOURCE:
-        return False
-    at = _at(s)
-    return any(
-        s.words.folded[j] in _FROM and _item(s, at.get(j + 1, [])) is not None
-        for j in range(i, min(action.last + _FAR_SOURCE, len(s.words) - 1))
-    )
-
-
-def _apposition(s: Sentence, action: Mark) -> int | None:
-    """The word before a dash that opens a list of regions, when the action's object is a
-    region noun before it ("from the regions which Russia claims … — Donetsk, Luhansk …"):
-    the list names the regions."""
-    at = _at(s)
-    noun = False
-    for k in range(action.last + 1, len(s.words)):
-        if noun and any(c in s.gap(k - 1, k) for c in "—–") and _item(s, at.get(k, [])):
-            return k - 1
-        noun = noun or any(m.kind == "region_noun" for m in at.get(k, ()))
-        if s.broken(k - 1, k):
-            return None
-    return None
-
-
-def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
-    """The regions named earlier in the sentence, when the action's object is a pronoun
-    right after or before it: "Crimea is Russia, and Kyiv must recognise it", «Київ має це
-    визнати»."""
-    at = _at(s)
-    subject = _pronoun_subject(s, action)
-    if subject is None and not any(
-        m.kind == "pronoun" for i in (action.first - 1, action.last + 1) for m in at.get(i, ())
-    ):
-        return []
-    found: list[str] = []
-    for m in s.marks:
-        if m.kind in _ITEMS and m.last < action.first and _item(s, at.get(m.first, [])) is m:
-            found += _item_regions(m, rules, recent)
-    if not found and subject == 0:  # the sentence opens with it: "This must be recognised"
-        found = s.memo.get("regions_before", [])
-    return list(dict.fromkeys(found))
-
-
-_PRONOUN_REACH = 10
-
-
-def _pronoun_subject(s: Sentence, action: Mark) -> int | None:
-    """Where the pronoun subject of a passive or modal action stands, past modal, copula
-    and other plain words: "this needs to be recognised", «это тоже нужно признавать»."""
-    at = _at(s)
-    for i in range(action.first - 1, max(action.first - 1 - _PRONOUN_REACH, -1), -1):
-        kinds = {m.kind for m in at.get(i, ())}
-        if "pronoun" in kinds:
-            modal = any(
-                m.kind in ("modal", "copula") and i < m.first < action.first for m in s.marks
-            )
-            return i if modal else None
-        if kinds & {*ACTION_OF_CUE, *_ITEMS, "other_actors", "russian_party", "actor"}:
-            return None
-    return None
-
-
-_CONJUNCTIONS = frozenset({"and", "і", "й", "та", "а", "и"})
-
-
-def subject_list(
-    s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]
-) -> tuple[list[str], set[int], bool]:
-    """The list of regions right before an action, past modal, copula and list words: its
-    regions, the positions of its items, and whether a modal or copula stands between (a
-    predicate: "… must be handed over"). A comma and a conjunction ("Donbas, and the
-    Kharkiv …") start another clause and end it."""
-    ending = s.memo.get("ending")
-    if ending is None:
-        ending = s.memo["ending"] = {}
-        for m in s.marks:
-            ending.setdefault(m.last, []).append(m)
-    i = action.first - 1
-    skipped = 0
-    found: list[str] = []
-    positions: set[int] = set()
-    predicate = False
-    while i >= 0:
-        if s.broken(i, i + 1):
-            break
-        here = ending.get(i, [])
-        item = next((m for m in here if m.kind in _ITEMS), None)
-        if item is not None and _item(s, _at(s).get(item.first, [])) is None:
-            break
-        if item is not None:
-            found[:0] = _item_regions(item, rules, recent)
-            positions.add(item.first)
-            i = item.first - 1
-            continue
-        kinds = {m.kind for m in here}
-        if found and "glue" in kinds:
-            if s.words.folded[i] in _CONJUNCTIONS and i and "," in s.gap(i - 1, i):
-                break
-            i = min(m.first for m in here if m.kind == "glue") - 1
-            continue
-        if not found and kinds & {"modal", "could", "copula", "glue"} and skipped < _BEFORE_SKIP:
-            skipped += 1
-            predicate = predicate or bool(kinds & {"modal", "could", "copula"})
-            i = min(m.first for m in here) - 1
-            continue
-        break
-    return list(dict.fromkeys(found)), positions, predicate
+_NOT_PHRASES = frozenset({*_ITEMS, "actor", "glue", "object_marker", "future"})
 
 
 def _covers(a: Mark, b: Mark) -> bool:
@@ -242,26 +39,12 @@ def _coordinated(s: Sentence, action: Mark, previous: tuple[Mark, int] | None) -
     end = previous[1]
     if action.first - end > _COORDINATION_WINDOW or s.broken(end, action.first):
         return False
-    if not _CONJUNCTIONS.intersection(s.words.folded[end + 1 : action.first]):
+    if not COORDINATORS.intersection(s.words.folded[end + 1 : action.first]):
         return False  # "… in the borders that existed when those regions joined Ukraine"
     return not any(
-        m.kind == "clause_break" and end < m.first < action.first and not _aside(s, m.first)
+        m.kind == "clause_break" and end < m.first < action.first and not aside(s, m.first)
         for m in s.marks
     )
-
-
-def _aside(s: Sentence, i: int) -> bool:
-    """Token i is inside a parenthetical between dashes ("– depending on who speaks –")."""
-    dashed = s.memo.get("dashed")
-    if dashed is None:
-        body = s.text[s.start : s.end]
-        dashed = s.memo["dashed"] = " – " in body or " — " in body
-    if not dashed:
-        return False
-    start = s.start + s.words.start[i]
-    before = s.text.rfind(" – ", s.start, start), s.text.rfind(" — ", s.start, start)
-    after = s.text.find(" – ", start, s.end), s.text.find(" — ", start, s.end)
-    return max(before) >= 0 and max(after) >= 0
 
 
 _ACTION_OF: dict[str, Action] = {"demand_object": "recognise"}
@@ -272,7 +55,7 @@ def _demanded_objects(s: Sentence) -> list[Mark]:
     """A `demand_object` verb whose object is a region itself, up to two words on with no
     action word between ("demands for 'four regions today'", «вимагаємо чотири області»):
     a demand to cede it, read as an action of its own."""
-    at = _at(s)
+    at = at_word(s)
     out: list[Mark] = []
     for m in s.marks:
         if m.kind != "demand_object":
@@ -281,7 +64,7 @@ def _demanded_objects(s: Sentence) -> list[Mark]:
             here = at.get(j, [])
             if any(x.kind in ACTION_OF_CUE for x in here) or s.broken(m.last, j):
                 break
-            if _item(s, here) is not None:
+            if item_at(s, here) is not None:
                 out.append(m)
                 break
     return out
@@ -292,8 +75,10 @@ def sentence_claims(
 ) -> list[DemandClaim]:
     """The claims of one sentence, one per (region, action)."""
     kinds = {m.kind for m in s.marks}
-    if not kinds & {*_ITEMS, "pronoun"} or not kinds & {*ACTION_OF_CUE, *_ACTION_OF}:
+    if not kinds & {*_ITEMS, "pronoun"}:
         return []
+    if not kinds & {*ACTION_OF_CUE, *_ACTION_OF}:
+        return _explained(s, field, lang, rules, context)
     out: list[DemandClaim] = []
     done: set[tuple[str, str]] = set()
     governed: tuple[Mark, int] | None = None
@@ -306,7 +91,7 @@ def sentence_claims(
         if a.kind in ACTION_OF_CUE
         and not any(_covers(m, a) for m in phrases)
         and not any(m.first <= a.first and a.last <= m.last for m in fours)
-        and not any(m.kind == "participle" for m in _at(s)[a.first])
+        and not any(m.kind in ("participle", "idiom") for m in at_word(s)[a.first])
     ]  # "left without" is a loss, not "left"; "four occupied regions" is no seizure
     actions += _demanded_objects(s)
     before = next(context.earlier(), None) if kinds & {"anaphora", "pronoun"} else None
@@ -340,7 +125,14 @@ def sentence_claims(
         )
         if listed:  # an item of a list of demands ("The main points: • recognition of …")
             gov = action
-        if gov is None or negated(s, gov, action):
+        if gov is None:
+            actor_before = _demand_before(s, kind, rules, context)
+            if actor_before is not None and not (
+                kind == "withdraw" and russia_withdraws(s, action, action, rules)
+            ):
+                out += _claims(s, field, lang, rules, action, kind, actor_before, regions, done)
+            continue
+        if negated(s, gov, action):
             continue
         if action.kind == "other" and any(
             m.kind == "other_actors" and m.last < action.first for m in s.marks
@@ -360,10 +152,10 @@ def sentence_claims(
             who = demander(s, gov, action, rules, scope_end)
             if who is None:
                 speaker = context.speaker(rules)
-                if speaker is None:
+                if speaker is None or others_reading(s, gov, kind, rules, context):
                     continue
                 actor = speaker
-            elif not russian(who, rules):
+            elif not russian(who, rules) or others_reading(s, gov, kind, rules, context):
                 continue
             else:
                 actor = actor_of(s, gov, who, rules)
@@ -379,6 +171,94 @@ def sentence_claims(
             [c.region for c in seized], done,
         )  # fmt: skip
     return out
+
+
+def _demand_before(
+    s: Sentence, kind: Action | None, rules: ClaimRules, context: Context
+) -> str | None:
+    """The Russian party of a demand in the sentence before (same paragraph) for the same
+    action (any, for None) that named no region: the regions follow in this one ("Lavrov
+    said the new territorial realities must be recognised. He recalled the accession of
+    Crimea …")."""
+    found = _demands_before(s, kind, rules, context)
+    return found[1] if found else None
+
+
+def _demands_before(
+    s: Sentence, wanted: Action | None, rules: ClaimRules, context: Context
+) -> tuple[Action, str] | None:
+    before = s.field.before(s)
+    if before is None or before.paragraph != s.paragraph:
+        return None
+    for a in before.marks:
+        kind = ACTION_OF_CUE.get(a.kind)
+        if kind is None or (wanted is not None and kind != wanted):
+            continue
+        regions, scope_end = scope(before, a, rules, [], set())
+        if regions:
+            continue
+        gov = governor(before, a, kind, scope_end, rules)
+        if gov is None or (gov is a and a.kind not in ("loss", "next")) or negated(before, gov, a):
+            continue
+        if kind == "withdraw" and russia_withdraws(before, gov, a, rules):
+            continue
+        who = demander(before, gov, a, rules, scope_end)
+        if who is None:  # "I think the zone should cover … That is, …," he said
+            speaker = context.speaker(rules) or context.named_russian(rules)
+            return (kind, speaker) if speaker is not None else None
+        if russian(who, rules):
+            return kind, actor_of(before, gov, who, rules)
+    return None
+
+
+def _explained(
+    s: Sentence, field: str, lang: str | None, rules: ClaimRules, context: Context
+) -> list[DemandClaim]:
+    """A sentence that names the regions of the demand before it and nothing else ("Moscow
+    demanded a withdrawal. That means Donetsk and Luhansk", «Речь идёт о …»), or that goes
+    on with the list of the claims before it ("… from Donetsk and Luhansk. Also from
+    Zaporizhzhia and Kherson", «А также …»)."""
+    leads = [m for m in s.marks if m.kind == "explains" or (m.kind == "continues" and not m.first)]
+    if not leads:
+        return []
+    lead = leads[0]
+    at = at_word(s)
+    regions = [
+        r
+        for m in s.marks
+        if m.first > lead.last and m.kind in ("region", "four_regions")
+        if item_at(s, at.get(m.first, [])) is m
+        for r in item_regions(m, rules, [])
+    ]
+    if not regions:
+        return []
+    before = s.field.before(s)
+    if lead.kind == "continues":
+        if before is None or id(before) not in context.claimed or not _elliptical(s, lead):
+            return []
+        found: tuple[Action, str] | None = context.kinds[id(before)], context.claimed[id(before)]
+    else:
+        found = _demands_before(s, None, rules, context)
+    if found is None:
+        return []
+    kind, actor = found
+    regions = list(dict.fromkeys(regions))
+    return _claims(s, field, lang, rules, lead, kind, actor, regions, set())
+
+
+_ELLIPSIS_GAP = 2
+
+
+def _elliptical(s: Sentence, lead: Mark) -> bool:
+    """The sentence is the list and little more: its regions start within two words of the
+    lead and at most two words follow them ("Also from Luhansk and Kherson.", "…, he
+    added"), not a sentence of its own ("Also Kharkiv was shelled overnight")."""
+    items = [m for m in s.marks if m.kind in ("region", "four_regions") and m.first > lead.last]
+    return (
+        bool(items)
+        and items[0].first - lead.last <= _ELLIPSIS_GAP + 1
+        and len(s.words) - 1 - max(m.last for m in items) <= _ELLIPSIS_GAP
+    )
 
 
 def _claims(

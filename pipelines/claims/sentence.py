@@ -24,6 +24,13 @@ _BREAK = re.compile(r"[;()\[\]]")
 _LIST_ITEMS = 4
 _LIST_ITEM_CHARS = 200
 _NUMBERED = re.compile(r"\(?\d{1,2}[.)]\s")
+_ORDINAL = re.compile(
+    r"(?:the )?(?:first|second|third)\b|(?:перш|друг|трет)(?:ий|ій|а|е)\b|"
+    r"(?:перв|втор|трет)(?:ый|ой|ий|ая|ья|ое|ье)\b",
+    re.IGNORECASE,
+)
+"""An item of a list said in sentences ("The Russian side set out two options. The first
+is the withdrawal …")."""
 BREAK_CHARS = frozenset(";()[]")
 BULLETS = frozenset("•·—–-*")
 
@@ -213,12 +220,14 @@ class Sentence:
         return False
 
     def opens_with_bullet(self) -> bool:
-        """The sentence is an item of a list: it opens with a bullet or a number ("2) …",
-        "3. …"), or follows an inline bullet."""
+        """The sentence is an item of a list: it opens with a bullet, a number ("2) …",
+        "3. …") or an ordinal ("The first is …", «Второй вариант …»), or follows an inline
+        bullet."""
         return (
             self.text[self.start] in BULLETS
             or (self.start >= 2 and self.text[self.start - 2] in BULLETS)
             or _NUMBERED.match(self.text, self.start) is not None
+            or _ORDINAL.match(self.text, self.start) is not None
         )
 
 
@@ -226,19 +235,21 @@ class Field:
     """One field of an article (title or text), split into paragraphs at once and into
     sentences one paragraph at a time, when a sentence of it is first asked for."""
 
-    __slots__ = ("_sentences", "name", "paragraphs", "rules", "starts", "text")
+    __slots__ = ("_sentences", "_starts", "name", "paragraphs", "rules", "starts", "text")
 
     def __init__(self, name: str, text: str, rules: ClaimRules) -> None:
         self.name, self.text, self.rules = name, text, rules
         self.paragraphs = [m.span() for m in _PARAGRAPH.finditer(text)]
         self.starts = [a for a, _ in self.paragraphs]
         self._sentences: dict[int, list[Sentence]] = {}
+        self._starts: dict[int, list[int]] = {}
 
     def sentences(self, k: int) -> list[Sentence]:
         """The sentences of paragraph k."""
         found = self._sentences.get(k)
         if found is None:
             found = self._sentences[k] = self._split(k)
+            self._starts[k] = [s.start for s in found]
         return found
 
     def _split(self, k: int) -> list[Sentence]:
@@ -265,9 +276,10 @@ class Field:
         k = bisect_right(self.starts, pos) - 1
         if k < 0 or pos >= self.paragraphs[k][1]:
             return None
-        for s in self.sentences(k):
-            if s.start <= pos < s.end:
-                return s
+        found = self.sentences(k)
+        i = bisect_right(self._starts[k], pos) - 1
+        if i >= 0 and pos < found[i].end:
+            return found[i]
         return None
 
     def all(self) -> list[Sentence]:

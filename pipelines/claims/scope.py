@@ -1,0 +1,288 @@
+"""Which regions an action word governs in a sentence: after it, in a list before a
+passive or a copula, far off after "from", after a dash, or the regions a pronoun stands for
+(docs/DEMANDS.md "How a sentence is read", step 3)."""
+
+from __future__ import annotations
+
+from pipelines.claims.lexicon import ACTION_OF_CUE, ClaimRules
+from pipelines.claims.parties import CONJUNCTIONS
+from pipelines.claims.parties import ITEMS as _ITEMS
+from pipelines.claims.sentence import Mark, Sentence
+
+_BEFORE_SKIP = 6
+
+
+def at_word(s: Sentence) -> dict[int, list[Mark]]:
+    at = s.memo.get("at")
+    if at is None:
+        at = s.memo["at"] = {}
+        for m in s.marks:
+            at.setdefault(m.first, []).append(m)
+    return at
+
+
+def item_at(s: Sentence, here: list[Mark]) -> Mark | None:
+    """The region (or "four regions", "those territories") among marks that start at one
+    word, unless a facility follows it ("the Zaporizhzhia nuclear plant")."""
+    item = next((m for m in here if m.kind in _ITEMS), None)
+    if item is not None and any(m.kind == "facility" for m in at_word(s).get(item.last + 1, ())):
+        return None
+    if (
+        item is not None
+        and s.rules.rivers
+        and s.words.folded[item.first].startswith(s.rules.rivers)
+        and any(m.kind == "river" for m in at_word(s).get(item.first - 1, ()))
+    ):
+        return None  # «отвести войска за Днепр»: the river
+    return item
+
+
+_FOUR_ENTITY = "four_regions"
+"""The gazetteer's entity for "the four regions" (entities.yaml), one of its regions."""
+
+
+def item_regions(item: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
+    """The regions an item names: the four for a "four regions" phrase or the gazetteer's
+    entity of that name ("four oblasts"), those just claimed for an anaphora."""
+    if item.kind == "four_regions" or item.label == _FOUR_ENTITY:
+        return list(rules.four_regions)
+    if item.kind == "anaphora":
+        return recent
+    return [item.label]
+
+
+def scope(
+    s: Sentence, action: Mark, rules: ClaimRules, recent: list[str], taken: set[int]
+) -> tuple[list[str], int]:
+    """The regions an action word governs: after it (the first within
+    `before_first_region` words, the rest joined by `glue`, up to a list that is the subject
+    of a later action, `taken`); failing that, a list right before it, past modal and copula
+    words only ("Zaporizhzhia and Kherson must be handed over", "Kharkiv and Dnipropetrovsk
+    are next")."""
+    if action.kind == "sovereign":  # "Donetsk and Luhansk are part of Russia"
+        if any(m.kind in _PLACE for m in at_word(s).get(action.first - 1, ())):
+            return [], action.last  # "shelled Donetsk from Russian territory"
+        return subject_list(s, action, rules, recent)[0], action.last
+    at = at_word(s)
+    found: list[str] = []
+    i = action.last + 1
+    last_item = action.last
+    while i < len(s.words):
+        if s.broken(i - 1, i):
+            break
+        if found and aside(s, i):
+            i += 1  # "… Luhansk, and – depending on who speaks – Zaporizhzhia and Kherson"
+            continue
+        here = at.get(i, [])
+        kinds = {m.kind for m in here}
+        if "participle" in kinds:
+            i += 1  # "the occupied Crimea": an adjective, not another action
+            continue
+        other = [m for m in here if m.kind in ACTION_OF_CUE and m is not action]
+        if other and all(m.kind == "sovereign" for m in other) and action.kind != "sovereign":
+            i = max(m.last for m in other) + 1  # "recognise Crimea as Russian territory, and …"
+            continue
+        if other and (
+            found or any(ACTION_OF_CUE[m.kind] != ACTION_OF_CUE[action.kind] for m in other)
+        ):
+            break  # another action ends the scope; "recognition of the annexation of" does not
+        if "clause_break" in kinds:
+            break
+        item = item_at(s, here)
+        if item is not None:
+            if i in taken:
+                break  # "leave Donbas, and Kharkiv and Dnipropetrovsk are next"
+            found += item_regions(item, rules, recent)
+            last_item = i = item.last
+            i += 1
+            continue
+        if found:
+            if "glue" not in kinds:
+                break
+            i = max(m.last for m in here if m.kind == "glue") + 1
+            continue
+        if i - last_item > rules.before_first_region and not _far_source(s, action, i):
+            break
+        i += 1
+    if found:
+        return list(dict.fromkeys(found)), last_item
+    regions, _, predicate = subject_list(s, action, rules, recent)
+    if regions and (predicate or action.kind in ("next", "other")):
+        return regions, action.last
+    lead = _apposition(s, action)
+    if lead is not None:  # "withdrawal from the regions Russia claims — Donetsk, …"
+        return scope(s, Mark(action.kind, action.label, lead, lead), rules, recent, taken)
+    return _pronoun_object(s, action, rules, recent), action.last
+
+
+_PLACE = frozenset({"object_marker", "locative"})
+_FROM = frozenset({"from", "з", "із", "зі", "с", "со", "из"})
+_FAR_SOURCE = 16
+
+
+def _far_source(s: Sentence, action: Mark, i: int) -> bool:
+    """A withdrawal's region may stand further off after "from" ("the withdrawal of units
+    of the Armed Forces of Ukraine and other formations from their territories"), past
+    words of a place ("from the territory of the Russian Federation, including the DPR")."""
+    if ACTION_OF_CUE.get(action.kind) != "withdraw":
+        return False
+    key = f"far{action.first}"
+    far = s.memo.get(key)
+    if far is None:
+        far = s.memo[key] = _sourceitem_at(s, action)
+    return i <= far
+
+
+_SOURCE_WORDS = frozenset(
+    {"glue", "region_noun", "russian_forces", "russian_party", "actor", "participle", "sovereign"}
+)
+_SOURCE_WALK = 10
+
+
+def _sourceitem_at(s: Sentence, action: Mark) -> int:
+    """Where the first region after the withdrawal's "from" stands (-1 if none): right
+    after it, or past words of a place only (glue, a region noun, Russia's name)."""
+    at = at_word(s)
+    n = len(s.words)
+    for j in range(action.last + 1, min(action.last + _FAR_SOURCE, n - 1)):
+        if s.words.folded[j] not in _FROM:
+            continue
+        k = j + 1
+        while k < min(j + 1 + _SOURCE_WALK, n):
+            here = at.get(k, [])
+            if item_at(s, here) is not None:
+                return k
+            if s.broken(k - 1, k) or not here or any(m.kind not in _SOURCE_WORDS for m in here):
+                break
+            k = max(m.last for m in here) + 1
+    return -1
+
+
+def _apposition(s: Sentence, action: Mark) -> int | None:
+    """The word before a dash that opens a list of regions, when the action's object is a
+    region noun before it ("from the regions which Russia claims … — Donetsk, Luhansk …"):
+    the list names the regions."""
+    start = s.start + s.words.end[action.last]
+    if s.text.find("—", start, s.end) < 0 and s.text.find("–", start, s.end) < 0:
+        return None
+    at = at_word(s)
+    noun = False
+    for k in range(action.last + 1, len(s.words)):
+        if noun and any(c in s.gap(k - 1, k) for c in "—–") and item_at(s, at.get(k, [])):
+            return k - 1
+        noun = noun or any(m.kind == "region_noun" for m in at.get(k, ()))
+        if s.broken(k - 1, k):
+            return None
+    return None
+
+
+def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
+    """The regions named earlier in the sentence, when the action's object is a pronoun
+    right after or before it: "Crimea is Russia, and Kyiv must recognise it", «Київ має це
+    визнати»."""
+    at = at_word(s)
+    subject = _pronoun_subject(s, action)
+    if subject is None and not any(
+        m.kind == "pronoun" and s.words.folded[i] not in _POSSESSIVE
+        for i in (action.first - 1, action.last + 1)
+        for m in at.get(i, ())
+    ):
+        return []  # "accept its conditions": a possessive, not the object
+    found: list[str] = []
+    for m in s.marks:
+        if m.kind in _ITEMS and m.last < action.first and item_at(s, at.get(m.first, [])) is m:
+            found += item_regions(m, rules, recent)
+    if not found and subject == 0:  # the sentence opens with it: "This must be recognised"
+        found = s.memo.get("regions_before", [])
+    return list(dict.fromkeys(found))
+
+
+_PRONOUN_REACH = 10
+_POSSESSIVE = frozenset({"its"})
+
+
+def _pronoun_subject(s: Sentence, action: Mark) -> int | None:
+    """Where the pronoun subject of a passive or modal action stands, past modal, copula
+    and other plain words: "this needs to be recognised", «это тоже нужно признавать»."""
+    at = at_word(s)
+    for i in range(action.first - 1, max(action.first - 1 - _PRONOUN_REACH, -1), -1):
+        kinds = {m.kind for m in at.get(i, ())}
+        if "pronoun" in kinds:
+            modal = any(
+                m.kind in ("modal", "copula") and i < m.first < action.first for m in s.marks
+            )
+            return i if modal else None
+        if kinds & {*ACTION_OF_CUE, *_ITEMS, "other_actors", "russian_party", "actor"}:
+            return None
+    return None
+
+
+_ALSO = frozenset({"также", "також", "еще", "ще"})
+
+
+def subject_list(
+    s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]
+) -> tuple[list[str], set[int], bool]:
+    """The list of regions right before an action, past modal, copula and list words: its
+    regions, the positions of its items, and whether a modal or copula stands between (a
+    predicate: "… must be handed over"). A comma and a conjunction ("Donbas, and the
+    Kharkiv …") start another clause and end it."""
+    ending = s.memo.get("ending")
+    if ending is None:
+        ending = s.memo["ending"] = {}
+        for m in s.marks:
+            ending.setdefault(m.last, []).append(m)
+    i = action.first - 1
+    skipped = 0
+    found: list[str] = []
+    positions: set[int] = set()
+    predicate = False
+    while i >= 0:
+        if s.broken(i, i + 1):
+            break
+        here = ending.get(i, [])
+        item = next((m for m in here if m.kind in _ITEMS), None)
+        if item is not None and item_at(s, at_word(s).get(item.first, [])) is None:
+            break
+        if item is not None:
+            found[:0] = item_regions(item, rules, recent)
+            positions.add(item.first)
+            i = item.first - 1
+            continue
+        kinds = {m.kind for m in here}
+        if found and "glue" in kinds:
+            if (
+                s.words.folded[i] in CONJUNCTIONS
+                and i
+                and "," in s.gap(i - 1, i)
+                and s.words.folded[i + 1] not in _ALSO
+            ):
+                break  # but ", а также", ", а також" go on with the list
+            i = min(m.first for m in here if m.kind == "glue") - 1
+            continue
+        reported = [m for m in here if m.kind == "reported"]
+        if reported and skipped < _BEFORE_SKIP:
+            skipped += 1  # "Crimea, by his words, is …"
+            i = reported[0].first - 1
+            continue
+        if not found and kinds & {"modal", "could", "copula", "glue"} and skipped < _BEFORE_SKIP:
+            skipped += 1
+            predicate = predicate or bool(kinds & {"modal", "could", "copula"})
+            i = min(m.first for m in here) - 1
+            continue
+        break
+    return list(dict.fromkeys(found)), positions, predicate
+
+
+def aside(s: Sentence, i: int) -> bool:
+    """Token i is inside a parenthetical between dashes ("– depending on who speaks –")."""
+    dashed = s.memo.get("dashed")
+    if dashed is None:
+        body = s.text[s.start : s.end]
+        dashed = s.memo["dashed"] = " – " in body or " — " in body
+    if not dashed:
+        return False
+    start = s.start + s.words.start[i]
+    before = s.text.rfind(" – ", s.start, start), s.text.rfind(" — ", s.start, start)
+    after = s.text.find(" – ", start, s.end), s.text.find(" — ", start, s.end)
+    return max(before) >= 0 and max(after) >= 0
