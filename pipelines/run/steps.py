@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pipelines import store
 from pipelines.alerts import (
+    Delivery,
     channel_topics,
     deliver,
     escalation_channels,
@@ -26,7 +27,7 @@ from pipelines.alerts import (
 )
 from pipelines.alerts.send import delivery_outcomes
 from pipelines.claims import cached_claim_rules
-from pipelines.config import Config
+from pipelines.config import AlertSettings, Config
 from pipelines.ingest.schedule import next_state
 from pipelines.models import (
     Article,
@@ -163,6 +164,15 @@ async def fetch_and_extract(
     return FetchedAndExtracted(pages, articles, downloaded_at - start, matches, downloaded_at)
 
 
+def _claim_groups(deliveries: list[Delivery], settings: AlertSettings) -> list[list[Delivery]]:
+    """The deliveries claimed together: all of those whose channel sends an interrupted alert
+    again, in one group; every other delivery alone (see `send_alerts`)."""
+    again = [outbox.resends_interrupted(settings.channels.get(d.channel)) for d in deliveries]
+    together = [d for d, yes in zip(deliveries, again, strict=True) if yes]
+    alone = [[d] for d, yes in zip(deliveries, again, strict=True) if not yes]
+    return ([together] if together else []) + alone
+
+
 def _feed_language_where_missing(articles: list[Article], feeds: Sequence[FeedSource]) -> None:
     """An article whose page declares no language takes its feed's `language`, if set."""
     languages = {f.url: f.language for f in feeds if f.language}
@@ -297,15 +307,18 @@ def send_alerts(
     owner: str | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> AlertReport:
-    """Drain the outbox: plan, then for each delivery claim, send and record.
+    """Drain the outbox: plan, then claim, send and record.
 
     Each hand-off to a channel is recorded before (the claim) and after (the outcome) it
-    happens, each in its own short transaction: a sender killed during the pass leaves at most
-    the one delivery in flight with an unknown outcome (which its channel's policy re-sends or
-    holds as 'uncertain', see `pipelines.alerts.outbox`); every alert not handed over yet is
-    still plainly pending, and the next run sends it. Channels are tried outside any
-    transaction, so a slow channel does not hold the file locked; the claim keeps a concurrent
-    or later run from sending the same alert again. After a channel fails, its other
+    happens, in short transactions, and channels are tried outside any transaction (a slow
+    channel holds nothing); the claim keeps a concurrent or later run from sending the same
+    alert again. Each outcome is recorded as soon as its channel answered, so a sender killed
+    during the pass leaves one delivery in flight with an unknown outcome, which the channel's
+    policy sends again or holds as 'uncertain' (`pipelines.alerts.outbox`). Alerts to a channel
+    that sends again (webhook+ with its Idempotency-Key, the console) are claimed together, in
+    one transaction for the pass (a claim left on one never handed over only sends it, once);
+    to a channel that holds them, one at a time, so that no alert it never got is held. Alerts
+    not handed over stay pending for the next run. After a channel fails, its other
     deliveries of this pass fail with the same error without being tried."""
     settings = config.settings.alerts
     owner = owner or local_owner(uuid.uuid4().hex)
@@ -319,27 +332,42 @@ def send_alerts(
     report = AlertReport()
     unrecorded = list(outcomes)
     down: dict[str, str] = {}
-    for delivery in deliveries:
+
+    def fail_if_down(delivery: Delivery) -> bool:
+        if delivery.channel not in down:
+            return False
+        failed = delivery_outcomes(delivery, down[delivery.channel], settings, now)
+        outcomes.extend(failed)
+        unrecorded.extend(failed)
+        return True
+
+    for group in _claim_groups(deliveries, settings):
         if stop is not None and stop():
             break  # asked to stop (Ctrl-C): the rest stay pending for the next run
-        if delivery.channel in down:
-            failed = delivery_outcomes(delivery, down[delivery.channel], settings, now)
-            outcomes += failed
-            unrecorded += failed
+        live = [d for d in group if not fail_if_down(d)]
+        if not live:
             continue
         with store.open_store(db_path, settings=config.settings.store) as con:
             store.record_alert_outcomes(con, unrecorded)
             outbox.release(con, owner)
-            claimed = outbox.claim(con, [delivery], owner, settings, now)
+            claimed = outbox.claim(con, live, owner, settings, now)
         unrecorded = []
         report.uncertain += len(claimed.held_uncertain)
         for mine in claimed.deliveries:
+            if stop is not None and stop():
+                break  # claimed, not handed over: released below, pending again
+            if fail_if_down(mine):
+                continue
             error = deliver(mine.url, mine.message())
             if error is not None:
                 down[mine.channel] = error
             sent = delivery_outcomes(mine, error, settings, now)
             outcomes += sent
             unrecorded += sent
+            if len(claimed.deliveries) > 1:  # recorded at once: only this one was in flight
+                with store.open_store(db_path, settings=config.settings.store) as con:
+                    store.record_alert_outcomes(con, unrecorded)
+                unrecorded = []
     with store.open_store(db_path, settings=config.settings.store) as con:
         store.record_alert_outcomes(con, unrecorded)
         outbox.release(con, owner)
