@@ -440,13 +440,19 @@ def demo(
         ports = list(dict.fromkeys(p for p in (previous, DEMO_PORT) if p))
     with reported_interrupt(), serve_demo(ports) as server:
         os.environ["NEWSWATCH_DEMO_BASE_URL"] = server.base_url
+        if previous is not None and server.port != previous:
+            busy = "is in use" if previous in server.wanted else "was not asked for"
+            raise fail(
+                f"the demo corpus in {db} came from port {previous}, which {busy}: served on "
+                f"port {server.port}, its URLs would be new to {db}, which would land the whole "
+                f"corpus a second time. Free port {previous} (another `newswatch demo` still "
+                "running?) and run again, or demo into a new database (--db "
+                f"{db.with_name('demo2' + db.suffix)}). Nothing was run."
+            )
         if server.wanted and server.port not in server.wanted:
-            taken = f"note: port {server.wanted[0]} is in use, so the demo corpus is served on "
             err_console.print(
-                f"{taken}{server.port}: its URLs are new to {db}, which gets the corpus again. "
-                "Free the port and run again, or use a new --db."
-                if previous is not None
-                else f"{taken}{server.port} (later demos into {db} use that port too).",
+                f"note: port {server.wanted[0]} is in use, so the demo corpus is served on "
+                f"{server.port} (later demos into {db} use that port too).",
                 highlight=False,
                 markup=False,
             )

@@ -585,6 +585,30 @@ def test_demo_on_a_taken_port_into_a_new_database_says_nothing_of_landing_again(
     assert note.endswith(f"(later demos into {db} use that port too).") and "again" not in note
 
 
+def test_a_second_demo_whose_port_is_taken_stops_instead_of_landing_again(
+    tmp_path: Path,
+) -> None:
+    """It served the corpus on another port, whose URLs were new to the database: the whole
+    corpus landed a second time (matches and alerts doubled)."""
+    import socket
+
+    db = tmp_path / "demo.sqlite"
+    first = newswatch("demo", "--db", str(db), "--port", "0", "--json", cwd=tmp_path, timeout=240)
+    assert first.returncode == 0, first.stderr
+    with store.open_store(db, read_only=True) as con:
+        urls = [r[0] for r in con.execute("SELECT feed_url FROM feed_state").fetchall()]
+        before = con.execute("SELECT count(*) FROM articles").fetchone()
+    port = int(urls[0].split(":")[2].split("/")[0])
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        again = newswatch("demo", "--db", str(db), cwd=tmp_path, timeout=240)
+    line = one_clear_line(again)
+    assert f"came from port {port}, which is in use" in line and "Nothing was run" in line
+    with store.open_store(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == before
+
+
 def test_a_run_on_a_lake_others_have_open_says_nothing_about_waiting(
     tmp_path: Path, seed_base_url: str
 ) -> None:
