@@ -122,7 +122,13 @@ def timeline(
         writer.writerows([list(r.values()) for r in rows])
         return
     if not rows:
-        console.print("No demand claims yet.")
+        narrowed = [
+            *([f"since {since:%Y-%m-%d}"] if since is not None else []),
+            *([f"of action {action}"] if action is not None else []),
+        ]
+        console.print(
+            f"No demand claims {' and '.join(narrowed)}." if narrowed else "No demand claims yet."
+        )
         return
     weeks = sorted({r["week"] for r in rows})
     lines = sorted({(r["region"], r["action"]) for r in rows})

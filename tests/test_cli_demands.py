@@ -96,6 +96,8 @@ def test_timeline_marks_the_step(tmp_path: Path) -> None:
     )
     assert only.stdout.splitlines()[0].startswith("week,region,action,articles")
     assert {line.split(",")[1] for line in only.stdout.splitlines()[1:]} == {"kharkiv", "sumy"}
+    later = newswatch("demands", "--db", str(db), "--since", "2030-01-01")
+    assert later.stdout.strip() == "No demand claims since 2030-01-01."  # not "… yet"
 
 
 def test_clear_errors(tmp_path: Path) -> None:
