@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from flows.cli_common import (
     CONFIG_DIR_DEFAULT,
@@ -21,6 +20,7 @@ from flows.cli_common import (
     existing_db,
     fail,
     lock_notice,
+    print_rows,
     usable_db_path,
 )
 
@@ -120,12 +120,12 @@ def pending(db: DbPath = DB_DEFAULT, wait: WaitSeconds = DEFAULT_WAIT_S) -> None
     if not rows:
         console.print("nothing pending: every alert was delivered")
         return
-    table = Table(title=f"{len(rows)} alert(s) not delivered")
-    for col in ("id", "channel", "topic", "title", "status", "attempts", "last error", "next try"):
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*[escape("" if v is None else str(v)) for v in row])
-    console.print(table)
+    console.print(f"{len(rows)} alert(s) not delivered", highlight=False)
+    print_rows(
+        ["id", "channel", "topic", "title", "status", "attempts", "last error", "next try"],
+        rows,
+        "values cut to fit: `newswatch query` on the alerts table gives them in full",
+    )
     if any(r[4] in ("failed", "uncertain") for r in rows):
         console.print(
             "`newswatch alerts retry ID…` (or `--all`) queues failed or uncertain alerts again."

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from pipelines.config import CONFIG_DIR_ENV, DB_ENV, DEFAULT_DB, RUN_CONFIG_DIR
 
@@ -194,3 +195,27 @@ def _mentions(path: Path, marker: str) -> bool:
 def fail(message: str, code: int = 2) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
+
+
+def print_rows(cols: list[str], rows: list[tuple[object, ...]], cut_hint: str) -> None:
+    """A table when it fits the terminal; else one record per block, one `column  value` line
+    each, values cut with "…" (a wide result folded into a narrow terminal made each row
+    hundreds of lines long); then `cut_hint` says where to read them in full."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    table = Table(show_lines=False)
+    for col in cols:
+        table.add_column(col, overflow="fold")
+    for row in cells:
+        table.add_row(*[escape(v) for v in row])
+    if console.measure(table).minimum <= console.width and len(cols) <= 6:
+        console.print(table)
+        return
+    key = max(len(c) for c in cols)
+    room = max(10, console.width - key - 2)
+    for n, row in enumerate(cells, start=1):
+        console.print(f"[dim]── {n} ──[/]")
+        for col, value in zip(cols, row, strict=True):
+            flat = " ".join(value.split())
+            shown = flat if len(flat) <= room else flat[: room - 1] + "…"
+            console.print(f"{col.ljust(key)}  {shown}", highlight=False, markup=False)
+    console.print(f"[dim]{escape(cut_hint)}[/]")

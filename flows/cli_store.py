@@ -11,8 +11,6 @@ from typing import Annotated
 
 import duckdb
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from flows.cli_common import (
     CONFIG_DIR_DEFAULT,
@@ -26,6 +24,7 @@ from flows.cli_common import (
     existing_db,
     fail,
     lock_notice,
+    print_rows,
     usable_db_path,
 )
 
@@ -39,6 +38,9 @@ class Format(StrEnum):
     parquet = "parquet"
 
 
+CUT_HINT = "values cut to fit: --format csv|json or -o FILE gives them in full"
+
+
 def _open_read_only(db: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     from pipelines import store
     from pipelines.store import search
@@ -46,30 +48,6 @@ def _open_read_only(db: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     con = store.connect(db, read_only=True, on_wait=lock_notice(db, wait_s), max_wait_s=wait_s)
     search.load_fts(con)
     return con
-
-
-def _print_rows(cols: list[str], rows: list[tuple[object, ...]]) -> None:
-    """A table when it fits the terminal; else one record per block, one `column  value` line
-    each, values cut with "…" (a wide result folded into a narrow terminal made each row
-    hundreds of lines long). `--format csv|json` gives every value in full."""
-    cells = [["" if v is None else str(v) for v in row] for row in rows]
-    table = Table(show_lines=False)
-    for col in cols:
-        table.add_column(col, overflow="fold")
-    for row in cells:
-        table.add_row(*[escape(v) for v in row])
-    if console.measure(table).minimum <= console.width and len(cols) <= 6:
-        console.print(table)
-        return
-    key = max(len(c) for c in cols)
-    room = max(10, console.width - key - 2)
-    for n, row in enumerate(cells, start=1):
-        console.print(f"[dim]── {n} ──[/]")
-        for col, value in zip(cols, row, strict=True):
-            flat = " ".join(value.split())
-            shown = flat if len(flat) <= room else flat[: room - 1] + "…"
-            console.print(f"{col.ljust(key)}  {shown}", highlight=False, markup=False)
-    console.print("[dim]values cut to fit: --format csv|json or -o FILE gives them in full[/]")
 
 
 @store_app.command()
@@ -129,7 +107,7 @@ def query(
                     + "\n"
                 )
         else:
-            _print_rows(cols, rows[:limit])
+            print_rows(cols, rows[:limit], CUT_HINT)
             if len(rows) > limit:
                 console.print(f"[dim]{len(rows) - limit} more rows (use --limit or --format)[/]")
     finally:

@@ -232,3 +232,16 @@ def test_a_cancelled_run_sends_no_alert(httpserver: HTTPServer, db_path: Path) -
         asyncio.run(cancelled_then_sending())
     assert hook.received == []
     assert [s for s, _ in statuses(db_path)] == ["pending", "pending"]
+
+
+def test_pending_alerts_fit_a_narrow_terminal(db_path: Path) -> None:
+    """Eight columns folded into 80: each alert took some fifteen lines."""
+    land(db_path, URLS, ["hook"])
+    listed = CliRunner().invoke(
+        app, ["alerts", "pending", "--db", str(db_path)], env={"COLUMNS": "80"}
+    )
+    lines = listed.output.splitlines()
+    assert listed.exit_code == 0 and lines[0] == "2 alert(s) not delivered"
+    assert max(len(line) for line in lines) <= 80
+    assert len(lines) <= 2 + 2 * 9 + 1  # a block of nine lines per alert, and the hint
+    assert sum(line.startswith("title") for line in lines) == 2
