@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +30,7 @@ from pydantic_settings import (
 )
 
 from pipelines.errors import ConfigError
+from pipelines.language import language_code
 from pipelines.models import FeedSource
 from pipelines.yamlfile import expand_env_in, known_keys, parse, read_source, validate
 
@@ -51,20 +51,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
-_LANGUAGE_NAMES = {
-    "english": "en",
-    "ukrainian": "uk",
-    "russian": "ru",
-    "german": "de",
-    "french": "fr",
-    "spanish": "es",
-    "polish": "pl",
-    "turkish": "tr",
-    "italian": "it",
-}
-
-
 class FeedEntry(_Strict):
     url: str
     name: str = ""
@@ -75,17 +61,7 @@ class FeedEntry(_Strict):
     @field_validator("language")
     @classmethod
     def _language_code(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        code = value.strip().lower().replace("_", "-")
-        if _LANGUAGE_CODE.match(code):
-            return code
-        named = _LANGUAGE_NAMES.get(code)
-        hint = f" (did you mean {named}?)" if named else ""
-        raise ValueError(
-            f"language {value!r} is not a language code{hint}: write an ISO 639-1 code such "
-            "as en, uk or ru"
-        )
+        return None if value is None else language_code(value)
 
     @field_validator("url")
     @classmethod
