@@ -1,0 +1,222 @@
+"""Issue 22, fifth pass: classes of Russian territorial demands the rules must read, and their
+look-alikes, one sentence each in en/uk/ru, written for this file and outside every labelled set
+(docs/RULES.md, "fifth pass")."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+import pytest
+
+from pipelines.config import DEFAULT_CONFIG_DIR
+from pipelines.rules import load_ruleset
+
+
+@lru_cache(maxsize=1)
+def shipped():  # type: ignore[no-untyped-def]
+    """The shipped rule set, loaded once for the module."""
+    return load_ruleset(DEFAULT_CONFIG_DIR / "rules.yaml", DEFAULT_CONFIG_DIR / "entities.yaml")
+
+
+CLASSES = [
+    # A numbered points / option lists
+    (
+        "The Russian memorandum sets out two options for a ceasefire: 1) the full "
+        "withdrawal of Ukrainian forces from the Donetsk, Luhansk, Zaporizhzhia and "
+        "Kherson regions; 2) a ban on mobilisation.",
+        True,
+    ),
+    (
+        "Point 2 of Moscow's draft: Ukraine pulls its army out of the Luhansk and Donetsk"
+        " regions within 30 days.",
+        True,
+    ),
+    (
+        "Російська сторона запропонувала два варіанти перемир'я. Перший: Україна виводить"
+        " війська з Донецької, Луганської, Запорізької та Херсонської областей. Другий: "
+        "Україна припиняє мобілізацію.",
+        True,
+    ),
+    (
+        "Пункт третий российского документа: Украина выводит войска с территории ДНР и "
+        "ЛНР в течение месяца.",
+        True,
+    ),
+    (
+        "Russia's list of terms, handed over by Medinsky:\n1. Ukrainian troops leave "
+        "Zaporizhzhia and Kherson regions.\n2. Ukraine stays neutral.",
+        True,
+    ),
+    ("Російський документ, пункт 1: Київ передає Росії Донбас.", True),
+    # B sovereignty as condition
+    ("Lavrov said the four regions are part of Russia and this is not negotiable.", True),
+    (
+        "Peskov said the status of Crimea and Donbas as Russian territory is not up for "
+        "discussion in any talks.",
+        True,
+    ),
+    ("Лавров заявив, що Крим і Донбас є частиною Росії, і це питання не обговорюється.", True),
+    ("Песков: признание Крыма и новых регионов российскими — обязательное условие мира.", True),
+    (
+        "Ушаков заявил, что условием мира является признание Донбасса и Новороссии российскими.",
+        True,
+    ),
+    ("Мединський: визнання Криму і Донбасу російськими є умовою будь-якої угоди.", True),
+    # C future tense threats without modal
+    (
+        "Medvedev said Russian troops will take Sumy and Kharkiv unless Kyiv accepts "
+        "Moscow's terms.",
+        True,
+    ),
+    (
+        "«Россия заберёт Харьков и Одессу, если Киев откажется от наших условий», — "
+        "заявил Медведев.",
+        True,
+    ),
+    ("Медведєв: Росія забере Харків і Суми, якщо Київ не погодиться на наші умови.", True),
+    (
+        "Мединский пригрозил, что Россия займёт Сумскую и Харьковскую области, если "
+        "Украина не примет условия.",
+        True,
+    ),
+    ("Medinsky told the Ukrainian delegation Russia will seize Kharkiv and Sumy next.", True),
+    ("«Мы возьмём Харьков», — сказал Медведев.", True),
+    # D reported speech
+    ("По словам Пескова, Киев должен вывести войска из Донбасса.", True),
+    ("Ушаков заявил, что Киев должен уйти из Донбасса, если хочет мира.", True),
+    ("Ushakov said Kyiv must withdraw its troops from the remaining part of Donetsk.", True),
+    ("За словами Ушакова, Київ має вивести війська з Донеччини.", True),
+    (
+        "Lavrov told reporters that Ukraine has to leave the Zaporizhzhia and Kherson regions.",
+        True,
+    ),
+    (
+        "Как заявил Лавров, украинские войска должны покинуть Херсонскую и Запорожскую области.",
+        True,
+    ),
+    # E passive
+    ("Ukraine is being asked by Moscow to give up Donbas in exchange for a ceasefire.", True),
+    (
+        "Under the Kremlin's plan, Ukraine would be required to hand over the rest of the"
+        " Donetsk region.",
+        True,
+    ),
+    ("Від України вимагають віддати Донбас, заявив Пєсков.", True),
+    ("От Киева требуют отказаться от Запорожья и Херсона, сообщили в Кремле.", True),
+    ("Kyiv is expected to cede the Luhansk region under Moscow's proposal.", True),
+    ("Украине предложено передать России Донбасс, сообщил Ушаков.", True),
+    # F hand over/cede/surrender/передать/відмовитися
+    ("Moscow wants Kyiv to cede the Zaporizhzhia and Kherson regions.", True),
+    ("Кремль хоче, щоб Київ відмовився від Донеччини.", True),
+    ("Москва требует передать ей Херсонскую область.", True),
+    ("Russia demanded that Ukraine surrender Kherson and Zaporizhzhia.", True),
+    ("Росія наполягає, щоб Україна передала їй Запорізьку область.", True),
+    ("Кремль настаивает, чтобы Украина отказалась от Донбасса.", True),
+    # G attributed to Moscow/Kremlin/Russian side/delegation/Medinsky
+    ("The Russian side insists that Kyiv withdraw from Donbas.", True),
+    ("Російська делегація наполягала на виході ЗСУ з Луганщини.", True),
+    ("Российская сторона требует вывода войск из Донбасса.", True),
+    ("The Kremlin wants Ukraine out of the Donetsk region before any truce.", True),
+    ("Medinsky demanded the withdrawal of Ukrainian forces from Kherson.", True),
+    ("Мединський вимагав виведення ЗСУ з Херсонщини.", True),
+    ("Российская делегация настаивала на отводе украинских войск из Запорожья.", True),
+    # NEGATIVES: battlefield
+    ("Russian troops will take Pokrovsk within weeks, Ukrainian analysts warned.", False),
+    (
+        "Ukraine withdrew troops from two villages in the Donetsk region, the General Staff said.",
+        False,
+    ),
+    ("Російські війська захопили село на Харківщині, повідомило Міноборони Росії.", False),
+    (
+        "Российские войска займут Купянск в Харьковской области к концу месяца, считают аналитики.",
+        False,
+    ),
+    ("ЗСУ відійшли з двох сіл на Донеччині, повідомив Генштаб.", False),
+    (
+        "Russian forces will push into Sumy region in summer, Ukraine's intelligence chief said.",
+        False,
+    ),
+    # NEGATIVES: Ukraine's own demands
+    (
+        "Zelensky said Russia must hand over the Zaporizhzhia nuclear plant and withdraw "
+        "from Kherson.",
+        False,
+    ),
+    ("Київ вимагає, щоб Росія повернула Крим і вивела війська з Донбасу.", False),
+    ("Украина требует вывода российских войск из Запорожской области.", False),
+    ("По словам Зеленского, Россия должна уйти из Донбасса.", False),
+    (
+        "Ukraine's peace plan requires Moscow to withdraw from the Donetsk and Luhansk regions.",
+        False,
+    ),
+    ("Зеленський: умовою миру є виведення російських військ з Херсонщини.", False),
+    # NEGATIVES: other countries
+    ("Azerbaijan demanded that Armenia hand over the villages in Tavush.", False),
+    ("Trump said Ukraine would have to cede Crimea.", False),
+    ("Serbia said Kosovo is part of Serbia and this is not negotiable.", False),
+    ("Китай заявил, что Тайвань является частью Китая и это не обсуждается.", False),
+    # NEGATIVES: retrospectives
+    ("In 2014 Russia annexed Crimea after a disputed referendum.", False),
+    ("In September 2022 Putin declared the four regions part of Russia.", False),
+    ("У 2022 році Путін оголосив чотири області частиною Росії.", False),
+    ("В 2022 году Россия объявила о присоединении четырех регионов.", False),
+    # NEGATIVES: refusals, evacuations, passive look-alikes
+    (
+        "Residents are being asked to leave villages in the Kharkiv region as shelling "
+        "intensifies.",
+        False,
+    ),
+    ("Ukraine will take back Kherson, Zelensky vowed.", False),
+    ("ЗСУ заберуть Крим назад, заявив Буданов.", False),
+    ("Zelensky said Ukraine will never accept Crimea and Donbas as part of Russia.", False),
+    ("Україна ніколи не визнає Крим російським, заявив Зеленський.", False),
+    ("Украина не откажется от Донбасса, заявил Зеленский в ответ на слова Пескова.", False),
+    # D2 speaker named in the sentence before, or the listener foreign
+    (
+        "Sergei Lavrov spoke after the meeting. He said Ukrainian forces have to quit the"
+        " Kherson region before any truce.",
+        True,
+    ),
+    (
+        "Кремль виступив із заявою. За його словами, Київ мусить вивести війська із "
+        "Запорізької області.",
+        True,
+    ),
+    (
+        "МИД России выступил с заявлением. По словам представителя, Киев обязан "
+        "отказаться от Луганской области.",
+        True,
+    ),
+    ("Putin told Rubio that Ukraine must abandon the Luhansk region.", True),
+    ("Путін сказав Трампу, що Україна має вийти з Луганщини.", True),
+    # H threats of an offensive, officials speaking of taking
+    (
+        "Medvedev threatened a new offensive on the Odesa and Mykolaiv regions if talks fail.",
+        True,
+    ),
+    ("Медведєв погрожував новим наступом на Одещину.", True),
+    ("Медведев угрожал наступлением на Николаев и Одессу.", True),
+    ("Kremlin officials now talk openly of taking Kharkiv.", True),
+    ("Syrskyi said Russian troops are preparing an offensive on the Sumy region.", False),
+    ("Сирський: російські війська готують наступ на Харківщину.", False),
+    # I a claim to a region
+    ("Lavrov said Russia had a legitimate claim to Kharkiv.", True),
+    ("Пєсков заявив, що Росія претендує на Харківщину.", True),
+    ("Медведев заявил, что у России есть претензии на Николаев.", True),
+    ("Russia's claim to Crimea is not recognised by the UN General Assembly.", False),
+    ("Ukraine's claim to Crimea is backed by international law, the UN said.", False),
+    # J land beyond the four as part of Russia
+    ("Medvedev said that Odesa and Kharkiv are an integral part of Russia.", True),
+    ("Медведєв заявив, що Одеса і Миколаїв є невід'ємною частиною Росії.", True),
+    ("Медведев назвал Харьков и Одессу неотъемлемой частью России.", True),
+    ("Zelensky said Odesa and Kharkiv are an integral part of Ukraine.", False),
+]
+
+
+@pytest.mark.parametrize(("text", "demand"), CLASSES)
+def test_demand_class(text: str, demand: bool) -> None:
+    hits = shipped().match("", text, None, date(2025, 6, 1))
+    assert any(h.topic == "territorial_demands" for h in hits) is demand, [
+        (h.topic, h.rule) for h in hits
+    ]
