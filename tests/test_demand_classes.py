@@ -211,6 +211,50 @@ CLASSES = [
     ("Медведєв заявив, що Одеса і Миколаїв є невід'ємною частиною Росії.", True),
     ("Медведев назвал Харьков и Одессу неотъемлемой частью России.", True),
     ("Zelensky said Odesa and Kharkiv are an integral part of Ukraine.", False),
+    # look-alikes of the fifth pass's rules
+    (
+        "Ukrainian troops leave positions in the Donetsk region as Russia's offensive "
+        "plan unfolds, the General Staff said.",
+        False,
+    ),
+    (
+        "Zelensky said: we will take back every village of the Kharkiv region, whatever "
+        "Putin says.",
+        False,
+    ),
+    ("Putin said Russia has the right to defend Crimea.", False),
+    ("Ukrainian officials say Moscow plans to capture Kharkiv this summer.", False),
+    ("Медведев заявил, что в России ответят на удары, и пригрозил Харькову ракетами.", False),
+    ("Putin said in 2022 that the four regions would be part of Russia forever.", False),
+    ("Lavrov said Russia has no claims to Odesa or Kharkiv.", False),
+    ("The Kremlin said Ukrainian drones attacked Russian territory from the Sumy region.", False),
+    # K a condition stated as "no truce without / until / after" the withdrawal
+    (
+        "Lavrov: without the exit of Ukrainian forces from Luhansk there will be no ceasefire.",
+        True,
+    ),
+    ("Ушаков: мир можливий лише після відведення ЗСУ із Запорізької області.", True),
+    ("Песков: без отвода украинских войск из Херсонской области перемирия не будет.", True),
+    # L demilitarised strips and the future passive of taking
+    ("The Kremlin wants a demilitarised zone along the border inside the Kharkiv region.", True),
+    ("Кремль хоче демілітаризовану смугу на Сумщині.", True),
+    ("Medvedev warned that Dnipropetrovsk region could be taken next if Kyiv stalls.", True),
+    ("Лавров: Россия может взять Николаев, если Киев откажется от переговоров.", True),
+    (
+        "Analysts said Russian forces could be taken by surprise near Kupiansk in the "
+        "Kharkiv region.",
+        False,
+    ),
+    # M look-alikes: Russia's own border regions, the EU asking, a refusal to recognise
+    ("Russia demanded that Ukraine pull its forces out of the Belgorod region.", False),
+    ("The European Union demanded that Russia give back Crimea.", False),
+    ("Ukraine's parliament will never recognise Crimea and Donbas as Russian.", False),
+    ("Washington could recognise Crimea as Russian territory in a deal with Moscow.", False),
+    (
+        "Ushakov warned that if the four regions are not recognised as Russian, Russia "
+        "will ask for more.",
+        True,
+    ),
 ]
 
 
