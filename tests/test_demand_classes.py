@@ -255,6 +255,146 @@ CLASSES = [
         "will ask for more.",
         True,
     ),
+    # memorandum points / option lists
+    (
+        "Moscow's memorandum offers Kyiv two options. Under the first, Ukrainian troops "
+        "pull out of the four regions; under the second, Ukraine halts mobilisation and "
+        "arms deliveries.",
+        True,
+    ),
+    (
+        "Російський меморандум передбачає два варіанти: або ЗСУ залишають Донбас, або "
+        "Україна погоджується на демобілізацію.",
+        True,
+    ),
+    (
+        "Российский меморандум содержит два варианта: либо ВСУ покидают территорию новых "
+        "регионов, либо Киев прекращает мобилизацию.",
+        True,
+    ),
+    (
+        "The Kremlin's document lists three points, the first being the departure of "
+        "Ukrainian forces from Donetsk and Luhansk.",
+        True,
+    ),
+    (
+        "Перший пункт вимог Кремля — вихід української армії з Донецької та Луганської областей.",
+        True,
+    ),
+    (
+        "Первый пункт требований Кремля — уход украинской армии из Донецкой и Луганской областей.",
+        True,
+    ),
+    # sovereignty as condition
+    (
+        "Песков: статус Крыма и Донбасса как российских регионов не может быть предметом "
+        "переговоров.",
+        True,
+    ),
+    (
+        "Пєсков: статус Криму та Донбасу як російських регіонів не може бути предметом "
+        "переговорів.",
+        True,
+    ),
+    (
+        "Lavrov said any deal must start from the fact that Crimea, Donetsk, Luhansk, "
+        "Zaporizhzhia and Kherson are Russian regions.",
+        True,
+    ),
+    (
+        "Лавров: любое соглашение должно исходить из того, что Крым и Донбасс — "
+        "российские регионы.",
+        True,
+    ),
+    ("Лавров: будь-яка угода має виходити з того, що Крим і Донбас — російські регіони.", True),
+    # future tense without modal
+    (
+        "Medvedev: Russian troops will enter Odesa if Kyiv keeps refusing peace on our terms.",
+        True,
+    ),
+    (
+        "Медведев: российские войска войдут в Одессу, если Киев продолжит отказываться от"
+        " мира на наших условиях.",
+        True,
+    ),
+    ("Медведєв: російські війська увійдуть в Одесу, якщо Київ і далі відмовлятиметься.", True),
+    (
+        "Peskov said the buffer zone will be extended into the Sumy and Kharkiv regions "
+        "if attacks continue.",
+        True,
+    ),
+    # reported speech
+    (
+        "Russia's foreign ministry spokeswoman said Kyiv would have to give up Zaporizhzhia.",
+        True,
+    ),
+    (
+        "В МИД России заявили, что Киеву придется отказаться от претензий на Крым и Донбасс.",
+        True,
+    ),
+    ("У МЗС Росії заявили, що Києву доведеться відмовитися від Криму і Донбасу.", True),
+    (
+        "According to the Kremlin, Ukrainian forces must leave the Kherson and "
+        "Zaporizhzhia regions.",
+        True,
+    ),
+    (
+        "Как передает ТАСС со ссылкой на Ушакова, Москва настаивает на выводе украинских "
+        "войск из Донбасса.",
+        True,
+    ),
+    # passive
+    ("Ukraine would be obliged to withdraw from Donbas under the Russian draft.", True),
+    ("Згідно з російським проєктом, Україна мала б вивести війська з Донбасу.", True),
+    ("Согласно российскому проекту, Украина была бы обязана вывести войска из Донбасса.", True),
+    ("Kyiv has been told by Moscow to pull out of Zaporizhzhia or face a new offensive.", True),
+    # hand over / cede / surrender
+    ("Putin is pressing Kyiv to surrender the rest of Donetsk.", True),
+    ("Путін тисне на Київ, щоб той віддав решту Донеччини.", True),
+    ("Путин давит на Киев, чтобы тот отдал оставшуюся часть Донбасса.", True),
+    ("Russia is pushing for Ukraine to cede Zaporizhzhia and Kherson.", True),
+    # Moscow / Russian side / delegation
+    (
+        "Позиція російської сторони: спершу виведення українських військ з Донбасу, потім"
+        " перемир'я.",
+        True,
+    ),
+    (
+        "Позиция российской стороны: сначала вывод украинских войск из Донбасса, потом перемирие.",
+        True,
+    ),
+    ("Medinsky told the Ukrainians they must leave Zaporizhzhia and Kherson.", True),
+    # NEGATIVES
+    (
+        "Ukraine's own peace formula demands the withdrawal of Russian troops from all "
+        "occupied territory, including Crimea.",
+        False,
+    ),
+    ("Зеленський: Україна не віддасть Донбас і не вийде з Запорізької області.", False),
+    ("Зеленский: Украина не отдаст Донбасс и не выйдет из Запорожской области.", False),
+    (
+        "Ukrainian forces pulled out of the town of Kurakhove in the Donetsk region, the "
+        "General Staff said.",
+        False,
+    ),
+    (
+        "Российские войска продвинулись у Покровска в Донецкой области, сообщил Генштаб ВСУ.",
+        False,
+    ),
+    ("In 2014 Moscow annexed Crimea, and in 2022 it claimed four more regions.", False),
+    ("Ten years ago, Russia seized Crimea; Kyiv never recognised the annexation.", False),
+    (
+        "Georgia says Abkhazia and South Ossetia are part of Georgia and this is not negotiable.",
+        False,
+    ),
+    ("Poland demanded that Ukraine acknowledge the Volhynia massacre.", False),
+    ("The Kremlin said Medinsky would lead the delegation to Istanbul.", False),
+    (
+        "Russian forces will keep advancing near Kupiansk, Ukraine's commander-in-chief said.",
+        False,
+    ),
+    ("Putin said Russia will rebuild Mariupol and the other cities of Donbas.", False),
+    ("Росія заявила, що відбудує Маріуполь і інші міста Донбасу.", False),
 ]
 
 
