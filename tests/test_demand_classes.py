@@ -395,6 +395,52 @@ CLASSES = [
     ),
     ("Putin said Russia will rebuild Mariupol and the other cities of Donbas.", False),
     ("Росія заявила, що відбудує Маріуполь і інші міста Донбасу.", False),
+    # look-alikes of the wider words: pressure, obligation, positions, entering
+    (
+        "Under Russian pressure, Ukrainian troops withdrew from Avdiivka in the Donetsk region.",
+        False,
+    ),
+    (
+        "Washington is pressing Kyiv to accept a ceasefire along the current line in Donetsk.",
+        False,
+    ),
+    ("Європейські лідери тиснуть на Київ, щоб той погодився на перемир'я на Донбасі.", False),
+    (
+        "Ukraine is obliged under the Constitution to defend Crimea and Donbas, Zelensky said.",
+        False,
+    ),
+    (
+        "Ukraine's position: Russian withdrawal from Zaporizhzhia and Kherson before any talks.",
+        False,
+    ),
+    ("Позиція України: виведення російських військ із Херсонщини та Запоріжжя.", False),
+    (
+        "Ukrainian troops will enter Crimea one day, Budanov said, as the Kremlin "
+        "dismissed the threat.",
+        False,
+    ),
+    (
+        "The Kremlin said Russia proposes a ceasefire for Easter; Ukrainian troops remain"
+        " in the Kursk region.",
+        False,
+    ),
+    ("Russia's Defence Ministry said its troops will enter Kupiansk soon.", False),
+    ("In 2022 Russian troops entered Kherson; they left the city in November.", False),
+    (
+        "Peskov said the talks in Istanbul would be based on the memorandum, declining to"
+        " discuss Crimea.",
+        False,
+    ),
+    (
+        "Лавров заявил, что переговоры должны учитывать интересы безопасности России; о "
+        "Крыме он не говорил.",
+        False,
+    ),
+    (
+        "The Kremlin said the status of Russian regions bordering Ukraine, such as "
+        "Belgorod, is not up for discussion.",
+        False,
+    ),
 ]
 
 
