@@ -441,6 +441,80 @@ CLASSES = [
         "Belgorod, is not up for discussion.",
         False,
     ),
+    # reported speech in quotes, envoys, nominal conditions ("the key to a settlement")
+    (
+        "«Украинские войска должны уйти с территории Донбасса, это наше принципиальное "
+        "условие», — заявил Ушаков.",
+        True,
+    ),
+    (
+        "«Українські війська мають піти з Донбасу — це наша принципова умова», — сказав Ушаков.",
+        True,
+    ),
+    (
+        '"Ukrainian units must leave Donbas, that is our principled condition," Ushakov said.',
+        True,
+    ),
+    (
+        "Moscow's line has not changed: Kyiv must recognise the loss of Crimea and the "
+        "four regions.",
+        True,
+    ),
+    ("Позиція Москви не змінилася: Київ має визнати втрату Криму та чотирьох областей.", True),
+    (
+        "Позиция Москвы не изменилась: Киев должен признать потерю Крыма и четырех регионов.",
+        True,
+    ),
+    (
+        "Putin's envoy said Russia expects Kyiv to hand the remaining part of "
+        "Zaporizhzhia region to Russia.",
+        True,
+    ),
+    (
+        "Спецпредставник Путіна заявив, що Росія очікує від Києва передачі решти "
+        "Запорізької області.",
+        True,
+    ),
+    (
+        "Спецпредставитель Путина заявил, что Россия ожидает от Киева передачи остальной "
+        "части Запорожской области.",
+        True,
+    ),
+    (
+        "Medinsky said Russia is ready to fight for as long as it takes and could take "
+        "Kharkiv and Sumy as well.",
+        True,
+    ),
+    (
+        "Мединский: Россия готова воевать сколько угодно и может взять также Харьков и Сумы.",
+        True,
+    ),
+    ("Мединський: Росія готова воювати скільки завгодно і може взяти ще Харків і Суми.", True),
+    (
+        "Peskov: the withdrawal of the Ukrainian army from Donbas is the key to a settlement.",
+        True,
+    ),
+    ("Пєсков: виведення української армії з Донбасу — ключ до врегулювання.", True),
+    ("Песков: вывод украинской армии из Донбасса — ключ к урегулированию.", True),
+    ("The Kremlin made clear that any truce requires Kyiv to give up Donetsk.", True),
+    (
+        "У Кремлі дали зрозуміти, що будь-яке перемир'я вимагає від Києва відмовитися від"
+        " Донеччини.",
+        True,
+    ),
+    (
+        "В Кремле дали понять, что любое перемирие требует от Киева отказаться от "
+        "Донецкой области.",
+        True,
+    ),
+    ("Kyiv made clear that any truce requires Russia to leave the Zaporizhzhia plant.", False),
+    ("Київ дав зрозуміти, що не відмовиться від Донеччини за жодних умов.", False),
+    ("Киев дал понять, что не откажется от Донецкой области ни при каких условиях.", False),
+    (
+        "Russian forces could take Kupiansk within days, a Ukrainian military analyst warned.",
+        False,
+    ),
+    ("The Kremlin declined to comment on reports of fighting near Sumy.", False),
 ]
 
 
