@@ -515,6 +515,40 @@ CLASSES = [
         False,
     ),
     ("The Kremlin declined to comment on reports of fighting near Sumy.", False),
+    # the future in the first person, "not up for debate", denials of a claim
+    ("«Ми заберемо Харків, якщо Київ не прийме наші умови», — заявив Медведєв.", True),
+    ("«Мы заберём и Николаев», — пригрозил Медведев.", True),
+    ("Medvedev: we will take Odesa too if the Kyiv regime does not sign.", True),
+    ("Картаполов: наша армия займёт Сумы, если Украина не уйдёт из Донбасса.", True),
+    (
+        "Kartapolov said Russia's army would next move on Kharkiv if Kyiv rejects the offer.",
+        True,
+    ),
+    (
+        "Путин: Россия не претендует на Одессу, но требует признать Крым и Донбасс российскими.",
+        True,
+    ),
+    (
+        "Лавров повторил, что Крым, ДНР, ЛНР, Запорожская и Херсонская области — "
+        "неотъемлемая часть России, и это не обсуждается.",
+        True,
+    ),
+    (
+        "Лавров повторив, що Крим, ДНР, ЛНР, Запорізька і Херсонська області — невід'ємна"
+        " частина Росії, і це не обговорюється.",
+        True,
+    ),
+    (
+        "Lavrov repeated that Crimea, the DPR, the LPR, Zaporizhzhia and Kherson are an "
+        "inalienable part of Russia, which is not up for debate.",
+        True,
+    ),
+    (
+        "Lavrov repeated that Russia is ready for talks but did not mention Crimea or Donbas.",
+        False,
+    ),
+    ("Putin said Russia does not claim Odesa or Kharkiv.", False),
+    ("Лавров: Россия не претендует на Харьков и Одессу.", False),
 ]
 
 
