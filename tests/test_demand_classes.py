@@ -549,6 +549,55 @@ CLASSES = [
     ),
     ("Putin said Russia does not claim Odesa or Kharkiv.", False),
     ("Лавров: Россия не претендует на Харьков и Одессу.", False),
+    # look-alikes of the conditions, lists and pronoun reports: Kyiv speaking, history, a past withdrawal
+    (
+        "Zelensky spoke after the summit. He said Russia must withdraw from Zaporizhzhia "
+        "before any talks, and Putin must accept it.",
+        False,
+    ),
+    (
+        "Putin was not mentioned. He said Ukrainian forces have to hold the Kherson "
+        "bridgehead, Syrskyi's spokesman added.",
+        False,
+    ),
+    (
+        "Без виведення російських військ із Запорізької області миру не буде, заявив "
+        "Зеленський, відповідаючи Пєскову.",
+        False,
+    ),
+    (
+        "Without the withdrawal of Russian troops from Kherson there will be no peace, "
+        "Sybiha said after Lavrov's remarks.",
+        False,
+    ),
+    (
+        "Sybiha: the key to peace is the withdrawal of Russian forces from Ukrainian "
+        "territory, whatever Moscow says.",
+        False,
+    ),
+    (
+        "The Kremlin's draft was rejected; under Kyiv's document, Ukraine keeps "
+        "Zaporizhzhia and Kherson.",
+        False,
+    ),
+    (
+        "Point 1 of Ukraine's plan: Russia withdraws its troops from Donetsk and Luhansk,"
+        " Medinsky was told.",
+        False,
+    ),
+    (
+        "Lavrov said Crimea was part of Russia in the 18th century, in a lecture on history.",
+        False,
+    ),
+    (
+        "Sybiha said Crimea is Ukraine and the issue is not negotiable, rejecting Lavrov's claim.",
+        False,
+    ),
+    (
+        "After the withdrawal of Ukrainian troops from Avdiivka in the Donetsk region, "
+        "Peskov said talks were not on the agenda.",
+        False,
+    ),
 ]
 
 
