@@ -549,7 +549,7 @@ CLASSES = [
     ),
     ("Putin said Russia does not claim Odesa or Kharkiv.", False),
     ("Лавров: Россия не претендует на Харьков и Одессу.", False),
-    # look-alikes of the conditions, lists and pronoun reports: Kyiv speaking, history, a past withdrawal
+    # look-alikes of conditions, lists, pronoun reports: Kyiv, history, a past withdrawal
     (
         "Zelensky spoke after the summit. He said Russia must withdraw from Zaporizhzhia "
         "before any talks, and Putin must accept it.",
