@@ -598,6 +598,42 @@ CLASSES = [
         "Peskov said talks were not on the agenda.",
         False,
     ),
+    # demands put forward, listed among others, raised as a question; verbless "troops out of"
+    (
+        "The Russian delegation put forward demands: Ukrainian troops out of the "
+        "Zaporizhzhia and Kherson regions.",
+        True,
+    ),
+    (
+        "Російська делегація висунула вимогу вивести ЗСУ із Запорізької та Херсонської областей.",
+        True,
+    ),
+    (
+        "Российская делегация выдвинула требование об отводе ВСУ из Запорожской и "
+        "Херсонской областей.",
+        True,
+    ),
+    ("Among Moscow's demands is that Kyiv abandon its positions in Donbas.", True),
+    ("Серед вимог Москви — відмова Києва від Донбасу.", True),
+    ("Среди требований Москвы — отказ Киева от Донбасса.", True),
+    (
+        "Moscow laid out its conditions, which include Ukraine's withdrawal from the "
+        "Donetsk region.",
+        True,
+    ),
+    ("Москва озвучила свои условия, среди которых выход Украины из Донецкой области.", True),
+    ("Москва озвучила свої умови, серед яких вихід України з Донецької області.", True),
+    ("The Russian side again raised the question of the Ukrainian army leaving Donbas.", True),
+    ("Російська сторона знову порушила питання про вихід української армії з Донбасу.", True),
+    ("Российская сторона вновь подняла вопрос об уходе украинской армии из Донбасса.", True),
+    (
+        "Russian forces drove Ukrainian troops out of two villages in the Zaporizhzhia "
+        "region, Moscow said, setting out no new terms.",
+        False,
+    ),
+    ("Kyiv's terms: Russian forces out of the Zaporizhzhia and Kherson regions.", False),
+    ("Zelensky raised the question of Russian troops leaving the Zaporizhzhia plant.", False),
+    ("The Russian delegation's position: Kyiv's troops out of Donbas, then a ceasefire.", True),
 ]
 
 
