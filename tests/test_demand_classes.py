@@ -634,6 +634,24 @@ CLASSES = [
     ("Kyiv's terms: Russian forces out of the Zaporizhzhia and Kherson regions.", False),
     ("Zelensky raised the question of Russian troops leaving the Zaporizhzhia plant.", False),
     ("The Russian delegation's position: Kyiv's troops out of Donbas, then a ceasefire.", True),
+    # officials speaking of taking, claims, "angling for", "does not claim"
+    ("У Кремлі вже відкрито говорять про захоплення Одеси і Миколаєва.", True),
+    ("В Кремле уже открыто говорят о захвате Одессы и Николаева.", True),
+    ("Медведєв заявив, що Росія має претензії на Харківщину і Сумщину.", True),
+    ("Moscow seeks control of all of Donetsk as the price of a ceasefire.", True),
+    ("The Kremlin is angling for the whole of Donbas in any deal.", True),
+    ("Кремль претендує на весь Донбас в обмін на перемир'я.", True),
+    ("Кремль претендует на весь Донбасс в обмен на перемирие.", True),
+    (
+        "Песков: Херсонская и Запорожская области навсегда останутся в составе России, "
+        "Киеву придется с этим смириться.",
+        True,
+    ),
+    (
+        "Песков: Россия не претендует на территории за пределами новых регионов, заявил "
+        "он журналистам в Москве.",
+        False,
+    ),
 ]
 
 
