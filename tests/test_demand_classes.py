@@ -652,6 +652,18 @@ CLASSES = [
         "он журналистам в Москве.",
         False,
     ),
+    # a pronoun after a Ukrainian speaker is not Moscow's
+    (
+        "Putin's demands were discussed in Washington.\nZelensky spoke in Kyiv on Monday "
+        "about aid. He said the army might have to leave parts of Donetsk if Western aid "
+        "stops.",
+        False,
+    ),
+    (
+        "Putin spoke at length on Friday about the war.\nHe said the Ukrainian army must "
+        "leave the Donetsk and Luhansk regions before any truce.",
+        True,
+    ),
 ]
 
 
