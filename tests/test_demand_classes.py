@@ -664,6 +664,27 @@ CLASSES = [
         "leave the Donetsk and Luhansk regions before any truce.",
         True,
     ),
+    # forecasts by analysts and Ukrainian officials are not threats
+    (
+        "Russian forces may take Kupiansk in the Kharkiv region within weeks, Ukrainian "
+        "officials said, as talks on a deal stalled.",
+        False,
+    ),
+    (
+        "Analysts say Russia could advance on Zaporizhzhia city this summer; Kyiv "
+        "rejected Moscow's terms last month.",
+        False,
+    ),
+    (
+        "Russian troops will enter Vovchansk soon, a Russian military blogger claimed, "
+        "without any official confirmation.",
+        False,
+    ),
+    (
+        "The Russian army is advancing on Pokrovsk in the Donetsk region, the ISW said; "
+        "the Kremlin's terms are unchanged.",
+        False,
+    ),
 ]
 
 
