@@ -273,7 +273,10 @@ def _claims(
     done: set[tuple[str, str]],
 ) -> list[DemandClaim]:
     sentence = s.text[s.start : s.end]
-    regions = [r for r in regions if (r, kind) not in done]
+    regions = [
+        p for r in regions for p in (rules.four_regions if r == "four_regions" else (r,))
+    ]  # «чотирьох «нових регіонів»» read as the gazetteer's entity: the four
+    regions = [r for r in dict.fromkeys(regions) if (r, kind) not in done]
     done.update((r, kind) for r in regions)
     where = (sentence, s.start, s.end, lang, rules.version, field, action.label)
     return [DemandClaim(region, kind, actor, *where) for region in regions]

@@ -31,11 +31,18 @@ def item_at(s: Sentence, here: list[Mark]) -> Mark | None:
         item is not None
         and s.rules.rivers
         and s.words.folded[item.first].startswith(s.rules.rivers)
-        and any(m.kind == "river" for m in at_word(s).get(item.first - 1, ()))
+        and any(
+            m.kind == "river"
+            for j in range(max(0, item.first - _RIVER_REACH), item.first)
+            for m in at_word(s).get(j, ())
+        )
     ):
-        return None  # «отвести войска за Днепр»: the river
+        return None  # «отвести войска за Днепр», "both banks of the Dnipro": the river
     return item
 
+
+_RIVER_REACH = 3
+"""Words before a river's name that a `river` word may stand ("banks of the Dnipro")."""
 
 _FOUR_ENTITY = "four_regions"
 """The gazetteer's entity for "the four regions" (entities.yaml), one of its regions."""
