@@ -145,7 +145,11 @@ def _future(s: Sentence, action: Mark, rules: ClaimRules) -> Mark | None:
         return None
     who = [p for p in subjects(s, rules) if russian(p, rules)]
     who += [m for m in s.marks if m.kind == "first_person"]
-    if not any(0 < future.first - p.last <= _FUTURE_SUBJECT for p in who):
+    joined = s.words.hyphened  # «в будь-якому разі»: a compound counts as one word
+    if not any(
+        0 < future.first - p.last - sum(joined[p.last + 1 : future.first]) <= _FUTURE_SUBJECT
+        for p in who
+    ):
         return None
     at = at_word(s)
     k = future.last + 1  # the region is the object, past glue only ("will take all of …")
