@@ -149,3 +149,50 @@ def test_russian_officials_outside_the_gazetteer_voice_russias_demand(rules, tex
 )
 def test_new_regions_read_as_the_gazetteers_entity_are_the_four(rules, text) -> None:
     assert pairs(rules, text) == of("recognise", *FOUR)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Russian memorandum demands that Kyiv recognise the five regions as Russian.",
+        "Російський меморандум вимагає, щоб Київ визнав п'ять регіонів російськими.",
+        "Российский меморандум требует, чтобы Киев признал пять регионов российскими.",
+    ],
+)
+def test_the_five_regions_are_the_four_and_crimea(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", *FOUR, "crimea")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Volodin said Russia will take back Odesa and Kharkiv in time.",
+        "Володін заявив, що Росія з часом поверне собі Одесу і Харків.",
+        "Володин заявил, что Россия со временем вернет себе Одессу и Харьков.",
+    ],
+)
+def test_taking_back_in_the_future_is_a_seizure_threat(rules, text) -> None:
+    assert pairs(rules, text) == of("seize_threat", "odesa", "kharkiv")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pushilin spoke of the need to take Odesa and Mykolaiv under control.",
+        "Пушилін заявив про необхідність взяти під контроль Одесу і Миколаїв.",
+        "Пушилин заявил о необходимости взять под контроль Одессу и Николаев.",
+    ],
+)
+def test_the_need_to_take_a_region_is_a_call_to_seize_it(rules, text) -> None:
+    assert pairs(rules, text) == of("seize_threat", "odesa", "mykolaiv")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zelensky spoke of the need to take back Kherson and Zaporizhzhia.",
+        "Зеленський заявив про необхідність повернути собі Херсонщину і Запоріжжя.",
+    ],
+)
+def test_ukraines_aim_to_take_back_its_regions_is_no_claim(rules, text) -> None:
+    assert pairs(rules, text) == set()

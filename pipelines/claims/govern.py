@@ -138,8 +138,10 @@ _FUTURE_SUBJECT = 4
 def _future(s: Sentence, action: Mark, rules: ClaimRules) -> Mark | None:
     """A seizure said in the future tense («заберёт», «візьме», "will take") with Russia,
     a Russian party or "we" as its subject (up to four words before): a threat."""
-    future = next(
-        (m for m in s.marks if m.kind == "future" and m.first <= action.first <= m.last), None
+    future = max(  # the longest: "will take back", not "will take"
+        (m for m in s.marks if m.kind == "future" and m.first <= action.first <= m.last),
+        key=lambda m: m.last,
+        default=None,
     )
     if future is None:
         return None

@@ -51,6 +51,8 @@ _FOUR_ENTITY = "four_regions"
 def item_regions(item: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
     """The regions an item names: the four for a "four regions" phrase or the gazetteer's
     entity of that name ("four oblasts"), those just claimed for an anaphora."""
+    if item.kind == "four_regions" and item.label in rules.five_cues:
+        return list(rules.five_regions or rules.four_regions)  # "the five regions"
     if item.kind == "four_regions" or item.label == _FOUR_ENTITY:
         return list(rules.four_regions)
     if item.kind == "anaphora":
