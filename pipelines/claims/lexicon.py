@@ -186,6 +186,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         if not spec.topics:
             spec.regions = spec.russian_actors = ""
             spec.four_regions, spec.umbrella, spec.region_forms = [], {}, {}
+            spec.five_regions = []
 
     def group(key: str, name: str) -> frozenset[str]:
         if not name:
