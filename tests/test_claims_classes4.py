@@ -196,3 +196,55 @@ def test_the_need_to_take_a_region_is_a_call_to_seize_it(rules, text) -> None:
 )
 def test_ukraines_aim_to_take_back_its_regions_is_no_claim(rules, text) -> None:
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lavrov demanded recognition of the new realities that arose after the accession "
+        "to Russia of Crimea and Kherson.",
+        "Лавров вимагає визнати нові реалії, які склалися після приєднання до Росії Криму "
+        "і Херсонщини.",
+        "Лавров требует признать новые реалии, которые сложились после присоединения к "
+        "России Крыма и Херсонской области.",
+    ],
+)
+def test_a_relative_clause_that_goes_on_with_the_same_action(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "crimea", "kherson")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lavrov said Crimea and Kherson are inseparable, equal parts of Russia.",
+        "Лавров сказав, що Крим і Херсонщина — невід'ємні, рівноправні частини Росії.",
+        "Лавров сказал, что Крым и Херсонская область — неотъемлемые, равноправные части России.",
+    ],
+)
+def test_an_inseparable_part_with_words_between(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "crimea", "kherson")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lavrov said it is important that the world recognise the integration into Russia "
+        "of Kherson.",
+        "Лавров сказав, що важливо, щоб світ визнав Херсонщину російською.",
+        "Лавров сказал, что важно, чтобы мир признал Херсонскую область российской.",
+    ],
+)
+def test_it_is_important_that_is_a_demand(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "kherson")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fidan said Moscow had at first demanded from Ukraine the territories of Kherson.",
+        "Фідан сказав, що Росія спершу вимагала від України території Херсонщини.",
+        "Фидан сказал, что Россия сначала требовала от Украины территории Херсонской области.",
+    ],
+)
+def test_a_demand_of_the_region_past_from_ukraine(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "kherson")

@@ -49,6 +49,8 @@ def _coordinated(s: Sentence, action: Mark, previous: tuple[Mark, int] | None) -
 
 _ACTION_OF: dict[str, Action] = {"demand_object": "recognise"}
 _OBJECT_GAP = 2
+_OBJECT_REACH = 5
+_OBJECT_SKIP = frozenset({"glue", "region_noun", "object_marker", "other_actors"})
 
 
 def _demanded_objects(s: Sentence) -> list[Mark]:
@@ -60,13 +62,18 @@ def _demanded_objects(s: Sentence) -> list[Mark]:
     for m in s.marks:
         if m.kind != "demand_object":
             continue
-        for j in range(m.last + 1, m.last + 2 + _OBJECT_GAP):
+        gap = 0
+        for j in range(m.last + 1, min(len(s.words), m.last + 2 + _OBJECT_REACH)):
             here = at.get(j, [])
             if any(x.kind in ACTION_OF_CUE for x in here) or s.broken(m.last, j):
                 break
             if item_at(s, here) is not None:
                 out.append(m)
                 break
+            if not here or not all(x.kind in _OBJECT_SKIP for x in here):
+                gap += 1  # «требовала от Украины территории Донецкой …»: past "from Ukraine"
+                if gap > _OBJECT_GAP:
+                    break
     return out
 
 

@@ -95,8 +95,8 @@ def scope(
             found or any(ACTION_OF_CUE[m.kind] != ACTION_OF_CUE[action.kind] for m in other)
         ):
             break  # another action ends the scope; "recognition of the annexation of" does not
-        if "clause_break" in kinds:
-            break
+        if "clause_break" in kinds and not (not found and _same_action_soon(s, action, i)):
+            break  # but "the realities that arose after the accession of Crimea" go on
         item = item_at(s, here)
         if item is not None:
             if i in taken:
@@ -122,6 +122,26 @@ def scope(
     if lead is not None:  # "withdrawal from the regions Russia claims — Donetsk, …"
         return scope(s, Mark(action.kind, action.label, lead, lead), rules, recent, taken)
     return _pronoun_object(s, action, rules, recent), action.last
+
+
+_RELATIVE_REACH = 4
+
+
+def _same_action_soon(s: Sentence, action: Mark, i: int) -> bool:
+    """A clause that opens at word i goes on with the same action within a few words
+    and before any region («реалії, які склалися після приєднання до Росії Криму»):
+    the regions it names are the action's."""
+    at = at_word(s)
+    for j in range(i + 1, min(i + 1 + _RELATIVE_REACH, len(s.words))):
+        here = at.get(j, [])
+        if item_at(s, here) is not None:
+            return False
+        if any(
+            m.kind in ACTION_OF_CUE and ACTION_OF_CUE[m.kind] == ACTION_OF_CUE[action.kind]
+            for m in here
+        ):
+            return True
+    return False
 
 
 _PLACE = frozenset({"object_marker", "locative"})
