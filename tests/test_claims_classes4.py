@@ -248,3 +248,54 @@ def test_it_is_important_that_is_a_demand(rules, text) -> None:
 )
 def test_a_demand_of_the_region_past_from_ukraine(rules, text) -> None:
     assert pairs(rules, text) == of("recognise", "kherson")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Putin said Russia must create in the Sumy region a security zone.",
+        "Путін сказав, що Росія має створити в Сумській області зону безпеки.",
+        "Путин сказал, что Россия должна создать в Сумской области зону безопасности.",
+    ],
+)
+def test_a_zone_created_in_a_region_named_before_it(rules, text) -> None:
+    assert pairs(rules, text) == of("buffer_zone", "sumy")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shelling hit the Sumy region, where Ukraine wants to create a security zone.",
+        "Обстріли зачепили Сумську область, де Україна хоче створити зону безпеки.",
+    ],
+)
+def test_a_zone_that_is_not_russias_stays_out(rules, text) -> None:
+    assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Putin said a security zone must be created along the Ukrainian border. That is, "
+        "in the Sumy and Kharkiv regions.",
+        "Путін сказав, що вздовж українського кордону треба створити зону безпеки. Ідеться "
+        "про Сумську і Харківську області.",
+        "Путин сказал, что вдоль украинской границы нужно создать зону безопасности. Речь "
+        "идет о Сумской и Харьковской областях.",
+    ],
+)
+def test_along_the_ukrainian_border_names_no_party(rules, text) -> None:
+    assert pairs(rules, text) == of("buffer_zone", "sumy", "kharkiv")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Якщо Київ не погодиться, Україна може втратити ще кілька регіонів. Про це заявив "
+        "Картаполов. Ідеться про Одесу і Миколаїв.",
+        "Если Киев не согласится, Украина может потерять еще несколько регионов. Об этом "
+        "заявил Картаполов. Речь идет об Одессе и Николаеве.",
+    ],
+)
+def test_an_attribution_between_a_threat_and_its_regions(rules, text) -> None:
+    assert pairs(rules, text) == of("seize_threat", "odesa", "mykolaiv")

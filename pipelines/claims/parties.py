@@ -247,6 +247,7 @@ def demander(
                 and subject.first - before[-1].last <= _APPOSITION
             ):  # «Украина, украинские вооруженные силы должны …»: one subject, named twice
                 subject = before.pop()
+            before = [m for m in before if not _in_condition(s, m, subject)]
     if before:
         return before[-1]
     after = [
@@ -261,6 +262,16 @@ def demander(
         return russian_after[0]
     after = [m for m in after if _speaks_after(s, m, max(action.last, scope_end))]
     return after[0] if after else None
+
+
+def _in_condition(s: Sentence, m: Mark, subject: Mark) -> bool:
+    """Party m is in an "if" clause before the subject's own ("If Kyiv refuses, Ukraine
+    will lose …"): the condition's party, not who speaks."""
+    return (
+        not russian(m, rules=s.rules)
+        and any(c.kind == "condition" and c.last < m.first for c in s.marks)
+        and "," in s.gap(m.last, subject.first)
+    )
 
 
 def _speaks_after(s: Sentence, m: Mark, end: int) -> bool:

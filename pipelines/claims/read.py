@@ -197,7 +197,11 @@ def _demands_before(
     before = s.field.before(s)
     if before is None or before.paragraph != s.paragraph:
         return None
-    for a in before.marks:
+    if _attribution(before):  # "… could lose more regions. Kartapolov said so. That is, …"
+        earlier = s.field.before(before)
+        if earlier is not None and earlier.paragraph == s.paragraph:
+            before = earlier
+    for a in reversed(before.marks):  # the last action: "if Kyiv refuses …, it could lose …"
         kind = ACTION_OF_CUE.get(a.kind)
         if kind is None or (wanted is not None and kind != wanted):
             continue
@@ -216,6 +220,17 @@ def _demands_before(
         if russian(who, rules):
             return kind, actor_of(before, gov, who, rules)
     return None
+
+
+def _attribution(s: Sentence) -> bool:
+    """A sentence that only says who said the one before («Про це заявив …», "Об этом
+    сообщил …"): a pronoun among its first two words, a verb of saying, no action."""
+    kinds = {m.kind for m in s.marks}
+    return (
+        "say" in kinds
+        and not kinds & set(ACTION_OF_CUE)
+        and any(m.kind == "pronoun" and m.first <= 1 for m in s.marks)
+    )
 
 
 def _explained(

@@ -115,6 +115,10 @@ def scope(
         i += 1
     if found:
         return list(dict.fromkeys(found)), last_item
+    if action.kind == "buffer_zone":
+        placed = _placed_before(s, action, rules, recent)
+        if placed:  # «створити в Сумській області зону безпеки»
+            return placed, action.last
     regions, _, predicate = subject_list(s, action, rules, recent)
     if regions and (predicate or action.kind in ("next", "other")):
         return regions, action.last
@@ -122,6 +126,30 @@ def scope(
     if lead is not None:  # "withdrawal from the regions Russia claims — Donetsk, …"
         return scope(s, Mark(action.kind, action.label, lead, lead), rules, recent, taken)
     return _pronoun_object(s, action, rules, recent), action.last
+
+
+_PLACED_REACH = 6
+
+
+def _placed_before(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
+    """The regions of "in <regions>" right before a zone, after the verb that creates it
+    ("create in the Sumy region a security zone"): where the zone is to be."""
+    at = at_word(s)
+    found: list[str] = []
+    j = action.first - 1
+    while j >= max(0, action.first - _PLACED_REACH):
+        here = at.get(j, [])
+        kinds = {m.kind for m in here}
+        item = item_at(s, here)
+        if item is not None:
+            found[:0] = item_regions(item, rules, recent)
+        elif "locative" in kinds and found:
+            before = at.get(j - 1, [])
+            return found if any(m.kind == "establish" for m in before) else []
+        elif not kinds & {"glue", "region_noun"}:
+            return []
+        j -= 1
+    return []
 
 
 _RELATIVE_REACH = 4
