@@ -299,3 +299,55 @@ def test_along_the_ukrainian_border_names_no_party(rules, text) -> None:
 )
 def test_an_attribution_between_a_threat_and_its_regions(rules, text) -> None:
     assert pairs(rules, text) == of("seize_threat", "odesa", "mykolaiv")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Tolstoy: 'Russia must return its Odesa and Kharkiv regions'",
+        "Толстой: Росія має повернути собі Одещину і Харківщину",
+        "Толстой: Россия должна вернуть себе Одесскую и Харьковскую области",
+    ],
+)
+def test_a_headline_demand_to_take_regions_back(rules, title) -> None:
+    assert pairs(rules, "", title=title) == of("seize_threat", "odesa", "kharkiv")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Зеленський: Україна має повернути собі Херсонщину.",
+        "Зеленский: Украина должна вернуть себе Херсонскую область.",
+    ],
+)
+def test_ukraine_taking_its_regions_back_is_no_claim(rules, text) -> None:
+    assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Депутат Держдуми сказав, що Росія має дійти до Одеси.",
+        "Депутат Госдумы сказал, что России нужно дойти до Одессы.",
+    ],
+)
+def test_russia_must_reach_a_region(rules, text) -> None:
+    assert pairs(rules, text) == of("seize_threat", "odesa")
+
+
+def test_a_region_that_must_come_under_russian_control(rules) -> None:
+    text = 'Ushakov said Kherson "must come under full control of the Russian Federation".'
+    assert pairs(rules, text) == of("recognise", "kherson")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Putin said international recognition of Russia's new regions, including Crimea, "
+        "is important.",
+        "Путін сказав, що міжнародне визнання нових регіонів РФ, зокрема Криму, важливе.",
+        "Путин сказал, что международное признание новых регионов РФ, в том числе Крыма, важно.",
+    ],
+)
+def test_recognition_said_to_be_important_is_a_demand(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", *FOUR, "crimea")
