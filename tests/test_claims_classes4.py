@@ -351,3 +351,27 @@ def test_a_region_that_must_come_under_russian_control(rules) -> None:
 )
 def test_recognition_said_to_be_important_is_a_demand(rules, text) -> None:
     assert pairs(rules, text) == of("recognise", *FOUR, "crimea")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Putin said the Kherson region, together with Crimea, became part of Russia.",
+        "Путін сказав, що Херсонщина разом із Кримом нібито є частиною Росії.",
+        "Путин сказал, что Херсонская область вместе с Крымом якобы является частью России.",
+    ],
+)
+def test_a_subject_list_joined_by_together_with_or_hedged(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "kherson", "crimea")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zakharova demanded the withdrawal of Ukrainian troops from the four new subjects.",
+        "Захарова вимагала виведення українських військ із чотирьох нових суб'єктів.",
+        "Захарова потребовала вывода украинских войск из четырех новых субъектов.",
+    ],
+)
+def test_four_new_subjects_are_the_four(rules, text) -> None:
+    assert pairs(rules, text) == of("withdraw", *FOUR)
