@@ -375,3 +375,32 @@ def test_a_subject_list_joined_by_together_with_or_hedged(rules, text) -> None:
 )
 def test_four_new_subjects_are_the_four(rules, text) -> None:
     assert pairs(rules, text) == of("withdraw", *FOUR)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lavrov said that without the coup Ukraine would not have lost Crimea.",
+        "Лавров сказав, що без перевороту Україна не втратила б Крим.",
+        "Лавров сказал, что без переворота Украина не потеряла бы Крым.",
+    ],
+)
+def test_a_negated_loss_is_no_threat(rules, text) -> None:
+    assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It is unclear whether Russia will try to extend its claims to Kherson.",
+        "Незрозуміло, чи Росія спробує поширити свої претензії на Херсонщину.",
+        "Неясно, попытается ли Россия распространить свои претензии на Херсонскую область.",
+    ],
+)
+def test_speculation_whether_russia_will_claim_is_no_claim(rules, text) -> None:
+    assert pairs(rules, text) == set()
+
+
+def test_a_ukrainian_commanders_reading_of_a_zone_is_no_claim(rules) -> None:
+    text = "Syrsky said Russia was seeking to create a buffer zone in the Kharkiv region."
+    assert pairs(rules, text) == set()

@@ -199,12 +199,13 @@ def _spent(s: Sentence, gov: Mark, action: Mark) -> bool:
 
 
 _NEGATION_BEFORE = 3
-_QUESTION_REACH = 4
+_QUESTION_REACH = 8
 
 
 def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
     """A negation between the governor and the action ("must not cede"), or right before
-    an assertion of Russian sovereignty ("Crimea will never be part of Russia")."""
+    an assertion of Russian sovereignty ("Crimea will never be part of Russia") or a loss
+    («Україна не втратила б Крим»); an open question ("whether") shortly before."""
     if any(
         m.kind == "question" and governor.first - _QUESTION_REACH <= m.first <= governor.first
         for m in s.marks
@@ -214,6 +215,8 @@ def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
         return False  # "if Ukraine does not withdraw": the demand is to withdraw
     if governor is action and action.kind == "sovereign":
         lo, hi = action.first - _NEGATION_BEFORE, action.first
+    elif governor is action and action.kind == "loss":  # not «не захочуть — залишаться без»
+        lo, hi = action.first - 1, action.first
     elif governor.last < action.first:
         lo, hi = governor.last + 1, action.first
     else:
