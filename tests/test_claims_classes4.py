@@ -404,3 +404,39 @@ def test_speculation_whether_russia_will_claim_is_no_claim(rules, text) -> None:
 def test_a_ukrainian_commanders_reading_of_a_zone_is_no_claim(rules) -> None:
     text = "Syrsky said Russia was seeking to create a buffer zone in the Kharkiv region."
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peskov warned: if Kyiv refuses — Ukraine will lose Kharkiv, and Sumy, and Odesa — "
+        "he said.",
+        "«Не захочуть — залишаться і без Харкова, і без Сум, і без Одеси», — сказав Картаполов.",
+        "«Не захотят — останутся и без Харькова, и без Сум, и без Одессы», — сказал Картаполов.",
+    ],
+)
+def test_a_list_inside_the_dashes_of_its_own_threat(rules, text) -> None:
+    assert pairs(rules, text) == of("seize_threat", "kharkiv", "sumy", "odesa")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zakharova said Russian troops will take the whole territory of Russia, which in her "
+        "view includes Kherson and Zaporizhzhia.",
+        "Захарова сказала, що російські війська візьмуть усю територію Росії, яка, на її "
+        "думку, включає Херсонщину і Запоріжжя.",
+        "Захарова сказала, что российские войска возьмут всю территорию России, которая, по "
+        "ее мнению, включает Херсонскую и Запорожскую области.",
+    ],
+)
+def test_a_clause_saying_what_the_object_includes(rules, text) -> None:
+    assert pairs(rules, text) == of("seize_threat", "kherson", "zaporizhzhia")
+
+
+def test_a_list_after_including_stays_a_list(rules) -> None:
+    text = (
+        "Moscow demands the withdrawal of Ukrainian forces from the territory of Russia, "
+        "including Kherson and Zaporizhzhia, which it annexed in 2022."
+    )
+    assert pairs(rules, text) == of("withdraw", "kherson", "zaporizhzhia")

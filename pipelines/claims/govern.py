@@ -8,7 +8,7 @@ from bisect import bisect_left
 
 from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules
 from pipelines.claims.parties import russian, subjects
-from pipelines.claims.scope import at_word, item_at
+from pipelines.claims.scope import at_word, item_at, same_action_soon
 from pipelines.claims.sentence import Mark, Sentence
 
 _GOVERNING: dict[Action, tuple[str, ...]] = {
@@ -155,9 +155,15 @@ def _future(s: Sentence, action: Mark, rules: ClaimRules) -> Mark | None:
         return None
     at = at_word(s)
     k = future.last + 1  # the region is the object, past glue only ("will take all of …")
-    while k < len(s.words) and at.get(k) and all(m.kind == "glue" for m in at[k]):
+    while k < len(s.words) and at.get(k) and all(m.kind in _OBJECT_WORDS for m in at[k]):
         k += 1
+    if any(m.kind == "clause_break" for m in at.get(k, ())) and same_action_soon(s, action, k):
+        return future  # "will take the territory of Russia, which includes Kherson"
     return future if item_at(s, at.get(k, [])) is not None else None
+
+
+_OBJECT_WORDS = frozenset({"glue", "region_noun", "sovereign", "russian_forces", "actor"})
+"""Words of a future seizure's object before its regions ("all the territory of Russia")."""
 
 
 def _colon_governor(s: Sentence, action: Mark) -> Mark | None:

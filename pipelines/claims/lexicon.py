@@ -51,6 +51,7 @@ CueKind = Literal[
     "sovereign",
     "four_regions",
     "five_regions",
+    "includes",
     "four",
     "region_noun",
     "demand_object",

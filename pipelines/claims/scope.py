@@ -79,7 +79,7 @@ def scope(
     while i < len(s.words):
         if s.broken(i - 1, i):
             break
-        if found and aside(s, i):
+        if found and aside(s, i) and not aside(s, action.first):
             i += 1  # "… Luhansk, and – depending on who speaks – Zaporizhzhia and Kherson"
             continue
         here = at.get(i, [])
@@ -95,8 +95,10 @@ def scope(
             found or any(ACTION_OF_CUE[m.kind] != ACTION_OF_CUE[action.kind] for m in other)
         ):
             break  # another action ends the scope; "recognition of the annexation of" does not
-        if "clause_break" in kinds and not (not found and _same_action_soon(s, action, i)):
-            break  # but "the realities that arose after the accession of Crimea" go on
+        if "clause_break" in kinds:
+            if found or not same_action_soon(s, action, i):
+                break
+            last_item = i  # "the realities that arose after the accession of Crimea" go on
         item = item_at(s, here)
         if item is not None:
             if i in taken:
@@ -155,20 +157,21 @@ def _placed_before(s: Sentence, action: Mark, rules: ClaimRules, recent: list[st
 _RELATIVE_REACH = 4
 
 
-def _same_action_soon(s: Sentence, action: Mark, i: int) -> bool:
-    """A clause that opens at word i goes on with the same action within a few words
-    and before any region («реалії, які склалися після приєднання до Росії Криму»):
-    the regions it names are the action's."""
+def same_action_soon(s: Sentence, action: Mark, i: int) -> bool:
+    """A clause that opens at word i goes on with the same action, or says what the
+    object includes, within a few words and before any region («реалії, які склалися після
+    приєднання до Росії Криму»): the regions it names are the action's."""
     at = at_word(s)
     for j in range(i + 1, min(i + 1 + _RELATIVE_REACH, len(s.words))):
         here = at.get(j, [])
         if item_at(s, here) is not None:
             return False
         if any(
-            m.kind in ACTION_OF_CUE and ACTION_OF_CUE[m.kind] == ACTION_OF_CUE[action.kind]
+            m.kind == "includes"
+            or (m.kind in ACTION_OF_CUE and ACTION_OF_CUE[m.kind] == ACTION_OF_CUE[action.kind])
             for m in here
         ):
-            return True
+            return True  # "… the territory of Russia, which in her view includes Donetsk …"
     return False
 
 
