@@ -440,3 +440,25 @@ def test_a_list_after_including_stays_a_list(rules) -> None:
         "including Kherson and Zaporizhzhia, which it annexed in 2022."
     )
     assert pairs(rules, text) == of("withdraw", "kherson", "zaporizhzhia")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Putin ordered a buffer zone along the border. It covers regions such as Sumy and Kharkiv.",
+        "Путін наказав створити буферну зону вздовж кордону. Вона охопить області, такі як "
+        "Сумська і Харківська.",
+        "Путин приказал создать буферную зону вдоль границы. Она охватит области, такие как "
+        "Сумская и Харьковская.",
+    ],
+)
+def test_such_as_names_the_regions_of_the_demand_before(rules, text) -> None:
+    assert pairs(rules, text) == of("buffer_zone", "sumy", "kharkiv")
+
+
+def test_such_as_after_a_zone_of_ukraines_stays_out(rules) -> None:
+    text = (
+        "Zelensky ordered a buffer zone along the border. Russian shelling hit regions "
+        "such as Sumy and Kharkiv."
+    )
+    assert pairs(rules, text) == set()
