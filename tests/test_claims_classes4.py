@@ -462,3 +462,23 @@ def test_such_as_after_a_zone_of_ukraines_stays_out(rules) -> None:
         "such as Sumy and Kharkiv."
     )
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peskov said Russia would accept no plan if it does not provide for the annexation "
+        "of Kherson.",
+        "Пєсков сказав, що Росія не прийме жодного плану, якщо він не передбачатиме анексії "
+        "Херсонщини.",
+        "Песков сказал, что Россия не примет никакого плана, если он не предусматривает "
+        "аннексии Херсонской области.",
+    ],
+)
+def test_a_condition_with_its_own_not_still_demands(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "kherson")
+
+
+def test_an_anniversary_of_the_annexation_is_no_demand(rules) -> None:
+    text = "У Сімферополі відзначили річницю анексії Криму, повідомили місцеві ЗМІ."
+    assert pairs(rules, text) == set()

@@ -227,4 +227,13 @@ def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
         lo, hi = governor.last + 1, action.first
     else:
         lo, hi = action.last + 1, governor.first
-    return any(m.kind == "negation" and lo <= m.first < hi for m in s.marks)
+    conditions = [m.last for m in s.marks if m.kind == "condition"]
+    return any(
+        m.kind == "negation"
+        and lo <= m.first < hi
+        and not any(0 < m.first - c <= _CONDITION_NEGATION for c in conditions)
+        for m in s.marks
+    )  # "no plan, if it does not provide for the annexation of …": the condition's own "not"
+
+
+_CONDITION_NEGATION = 3
