@@ -482,3 +482,21 @@ def test_a_condition_with_its_own_not_still_demands(rules, text) -> None:
 def test_an_anniversary_of_the_annexation_is_no_demand(rules) -> None:
     text = "У Сімферополі відзначили річницю анексії Криму, повідомили місцеві ЗМІ."
     assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Moscow has said it wants control of the whole of Zaporizhzhia.",
+        "Москва заявила, що хоче контроль над усією Запорізькою областю.",
+        "Формула, по словам источника в Кремле, подразумевает российский контроль над всей "
+        "Запорожской областью.",
+    ],
+)
+def test_wanting_control_of_a_whole_region_is_a_demand_to_cede_it(rules, text) -> None:
+    assert pairs(rules, text) == of("recognise", "zaporizhzhia")
+
+
+def test_taking_full_control_stays_a_seizure(rules) -> None:
+    text = "Putin said Russia will take full control of Zaporizhzhia unless Kyiv pulls out."
+    assert pairs(rules, text) == of("seize_threat", "zaporizhzhia") | of("withdraw", "zaporizhzhia")
