@@ -500,3 +500,18 @@ def test_wanting_control_of_a_whole_region_is_a_demand_to_cede_it(rules, text) -
 def test_taking_full_control_stays_a_seizure(rules) -> None:
     text = "Putin said Russia will take full control of Zaporizhzhia unless Kyiv pulls out."
     assert pairs(rules, text) == of("seize_threat", "zaporizhzhia") | of("withdraw", "zaporizhzhia")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"If not through talks, then by military means Zaporizhzhia will come under the '
+        'full control of Russia," Ushakov said.',
+        "«Якщо не шляхом переговорів, то військовим шляхом Запоріжжя перейде під повний "
+        "контроль Росії», — сказав Ушаков.",
+        "«Если не путем переговоров, то военным путем Запорожье перейдет под полный контроль "
+        "России», — сказал Ушаков.",
+    ],
+)
+def test_coming_under_control_in_the_future_is_a_seizure_threat(rules, text) -> None:
+    assert ("zaporizhzhia", "seize_threat") in pairs(rules, text)
