@@ -515,3 +515,18 @@ def test_taking_full_control_stays_a_seizure(rules) -> None:
 )
 def test_coming_under_control_in_the_future_is_a_seizure_threat(rules, text) -> None:
     assert ("zaporizhzhia", "seize_threat") in pairs(rules, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zakharova named Kherson and Zaporizhzhia. The withdrawal of Ukrainian troops from "
+        "these regions is what President Vladimir Putin sets as a condition.",
+        "Захарова назвала Херсонщину і Запоріжжя. Виведення українських військ із цих "
+        "регіонів — це те, що президент Володимир Путін ставить за умову.",
+        "Захарова назвала Херсонскую область и Запорожье. Вывод украинских войск из этих "
+        "регионов — это то, что президент Владимир Путин ставит условием.",
+    ],
+)
+def test_a_condition_named_ten_words_after_its_action(rules, text) -> None:
+    assert pairs(rules, text) == of("withdraw", "kherson", "zaporizhzhia")

@@ -23,7 +23,7 @@ _SELF_GOVERNING = frozenset({"loss", "next", "other", "sovereign", "demand_objec
 "claims to"): the party before them is the one concerned."""
 _GOVERNING_WINDOW = {"threat": 8, "condition": 15}
 _DEFAULT_WINDOW = 15
-_AFTER_WINDOW = 8
+_AFTER_WINDOW = 10
 
 
 def governor(
