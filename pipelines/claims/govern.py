@@ -8,7 +8,7 @@ from bisect import bisect_left
 
 from pipelines.claims.lexicon import ACTION_OF_CUE, Action, ClaimRules
 from pipelines.claims.parties import russian, subjects
-from pipelines.claims.scope import at_word, item_at
+from pipelines.claims.scope import at_word, item_at, same_action_soon
 from pipelines.claims.sentence import Mark, Sentence
 
 _GOVERNING: dict[Action, tuple[str, ...]] = {
@@ -23,7 +23,7 @@ _SELF_GOVERNING = frozenset({"loss", "next", "other", "sovereign", "demand_objec
 "claims to"): the party before them is the one concerned."""
 _GOVERNING_WINDOW = {"threat": 8, "condition": 15}
 _DEFAULT_WINDOW = 15
-_AFTER_WINDOW = 8
+_AFTER_WINDOW = 10
 
 
 def governor(
@@ -138,20 +138,32 @@ _FUTURE_SUBJECT = 4
 def _future(s: Sentence, action: Mark, rules: ClaimRules) -> Mark | None:
     """A seizure said in the future tense («заберёт», «візьме», "will take") with Russia,
     a Russian party or "we" as its subject (up to four words before): a threat."""
-    future = next(
-        (m for m in s.marks if m.kind == "future" and m.first <= action.first <= m.last), None
+    future = max(  # the longest: "will take back", not "will take"
+        (m for m in s.marks if m.kind == "future" and m.first <= action.first <= m.last),
+        key=lambda m: m.last,
+        default=None,
     )
     if future is None:
         return None
     who = [p for p in subjects(s, rules) if russian(p, rules)]
     who += [m for m in s.marks if m.kind == "first_person"]
-    if not any(0 < future.first - p.last <= _FUTURE_SUBJECT for p in who):
+    joined = s.words.hyphened  # «в будь-якому разі»: a compound counts as one word
+    if not any(
+        0 < future.first - p.last - sum(joined[p.last + 1 : future.first]) <= _FUTURE_SUBJECT
+        for p in who
+    ):
         return None
     at = at_word(s)
     k = future.last + 1  # the region is the object, past glue only ("will take all of …")
-    while k < len(s.words) and at.get(k) and all(m.kind == "glue" for m in at[k]):
+    while k < len(s.words) and at.get(k) and all(m.kind in _OBJECT_WORDS for m in at[k]):
         k += 1
+    if any(m.kind == "clause_break" for m in at.get(k, ())) and same_action_soon(s, action, k):
+        return future  # "will take the territory of Russia, which includes Kherson"
     return future if item_at(s, at.get(k, [])) is not None else None
+
+
+_OBJECT_WORDS = frozenset({"glue", "region_noun", "sovereign", "russian_forces", "actor"})
+"""Words of a future seizure's object before its regions ("all the territory of Russia")."""
 
 
 def _colon_governor(s: Sentence, action: Mark) -> Mark | None:
@@ -193,12 +205,13 @@ def _spent(s: Sentence, gov: Mark, action: Mark) -> bool:
 
 
 _NEGATION_BEFORE = 3
-_QUESTION_REACH = 4
+_QUESTION_REACH = 8
 
 
 def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
     """A negation between the governor and the action ("must not cede"), or right before
-    an assertion of Russian sovereignty ("Crimea will never be part of Russia")."""
+    an assertion of Russian sovereignty ("Crimea will never be part of Russia") or a loss
+    («Україна не втратила б Крим»); an open question ("whether") shortly before."""
     if any(
         m.kind == "question" and governor.first - _QUESTION_REACH <= m.first <= governor.first
         for m in s.marks
@@ -208,8 +221,19 @@ def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
         return False  # "if Ukraine does not withdraw": the demand is to withdraw
     if governor is action and action.kind == "sovereign":
         lo, hi = action.first - _NEGATION_BEFORE, action.first
+    elif governor is action and action.kind == "loss":  # not «не захочуть — залишаться без»
+        lo, hi = action.first - 1, action.first
     elif governor.last < action.first:
         lo, hi = governor.last + 1, action.first
     else:
         lo, hi = action.last + 1, governor.first
-    return any(m.kind == "negation" and lo <= m.first < hi for m in s.marks)
+    conditions = [m.last for m in s.marks if m.kind == "condition"]
+    return any(
+        m.kind == "negation"
+        and lo <= m.first < hi
+        and not any(0 < m.first - c <= _CONDITION_NEGATION for c in conditions)
+        for m in s.marks
+    )  # "no plan, if it does not provide for the annexation of …": the condition's own "not"
+
+
+_CONDITION_NEGATION = 3

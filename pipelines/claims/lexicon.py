@@ -50,6 +50,8 @@ CueKind = Literal[
     "other",
     "sovereign",
     "four_regions",
+    "five_regions",
+    "includes",
     "four",
     "region_noun",
     "demand_object",
@@ -122,6 +124,7 @@ class ClaimsFile(_Strict):
     regions: str
     russian_actors: str
     four_regions: list[str] = Field(min_length=1)
+    five_regions: list[str] = Field(default_factory=list)
     umbrella: dict[str, list[str]] = Field(default_factory=dict)
     region_forms: dict[str, list[str]] = Field(default_factory=dict)
     rivers: list[str] = Field(default_factory=list)
@@ -145,6 +148,10 @@ class ClaimRules:
     regions: frozenset[str]
     russian_actors: frozenset[str]
     four_regions: tuple[str, ...]
+    five_regions: tuple[str, ...]
+    """What "the five regions" names: the four and Crimea."""
+    five_cues: frozenset[str]
+    """The `five_regions` cues: marks of kind "four_regions" that name `five_regions`."""
     umbrella: dict[str, frozenset[str]]
     before_first_region: int
     rivers: tuple[str, ...]
@@ -180,6 +187,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         if not spec.topics:
             spec.regions = spec.russian_actors = ""
             spec.four_regions, spec.umbrella, spec.region_forms = [], {}, {}
+            spec.five_regions = []
 
     def group(key: str, name: str) -> frozenset[str]:
         if not name:
@@ -202,12 +210,13 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
             )
     regions = group("regions", spec.regions)
     actors = group("russian_actors", spec.russian_actors)
-    for i, region in enumerate(spec.four_regions):
-        if region not in regions:
-            raise ClaimsError(
-                f"{where(source, node_at(root, ('four_regions', i)))}: four_regions: "
-                f"{region!r} is not one of the regions ({spec.regions})"
-            )
+    for key in ("four_regions", "five_regions"):
+        for i, region in enumerate(getattr(spec, key)):
+            if region not in regions:
+                raise ClaimsError(
+                    f"{where(source, node_at(root, (key, i)))}: {key}: "
+                    f"{region!r} is not one of the regions ({spec.regions})"
+                )
     for umbrella, parts in spec.umbrella.items():
         for name in (umbrella, *parts):
             if name not in regions:
@@ -249,6 +258,8 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
             seen.add((kind, words))
             # a region form's label is its region: marks of kind "region" carry the entity id
             cue = Cue(kind, path[1] if kind == "region" else entry, words)
+            if kind == "five_regions":  # read as "four regions" that name five
+                cue = Cue("four_regions", entry, words)
             is_prefix, first = words[0]
             (by_prefix if is_prefix else by_stem)[first].append(cue)
     names: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
@@ -265,7 +276,7 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     region_words += [form.split()[0] for forms in spec.region_forms.values() for form in forms]
     region_words += [  # whole phrases: "new regions", not every "new"
         e
-        for kind in ("four_regions", "four", "anaphora")
+        for kind in ("four_regions", "five_regions", "four", "anaphora")
         for cues in spec.cues[kind].values()
         for e in cues
     ]
@@ -296,6 +307,8 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         regions=regions,
         russian_actors=actors,
         four_regions=tuple(spec.four_regions),
+        five_regions=tuple(spec.five_regions),
+        five_cues=frozenset(e for cues in spec.cues["five_regions"].values() for e in cues),
         umbrella={k: frozenset(v) for k, v in spec.umbrella.items()},
         before_first_region=spec.scope.before_first_region,
         rivers=tuple(t.folded for r in spec.rivers for t in tokenize(r)),

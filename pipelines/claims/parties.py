@@ -16,6 +16,7 @@ COORDINATORS = CONJUNCTIONS | {"with", "along", "з", "із", "зі", "с", "с�
 визнання … з повним виведенням військ з цих територій»)."""
 _MODAL_SUBJECT = 8
 _WITHDRAWER_WINDOW = 5
+_APPOSITION = 2
 
 
 class Context:
@@ -67,7 +68,12 @@ class Context:
         …"): of the nearest of the three sentences before (the title included) that names a
         party, the actor of its claims, else the Russian official it names, else its first
         party (not an object) if that is Russian. A sentence whose only parties are others
-        and that voices nothing ("Ukraine promised to answer") is passed over."""
+        and that voices nothing ("Ukraine promised to answer") is passed over. A quote
+        that runs on past the sentence is the speaker's named after it closes («… должны
+        покинуть Донбасс. Это важное условие», — добавил Песков)."""
+        quoted = self._quoted_after(rules)
+        if quoted is not None:
+            return quoted
         for e in islice(self.earlier(), 3):
             if id(e) in self.claimed:
                 return self.claimed[id(e)]
@@ -83,6 +89,27 @@ class Context:
                 # party that voices nothing does not speak for the next sentence
         return None
 
+    def _quoted_after(self, rules: ClaimRules) -> str | None:
+        """The Russian official named right after the quote the current sentence opens,
+        when that quote closes in one of the next sentences of the paragraph."""
+        s = self.current
+        if s is None or s.text[s.start : s.start + 1] not in _OPENING_QUOTES:
+            return None
+        if any(c in _CLOSING_QUOTES for c in s.text[s.start + 1 : s.end].rstrip(" .!?")):
+            return None  # the quote closes in the sentence itself
+        following = s.field.sentences(s.paragraph)[s.index + 1 : s.index + 1 + _QUOTE_REACH]
+        for f in following:
+            body = s.text[f.start : f.end]
+            closing = max((body.rfind(c) for c in _CLOSING_QUOTES), default=-1)
+            if closing < 0:
+                continue
+            after = [m for m in f.marks if f.words.start[m.first] > closing]
+            if not any(m.kind == "say" for m in after):
+                return None
+            named = [m for m in after if russian(m, rules)]
+            return actor_of(f, named[0], named[0], rules) if named else None
+        return None
+
     def named_russian(self, rules: ClaimRules) -> str | None:
         """The Russian official or party named in the nearest of the three sentences before
         that names one, the sentence before the current one included: who said a demand
@@ -94,6 +121,11 @@ class Context:
                 return actor_of(e, named[0], named[0], rules)
         return None
 
+
+_OPENING_QUOTES = frozenset('«"“„')
+_CLOSING_QUOTES = frozenset('»"”“')
+_QUOTE_REACH = 2
+"""Sentences after one that opens a quote in which it may close and name its speaker."""
 
 _VOICING = frozenset({"demand", "modal", "threat", "source", "negation"})
 """Cues that make a sentence someone's position (a demand, a refusal, a reading of
@@ -208,6 +240,14 @@ def demander(
             m.kind in said and subject.last < m.first < governor.first for m in s.marks
         ):  # "Peskov: Ukrainian troops must leave …", "Peskov said the AFU must …"
             before = [m for m in before if m.last < subject.first]
+            while (
+                before
+                and not russian(before[-1], rules)
+                and not russian(subject, rules)
+                and subject.first - before[-1].last <= _APPOSITION
+            ):  # «Украина, украинские вооруженные силы должны …»: one subject, named twice
+                subject = before.pop()
+            before = [m for m in before if not _in_condition(s, m, subject)]
     if before:
         return before[-1]
     after = [
@@ -222,6 +262,16 @@ def demander(
         return russian_after[0]
     after = [m for m in after if _speaks_after(s, m, max(action.last, scope_end))]
     return after[0] if after else None
+
+
+def _in_condition(s: Sentence, m: Mark, subject: Mark) -> bool:
+    """Party m is in an "if" clause before the subject's own ("If Kyiv refuses, Ukraine
+    will lose …"): the condition's party, not who speaks."""
+    return (
+        not russian(m, rules=s.rules)
+        and any(c.kind == "condition" and c.last < m.first for c in s.marks)
+        and "," in s.gap(m.last, subject.first)
+    )
 
 
 def _speaks_after(s: Sentence, m: Mark, end: int) -> bool:

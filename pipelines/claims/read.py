@@ -49,6 +49,8 @@ def _coordinated(s: Sentence, action: Mark, previous: tuple[Mark, int] | None) -
 
 _ACTION_OF: dict[str, Action] = {"demand_object": "recognise"}
 _OBJECT_GAP = 2
+_OBJECT_REACH = 5
+_OBJECT_SKIP = frozenset({"glue", "region_noun", "object_marker", "other_actors"})
 
 
 def _demanded_objects(s: Sentence) -> list[Mark]:
@@ -60,13 +62,18 @@ def _demanded_objects(s: Sentence) -> list[Mark]:
     for m in s.marks:
         if m.kind != "demand_object":
             continue
-        for j in range(m.last + 1, m.last + 2 + _OBJECT_GAP):
+        gap = 0
+        for j in range(m.last + 1, min(len(s.words), m.last + 2 + _OBJECT_REACH)):
             here = at.get(j, [])
             if any(x.kind in ACTION_OF_CUE for x in here) or s.broken(m.last, j):
                 break
             if item_at(s, here) is not None:
                 out.append(m)
                 break
+            if not here or not all(x.kind in _OBJECT_SKIP for x in here):
+                gap += 1  # «требовала от Украины территории Донецкой …»: past "from Ukraine"
+                if gap > _OBJECT_GAP:
+                    break
     return out
 
 
@@ -190,7 +197,11 @@ def _demands_before(
     before = s.field.before(s)
     if before is None or before.paragraph != s.paragraph:
         return None
-    for a in before.marks:
+    if _attribution(before):  # "… could lose more regions. Kartapolov said so. That is, …"
+        earlier = s.field.before(before)
+        if earlier is not None and earlier.paragraph == s.paragraph:
+            before = earlier
+    for a in reversed(before.marks):  # the last action: "if Kyiv refuses …, it could lose …"
         kind = ACTION_OF_CUE.get(a.kind)
         if kind is None or (wanted is not None and kind != wanted):
             continue
@@ -209,6 +220,17 @@ def _demands_before(
         if russian(who, rules):
             return kind, actor_of(before, gov, who, rules)
     return None
+
+
+def _attribution(s: Sentence) -> bool:
+    """A sentence that only says who said the one before («Про це заявив …», "Об этом
+    сообщил …"): a pronoun among its first two words, a verb of saying, no action."""
+    kinds = {m.kind for m in s.marks}
+    return (
+        "say" in kinds
+        and not kinds & set(ACTION_OF_CUE)
+        and any(m.kind == "pronoun" and m.first <= 1 for m in s.marks)
+    )
 
 
 def _explained(
@@ -273,7 +295,10 @@ def _claims(
     done: set[tuple[str, str]],
 ) -> list[DemandClaim]:
     sentence = s.text[s.start : s.end]
-    regions = [r for r in regions if (r, kind) not in done]
+    regions = [
+        p for r in regions for p in (rules.four_regions if r == "four_regions" else (r,))
+    ]  # «чотирьох «нових регіонів»» read as the gazetteer's entity: the four
+    regions = [r for r in dict.fromkeys(regions) if (r, kind) not in done]
     done.update((r, kind) for r in regions)
     where = (sentence, s.start, s.end, lang, rules.version, field, action.label)
     return [DemandClaim(region, kind, actor, *where) for region in regions]

@@ -31,11 +31,18 @@ def item_at(s: Sentence, here: list[Mark]) -> Mark | None:
         item is not None
         and s.rules.rivers
         and s.words.folded[item.first].startswith(s.rules.rivers)
-        and any(m.kind == "river" for m in at_word(s).get(item.first - 1, ()))
+        and any(
+            m.kind == "river"
+            for j in range(max(0, item.first - _RIVER_REACH), item.first)
+            for m in at_word(s).get(j, ())
+        )
     ):
-        return None  # «отвести войска за Днепр»: the river
+        return None  # «отвести войска за Днепр», "both banks of the Dnipro": the river
     return item
 
+
+_RIVER_REACH = 3
+"""Words before a river's name that a `river` word may stand ("banks of the Dnipro")."""
 
 _FOUR_ENTITY = "four_regions"
 """The gazetteer's entity for "the four regions" (entities.yaml), one of its regions."""
@@ -44,6 +51,8 @@ _FOUR_ENTITY = "four_regions"
 def item_regions(item: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
     """The regions an item names: the four for a "four regions" phrase or the gazetteer's
     entity of that name ("four oblasts"), those just claimed for an anaphora."""
+    if item.kind == "four_regions" and item.label in rules.five_cues:
+        return list(rules.five_regions or rules.four_regions)  # "the five regions"
     if item.kind == "four_regions" or item.label == _FOUR_ENTITY:
         return list(rules.four_regions)
     if item.kind == "anaphora":
@@ -70,7 +79,7 @@ def scope(
     while i < len(s.words):
         if s.broken(i - 1, i):
             break
-        if found and aside(s, i):
+        if found and aside(s, i) and not aside(s, action.first):
             i += 1  # "… Luhansk, and – depending on who speaks – Zaporizhzhia and Kherson"
             continue
         here = at.get(i, [])
@@ -87,7 +96,9 @@ def scope(
         ):
             break  # another action ends the scope; "recognition of the annexation of" does not
         if "clause_break" in kinds:
-            break
+            if found or not same_action_soon(s, action, i):
+                break
+            last_item = i  # "the realities that arose after the accession of Crimea" go on
         item = item_at(s, here)
         if item is not None:
             if i in taken:
@@ -106,6 +117,10 @@ def scope(
         i += 1
     if found:
         return list(dict.fromkeys(found)), last_item
+    if action.kind == "buffer_zone":
+        placed = _placed_before(s, action, rules, recent)
+        if placed:  # «створити в Сумській області зону безпеки»
+            return placed, action.last
     regions, _, predicate = subject_list(s, action, rules, recent)
     if regions and (predicate or action.kind in ("next", "other")):
         return regions, action.last
@@ -113,6 +128,51 @@ def scope(
     if lead is not None:  # "withdrawal from the regions Russia claims — Donetsk, …"
         return scope(s, Mark(action.kind, action.label, lead, lead), rules, recent, taken)
     return _pronoun_object(s, action, rules, recent), action.last
+
+
+_PLACED_REACH = 6
+
+
+def _placed_before(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
+    """The regions of "in <regions>" right before a zone, after the verb that creates it
+    ("create in the Sumy region a security zone"): where the zone is to be."""
+    at = at_word(s)
+    found: list[str] = []
+    j = action.first - 1
+    while j >= max(0, action.first - _PLACED_REACH):
+        here = at.get(j, [])
+        kinds = {m.kind for m in here}
+        item = item_at(s, here)
+        if item is not None:
+            found[:0] = item_regions(item, rules, recent)
+        elif "locative" in kinds and found:
+            before = at.get(j - 1, [])
+            return found if any(m.kind == "establish" for m in before) else []
+        elif not kinds & {"glue", "region_noun"}:
+            return []
+        j -= 1
+    return []
+
+
+_RELATIVE_REACH = 4
+
+
+def same_action_soon(s: Sentence, action: Mark, i: int) -> bool:
+    """A clause that opens at word i goes on with the same action, or says what the
+    object includes, within a few words and before any region («реалії, які склалися після
+    приєднання до Росії Криму»): the regions it names are the action's."""
+    at = at_word(s)
+    for j in range(i + 1, min(i + 1 + _RELATIVE_REACH, len(s.words))):
+        here = at.get(j, [])
+        if item_at(s, here) is not None:
+            return False
+        if any(
+            m.kind == "includes"
+            or (m.kind in ACTION_OF_CUE and ACTION_OF_CUE[m.kind] == ACTION_OF_CUE[action.kind])
+            for m in here
+        ):
+            return True  # "… the territory of Russia, which in her view includes Donetsk …"
+    return False
 
 
 _PLACE = frozenset({"object_marker", "locative"})

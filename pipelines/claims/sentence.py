@@ -53,7 +53,7 @@ class Words:
     offsets within the sentence), folded and stemmed through the matcher's own memo
     (`fold_stem_all`): a word matching has already seen costs a dict lookup."""
 
-    __slots__ = ("end", "folded", "start", "stem", "surface")
+    __slots__ = ("end", "folded", "hyphened", "start", "stem", "surface")
 
     def __init__(self, text: str) -> None:
         parts = WORD_SPLIT.split(text)
@@ -62,12 +62,17 @@ class Words:
         offsets = list(accumulate(map(len, parts)))
         start, end = offsets[0:-1:2], offsets[1::2]
         folded, stem = (list(x) for x in zip(*pairs, strict=True)) if pairs else ([], [])
+        hyphened = [k > 0 and parts[2 * k] == "-" for k in range(len(surface))]
         if "" in folded:  # a mark that folds to nothing is not a word
             kept = [i for i, f in enumerate(folded) if f]
-            surface, folded, stem = ([xs[i] for i in kept] for xs in (surface, folded, stem))
+            surface, folded, stem, hyphened = (
+                [xs[i] for i in kept] for xs in (surface, folded, stem, hyphened)
+            )
             start, end = [start[i] for i in kept], [end[i] for i in kept]
         self.surface, self.folded, self.stem = surface, folded, stem
         self.start, self.end = start, end
+        self.hyphened = hyphened
+        """Whether each word follows the one before across a bare hyphen ("будь-якому")."""
 
     def __len__(self) -> int:
         return len(self.folded)
@@ -110,7 +115,10 @@ def marks_of(words: Words, rules: ClaimRules) -> list[Mark]:
     n = len(folded)
     for i in range(n):
         singles, longer, names = word_info(folded[i], stems[i], rules)
+        compound = words.hyphened[i] or (i + 1 < n and words.hyphened[i + 1])
         for kind, label in singles:
+            if compound and kind in _WHOLE_WORD_ONLY:
+                continue  # «будь-якому» is neither «буде» nor «який»: halves of a compound
             out.append(Mark(kind, label, i, i))
         for cue in longer:
             k = len(cue.words)
@@ -128,6 +136,10 @@ def marks_of(words: Words, rules: ClaimRules) -> list[Mark]:
                 out.append(Mark(kind, entity, i, i + k - 1))
                 break
     return _four_regions(out, n)
+
+
+_WHOLE_WORD_ONLY = frozenset({"clause_break", "could", "copula"})
+"""Cue kinds a half of a hyphenated word cannot be («будь-якому разі», «будь-де»)."""
 
 
 _FOUR_GAP = 3
