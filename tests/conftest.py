@@ -12,6 +12,8 @@ import pytest
 from tests.pg.lakes import pg_lake  # noqa: F401  (fixture: a PostgreSQL-catalog lake)
 from tests.pgcluster import pg_cluster, pg_dsn  # noqa: F401  (fixtures: a real PostgreSQL)
 
+pytest_plugins = ("tests.claims_support",)  # the `rules` fixture of the claims class tests
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 

@@ -4,26 +4,10 @@ look-alike that must stay out; and blind2's floor per language."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from pipelines.claims import extract_claims, load_claim_rules
 from pipelines.claims.evaluate import evaluate, read_labelled
-from pipelines.rules import load_ruleset
-
-REPO = Path(__file__).resolve().parent.parent
-FOUR = {"donetsk", "luhansk", "zaporizhzhia", "kherson"}
-
-
-@pytest.fixture(scope="module")
-def rules():
-    gazetteer = load_ruleset(REPO / "config/rules.yaml", REPO / "config/entities.yaml").loaded
-    return load_claim_rules(REPO / "config/claims.yaml", gazetteer)
-
-
-def pairs(rules, text: str, title: str = "") -> set[tuple[str, str]]:
-    return {(c.region, c.action) for c in extract_claims(title, text, None, rules)}
+from tests.claims_support import FOUR, REPO, pairs  # the `rules` fixture: tests/conftest.py
 
 
 def withdraw(*regions: str) -> set[tuple[str, str]]:

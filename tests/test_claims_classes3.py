@@ -4,29 +4,9 @@ a look-alike that must stay out."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from pipelines.claims import extract_claims, load_claim_rules
-from pipelines.rules import load_ruleset
-
-REPO = Path(__file__).resolve().parent.parent
-FOUR = {"donetsk", "luhansk", "zaporizhzhia", "kherson"}
-
-
-@pytest.fixture(scope="module")
-def rules():
-    gazetteer = load_ruleset(REPO / "config/rules.yaml", REPO / "config/entities.yaml").loaded
-    return load_claim_rules(REPO / "config/claims.yaml", gazetteer)
-
-
-def pairs(rules, text: str, title: str = "") -> set[tuple[str, str]]:
-    return {(c.region, c.action) for c in extract_claims(title, text, None, rules)}
-
-
-def of(action: str, *regions: str) -> set[tuple[str, str]]:
-    return {(r, action) for r in regions}
+from tests.claims_support import FOUR, of, pairs  # the `rules` fixture: tests/conftest.py
 
 
 @pytest.mark.parametrize(

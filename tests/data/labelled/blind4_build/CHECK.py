@@ -20,14 +20,14 @@ def _share(lang):
     """This language's lines of the set (`blind4.jsonl`, the three shares concatenated)."""
     import io
 
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "blind4.jsonl")
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "blind4.jsonl")
     with open(path, encoding="utf-8") as whole:
         lines = [line for line in whole if json.loads(line)["lang"] == lang]
     return io.StringIO("".join(lines))
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FILE = os.path.join(HERE, "blind4_en.jsonl")
-USED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "used_urls.txt")
+USED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "used_urls.txt")
 
 KEYS = ["id", "lang", "published", "title", "text", "labels", "claims", "source", "note"]
 LABELS = {"istanbul_talks", "territorial_demands"}
@@ -43,7 +43,8 @@ def err(msg):
 
 
 items = []
-with _share('en') as f:
+LANG = sys.argv[1] if len(sys.argv) > 1 else "en"
+with _share(LANG) as f:
     for n, line in enumerate(f, 1):
         if not line.strip():
             err(f"line {n}: empty line")
@@ -63,12 +64,12 @@ for o in items:
     i = o.get("id", "?")
     if list(o.keys()) != KEYS:
         err(f"{i}: keys {list(o.keys())} != {KEYS}")
-    if not re.fullmatch(r"b4-en-\d{3}", str(i)):
+    if not re.fullmatch(rf"b4-{LANG}-\d{{3}}", str(i)):
         err(f"{i}: bad id")
     if i in ids:
         err(f"{i}: duplicate id")
     ids.add(i)
-    if o.get("lang") != "en":
+    if o.get("lang") != LANG:
         err(f"{i}: lang {o.get('lang')!r}")
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(o.get("published", ""))):
         err(f"{i}: bad published {o.get('published')!r}")
@@ -148,7 +149,7 @@ for o in items:
 
 neg = combo["none (look-alike)"]
 print(f"file: {FILE}")
-print(f"items: {n} (lang en: {sum(1 for o in items if o.get('lang') == 'en')})")
+print(f"items: {n} (lang {LANG}: {sum(1 for o in items if o.get('lang') == LANG)})")
 for k in ("istanbul_talks only", "territorial_demands only", "both", "none (look-alike)"):
     print(f"  {k:26s} {combo[k]}")
 print(f"per topic: istanbul_talks {per_label['istanbul_talks']}, "

@@ -1,0 +1,28 @@
+"""What the class tests of the claims extractor share: the shipped claim rules (a fixture,
+imported by each test module) and small helpers to write the expected claims."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.claims import ClaimRules, extract_claims, load_claim_rules
+from pipelines.rules import load_ruleset
+
+REPO = Path(__file__).resolve().parent.parent
+FOUR = ("donetsk", "luhansk", "zaporizhzhia", "kherson")
+
+
+@pytest.fixture(scope="module")
+def rules() -> ClaimRules:
+    gazetteer = load_ruleset(REPO / "config/rules.yaml", REPO / "config/entities.yaml").loaded
+    return load_claim_rules(REPO / "config/claims.yaml", gazetteer)
+
+
+def pairs(rules: ClaimRules, text: str, title: str = "") -> set[tuple[str, str]]:
+    return {(c.region, c.action) for c in extract_claims(title, text, None, rules)}
+
+
+def of(action: str, *regions: str) -> set[tuple[str, str]]:
+    return {(r, action) for r in regions}
