@@ -321,13 +321,20 @@ def _run(
     from pipelines.claims import cached_claim_rules
     from pipelines.config import load_config
     from pipelines.extract import discard_pool, shutdown_pools
-    from pipelines.rules import load_ruleset
+    from pipelines.rules import checked, load_ruleset
     from pipelines.run.compose import RunRequest, Steps, run_monitor
 
     config = load_config(config_dir)
-    ruleset = load_ruleset(config.rules_path, config.entities_path)
-    # Checked here so a typo never starts a run; the run reuses what this loads.
-    cached_claim_rules(config.claims_path, ruleset.loaded)
+    # Checked here so a typo never starts a run (the run reuses what this compiles); skipped
+    # for files that compiled before (pipelines.rules.checked): then the run compiles them
+    # only when it has pages to match.
+    rule_files = (config.rules_path, config.entities_path, config.claims_path)
+    compiled = checked.fingerprint(rule_files)
+    ruleset = None
+    if not checked.known_good(compiled):
+        ruleset = load_ruleset(config.rules_path, config.entities_path)
+        cached_claim_rules(config.claims_path, ruleset.loaded)
+        checked.remember_good(compiled)
     usable_db_path(db)
     say_if_held(db, config.settings.store)
     if with_prefect is None:

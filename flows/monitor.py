@@ -270,7 +270,7 @@ class PrefectSteps(Steps):
     ) -> BatchResult:
         if not batch:
             return BatchResult([], [], 0.0, time.perf_counter())
-        config, ruleset = request.config, request.ruleset
+        config, ruleset = request.config, request.rules()
         if self.dask_address:
             start = time.perf_counter()
             pages = await fetch_task(fetcher, q(batch))

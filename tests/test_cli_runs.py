@@ -191,3 +191,46 @@ def test_ctrl_c_while_the_command_line_is_imported_is_one_line(tmp_path: Path) -
         )
         assert done.returncode == 130, done.stderr
         assert done.stderr == said
+
+
+def test_rules_compiled_once_are_not_compiled_again_until_they_change(tmp_path: Path) -> None:
+    """A run with rule files that compiled before skips the up-front check (a good part of a
+    run with nothing to do) and compiles them only for pages, where they match as before; a
+    changed file is checked again, so a typo still stops the run before anything starts."""
+    import shutil
+
+    from pipelines.config import DEFAULT_CONFIG_DIR
+
+    cache = tmp_path / "cache"
+    env = {"NEWSWATCH_CACHE_DIR": str(cache)}
+    for name in ("a.duckdb", "b.duckdb"):
+        done = newswatch("demo", "--db", str(tmp_path / name), home=tmp_path, extra_env=env)
+        assert done.returncode == 0, done.stderr
+        markers = list((cache / "compiled-rules").iterdir())
+        assert len(markers) == 1  # the second run found its files checked, and added none
+    matched = []
+    for name in ("a.duckdb", "b.duckdb"):
+        with duckdb.connect(str(tmp_path / name), read_only=True) as con:
+            matched.append(
+                con.execute("SELECT topic, rule, article_id FROM matches ORDER BY ALL").fetchall()
+            )
+    assert matched[0] == matched[1] and matched[0]
+
+    config = tmp_path / "config"
+    shutil.copytree(SEEDS_DIR / "config", config)
+    for name in ("rules.yaml", "entities.yaml", "claims.yaml"):
+        shutil.copy(DEFAULT_CONFIG_DIR / name, config / name)
+    rules = config / "rules.yaml"
+    typoed = rules.read_text("utf-8").replace("@claimed_regions", "@claimed_regoins", 1)
+    rules.write_text(typoed, "utf-8")
+    typo = newswatch(
+        "run",
+        "--config-dir",
+        str(config),
+        "--db",
+        str(tmp_path / "c.duckdb"),
+        home=tmp_path,
+        extra_env={**env, "NEWSWATCH_DEMO_BASE_URL": "http://127.0.0.1:9"},
+    )
+    assert typo.returncode == 2 and "unknown entity @claimed_regoins" in typo.stderr
+    assert not (tmp_path / "c.duckdb").exists()  # stopped before the store was made

@@ -9,6 +9,7 @@ See docs/RULES.md for the language.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -50,3 +51,16 @@ class RuleSet:
 def load_ruleset(rules_path: Path, entities_path: Path) -> RuleSet:
     loaded = load_rules(Path(rules_path), Path(entities_path))
     return RuleSet(loaded, Matcher(loaded))
+
+
+_CACHED: dict[tuple[str, str], tuple[tuple[int, int], RuleSet]] = {}
+
+
+def cached_ruleset(rules_path: Path, entities_path: Path) -> RuleSet:
+    """`load_ruleset`, once per process for a given state of the two files."""
+    key = (str(rules_path), str(entities_path))
+    stamp = (os.stat(rules_path).st_mtime_ns, os.stat(entities_path).st_mtime_ns)
+    found = _CACHED.get(key)
+    if found is None or found[0] != stamp:
+        found = _CACHED[key] = (stamp, load_ruleset(rules_path, entities_path))
+    return found[1]

@@ -46,7 +46,8 @@ class RunRequest:
     """What one run works on."""
 
     config: Config
-    ruleset: RuleSet
+    ruleset: RuleSet | None
+    """The compiled rules, or None: then compiled when the run first has pages to match."""
     db_path: Path
     force_all: bool = False
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -55,6 +56,14 @@ class RunRequest:
     def owner(self) -> str:
         """The feed-lease owner: this run in this process."""
         return leases.local_owner(self.run_id)
+
+    def rules(self) -> RuleSet:
+        """The run's rules: those given, else the config's, compiled once per process."""
+        if self.ruleset is not None:
+            return self.ruleset
+        from pipelines.rules import cached_ruleset
+
+        return cached_ruleset(self.config.rules_path, self.config.entities_path)
 
 
 @dataclass(slots=True)
@@ -168,7 +177,7 @@ async def fetch_extract_match(
     if not batch:
         return BatchResult([], [], 0.0, time.perf_counter())
     both = await steps.fetch_and_extract(
-        fetcher, batch, request.config, request.ruleset, downloaded
+        fetcher, batch, request.config, request.rules(), downloaded
     )
     return BatchResult(both.articles, both.matches or [], both.fetch_s, both.downloaded_at)
 
