@@ -31,20 +31,28 @@ def cache_dir() -> Path:
 
 
 @cache
-def _code_stamp() -> str:
+def _code_stamp() -> str | None:
+    """The hash of the compiling code's source; None where the source cannot be read (an
+    install without .py files): then nothing is remembered and every run compiles."""
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     files = [p for pkg in _SOURCES for p in sorted((root / pkg).glob("*.py"))]
-    for path in [*files, *(root / m for m in _MODULES)]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    try:
+        for path in [*files, *(root / m for m in _MODULES)]:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest() if files else None
 
 
 def fingerprint(paths: Iterable[Path]) -> str | None:
     """The hash of the files' contents and of the compiling code; None when a file cannot be
     read (the compile then says what is wrong)."""
-    digest = hashlib.sha256(_code_stamp().encode())
+    code = _code_stamp()
+    if code is None:
+        return None
+    digest = hashlib.sha256(code.encode())
     try:
         for path in paths:
             digest.update(str(Path(path).resolve()).encode())
