@@ -3,7 +3,6 @@ and match the rules, so the main process receives finished results."""
 
 from __future__ import annotations
 
-import os
 import signal
 from datetime import datetime
 from pathlib import Path
@@ -54,22 +53,14 @@ def _worker_claim_rules(rules: RulesFiles, ruleset: Any) -> Any:
         return None
 
 
-_RULESETS: dict[RulesFiles, tuple[tuple[int, int], Any]] = {}
-
-
 def _worker_ruleset(rules: RulesFiles) -> Any:
     """The ruleset, loaded once per worker process and again when a file changes. A ruleset
     that fails to load here matches nothing: the main process, which validated the same files,
     notices the missing version and matches those articles itself."""
     try:
-        stamp = (os.stat(rules[0]).st_mtime_ns, os.stat(rules[1]).st_mtime_ns)
-        cached = _RULESETS.get(rules[:2])
-        if cached is None or cached[0] != stamp:
-            from pipelines.rules import load_ruleset
+        from pipelines.rules import cached_ruleset
 
-            ruleset = load_ruleset(Path(rules[0]), Path(rules[1]))
-            cached = _RULESETS[rules[:2]] = (stamp, ruleset)
-        return cached[1]
+        return cached_ruleset(Path(rules[0]), Path(rules[1]))
     except Exception:
         return None
 

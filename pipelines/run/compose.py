@@ -31,7 +31,7 @@ from pipelines.models import (
     Match,
     PollResult,
 )
-from pipelines.rules import RuleSet
+from pipelines.rules import RuleSet, cached_ruleset
 from pipelines.run import steps
 from pipelines.run.batches import StageClock, micro_batches, overlapped
 from pipelines.run.summary import NewMatch, RunSummary, RunTally
@@ -61,8 +61,6 @@ class RunRequest:
         """The run's rules: those given, else the config's, compiled once per process."""
         if self.ruleset is not None:
             return self.ruleset
-        from pipelines.rules import cached_ruleset
-
         return cached_ruleset(self.config.rules_path, self.config.entities_path)
 
 
