@@ -466,32 +466,34 @@ def claims_path(config_dir: Path) -> Path:
     return _with_default(config_dir, "claims.yaml")
 
 
+def _check_config_dir(config_dir: Path, holding: str) -> None:
+    """A clear ConfigError when `config_dir` is a file or does not exist."""
+    if config_dir.exists() and not config_dir.is_dir():
+        raise ConfigError(
+            f"{config_dir} is a file; --config-dir (or {CONFIG_DIR_ENV}) names the directory "
+            f"holding {holding}"
+        )
+    if not config_dir.is_dir():
+        raise ConfigError(
+            f"config directory {config_dir} does not exist; pass --config-dir or set "
+            f"{CONFIG_DIR_ENV} to a directory holding {holding}"
+        )
+
+
 def rules_paths(config_dir: Path) -> tuple[Path, Path]:
     """rules.yaml and entities.yaml of a config directory, or the shipped defaults. A directory
     named but missing is an error (a typo checked the shipped rules and said OK); only the
     default `config` may be absent."""
     config_dir = Path(config_dir)
-    if not config_dir.is_dir() and config_dir != Path(RUN_CONFIG_DIR):
-        raise ConfigError(
-            f"config directory {config_dir} does not exist; pass --config-dir or set "
-            f"{CONFIG_DIR_ENV} to a directory holding rules.yaml (or none, for the shipped rules)"
-        )
+    if config_dir != Path(RUN_CONFIG_DIR):
+        _check_config_dir(config_dir, "rules.yaml (or none, for the shipped rules)")
     return _with_default(config_dir, "rules.yaml"), _with_default(config_dir, "entities.yaml")
 
 
 def load_config(config_dir: Path) -> Config:
     """Load and validate a config directory. Raises ConfigError with file:line on any problem."""
     config_dir = Path(config_dir)
-    if config_dir.exists() and not config_dir.is_dir():
-        raise ConfigError(
-            f"{config_dir} is a file; --config-dir (or {CONFIG_DIR_ENV}) names the directory "
-            "holding feeds.yaml"
-        )
-    if not config_dir.is_dir():
-        raise ConfigError(
-            f"config directory {config_dir} does not exist; pass --config-dir or set "
-            f"{CONFIG_DIR_ENV} to a directory holding feeds.yaml"
-        )
+    _check_config_dir(config_dir, "feeds.yaml")
     return Config(
         config_dir=config_dir,
         feeds=load_feeds(config_dir),
