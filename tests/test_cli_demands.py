@@ -4,6 +4,7 @@ subprocess, on a real DuckDB file."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -35,9 +36,10 @@ TEXTS = [
 ]
 
 
-def newswatch(*args: str) -> subprocess.CompletedProcess[str]:
+def newswatch(*args: str, columns: int | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": str(columns)} if columns else None
     return subprocess.run(
-        [str(NEWSWATCH), *args], cwd=REPO, capture_output=True, text=True, timeout=120
+        [str(NEWSWATCH), *args], cwd=REPO, capture_output=True, text=True, timeout=120, env=env
     )
 
 
@@ -169,25 +171,9 @@ def test_rematch_recomputes_claims_without_alerts(tmp_path: Path) -> None:
 def test_timeline_keeps_the_latest_weeks_whole_in_a_narrow_terminal(tmp_path: Path) -> None:
     """Rich squeezed a table wider than the terminal by cutting week headers ("06-…"); the
     latest weeks that fit are shown whole, and the rest named."""
-    import os
-
     db = landed_db(tmp_path)
-    wide = subprocess.run(
-        [str(NEWSWATCH), "demands", "--db", str(db)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    narrow = subprocess.run(
-        [str(NEWSWATCH), "demands", "--db", str(db)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "45"},
-    )
+    wide = newswatch("demands", "--db", str(db), columns=200)
+    narrow = newswatch("demands", "--db", str(db), columns=45)
     assert wide.returncode == 0 and narrow.returncode == 0, wide.stderr + narrow.stderr
     header = next(line for line in wide.stdout.splitlines() if "region" in line)
     weeks = re.findall(r"\d\d-\d\d", header)
