@@ -200,9 +200,14 @@ def explain(
             f"\n[dim]{field} {start}–{first.end}[/]  {escape(first.sentence)}", highlight=False
         )
         for c in group:
+            why = (
+                f"learned reader, {c.cue.removeprefix('model ')}"
+                if c.cue.startswith("model ")
+                else f"action word: {c.cue}"
+            )
             console.print(
                 f"  [bold green]{c.region}[/] · {c.action} · by [bold]{c.actor}[/]"
-                f"  [dim](action word: {escape(c.cue)})[/]",
+                f"  [dim]({escape(why)})[/]",
                 highlight=False,
             )
     console.print(f"\n[dim]claims rules version {rules.version}[/]")
@@ -218,6 +223,10 @@ def evaluate(
     show_errors: Annotated[
         bool, typer.Option("--errors", help="List the false positives and negatives.")
     ] = False,
+    cues_only: Annotated[
+        bool,
+        typer.Option("--cues-only", help="Score the cue reader alone, without the model."),
+    ] = False,
 ) -> None:
     """Precision and recall of (article, region, action) triples, per language."""
     from pipelines.claims.evaluate import evaluate as run_eval
@@ -231,12 +240,13 @@ def evaluate(
             f"{input}: no line has a `claims` label ({skipped} line(s) without one), so there "
             "is nothing to measure; claims sets look like tests/data/labelled/claims_dev.jsonl"
         )
-    report = run_eval(articles, rules)
+    report = run_eval(articles, rules, learned=not cues_only)
     scores = [*report.languages.values(), report.total]
     if as_json:
         out = {
             "input": str(input),
             "claims_rules_version": rules.version,
+            "reader": "cues" if cues_only or rules.model is None else "cues+model",
             "skipped_without_claims_label": skipped,
             "languages": {
                 s.lang: {
@@ -254,7 +264,8 @@ def evaluate(
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"Demand claims on {input} (rules {rules.version})")
+    reader = "cues only" if cues_only or rules.model is None else "cues and model"
+    table = Table(title=f"Demand claims on {input} (rules {rules.version}, {reader})")
     for col in ("lang", "articles", "TP", "FP", "FN", "precision", "recall"):
         table.add_column(col, justify="right" if col != "lang" else "left")
     for s in scores:
@@ -274,3 +285,52 @@ def evaluate(
         for kind, rows in (("FP", report.false_positives), ("FN", report.false_negatives)):
             for article_id, region, act in rows:
                 console.print(f"  {kind} {article_id}: {region} / {act}", highlight=False)
+
+
+@demands_app.command()
+def train(
+    inputs: Annotated[
+        list[Path],
+        typer.Option("--input", "-i", help="Labelled JSON Lines with `claims` (repeatable)."),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The model file to write.")] = Path(
+        "config/claims_model.json"
+    ),
+    threshold: Annotated[
+        float,
+        typer.Option(min=0.01, max=0.99, help="The probability a claim needs."),
+    ] = 0.6,
+    c: Annotated[
+        float, typer.Option("--c", min=0.001, help="Inverse regularisation strength.")
+    ] = 0.3,
+    config_dir: ConfigDir = CONFIG_DIR_DEFAULT,
+) -> None:
+    """Train the learned claims reader on labelled sets (needs `pip install 'newswatch[train]'`).
+
+    Keep a labelled set out of training to measure the model on it with `demands eval`."""
+    from pipelines.claims.evaluate import read_labelled
+    from pipelines.claims.train import train as run_train
+    from pipelines.claims.train import write_model
+
+    rules = _claim_rules(config_dir)
+    articles = []
+    for path in inputs:
+        found, _ = read_labelled(path)
+        if not found:
+            raise fail(f"{path}: no line has a `claims` label: nothing to learn from")
+        articles += found
+    console.print(f"training on {len(articles)} articles from {len(inputs)} file(s)…")
+    model, report = run_train(articles, rules, [p.name for p in inputs], c, threshold)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_model(output, model)
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror or exc}") from exc
+    positives = ", ".join(f"{a} {n}" for a, n in report.positives.items())
+    console.print(
+        f"wrote {output}: {report.features} features, from {report.examples} "
+        f"(sentence, region) examples ({positives})\n"
+        f"  use it: `model: {{file: {output.name}}}` in claims.yaml beside it; measure it with "
+        "`newswatch demands eval --input <a set left out of training>`",
+        highlight=False,
+    )

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.claims import ClaimRules, extract_claims, load_claim_rules
+from pipelines.claims import ClaimRules, load_claim_rules
+from pipelines.claims.extract import claims_in
 from pipelines.rules import load_ruleset
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,7 +22,9 @@ def rules() -> ClaimRules:
 
 
 def pairs(rules: ClaimRules, text: str, title: str = "") -> set[tuple[str, str]]:
-    return {(c.region, c.action) for c in extract_claims(title, text, None, rules)}
+    """The cue reader's (region, action) pairs: the class tests are of the cues, the
+    learned reader is measured on held-out text (tests/test_claims_model.py)."""
+    return {(c.region, c.action) for c in claims_in(title, text, None, rules, learned=False)}
 
 
 def of(action: str, *regions: str) -> set[tuple[str, str]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipelines.claims.extract import claims_in
 from pipelines.claims.lexicon import ACTIONS, Action, ClaimRules, ClaimsError, load_claim_rules
+from pipelines.claims.model import ClaimModel
 from pipelines.models import DemandClaim
 from pipelines.rules.loader import LoadedRules
 
@@ -34,17 +35,27 @@ _CACHE: dict[tuple[str, int, str], ClaimRules] = {}
 
 
 def cached_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
-    """`load_claim_rules`, once per process for a given file state and gazetteer."""
+    """`load_claim_rules`, once per process for a given file state (claims.yaml and the
+    model it names) and gazetteer."""
     try:
         stamp = os.stat(path).st_mtime_ns
     except OSError:
         return load_claim_rules(Path(path), gazetteer)  # says what is wrong with the file
     key = (str(path), stamp, gazetteer.version)
     rules = _CACHE.get(key)
+    if rules is not None and rules.model is not None and not _same(rules.model):
+        rules = None
     if rules is None:
         _CACHE.clear()
         rules = _CACHE[key] = load_claim_rules(Path(path), gazetteer)
     return rules
+
+
+def _same(model: ClaimModel) -> bool:
+    try:
+        return os.stat(model.path).st_mtime_ns == model.stamp
+    except OSError:
+        return False
 
 
 __all__ = [

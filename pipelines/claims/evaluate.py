@@ -96,10 +96,16 @@ def read_labelled(path: Path) -> tuple[list[LabelledArticle], int]:
     return out, skipped
 
 
-def evaluate(articles: list[LabelledArticle], rules: ClaimRules) -> EvalReport:
+def evaluate(
+    articles: list[LabelledArticle], rules: ClaimRules, learned: bool = True
+) -> EvalReport:
+    """Scores of the reader (with claims.yaml's model unless not `learned`: the cues alone)."""
     report = EvalReport()
     for art in articles:
-        found = {(c.region, c.action) for c in claims_in(art.title, art.text, art.lang, rules)}
+        found = {
+            (c.region, c.action)
+            for c in claims_in(art.title, art.text, art.lang, rules, learned=learned)
+        }
         score = report.languages.setdefault(art.lang, LanguageScore(art.lang))
         for s in (score, report.total):
             s.articles += 1

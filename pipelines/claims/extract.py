@@ -21,7 +21,9 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
 
+from pipelines.claims.gate import passes as _passes
 from pipelines.claims.lexicon import ClaimRules, Gate
+from pipelines.claims.model import model_claims
 from pipelines.claims.read import Context, sentence_claims
 from pipelines.claims.sentence import Field, Sentence, split_sentences, word_info
 from pipelines.models import DemandClaim
@@ -29,10 +31,14 @@ from pipelines.rules.compiled import fold_stem_all
 from pipelines.rules.text import WORD
 
 
-def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> list[DemandClaim]:
+def claims_in(
+    title: str, text: str, lang: str | None, rules: ClaimRules, learned: bool = True
+) -> list[DemandClaim]:
     """Every claim of an article, title first, in reading order; one per (region, action)
     per sentence. A demand of a region itself ("Kremlin demands Donetsk") is left out when
-    the article says what of it is demanded (a withdrawal, a recognition).
+    the article says what of it is demanded (a withdrawal, a recognition). When claims.yaml
+    names a model (and `learned`), the claims it is sure of and the cues missed follow
+    (`pipelines.claims.model`).
 
     Only sentences where the gates find a region name, an action word and a governing word
     (Aho-Corasick automata of word starts over the lower-cased text, see `ClaimRules.gate`)
@@ -71,7 +77,12 @@ def claims_in(title: str, text: str, lang: str | None, rules: ClaimRules) -> lis
             out += found
     precise = {c.region for c in out if id(c) not in context.objects}
     out = [c for c in out if id(c) not in context.objects or c.region not in precise]
-    return _without_umbrellas(out, f"{title}\n{text}", rules)
+    out = _without_umbrellas(out, f"{title}\n{text}", rules)
+    if learned and rules.model is not None:
+        added = model_claims(fields, lang, rules, rules.model, out)
+        if added:
+            out = _without_umbrellas(out + added, f"{title}\n{text}", rules)
+    return out
 
 
 def _gated(field: Field, rules: ClaimRules) -> tuple[list[Sentence], str, list[int]] | None:
@@ -151,15 +162,6 @@ def _checked(gate: Gate, text: str, starts: list[int]) -> list[int]:
         if m is not None and gate.holds(m.group()):
             out.append(at)
     return out
-
-
-def _passes(gate: Gate, low: str, text: str, start: int, end: int) -> bool:
-    """A word of the gate starts in `text[start:end]` (checked hit by hit, lazily)."""
-    for end_at, length in gate.automaton.iter(low, start, end):
-        m = WORD.match(text, end_at - length + 1)
-        if m is not None and gate.holds(m.group()):
-            return True
-    return False
 
 
 def _without_umbrellas(

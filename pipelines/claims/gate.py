@@ -11,7 +11,7 @@ from typing import Any
 import ahocorasick
 
 from pipelines.rules.compiled import fold_stem_all
-from pipelines.rules.text import tokenize
+from pipelines.rules.text import WORD, tokenize
 
 WordPattern = tuple[bool, str]
 """(is a prefix, folded prefix or stem) of one cue word."""
@@ -144,6 +144,16 @@ class Gate:
                 self.memo.clear()
             ok = self.memo[word] = self.word_ok(*fold_stem_all([word])[0])
         return ok
+
+
+def passes(gate: Gate, low: str, text: str, start: int, end: int) -> bool:
+    """A word of the gate starts in `text[start:end]` (`low` is " " + the text lower-cased;
+    checked hit by hit, lazily)."""
+    for end_at, length in gate.automaton.iter(low, start, end):
+        m = WORD.match(text, end_at - length + 1)
+        if m is not None and gate.holds(m.group()):
+            return True
+    return False
 
 
 def _phrase_starts(entry: str, names: bool = False) -> set[str]:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +30,9 @@ from pipelines.errors import ConfigError
 from pipelines.rules.loader import LoadedRules
 from pipelines.rules.text import tokenize
 from pipelines.yamlfile import node_at, parse, read_source, validate, where
+
+if TYPE_CHECKING:
+    from pipelines.claims.model import ClaimModel
 
 Action = Literal["withdraw", "recognise", "seize_threat", "buffer_zone", "other"]
 ACTIONS: tuple[Action, ...] = get_args(Action)
@@ -119,6 +122,13 @@ class ScopeSpec(_Strict):
     before_first_region: int = Field(default=10, ge=1, le=60)
 
 
+class ModelSpec(_Strict):
+    file: str = Field(min_length=1)
+    """The weights, relative to claims.yaml's directory (`newswatch demands train`)."""
+    threshold: float | None = Field(default=None, gt=0, lt=1)
+    """The probability a claim needs; the model file's own when not set."""
+
+
 class ClaimsFile(_Strict):
     topics: list[str] = Field(min_length=1)
     regions: str
@@ -129,6 +139,7 @@ class ClaimsFile(_Strict):
     region_forms: dict[str, list[str]] = Field(default_factory=dict)
     rivers: list[str] = Field(default_factory=list)
     scope: ScopeSpec = Field(default_factory=ScopeSpec)
+    model: ModelSpec | None = None
     cues: dict[CueKind, dict[str, list[str]]]
 
 
@@ -169,13 +180,24 @@ class ClaimRules:
     """The gate word of every action cue: nor is a sentence without one."""
     governor_gate: Gate
     """The gate word of every cue that can govern an action (demand, modal, threat, …)."""
+    model: ClaimModel | None = None
+    """The learned reader (`pipelines.claims.model`), when claims.yaml names one."""
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Folded word → the cues and names that can start there (`sentence.word_info`)."""
 
 
+def _model_path(claims_file: Path, name: str) -> Path:
+    """The model file beside claims.yaml, else the shipped one of that name (a config
+    directory with a claims.yaml of its own reads the shipped model)."""
+    own = claims_file.parent / name
+    shipped = DEFAULT_CONFIG_DIR / name
+    return shipped if not own.exists() and shipped.exists() else own
+
+
 def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     """Read and check claims.yaml against the gazetteer; ClaimsError names file:line."""
-    source = read_source(Path(path), ClaimsError)
+    claims_file = Path(path)
+    source = read_source(claims_file, ClaimsError)
     data, root = parse(source, ClaimsError)
     spec = validate(source, ClaimsFile, data, root, ClaimsError)
 
@@ -300,7 +322,17 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
             *map(whole_phrase, cues_of_kinds([k for k in WHOLE if k in GOVERNING_KINDS])),
         ]
     )
+    model = None
+    if spec.model is not None:
+        from pipelines.claims.model import ClaimModelError, load_model
+
+        try:
+            model = load_model(_model_path(claims_file, spec.model.file), spec.model.threshold)
+        except ClaimModelError as exc:
+            raise ClaimsError(f"{where(source, node_at(root, ('model', 'file')))}: {exc}") from exc
     digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))
+    if model is not None:
+        digest.update(b"\0" + model.digest.encode())
     return ClaimRules(
         version=digest.hexdigest()[:16],
         topics=frozenset(spec.topics),
@@ -319,4 +351,5 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         gate=gate,
         action_gate=action_gate,
         governor_gate=governor_gate,
+        model=model,
     )

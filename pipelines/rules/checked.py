@@ -47,16 +47,18 @@ def _code_stamp() -> str | None:
 
 
 def fingerprint(paths: Iterable[Path]) -> str | None:
-    """The hash of the files' contents and of the compiling code; None when a file cannot be
-    read (the compile then says what is wrong)."""
+    """The hash of the files' contents, of the JSON files beside them and of the compiling
+    code; None when a file cannot be read (the compile then says what is wrong)."""
     code = _code_stamp()
     if code is None:
         return None
     digest = hashlib.sha256(code.encode())
+    paths = [Path(p) for p in paths]
+    data = sorted({j for p in paths for j in p.resolve().parent.glob("*.json")})
     try:
-        for path in paths:
-            digest.update(str(Path(path).resolve()).encode())
-            digest.update(Path(path).read_bytes())
+        for path in [*paths, *data]:  # data: the claims model claims.yaml names
+            digest.update(str(path.resolve()).encode())
+            digest.update(path.read_bytes())
     except OSError:
         return None
     return digest.hexdigest()

@@ -1,0 +1,163 @@
+"""The learned claims reader (pipelines/claims/model.py): what it adds to the cues on text
+it was not trained on, how a claim it adds is explained, and how its file is checked,
+trained and reloaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+from pipelines.claims import ClaimsError, cached_claim_rules, load_claim_rules
+from pipelines.claims.evaluate import evaluate, read_labelled
+from pipelines.claims.extract import claims_in
+from pipelines.rules import checked, load_ruleset
+from pipelines.rules.loader import LoadedRules
+from tests.claims_support import FOUR, REPO
+from tests.test_cli_demands import newswatch
+
+LABELLED = REPO / "tests/data/labelled"
+HELD_OUT = "blind5.jsonl"
+"""Written blind after the model's design was chosen, never trained on (BLIND5.md)."""
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> LoadedRules:
+    return load_ruleset(REPO / "config/rules.yaml", REPO / "config/entities.yaml").loaded
+
+
+def test_the_shipped_model_was_not_trained_on_the_held_out_set() -> None:
+    model = json.loads((REPO / "config/claims_model.json").read_text(encoding="utf-8"))
+    assert HELD_OUT not in model["trained_on"]
+    assert all((LABELLED / name).exists() for name in model["trained_on"])
+
+
+def test_on_held_out_text_the_model_finds_more_claims_than_the_cues(rules) -> None:
+    articles, _ = read_labelled(LABELLED / HELD_OUT)
+    cues = evaluate(articles, rules, learned=False).total
+    both = evaluate(articles, rules).total
+    assert both.recall >= cues.recall + 0.05, (cues, both)
+    assert both.precision >= cues.precision - 0.05, (cues, both)
+    assert both.precision >= 0.8 and both.recall >= 0.63, both
+
+
+def test_a_claim_the_cues_miss_is_added_with_its_sentence_and_reasons(rules) -> None:
+    text = (
+        "The talks ended after an hour. They believe that Ukraine must hand over even the "
+        "territories that it does not currently occupy: the Donetsk, Luhansk, Zaporozhye and "
+        "Kherson provinces."
+    )
+    assert claims_in("", text, "en", rules, learned=False) == []
+    claims = claims_in("", text, "en", rules)
+    assert {(c.region, c.action) for c in claims} == {(r, "recognise") for r in FOUR}
+    for c in claims:
+        assert c.sentence.startswith("They believe") and text[c.start : c.end] == c.sentence
+        assert re.fullmatch(r"model 0\.\d\d: \S.*", c.cue), c.cue
+        assert c.rules_version == rules.version
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A Russian drone strike killed nine civilians in the Sumy region on Saturday.",
+        "Ukraine demands that Russia withdraw its troops from Zaporizhzhia and Kherson.",
+        "Heavy rain is expected in Odesa and Mykolaiv on Tuesday, forecasters said.",
+    ],
+)
+def test_battlefield_ukraines_demands_and_weather_stay_out(rules, text) -> None:
+    assert claims_in("", text, "en", rules) == []
+
+
+def test_claims_yaml_without_a_model_reads_with_the_cues_alone(tmp_path, gazetteer) -> None:
+    text = (REPO / "config/claims.yaml").read_text(encoding="utf-8")
+    own = tmp_path / "claims.yaml"
+    own.write_text(re.sub(r"\nmodel:\n(  .*\n)+", "\n", text), "utf-8")
+    rules = load_claim_rules(own, gazetteer)
+    assert rules.model is None
+    sentence = "They believe that Ukraine must hand over the Donetsk and Luhansk provinces."
+    assert claims_in("", sentence, "en", rules) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, r"claims\.yaml:\d+:\d+: cannot read the claims model .*own\.json"),
+        ("{not json", r"claims\.yaml:\d+:\d+: .*not a claims model \(not JSON"),
+        ('{"format": 9, "actions": []}', r"not a claims model of format 1: format 9"),
+    ],
+)
+def test_a_bad_model_file_is_named_at_its_line(tmp_path, gazetteer, content, message) -> None:
+    text = (REPO / "config/claims.yaml").read_text(encoding="utf-8")
+    own = tmp_path / "claims.yaml"
+    own.write_text(text.replace("file: claims_model.json", "file: own.json"), "utf-8")
+    if content is not None:
+        (tmp_path / "own.json").write_text(content, "utf-8")
+    with pytest.raises(ClaimsError, match=message):
+        load_claim_rules(own, gazetteer)
+
+
+def test_a_copied_claims_yaml_reads_the_shipped_model(tmp_path, gazetteer) -> None:
+    shutil.copy(REPO / "config/claims.yaml", tmp_path / "claims.yaml")
+    rules = load_claim_rules(tmp_path / "claims.yaml", gazetteer)
+    assert rules.model is not None
+    assert rules.model.path == REPO / "config/claims_model.json"
+
+
+def test_a_changed_model_is_read_again_and_checked_again(tmp_path, gazetteer) -> None:
+    shutil.copy(REPO / "config/claims.yaml", tmp_path / "claims.yaml")
+    model = tmp_path / "claims_model.json"
+    shutil.copy(REPO / "config/claims_model.json", model)
+    files = [REPO / "config/rules.yaml", REPO / "config/entities.yaml", tmp_path / "claims.yaml"]
+    before = cached_claim_rules(tmp_path / "claims.yaml", gazetteer)
+    printed = checked.fingerprint(files)
+    data = json.loads(model.read_text(encoding="utf-8"))
+    data["threshold"] = 0.9
+    model.write_text(json.dumps(data), "utf-8")
+    os.utime(model, ns=(before.model.stamp + 10**9, before.model.stamp + 10**9))  # type: ignore[union-attr]
+    after = cached_claim_rules(tmp_path / "claims.yaml", gazetteer)
+    assert after is not before and after.model is not None and after.model.threshold == 0.9
+    assert after.version != before.version
+    assert checked.fingerprint(files) != printed
+
+
+def test_train_writes_the_shipped_model_from_the_sets_it_names(tmp_path) -> None:
+    shipped = REPO / "config/claims_model.json"
+    names = json.loads(shipped.read_text(encoding="utf-8"))["trained_on"]
+    out = tmp_path / "model.json"
+    args = [a for n in names for a in ("--input", str(LABELLED / n))]
+    done = newswatch("demands", "train", *args, "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    assert f"wrote {out}" in done.stdout
+    assert out.read_bytes() == shipped.read_bytes()
+
+
+def test_train_without_labelled_claims_says_so(tmp_path) -> None:
+    done = newswatch(
+        "demands", "train", "--input", str(LABELLED / "articles.jsonl"), "-o", str(tmp_path / "m")
+    )
+    assert done.returncode == 2
+    assert "no line has a `claims` label" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_explain_names_the_learned_reader(tmp_path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(
+        "Talks\n\nThey believe that Ukraine must hand over even the territories that it does "
+        "not currently occupy: the Donetsk, Luhansk, Zaporozhye and Kherson provinces.",
+        "utf-8",
+    )
+    done = newswatch("demands", "explain", str(page))
+    assert done.returncode == 0, done.stderr
+    assert "learned reader, 0." in done.stdout and "donetsk" in done.stdout
+
+
+def test_eval_cues_only_scores_without_the_model() -> None:
+    both = newswatch("demands", "eval", "-i", str(LABELLED / HELD_OUT), "--json")
+    cues = newswatch("demands", "eval", "-i", str(LABELLED / HELD_OUT), "--json", "--cues-only")
+    a, b = json.loads(both.stdout), json.loads(cues.stdout)
+    assert (a["reader"], b["reader"]) == ("cues+model", "cues")
+    assert a["languages"]["all"]["recall"] > b["languages"]["all"]["recall"]
