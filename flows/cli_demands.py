@@ -43,13 +43,13 @@ class Format(StrEnum):
     json = "json"
 
 
-def _claim_rules(config_dir: Path) -> ClaimRules:
+def _claim_rules(config_dir: Path, with_model: bool = True) -> ClaimRules:
     from pipelines.claims import load_claim_rules
     from pipelines.config import claims_path, rules_paths
     from pipelines.rules import load_ruleset
 
     ruleset = load_ruleset(*rules_paths(config_dir))
-    return load_claim_rules(claims_path(config_dir), ruleset.loaded)
+    return load_claim_rules(claims_path(config_dir), ruleset.loaded, with_model)
 
 
 def _weekly(db: Path, since: date | None, action: str | None) -> tuple[list[dict], set[tuple]]:
@@ -232,7 +232,7 @@ def evaluate(
     from pipelines.claims.evaluate import evaluate as run_eval
     from pipelines.claims.evaluate import read_labelled
 
-    rules = _claim_rules(config_dir)
+    rules = _claim_rules(config_dir, with_model=not cues_only)
     articles, skipped = read_labelled(input)
     if not articles:
         # Precision and recall of nothing would print as 1.000 / 1.000.
@@ -240,13 +240,13 @@ def evaluate(
             f"{input}: no line has a `claims` label ({skipped} line(s) without one), so there "
             "is nothing to measure; claims sets look like tests/data/labelled/claims_dev.jsonl"
         )
-    report = run_eval(articles, rules, learned=not cues_only)
+    report = run_eval(articles, rules)
     scores = [*report.languages.values(), report.total]
     if as_json:
         out = {
             "input": str(input),
             "claims_rules_version": rules.version,
-            "reader": "cues" if cues_only or rules.model is None else "cues+model",
+            "reader": "cues" if rules.model is None else "cues+model",
             "skipped_without_claims_label": skipped,
             "languages": {
                 s.lang: {
@@ -264,7 +264,7 @@ def evaluate(
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
-    reader = "cues only" if cues_only or rules.model is None else "cues and model"
+    reader = "cues only" if rules.model is None else "cues and model"
     table = Table(title=f"Demand claims on {input} (rules {rules.version}, {reader})")
     for col in ("lang", "articles", "TP", "FP", "FN", "precision", "recall"):
         table.add_column(col, justify="right" if col != "lang" else "left")
@@ -293,9 +293,15 @@ def train(
         list[Path],
         typer.Option("--input", "-i", help="Labelled JSON Lines with `claims` (repeatable)."),
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The model file to write.")] = Path(
-        "config/claims_model.json"
-    ),
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The model file to write (replaced whole; claims.yaml `model: {file: …}` "
+            "names it).",
+        ),
+    ],
     threshold: Annotated[
         float,
         typer.Option(min=0.01, max=0.99, help="The probability a claim needs."),
@@ -312,7 +318,9 @@ def train(
     from pipelines.claims.train import train as run_train
     from pipelines.claims.train import write_model
 
-    rules = _claim_rules(config_dir)
+    rules = _claim_rules(config_dir, with_model=False)
+    if output.is_dir():
+        raise fail(f"{output} is a directory: give the model file's path")
     articles = []
     for path in inputs:
         found, _ = read_labelled(path)

@@ -86,7 +86,10 @@ def test_claims_yaml_without_a_model_reads_with_the_cues_alone(tmp_path, gazette
     [
         (None, r"claims\.yaml:\d+:\d+: cannot read the claims model .*own\.json"),
         ("{not json", r"claims\.yaml:\d+:\d+: .*not a claims model \(not JSON"),
-        ('{"format": 9, "actions": []}', r"not a claims model of format 1: format 9"),
+        (
+            '{"format": 9, "actions": [], "threshold": 0.5, "intercepts": [], "weights": {}}',
+            r"not a claims model of format 1: format 9",
+        ),
     ],
 )
 def test_a_bad_model_file_is_named_at_its_line(tmp_path, gazetteer, content, message) -> None:
@@ -124,14 +127,91 @@ def test_a_changed_model_is_read_again_and_checked_again(tmp_path, gazetteer) ->
 
 
 def test_train_writes_the_shipped_model_from_the_sets_it_names(tmp_path) -> None:
+    """Within rounding: another scikit-learn or BLAS may differ in the last digits."""
     shipped = REPO / "config/claims_model.json"
-    names = json.loads(shipped.read_text(encoding="utf-8"))["trained_on"]
+    expected = json.loads(shipped.read_text(encoding="utf-8"))
     out = tmp_path / "model.json"
-    args = [a for n in names for a in ("--input", str(LABELLED / n))]
+    args = [a for n in expected["trained_on"] for a in ("--input", str(LABELLED / n))]
     done = newswatch("demands", "train", *args, "--output", str(out))
     assert done.returncode == 0, done.stderr
     assert f"wrote {out}" in done.stdout
-    assert out.read_bytes() == shipped.read_bytes()
+    got = json.loads(out.read_text(encoding="utf-8"))
+    assert {k: v for k, v in got.items() if k not in ("weights", "intercepts")} == {
+        k: v for k, v in expected.items() if k not in ("weights", "intercepts")
+    }
+    assert set(got["weights"]) == set(expected["weights"])
+    pairs = [
+        (a, b)
+        for f, w in got["weights"].items()
+        for a, b in zip(w, expected["weights"][f], strict=True)
+    ]
+    pairs += list(zip(got["intercepts"], expected["intercepts"], strict=True))
+    assert max(abs(a - b) for a, b in pairs) < 0.01
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_train_and_cues_only_work_while_the_model_is_broken(tmp_path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    shutil.copy(REPO / "config/claims.yaml", config / "claims.yaml")
+    (config / "claims_model.json").write_text("[]", "utf-8")
+    check = newswatch("rules", "check", "--config-dir", str(config))
+    assert check.returncode == 2 and "Traceback" not in check.stderr
+    assert "a JSON object is expected, not list" in check.stderr
+    assert "newswatch demands train" in check.stderr
+    cues = newswatch(
+        "demands", "eval", "-i", str(LABELLED / "claims_dev.jsonl"), "--cues-only",
+        "--config-dir", str(config),
+    )  # fmt: skip
+    assert cues.returncode == 0, cues.stderr
+    done = newswatch(
+        "demands", "train", "-i", str(LABELLED / "claims_dev.jsonl"),
+        "-o", str(config / "claims_model.json"), "--config-dir", str(config),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert newswatch("rules", "check", "--config-dir", str(config)).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda m: m.pop("weights"), r"missing 'weights'"),
+        (lambda m: m.update(threshold=0), r"threshold 0: a probability between 0 and 1"),
+        (lambda m: m.update(threshold=5), r"threshold 5: a probability"),
+        (lambda m: m.update(intercepts=[0, 0]), r"intercepts: a list of 5 numbers"),
+        (lambda m: m["weights"].update(x=[1, 2, 3, 4, "a"]), r"weights\['x'\]: a list of 5"),
+        (lambda m: m["weights"].update(x=[1, 2, 3, 4, float("nan")]), r"5 finite numbers"),
+    ],
+)
+def test_a_model_file_that_is_not_right_says_what(tmp_path, gazetteer, edit, message) -> None:
+    model = json.loads((REPO / "config/claims_model.json").read_text(encoding="utf-8"))
+    edit(model)
+    (tmp_path / "claims_model.json").write_text(json.dumps(model), "utf-8")
+    shutil.copy(REPO / "config/claims.yaml", tmp_path / "claims.yaml")
+    with pytest.raises(ClaimsError, match=message):
+        load_claim_rules(tmp_path / "claims.yaml", gazetteer)
+
+
+def test_a_model_written_beside_a_copied_claims_yaml_replaces_the_shipped_one(
+    tmp_path, gazetteer
+) -> None:
+    shutil.copy(REPO / "config/claims.yaml", tmp_path / "claims.yaml")
+    before = cached_claim_rules(tmp_path / "claims.yaml", gazetteer)
+    assert before.model is not None and before.model.path == REPO / "config/claims_model.json"
+    model = json.loads((REPO / "config/claims_model.json").read_text(encoding="utf-8"))
+    model["threshold"] = 0.95
+    (tmp_path / "claims_model.json").write_text(json.dumps(model), "utf-8")
+    after = cached_claim_rules(tmp_path / "claims.yaml", gazetteer)
+    assert after.model is not None and after.model.path == tmp_path / "claims_model.json"
+    assert after.model.threshold == 0.95
+
+
+def test_a_model_file_name_with_a_folder_is_refused(tmp_path, gazetteer) -> None:
+    text = (REPO / "config/claims.yaml").read_text(encoding="utf-8")
+    own = tmp_path / "claims.yaml"
+    own.write_text(text.replace("file: claims_model.json", "file: ../m.json"), "utf-8")
+    with pytest.raises(ClaimsError, match=r"claims\.yaml:\d+:\d+: .*model\.file"):
+        load_claim_rules(own, gazetteer)
 
 
 def test_train_without_labelled_claims_says_so(tmp_path) -> None:

@@ -13,7 +13,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pipelines.claims.extract import claims_in
-from pipelines.claims.lexicon import ACTIONS, Action, ClaimRules, ClaimsError, load_claim_rules
+from pipelines.claims.lexicon import (
+    ACTIONS,
+    Action,
+    ClaimRules,
+    ClaimsError,
+    load_claim_rules,
+    model_path,
+)
 from pipelines.claims.model import ClaimModel
 from pipelines.models import DemandClaim
 from pipelines.rules.loader import LoadedRules
@@ -43,7 +50,7 @@ def cached_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         return load_claim_rules(Path(path), gazetteer)  # says what is wrong with the file
     key = (str(path), stamp, gazetteer.version)
     rules = _CACHE.get(key)
-    if rules is not None and rules.model is not None and not _same(rules.model):
+    if rules is not None and rules.model is not None and not _same(rules.model, Path(path)):
         rules = None
     if rules is None:
         _CACHE.clear()
@@ -51,9 +58,14 @@ def cached_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
     return rules
 
 
-def _same(model: ClaimModel) -> bool:
+def _same(model: ClaimModel, claims_file: Path) -> bool:
+    """The model file the rules read is still the one claims.yaml resolves to (a model
+    written beside it since takes the shipped one's place), unchanged."""
     try:
-        return os.stat(model.path).st_mtime_ns == model.stamp
+        return (
+            model_path(claims_file, model.name) == model.path
+            and os.stat(model.path).st_mtime_ns == model.stamp
+        )
     except OSError:
         return False
 

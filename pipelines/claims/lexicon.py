@@ -123,8 +123,9 @@ class ScopeSpec(_Strict):
 
 
 class ModelSpec(_Strict):
-    file: str = Field(min_length=1)
-    """The weights, relative to claims.yaml's directory (`newswatch demands train`)."""
+    file: str = Field(min_length=1, pattern=r"^[^/\\]+$")
+    """The weights: a file name beside claims.yaml, else in the shipped config directory
+    (`newswatch demands train`)."""
     threshold: float | None = Field(default=None, gt=0, lt=1)
     """The probability a claim needs; the model file's own when not set."""
 
@@ -186,7 +187,7 @@ class ClaimRules:
     """Folded word → the cues and names that can start there (`sentence.word_info`)."""
 
 
-def _model_path(claims_file: Path, name: str) -> Path:
+def model_path(claims_file: Path, name: str) -> Path:
     """The model file beside claims.yaml, else the shipped one of that name (a config
     directory with a claims.yaml of its own reads the shipped model)."""
     own = claims_file.parent / name
@@ -194,8 +195,10 @@ def _model_path(claims_file: Path, name: str) -> Path:
     return shipped if not own.exists() and shipped.exists() else own
 
 
-def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
-    """Read and check claims.yaml against the gazetteer; ClaimsError names file:line."""
+def load_claim_rules(path: Path, gazetteer: LoadedRules, with_model: bool = True) -> ClaimRules:
+    """Read and check claims.yaml against the gazetteer; ClaimsError names file:line. Without
+    `with_model`, the model it names is neither read nor part of the version: the cues alone
+    (what training and `demands eval --cues-only` read)."""
     claims_file = Path(path)
     source = read_source(claims_file, ClaimsError)
     data, root = parse(source, ClaimsError)
@@ -323,11 +326,13 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules) -> ClaimRules:
         ]
     )
     model = None
-    if spec.model is not None:
+    if spec.model is not None and with_model:
         from pipelines.claims.model import ClaimModelError, load_model
 
         try:
-            model = load_model(_model_path(claims_file, spec.model.file), spec.model.threshold)
+            model = load_model(
+                model_path(claims_file, spec.model.file), spec.model.threshold, spec.model.file
+            )
         except ClaimModelError as exc:
             raise ClaimsError(f"{where(source, node_at(root, ('model', 'file')))}: {exc}") from exc
     digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))

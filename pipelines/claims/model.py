@@ -49,6 +49,8 @@ class ClaimModel:
     weights: dict[str, tuple[float, ...]]
     trained_on: tuple[str, ...]
     digest: str
+    name: str
+    """The `file:` of claims.yaml that named it."""
     path: Path
     stamp: int
     """The file's modification time when read: a process that keeps the model reads it
@@ -74,43 +76,71 @@ def _sigmoid(t: float) -> float:
     return 1.0 / (1.0 + math.exp(-min(max(t, -30.0), 30.0)))
 
 
-def load_model(path: Path, threshold: float | None = None) -> ClaimModel:
+def load_model(path: Path, threshold: float | None = None, name: str = "") -> ClaimModel:
+    """The model of a file (`threshold`, from claims.yaml, overrides the file's own);
+    ClaimModelError says what is wrong with it."""
+    hint = "\n  hint: write one with `newswatch demands train`, or remove `model:` from claims.yaml"
     try:
         stamp = os.stat(path).st_mtime_ns
         raw = Path(path).read_bytes()
         data = json.loads(raw)
     except OSError as exc:
         raise ClaimModelError(
-            f"cannot read the claims model {path}: {exc.strerror or exc}\n"
-            "  hint: write one with `newswatch demands train`, or remove `model:` from "
-            "claims.yaml"
+            f"cannot read the claims model {path}: {exc.strerror or exc}{hint}"
         ) from exc
     except ValueError as exc:
-        raise ClaimModelError(f"{path}: not a claims model (not JSON: {exc})") from exc
+        raise ClaimModelError(f"{path}: not a claims model (not JSON: {exc}){hint}") from exc
     try:
-        if data.get("format") != FORMAT or list(data["actions"]) != list(ACTIONS):
-            raise ValueError(f"format {data.get('format')!r} with actions {data['actions']!r}")
-        weights = {str(k): tuple(map(float, v)) for k, v in data["weights"].items()}
-        if any(len(w) != len(ACTIONS) for w in weights.values()):
-            raise ValueError("a weight row does not have one weight per action")
-        intercepts = tuple(map(float, data["intercepts"]))
-        if len(intercepts) != len(ACTIONS):
-            raise ValueError("not one intercept per action")
-        chosen = float(data["threshold"] if threshold is None else threshold)
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        weights, intercepts, chosen = _parsed(data, threshold)
+    except ValueError as exc:
         raise ClaimModelError(
-            f"{path}: not a claims model of format {FORMAT}: {exc}\n"
-            "  hint: write one with `newswatch demands train`"
+            f"{path}: not a claims model of format {FORMAT}: {exc}{hint}"
         ) from exc
     return ClaimModel(
         chosen,
         intercepts,
         weights,
-        tuple(data.get("trained_on", ())),
+        tuple(map(str, data.get("trained_on", ()))),
         hashlib.sha256(raw).hexdigest()[:16],
+        name or Path(path).name,
         Path(path),
         stamp,
     )
+
+
+def _parsed(
+    data: object, threshold: float | None
+) -> tuple[dict[str, tuple[float, ...]], tuple[float, ...], float]:
+    """The weights, intercepts and threshold of a model file's JSON; ValueError says what is
+    missing or wrong."""
+    if not isinstance(data, dict):
+        raise ValueError(f"a JSON object is expected, not {type(data).__name__}")
+    missing = [
+        k for k in ("format", "actions", "threshold", "intercepts", "weights") if k not in data
+    ]
+    if missing:
+        raise ValueError(f"missing {', '.join(map(repr, missing))}")
+    if data["format"] != FORMAT:
+        raise ValueError(f"format {data['format']!r}")
+    if data["actions"] != list(ACTIONS):
+        raise ValueError(f"actions {data['actions']!r}, not {list(ACTIONS)!r}")
+
+    def numbers(value: object, what: str) -> tuple[float, ...]:
+        if not isinstance(value, list) or len(value) != len(ACTIONS):
+            raise ValueError(f"{what}: a list of {len(ACTIONS)} numbers (one per action)")
+        out = tuple(float(x) for x in value if isinstance(x, int | float))
+        if len(out) != len(ACTIONS) or not all(map(math.isfinite, out)):
+            raise ValueError(f"{what}: a list of {len(ACTIONS)} finite numbers")
+        return out
+
+    if not isinstance(data["weights"], dict):
+        raise ValueError("weights: an object of feature -> weights")
+    weights = {str(k): numbers(v, f"weights[{k!r}]") for k, v in data["weights"].items()}
+    intercepts = numbers(data["intercepts"], "intercepts")
+    chosen = data["threshold"] if threshold is None else threshold
+    if not isinstance(chosen, int | float) or not 0 < chosen < 1:
+        raise ValueError(f"threshold {chosen!r}: a probability between 0 and 1")
+    return weights, intercepts, float(chosen)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ the cues are right and where they fall short.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,7 +119,8 @@ def _offsets(indices: list[list[int]]) -> list[int]:
 
 
 def write_model(path: Path, model: dict[str, Any]) -> None:
-    """One feature per line, sorted: a retrained model's diff shows what changed."""
+    """One feature per line, sorted: a retrained model's diff shows what changed. Written
+    beside and renamed into place."""
     lines = [
         f"  {json.dumps(f, ensure_ascii=False)}: {json.dumps(w)}"
         for f, w in model["weights"].items()
@@ -126,4 +128,7 @@ def write_model(path: Path, model: dict[str, Any]) -> None:
     head = {k: v for k, v in model.items() if k != "weights"}
     text = json.dumps(head, ensure_ascii=False, indent=1)[:-2]
     text += ',\n "weights": {\n' + ",\n".join(lines) + "\n }\n}\n"
-    Path(path).write_text(text, encoding="utf-8")
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)  # a monitor reading it sees the old model or the new, whole

@@ -19,6 +19,9 @@ from pathlib import Path
 _SOURCES = ("rules", "claims")
 """Packages under pipelines/ whose code decides whether rule files compile."""
 _MODULES = ("config.py", "yamlfile.py")
+_SHIPPED_CONFIG = Path(__file__).resolve().parent.parent.parent / "config"
+"""pipelines.config.DEFAULT_CONFIG_DIR, without importing it (this module is read before a
+run imports anything heavy)."""
 
 
 def cache_dir() -> Path:
@@ -47,14 +50,17 @@ def _code_stamp() -> str | None:
 
 
 def fingerprint(paths: Iterable[Path]) -> str | None:
-    """The hash of the files' contents, of the JSON files beside them and of the compiling
-    code; None when a file cannot be read (the compile then says what is wrong)."""
+    """The hash of the files' contents, of the JSON files beside them and in the shipped
+    config directory (the claims model claims.yaml names is one of these: its `file:` is a
+    name in one of the two) and of the compiling code; None when a file cannot be read (the
+    compile then says what is wrong)."""
     code = _code_stamp()
     if code is None:
         return None
     digest = hashlib.sha256(code.encode())
     paths = [Path(p) for p in paths]
-    data = sorted({j for p in paths for j in p.resolve().parent.glob("*.json")})
+    folders = {p.resolve().parent for p in paths} | {_SHIPPED_CONFIG}
+    data = sorted({j for folder in folders for j in folder.glob("*.json")})
     try:
         for path in [*paths, *data]:  # data: the claims model claims.yaml names
             digest.update(str(path.resolve()).encode())
