@@ -311,7 +311,8 @@ def train(
     ] = 0.3,
     config_dir: ConfigDir = CONFIG_DIR_DEFAULT,
 ) -> None:
-    """Train the learned claims reader on labelled sets (needs `pip install 'newswatch[train]'`).
+    """Train the learned claims reader on labelled sets (needs scikit-learn: `make train-libs`
+    and PYTHONPATH=.venv/train-libs, or `pip install 'newswatch[train]'`).
 
     Keep a labelled set out of training to measure the model on it with `demands eval`."""
     from pipelines.claims.evaluate import read_labelled

@@ -8,6 +8,9 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -17,11 +20,26 @@ from pipelines.claims.extract import claims_in
 from pipelines.rules import checked, load_ruleset
 from pipelines.rules.loader import LoadedRules
 from tests.claims_support import FOUR, REPO
-from tests.test_cli_demands import newswatch
+from tests.test_cli_demands import NEWSWATCH, newswatch
 
 LABELLED = REPO / "tests/data/labelled"
 HELD_OUT = "blind5.jsonl"
 """Written blind after the model's design was chosen, never trained on (BLIND5.md)."""
+
+
+TRAIN_LIBS = Path(sys.executable).parent.parent / "train-libs"
+"""scikit-learn, installed beside the venv by `make train-libs` (a dependency of `make
+test`), so that numpy stays off a run's import path."""
+
+
+def train(*args: str) -> subprocess.CompletedProcess[str]:
+    """`newswatch demands train …` with scikit-learn on its path."""
+    assert (TRAIN_LIBS / "sklearn").is_dir(), f"{TRAIN_LIBS}: run `make train-libs`"
+    env = {**os.environ, "PYTHONPATH": str(TRAIN_LIBS)}
+    return subprocess.run(
+        [str(NEWSWATCH), "demands", "train", *args],
+        cwd=REPO, capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +150,7 @@ def test_train_writes_the_shipped_model_from_the_sets_it_names(tmp_path) -> None
     expected = json.loads(shipped.read_text(encoding="utf-8"))
     out = tmp_path / "model.json"
     args = [a for n in expected["trained_on"] for a in ("--input", str(LABELLED / n))]
-    done = newswatch("demands", "train", *args, "--output", str(out))
+    done = train(*args, "--output", str(out))
     assert done.returncode == 0, done.stderr
     assert f"wrote {out}" in done.stdout
     got = json.loads(out.read_text(encoding="utf-8"))
@@ -164,8 +182,8 @@ def test_train_and_cues_only_work_while_the_model_is_broken(tmp_path) -> None:
         "--config-dir", str(config),
     )  # fmt: skip
     assert cues.returncode == 0, cues.stderr
-    done = newswatch(
-        "demands", "train", "-i", str(LABELLED / "claims_dev.jsonl"),
+    done = train(
+        "-i", str(LABELLED / "claims_dev.jsonl"),
         "-o", str(config / "claims_model.json"), "--config-dir", str(config),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -215,9 +233,7 @@ def test_a_model_file_name_with_a_folder_is_refused(tmp_path, gazetteer) -> None
 
 
 def test_train_without_labelled_claims_says_so(tmp_path) -> None:
-    done = newswatch(
-        "demands", "train", "--input", str(LABELLED / "articles.jsonl"), "-o", str(tmp_path / "m")
-    )
+    done = train("--input", str(LABELLED / "articles.jsonl"), "-o", str(tmp_path / "m"))
     assert done.returncode == 2
     assert "no line has a `claims` label" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "m").exists()
@@ -241,3 +257,12 @@ def test_eval_cues_only_scores_without_the_model() -> None:
     a, b = json.loads(both.stdout), json.loads(cues.stdout)
     assert (a["reader"], b["reader"]) == ("cues+model", "cues")
     assert a["languages"]["all"]["recall"] > b["languages"]["all"]["recall"]
+
+
+def test_train_without_scikit_learn_says_how_to_get_it(tmp_path) -> None:
+    done = newswatch(
+        "demands", "train", "-i", str(LABELLED / "claims_dev.jsonl"), "-o", str(tmp_path / "m")
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "training needs scikit-learn" in done.stderr and "make train-libs" in done.stderr
+    assert not (tmp_path / "m").exists()

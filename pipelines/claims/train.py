@@ -72,7 +72,9 @@ def train(
     except ImportError as exc:
         raise TrainingError(
             f"training needs scikit-learn ({exc.name} is not installed)\n"
-            "  hint: pip install 'newswatch[train]'"
+            "  hint: pip install 'newswatch[train]'; or, in a checkout, `make train-libs` and "
+            "PYTHONPATH=.venv/train-libs (keeps numpy, which pyarrow imports when it is "
+            "installed, out of every run)"
         ) from exc
     rows, labels = examples(articles, rules)
     counts = Counter(f for row in rows for f in set(row))
