@@ -178,15 +178,35 @@ def _weeks_that_fit(lines: list[tuple[str, str]], weeks: int, width: int) -> int
 def explain(
     source: Annotated[str, typer.Argument(help="A URL or a local HTML/text file.")],
     config_dir: ConfigDir = CONFIG_DIR_DEFAULT,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="The article's language (en, uk, ru) when the page does not say it, as a "
+            "feed's `language` tells a run.",
+        ),
+    ] = None,
 ) -> None:
     """Extract one page and show its demand claims, with the sentence each comes from."""
     from flows.cli_rules import read_page
     from pipelines.claims.extract import claims_in
+    from pipelines.language import language_code
 
     rules = _claim_rules(config_dir)
     page = read_page(source, config_dir)
-    title, text, lang = page.get("title") or "", page["text"], page.get("language")
+    if lang is not None:
+        try:
+            lang = language_code(lang)
+        except ValueError as exc:
+            raise fail(f"--lang {lang!r}: {exc}") from exc
+    title, text = page.get("title") or "", page["text"]
+    lang = page.get("language") or lang
     console.print(f"[bold]{escape(title or '(no title)')}[/]  [dim]{lang or '?'}[/]")
+    if lang is None and rules.model is not None:
+        console.print(
+            "[dim]The page does not say its language: the learned reader reads it as a run "
+            "reads an article of unknown language; --lang en|uk|ru reads it as one of those.[/]"
+        )
     claims = claims_in(title, text, lang, rules)
     if not claims:
         console.print("No demand claim found.")
@@ -265,7 +285,7 @@ def evaluate(
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
     reader = "cues only" if rules.model is None else "cues and model"
-    table = Table(title=f"Demand claims on {input} (rules {rules.version}, {reader})")
+    table = Table(title=f"Demand claims on {input} (claims version {rules.version}, {reader})")
     for col in ("lang", "articles", "TP", "FP", "FN", "precision", "recall"):
         table.add_column(col, justify="right" if col != "lang" else "left")
     for s in scores:
@@ -312,13 +332,14 @@ def train(
     config_dir: ConfigDir = CONFIG_DIR_DEFAULT,
 ) -> None:
     """Train the learned claims reader on labelled sets (needs scikit-learn: `make train-libs`
-    and PYTHONPATH=.venv/train-libs, or `pip install 'newswatch[train]'`).
+    and PYTHONPATH=.venv/train-libs, or `pip install 'newswatch\\[train]'`).
 
     Keep a labelled set out of training to measure the model on it with `demands eval`."""
     from pipelines.claims.evaluate import read_labelled
+    from pipelines.claims.train import require_scikit_learn, write_model
     from pipelines.claims.train import train as run_train
-    from pipelines.claims.train import write_model
 
+    require_scikit_learn()
     rules = _claim_rules(config_dir, with_model=False)
     if output.is_dir():
         raise fail(f"{output} is a directory: give the model file's path")
@@ -336,6 +357,12 @@ def train(
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror or exc}") from exc
     positives = ", ".join(f"{a} {n}" for a, n in report.positives.items())
+    never = [a for a, n in report.positives.items() if not n]
+    if never:
+        console.print(
+            f"[yellow]no labelled example of {', '.join(never)}: this model never claims it[/]",
+            highlight=False,
+        )
     console.print(
         f"wrote {output}: {report.features} features, from {report.examples} "
         f"(sentence, region) examples ({positives})\n"

@@ -150,7 +150,8 @@ def test_train_writes_the_shipped_model_from_the_sets_it_names(tmp_path) -> None
     expected = json.loads(shipped.read_text(encoding="utf-8"))
     out = tmp_path / "model.json"
     args = [a for n in expected["trained_on"] for a in ("--input", str(LABELLED / n))]
-    done = train(*args, "--output", str(out))
+    settings = ("--threshold", str(expected["threshold"]), "--c", str(expected["c"]))
+    done = train(*args, *settings, "--output", str(out))
     assert done.returncode == 0, done.stderr
     assert f"wrote {out}" in done.stdout
     got = json.loads(out.read_text(encoding="utf-8"))
@@ -246,9 +247,13 @@ def test_explain_names_the_learned_reader(tmp_path) -> None:
         "not currently occupy: the Donetsk, Luhansk, Zaporozhye and Kherson provinces.",
         "utf-8",
     )
-    done = newswatch("demands", "explain", str(page))
+    done = newswatch("demands", "explain", str(page), "--lang", "en")
     assert done.returncode == 0, done.stderr
     assert "learned reader, 0." in done.stdout and "donetsk" in done.stdout
+    unknown = newswatch("demands", "explain", str(page))
+    assert "does not say its language" in unknown.stdout and "--lang" in unknown.stdout
+    bad = newswatch("demands", "explain", str(page), "--lang", "english!")
+    assert bad.returncode == 2 and "--lang" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_eval_cues_only_scores_without_the_model() -> None:
@@ -266,3 +271,17 @@ def test_train_without_scikit_learn_says_how_to_get_it(tmp_path) -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "training needs scikit-learn" in done.stderr and "make train-libs" in done.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_the_model_names_regions_never_the_four_regions_entity(rules) -> None:
+    """ "The four regions" is an entity of the gazetteer's regions group that stands for the
+    four: a claim names the four, never `four_regions` itself."""
+    regions = rules.regions - {"four_regions"}
+    seen: set[str] = set()
+    for name in ("blind4.jsonl", HELD_OUT, "dev6.jsonl"):
+        for art in read_labelled(LABELLED / name)[0]:
+            seen |= {c.region for c in claims_in(art.title, art.text, art.lang, rules)}
+    assert seen and seen <= regions, seen - regions
+    text = "Moscow wants Kyiv to give up the four annexed regions before any ceasefire."
+    found = {c.region for c in claims_in("", text, "en", rules)}
+    assert found == set(FOUR)

@@ -82,3 +82,22 @@ def test_an_unknown_catalog_is_a_clear_error() -> None:
         match="a DuckLake location is one of ducklake:postgres:…, ducklake:sqlite:…",
     ):
         parse_location("ducklake:mysql:host=x")
+
+
+def test_a_lake_copied_elsewhere_says_how_to_move_it(tmp_path: Path) -> None:
+    """A lake's catalog records its data folder: a copy opened for writing elsewhere was a
+    raw DuckDB traceback; it names the folder and `store migrate`."""
+    import shutil
+
+    first = tmp_path / "a" / "news.sqlite"
+    with store.open_store(first) as con:
+        store.land_batch(con, batch_for([article("https://copy.example/1")]))
+    copy = tmp_path / "b" / "news.sqlite"
+    shutil.copytree(first.parent, copy.parent)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "newswatch"), "rematch", "--db", str(copy)],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "copied or moved" in done.stderr and "newswatch store migrate --db" in done.stderr

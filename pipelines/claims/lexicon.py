@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipelines.claims.gate import (
     WHOLE,
@@ -123,11 +123,21 @@ class ScopeSpec(_Strict):
 
 
 class ModelSpec(_Strict):
-    file: str = Field(min_length=1, pattern=r"^[^/\\]+$")
+    file: str = Field(min_length=1)
     """The weights: a file name beside claims.yaml, else in the shipped config directory
     (`newswatch demands train`)."""
     threshold: float | None = Field(default=None, gt=0, lt=1)
     """The probability a claim needs; the model file's own when not set."""
+
+    @field_validator("file")
+    @classmethod
+    def _a_name(cls, value: str) -> str:
+        if "/" in value or "\\" in value or value in (".", ".."):
+            raise ValueError(
+                f"{value!r}: give the model's file name, beside claims.yaml (or in the shipped "
+                "config directory), not a path"
+            )
+        return value
 
 
 class ClaimsFile(_Strict):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.claims.lexicon import ACTIONS, ClaimRules
+from pipelines.claims.scope import item_regions
 from pipelines.claims.sentence import Field, Sentence
 from pipelines.errors import ConfigError
 from pipelines.models import DemandClaim
@@ -157,16 +158,13 @@ def _kinds(s: Sentence | None) -> set[str]:
 
 
 def _regions(s: Sentence, rules: ClaimRules) -> dict[str, list[tuple[int, int]]]:
+    """The regions the sentence names, read as the cue reader reads them (`item_regions`):
+    "the four regions", as a cue or as the gazetteer's entity, names the four."""
     out: dict[str, list[tuple[int, int]]] = {}
     for m in s.marks:
-        if m.kind == "region":
-            names: tuple[str, ...] = (m.label,)
-        elif m.kind == "four_regions":
-            names = rules.five_regions if m.label in rules.five_cues else rules.four_regions
-        else:
-            continue
-        for r in names:
-            out.setdefault(r, []).append((m.first, m.last))
+        if m.kind in ("region", "four_regions"):
+            for r in item_regions(m, rules, []):
+                out.setdefault(r, []).append((m.first, m.last))
     return out
 
 

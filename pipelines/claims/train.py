@@ -43,6 +43,20 @@ class TrainingReport:
     positives: dict[str, int]
 
 
+def require_scikit_learn() -> None:
+    """TrainingError, saying how to get it, unless scikit-learn and scipy can be imported."""
+    try:
+        import scipy.sparse  # noqa: F401
+        import sklearn.linear_model  # noqa: F401
+    except ImportError as exc:
+        raise TrainingError(
+            f"training needs scikit-learn ({exc.name} is not installed)\n"
+            "  hint: pip install 'newswatch[train]'; or, in a checkout, `make train-libs` and "
+            "PYTHONPATH=.venv/train-libs (keeps numpy, which pyarrow imports when it is "
+            "installed, out of every run)"
+        ) from exc
+
+
 def examples(
     articles: list[LabelledArticle], rules: ClaimRules
 ) -> tuple[list[list[str]], list[tuple[int, ...]]]:
@@ -66,16 +80,10 @@ def train(
     threshold: float = DEFAULT_THRESHOLD,
 ) -> tuple[dict[str, Any], TrainingReport]:
     """The model file's content, trained on `articles` (named by `sources`)."""
-    try:
-        from scipy.sparse import csr_matrix
-        from sklearn.linear_model import LogisticRegression
-    except ImportError as exc:
-        raise TrainingError(
-            f"training needs scikit-learn ({exc.name} is not installed)\n"
-            "  hint: pip install 'newswatch[train]'; or, in a checkout, `make train-libs` and "
-            "PYTHONPATH=.venv/train-libs (keeps numpy, which pyarrow imports when it is "
-            "installed, out of every run)"
-        ) from exc
+    require_scikit_learn()
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
     rows, labels = examples(articles, rules)
     counts = Counter(f for row in rows for f in set(row))
     kept_names = sorted(f for f, n in counts.items() if n >= MIN_COUNT)

@@ -295,10 +295,20 @@ class DuckLakeSQLite(Backend):
         load_extension(con, "ducklake")
         data = quote_literal(str(self.data_path.resolve()) + "/")
         options = " (READ_ONLY)" if read_only else f" (DATA_PATH {data})"
-        con.execute(
-            f"ATTACH {quote_literal('ducklake:sqlite:' + str(self.path.resolve()))} "
-            f"AS {quote_ident(alias or self.alias)}{options}"
-        )
+        try:
+            con.execute(
+                f"ATTACH {quote_literal('ducklake:sqlite:' + str(self.path.resolve()))} "
+                f"AS {quote_ident(alias or self.alias)}{options}"
+            )
+        except duckdb.Error as exc:
+            if "does not match existing data path" not in str(exc):
+                raise
+            raise StoreError(
+                f"{self.path}: this lake's catalog keeps its data in another folder than "
+                f"{self.data_path} (it was copied or moved without its data path). Read it where "
+                "it was made, or copy it into a new lake with `newswatch store migrate --db "
+                f"{self.path} --to NEW.sqlite`"
+            ) from None
 
     def reader_sql(self) -> str:
         name = _plain_ident(self.alias)
