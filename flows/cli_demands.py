@@ -190,7 +190,7 @@ def explain(
     """Extract one page and show its demand claims, with the sentence each comes from."""
     from flows.cli_rules import read_page
     from pipelines.claims.extract import claims_in
-    from pipelines.language import language_code
+    from pipelines.language import language_code, script_language
 
     rules = _claim_rules(config_dir)
     page = read_page(source, config_dir)
@@ -203,9 +203,10 @@ def explain(
     lang = page.get("language") or lang
     console.print(f"[bold]{escape(title or '(no title)')}[/]  [dim]{lang or '?'}[/]")
     if lang is None and rules.model is not None:
+        guess = script_language(f"{title}\n{text}")
         console.print(
-            "[dim]The page does not say its language: the learned reader reads it as a run "
-            "reads an article of unknown language; --lang en|uk|ru reads it as one of those.[/]"
+            f"[dim]The page does not say its language: the learned reader reads it as {guess} "
+            "from its letters, as a run would; --lang en|uk|ru to choose.[/]"
         )
     claims = claims_in(title, text, lang, rules)
     if not claims:

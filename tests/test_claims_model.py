@@ -17,6 +17,7 @@ import pytest
 from pipelines.claims import ClaimsError, cached_claim_rules, load_claim_rules
 from pipelines.claims.evaluate import evaluate, read_labelled
 from pipelines.claims.extract import claims_in
+from pipelines.language import primary_language, script_language
 from pipelines.rules import checked, load_ruleset
 from pipelines.rules.loader import LoadedRules
 from tests.claims_support import FOUR, REPO
@@ -285,3 +286,26 @@ def test_the_model_names_regions_never_the_four_regions_entity(rules) -> None:
     text = "Moscow wants Kyiv to give up the four annexed regions before any ceasefire."
     found = {c.region for c in claims_in("", text, "en", rules)}
     assert found == set(FOUR)
+
+
+def test_script_language_tells_the_three_languages_of_every_labelled_article() -> None:
+    wrong = []
+    for path in LABELLED.glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row.get("lang") in ("en", "uk", "ru"):
+                text = f"{row.get('title') or ''}\n{row['text']}"
+                if script_language(text) != row["lang"]:
+                    wrong.append(row["id"])
+    assert wrong == []
+    assert primary_language("en-GB", "") == "en" and primary_language("uk_UA", "") == "uk"
+    assert primary_language(None, "Росія вимагає, щоб Україна вийшла з Донбасу.") == "uk"
+
+
+def test_the_model_reads_an_article_without_a_language_code_as_its_letters_say(rules) -> None:
+    """A page without `lang` (or with "en-GB") was scored as a language the model never saw."""
+    for row in read_labelled(LABELLED / "blind4.jsonl")[0][:60]:
+        expected = {(c.region, c.action) for c in claims_in(row.title, row.text, row.lang, rules)}
+        for lang in (None, f"{row.lang}-XX"):
+            got = {(c.region, c.action) for c in claims_in(row.title, row.text, lang, rules)}
+            assert got == expected, (row.id, lang)

@@ -29,6 +29,7 @@ from pipelines.claims.lexicon import ACTIONS, ClaimRules
 from pipelines.claims.scope import item_regions
 from pipelines.claims.sentence import Field, Sentence
 from pipelines.errors import ConfigError
+from pipelines.language import primary_language
 from pipelines.models import DemandClaim
 
 FORMAT = 1
@@ -185,12 +186,15 @@ def _sentences(
     fields: list[Field], lang: str | None, rules: ClaimRules, found: list[DemandClaim]
 ) -> Iterator[tuple[Sentence, set[str], list[tuple[str, set[str]]]]]:
     """Each sentence that names a region: the features all its regions share, and each
-    region with the features of its own (`found`: the cue reader's claims)."""
+    region with the features of its own (`found`: the cue reader's claims). The language is
+    the code's primary subtag, or a guess from the letters when the article has none: the
+    model knows en, uk and ru, as its training sets label them."""
     by_sentence: dict[tuple[str, int, str], set[str]] = {}
     in_article: dict[str, set[str]] = {}
     for c in found:
         by_sentence.setdefault((c.field, c.start, c.region), set()).add(c.action)
         in_article.setdefault(c.region, set()).add(c.action)
+    lang = primary_language(lang, fields[-1].text if fields else "")
     for field in fields:
         for s in _region_sentences(field, rules):
             regions = _regions(s, rules)
