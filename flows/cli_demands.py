@@ -27,6 +27,7 @@ from flows.cli_common import (
     lock_notice,
 )
 from pipelines.claims import ACTIONS, ClaimRules
+from pipelines.claims.model import DEFAULT_C, DEFAULT_THRESHOLD
 
 demands_app = typer.Typer(
     help="The escalation signal: which regions Russia demands, how, and when that changes.",
@@ -326,10 +327,10 @@ def train(
     threshold: Annotated[
         float,
         typer.Option(min=0.01, max=0.99, help="The probability a claim needs."),
-    ] = 0.6,
+    ] = DEFAULT_THRESHOLD,
     c: Annotated[
         float, typer.Option("--c", min=0.001, help="Inverse regularisation strength.")
-    ] = 0.3,
+    ] = DEFAULT_C,
     config_dir: ConfigDir = CONFIG_DIR_DEFAULT,
 ) -> None:
     """Train the learned claims reader on labelled sets (needs scikit-learn: `make train-libs`

@@ -91,12 +91,11 @@ def _gated(field: Field, rules: ClaimRules) -> tuple[list[Sentence], str, list[i
     hold a claim. Only paragraphs with a region and an action word are split into
     sentences. A field whose lower case changes its length is read whole, ungated ("")."""
     text = field.text
-    low = " " + text.lower()
-    if len(low) != len(text) + 1:
+    low, hits = field.region_hits()
+    if not low:
         return field.all(), "", []
     by_paragraph: dict[int, list[int]] = {}
-    for end_at, length in rules.gate.automaton.iter(low):
-        at = end_at - length + 1
+    for at in hits:
         by_paragraph.setdefault(bisect_right(field.starts, at) - 1, []).append(at)
     starts: list[int] = []
     actions: list[int] = []

@@ -33,6 +33,10 @@ from pipelines.language import primary_language
 from pipelines.models import DemandClaim
 
 FORMAT = 1
+DEFAULT_C = 0.3
+"""The regularisation `newswatch demands train` fits with (inverse strength)."""
+DEFAULT_THRESHOLD = 0.65
+"""The threshold chosen on blind4 with a model trained without it (docs/DEMANDS.md)."""
 _NEAR = 6
 """Words either side of a region whose stems are features of their own."""
 
@@ -169,14 +173,15 @@ def _regions(s: Sentence, rules: ClaimRules) -> dict[str, list[tuple[int, int]]]
     return out
 
 
-def _region_sentences(field: Field, rules: ClaimRules) -> list[Sentence]:
-    """The sentences of a field that can name a region (the claims' region gate)."""
-    low = " " + field.text.lower()
-    if len(low) != len(field.text) + 1:
+def _region_sentences(field: Field) -> list[Sentence]:
+    """The sentences of a field that can name a region (the claims' region gate, as the cue
+    reader found it: `Field.region_hits`)."""
+    low, hits = field.region_hits()
+    if not low:
         return field.all()
     found: dict[int, Sentence] = {}
-    for end_at, length in rules.gate.automaton.iter(low):
-        s = field.at(end_at - length + 1)
+    for at in hits:
+        s = field.at(at)
         if s is not None:
             found.setdefault(s.start, s)
     return [found[k] for k in sorted(found)]
@@ -196,7 +201,7 @@ def _sentences(
         in_article.setdefault(c.region, set()).add(c.action)
     lang = primary_language(lang, fields[-1].text if fields else "")
     for field in fields:
-        for s in _region_sentences(field, rules):
+        for s in _region_sentences(field):
             regions = _regions(s, rules)
             if not regions:
                 continue

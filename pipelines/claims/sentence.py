@@ -247,7 +247,10 @@ class Field:
     """One field of an article (title or text), split into paragraphs at once and into
     sentences one paragraph at a time, when a sentence of it is first asked for."""
 
-    __slots__ = ("_sentences", "_starts", "name", "paragraphs", "rules", "starts", "text")
+    __slots__ = (
+        *("_region_hits", "_sentences", "_starts", "name", "paragraphs", "rules", "starts"),
+        "text",
+    )
 
     def __init__(self, name: str, text: str, rules: ClaimRules) -> None:
         self.name, self.text, self.rules = name, text, rules
@@ -255,6 +258,21 @@ class Field:
         self.starts = [a for a, _ in self.paragraphs]
         self._sentences: dict[int, list[Sentence]] = {}
         self._starts: dict[int, list[int]] = {}
+        self._region_hits: tuple[str, list[int]] | None = None
+
+    def region_hits(self) -> tuple[str, list[int]]:
+        """ " " + the text lower-cased, as the gates read it, and where the region gate's
+        automaton finds a word start in it (hits not yet checked word by word); ("", [])
+        when lower-casing changes the text's length, which the gates cannot read. Computed
+        once: the cue reader and the learned reader both start from it."""
+        if self._region_hits is None:
+            low = " " + self.text.lower()
+            if len(low) != len(self.text) + 1:
+                self._region_hits = ("", [])
+            else:
+                hits = self.rules.gate.automaton.iter(low)
+                self._region_hits = (low, [end_at - n + 1 for end_at, n in hits])
+        return self._region_hits
 
     def sentences(self, k: int) -> list[Sentence]:
         """The sentences of paragraph k."""

@@ -21,12 +21,10 @@ from typing import Any
 from pipelines.claims.evaluate import LabelledArticle
 from pipelines.claims.extract import claims_in
 from pipelines.claims.lexicon import ACTIONS, ClaimRules
-from pipelines.claims.model import FORMAT, candidates
+from pipelines.claims.model import DEFAULT_C, DEFAULT_THRESHOLD, FORMAT, candidates
 from pipelines.claims.sentence import Field
 from pipelines.errors import NewswatchError
 
-DEFAULT_C = 0.3
-DEFAULT_THRESHOLD = 0.6
 MIN_COUNT = 2
 """A feature seen in fewer training examples than this is not learned (it is noise)."""
 
