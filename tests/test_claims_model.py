@@ -24,8 +24,9 @@ from tests.claims_support import FOUR, REPO
 from tests.test_cli_demands import NEWSWATCH, newswatch
 
 LABELLED = REPO / "tests/data/labelled"
-HELD_OUT = "blind5.jsonl"
-"""Written blind after the model's design was chosen, never trained on (BLIND5.md)."""
+HELD_OUT = "blind6.jsonl"
+"""Written blind after the model and the cues of this version were settled, never trained on
+(BLIND6.md)."""
 
 
 TRAIN_LIBS = Path(sys.executable).parent.parent / "train-libs"
@@ -60,20 +61,19 @@ def test_on_held_out_text_the_model_finds_more_claims_than_the_cues(rules) -> No
     both = evaluate(articles, rules).total
     assert both.recall >= cues.recall + 0.05, (cues, both)
     assert both.precision >= cues.precision - 0.05, (cues, both)
-    assert both.precision >= 0.8 and both.recall >= 0.63, both
+    assert both.precision >= 0.85 and both.recall >= 0.75, both
 
 
 def test_a_claim_the_cues_miss_is_added_with_its_sentence_and_reasons(rules) -> None:
     text = (
-        "The talks ended after an hour. They believe that Ukraine must hand over even the "
-        "territories that it does not currently occupy: the Donetsk, Luhansk, Zaporozhye and "
-        "Kherson provinces."
+        "The Kremlin repeated its terms. Since 2022 Russia has seized large parts of four "
+        "Ukrainian regions and officially declared them Russian territory."
     )
     assert claims_in("", text, "en", rules, learned=False) == []
     claims = claims_in("", text, "en", rules)
     assert {(c.region, c.action) for c in claims} == {(r, "recognise") for r in FOUR}
     for c in claims:
-        assert c.sentence.startswith("They believe") and text[c.start : c.end] == c.sentence
+        assert c.sentence.startswith("Since 2022") and text[c.start : c.end] == c.sentence
         assert re.fullmatch(r"model 0\.\d\d: \S.*", c.cue), c.cue
         assert c.rules_version == rules.version
 
@@ -244,8 +244,8 @@ def test_train_without_labelled_claims_says_so(tmp_path) -> None:
 def test_explain_names_the_learned_reader(tmp_path) -> None:
     page = tmp_path / "page.txt"
     page.write_text(
-        "Talks\n\nThey believe that Ukraine must hand over even the territories that it does "
-        "not currently occupy: the Donetsk, Luhansk, Zaporozhye and Kherson provinces.",
+        "Talks\n\nThe Kremlin repeated its terms. Since 2022 Russia has seized large parts of "
+        "four Ukrainian regions and officially declared them Russian territory.",
         "utf-8",
     )
     done = newswatch("demands", "explain", str(page), "--lang", "en")

@@ -166,13 +166,15 @@ def _checked(gate: Gate, text: str, starts: list[int]) -> list[int]:
 def _without_umbrellas(
     claims: list[DemandClaim], text: str, rules: ClaimRules
 ) -> list[DemandClaim]:
-    """Claims on an umbrella region (Donbas) read as claims on the parts the article names
-    (Donetsk, Luhansk), unless those parts are claimed so already: claims.yaml `umbrella`."""
+    """Claims on an umbrella region (Donbas) read as claims on its parts when the article
+    names every one of them (Donetsk and Luhansk), unless those parts are claimed so
+    already: claims.yaml `umbrella`. An article that names one part only ("… leave Donbas",
+    then "fighting near Donetsk") keeps the umbrella's own claim."""
     umbrellas = {c.region for c in claims} & set(rules.umbrella)
     if not umbrellas:
         return claims
     named = {m.label for s in split_sentences(text, rules) for m in s.marks if m.kind == "region"}
-    dropped = {u for u in umbrellas if named & rules.umbrella[u]}
+    dropped = {u for u in umbrellas if set(rules.umbrella[u]) <= named}
     kept = [c for c in claims if c.region not in dropped]
     have = {(c.region, c.action) for c in kept}
     for c in claims:

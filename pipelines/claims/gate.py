@@ -91,7 +91,7 @@ def _gate_word(entry: str) -> str:
     )[1]
 
 
-WHOLE = ("sovereign", "future", "next", "threat", "could")
+WHOLE = ("sovereign", "retain", "future", "next", "threat", "could")
 """Cue kinds gated on their whole phrase: their words are everyday news words ("part",
 "region", «часть», "seize" of "will seize", «контроль» of «перейдет под контроль») that
 would open most paragraphs, and config/claims.yaml lists each form of their phrases

@@ -18,7 +18,7 @@ _GOVERNING: dict[Action, tuple[str, ...]] = {
     "buffer_zone": ("demand", "modal", "establish", "could"),
     "other": ("demand", "modal"),
 }
-_SELF_GOVERNING = frozenset({"loss", "next", "other", "sovereign", "demand_object"})
+_SELF_GOVERNING = frozenset({"loss", "next", "other", "sovereign", "retain", "demand_object"})
 """Action cues that are a demand or threat by themselves ("risks losing", "would be next",
 "claims to"): the party before them is the one concerned."""
 _GOVERNING_WINDOW = {"threat": 8, "condition": 15}

@@ -52,6 +52,7 @@ CueKind = Literal[
     "establish",
     "other",
     "sovereign",
+    "retain",
     "four_regions",
     "five_regions",
     "includes",
@@ -95,15 +96,16 @@ ACTION_OF_CUE: dict[str, Action] = {
     "buffer_zone": "buffer_zone",
     "other": "other",
     "sovereign": "recognise",
+    "retain": "recognise",
 }
 
 
 GOVERNING_KINDS = (
     *("demand", "modal", "threat", "establish", "could", "required", "condition", "call"),
     "future",
-    *("loss", "next", "other", "sovereign"),
+    *("loss", "next", "other", "sovereign", "retain"),
 )
-"""Cue kinds that can make an action word a demand (the last four are their own)."""
+"""Cue kinds that can make an action word a demand (the last five are their own)."""
 
 
 SHIPPED_CLAIMS = DEFAULT_CONFIG_DIR / "claims.yaml"

@@ -18,6 +18,7 @@ from pipelines.claims.parties import (
     russian,
 )
 from pipelines.claims.parties import ITEMS as _ITEMS
+from pipelines.claims.parties import subjects as voicing_parties
 from pipelines.claims.scope import aside, at_word, item_at, item_regions, scope, subject_list
 from pipelines.claims.sentence import Mark, Sentence
 from pipelines.models import DemandClaim
@@ -141,6 +142,8 @@ def sentence_claims(
             continue
         if negated(s, gov, action):
             continue
+        if action.kind == "retain" and not _refused_by_russia(s, action, rules):
+            continue  # "Kyiv will never give up Donbas": Ukraine's refusal, no claim
         if action.kind == "other" and any(
             m.kind == "other_actors" and m.last < action.first for m in s.marks
         ):
@@ -148,7 +151,7 @@ def sentence_claims(
         if kind == "withdraw" and russia_withdraws(s, gov, action, rules):
             continue
         if (
-            kind == "recognise"
+            action.kind == "recognise"
             and action.last > action.first
             and any(m.kind == "other_actors" and m.first == action.last + 1 for m in s.marks)
         ):
@@ -220,6 +223,48 @@ def _demands_before(
         if russian(who, rules):
             return kind, actor_of(before, gov, who, rules)
     return None
+
+
+_REFUSER_REACH = 8
+_REFUSED_OBJECT_REACH = 4
+_RECIPIENT = frozenset(
+    {"glue", "region_noun", "other_actors", "four_regions", "pronoun", "locative"}
+)
+
+
+def _refused_by_russia(s: Sentence, action: Mark, rules: ClaimRules) -> bool:
+    """A refusal to give regions up that Russia voices ("the Kremlin will not return Crimea to
+    Ukraine", «Москва не отдаст Запорожье»): every party before it in its clause is Russian
+    (not "Ukrainian troops, under Russian fire, will not leave Kharkiv"), no other party
+    speaks after a comma (", Syrskyi said"), and the region is the verb's own object, right
+    after it past glue words or a recipient (not "will not return the bodies of soldiers
+    killed near Kherson", "will not return to Kharkiv")."""
+    parties = voicing_parties(s, rules)
+    before = [
+        m for m in parties if m.last < action.first and action.first - m.last <= _REFUSER_REACH
+    ]
+    if not before or not all(russian(m, rules) for m in before):
+        return False
+    first = min(m.first for m in before)
+    if s.broken(first, action.first) or any(
+        m.kind == "clause_break" and first < m.first < action.first for m in s.marks
+    ):
+        return False
+    if any(
+        m.kind == "other_actors" and m.first > action.last and "," in s.gap(m.first - 1, m.first)
+        for m in parties
+    ):
+        return False
+    at = at_word(s)
+    for j in range(action.last + 1, min(action.last + 1 + _REFUSED_OBJECT_REACH, len(s.words))):
+        here = at.get(j, [])
+        if item_at(s, here) is not None or any(m.kind == "pronoun" for m in here):
+            return True
+        if j > action.last + 1 and "," in s.gap(j - 1, j):
+            return False
+        if not here or any(m.kind not in _RECIPIENT for m in here):
+            return False
+    return False
 
 
 def _attribution(s: Sentence) -> bool:

@@ -61,13 +61,19 @@ def item_regions(item: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
 
 
 def scope(
-    s: Sentence, action: Mark, rules: ClaimRules, recent: list[str], taken: set[int]
+    s: Sentence,
+    action: Mark,
+    rules: ClaimRules,
+    recent: list[str],
+    taken: set[int],
+    opened: bool = False,
 ) -> tuple[list[str], int]:
     """The regions an action word governs: after it (the first within
     `before_first_region` words, the rest joined by `glue`, up to a list that is the subject
     of a later action, `taken`); failing that, a list right before it, past modal and copula
     words only ("Zaporizhzhia and Kherson must be handed over", "Kharkiv and Dnipropetrovsk
-    are next")."""
+    are next"). `opened`: the action stands for the word before a bracket that opens the
+    list ("from the territories it has seized (Zaporizhzhia, …)")."""
     if action.kind == "sovereign":  # "Donetsk and Luhansk are part of Russia"
         if any(m.kind in _PLACE for m in at_word(s).get(action.first - 1, ())):
             return [], action.last  # "shelled Donetsk from Russian territory"
@@ -76,9 +82,14 @@ def scope(
     found: list[str] = []
     i = action.last + 1
     last_item = action.last
+    resume = -1
     while i < len(s.words):
-        if s.broken(i - 1, i):
-            break
+        if s.broken(i - 1, i) and not (opened and i == action.last + 1) and i != resume:
+            resume = _past_brackets(s, i) if found else -1
+            if resume < 0:
+                break
+            i = resume  # "the Donetsk People's Republic (DPR), the Lugansk …"
+            continue
         if found and aside(s, i) and not aside(s, action.first):
             i += 1  # "… Luhansk, and – depending on who speaks – Zaporizhzhia and Kherson"
             continue
@@ -126,7 +137,8 @@ def scope(
         return regions, action.last
     lead = _apposition(s, action)
     if lead is not None:  # "withdrawal from the regions Russia claims — Donetsk, …"
-        return scope(s, Mark(action.kind, action.label, lead, lead), rules, recent, taken)
+        lead_mark = Mark(action.kind, action.label, lead, lead)
+        return scope(s, lead_mark, rules, recent, taken, opened=True)
     return _pronoun_object(s, action, rules, recent), action.last
 
 
@@ -218,22 +230,91 @@ def _sourceitem_at(s: Sentence, action: Mark) -> int:
     return -1
 
 
+_APPOSITION = "—–:("
+_APPOSITION_ENDS = frozenset({"clause_break"})
+_DESCRIBING = frozenset({"seize", "sovereign"})
+_RELATIVE = frozenset(["which", "who", "який", "яка", "які", "которые", "который", "которая"])
+"""Clause words that open a description of the territories, not another clause."""
+
+
 def _apposition(s: Sentence, action: Mark) -> int | None:
-    """The word before a dash that opens a list of regions, when the action's object is a
-    region noun before it ("from the regions which Russia claims … — Donetsk, Luhansk …"):
-    the list names the regions."""
+    """The word before a dash, colon or bracket that opens a list of regions, when the
+    action's object is a region noun before it ("from the regions which Russia claims … —
+    Donetsk, Luhansk …", "from the territories it has partly seized (Zaporizhzhia, …)",
+    "from territories Russia claims as its own: Donbass …"): the list names the regions."""
     start = s.start + s.words.end[action.last]
-    if s.text.find("—", start, s.end) < 0 and s.text.find("–", start, s.end) < 0:
+    if not any(s.text.find(c, start, s.end) >= 0 for c in _APPOSITION):
         return None
     at = at_word(s)
     noun = False
     for k in range(action.last + 1, len(s.words)):
-        if noun and any(c in s.gap(k - 1, k) for c in "—–") and item_at(s, at.get(k, [])):
+        if noun and any(c in s.gap(k - 1, k) for c in _APPOSITION) and _opens_list(s, k):
             return k - 1
-        noun = noun or any(m.kind == "region_noun" for m in at.get(k, ()))
-        if s.broken(k - 1, k):
-            return None
+        here = at.get(k, ())
+        if s.broken(k - 1, k) or (
+            any(m.kind in _APPOSITION_ENDS for m in here) and s.words.folded[k] not in _RELATIVE
+        ):
+            return None  # "…, while Kyiv says the occupied territories: Donetsk …"
+        if any(m.kind in ACTION_OF_CUE and m.kind not in _DESCRIBING for m in here):
+            return None  # "territories it has seized (…)" describe; another action does not
+        noun = noun or any(m.kind == "region_noun" for m in here)
     return None
+
+
+_BRACKETED = 3
+_LISTED = frozenset({"glue", "region_noun"})
+
+
+def _names_only(s: Sentence, first: int, last: int) -> bool:
+    """Words first..last only spell names: regions, glue, region nouns, or capitals ("DPR",
+    «ДНР»)."""
+    at = at_word(s)
+    for j in range(first, last + 1):
+        here = at.get(j, [])
+        if item_at(s, here) is not None or s.words.surface[j].isupper():
+            continue
+        if not here or any(m.kind not in _LISTED and m.kind not in _ITEMS for m in here):
+            return False
+    return True
+
+
+def _closing(s: Sentence, k: int, reach: int) -> int:
+    """The last word inside a bracket that opens before word k, or -1 past `reach` words."""
+    n = len(s.words)
+    for j in range(k, min(k + reach, n)):
+        after = s.gap(j, j + 1) if j + 1 < n else s.text[s.start + s.words.end[j] : s.end]
+        if ")" in after:
+            return j
+    return -1
+
+
+def _past_brackets(s: Sentence, k: int) -> int:
+    """The word after a short bracket that opens before word k and only spells a name
+    ("(DPR)", "(Luhansk)"), or -1: a list of regions runs on past it (not past a ";")."""
+    if "(" not in s.gap(k - 1, k):
+        return -1
+    j = _closing(s, k, _BRACKETED)
+    if j < 0 or not _names_only(s, k, j):
+        return -1
+    gap = s.gap(j, j + 1)
+    return -1 if "(" in gap or ";" in gap else j + 1
+
+
+def _opens_list(s: Sentence, k: int) -> bool:
+    """A region stands at word k, or right after one glue word ("…: the Donetsk People's
+    Republic …"); after a bracket, the bracket holds names only ("(Zaporizhzhia, Donetsk,
+    Luhansk and Kherson)", not "(Sumy was shelled again …)")."""
+    if "(" in s.gap(k - 1, k):
+        j = _closing(s, k, 40)
+        if j < 0 or not _names_only(s, k, j):
+            return False
+    at = at_word(s)
+    for j in (k, k + 1):
+        if j < len(s.words) and item_at(s, at.get(j, [])) is not None:
+            return True
+        if not any(m.kind == "glue" for m in at.get(j, ())):
+            return False
+    return False
 
 
 def _pronoun_object(s: Sentence, action: Mark, rules: ClaimRules, recent: list[str]) -> list[str]:
