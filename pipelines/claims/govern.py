@@ -219,6 +219,14 @@ def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
         return True  # "whether Ukraine must also leave …" asks, it does not demand
     if any(m.kind == "condition" and m.first == governor.first for m in s.marks):
         return False  # "if Ukraine does not withdraw": the demand is to withdraw
+    conditions = [m.last for m in s.marks if m.kind == "condition"]
+    if governor is not action and any(
+        m.kind == "negation"
+        and m.last == governor.first - 1
+        and not any(0 < m.first - c <= _CONDITION_NEGATION for c in conditions)
+        for m in s.marks
+    ):
+        return True  # "no plans to take Kharkiv"; not «якщо він не передбачатиме»
     if governor is action and action.kind == "sovereign":
         lo, hi = action.first - _NEGATION_BEFORE, action.first
     elif governor is action and action.kind == "loss":  # not «не захочуть — залишаться без»
@@ -227,7 +235,6 @@ def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
         lo, hi = governor.last + 1, action.first
     else:
         lo, hi = action.last + 1, governor.first
-    conditions = [m.last for m in s.marks if m.kind == "condition"]
     return any(
         m.kind == "negation"
         and lo <= m.first < hi
