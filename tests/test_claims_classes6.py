@@ -11,8 +11,8 @@ from tests.claims_support import FOUR, of, pairs  # the `rules` fixture: tests/c
 @pytest.mark.parametrize(
     "text",
     [
-        "Medinsky said Russia would fight an endless war against Ukraine and threatened the "
-        "seizure of the Sumy and Kharkiv regions.",
+        "Medinsky said Russia would fight an endless war against Ukraine and threatened to "
+        "seize the Sumy and Kharkiv regions.",
         "Мединський сказав, що Росія воюватиме проти України вічно, і пригрозив захопленням "
         "Сумської та Харківської областей.",
     ],
@@ -121,3 +121,36 @@ def test_more_ways_to_voice_a_withdrawal_demand(rules, text) -> None:
 def test_a_ukrainian_word_is_not_read_by_a_russian_cue(rules) -> None:
     """«треба» (uk: one must) is not «требует» (ru: demands)."""
     assert pairs(rules, "Медведєв: треба йти на Київ і Харків.") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Путин поручил взять на особый контроль восстановление Херсонской и Запорожской областей.",
+        "Путін доручив звільнити мешканців Херсонської та Запорізької областей від податків.",
+        "Putin ordered his government to take care of residents of the Kherson and "
+        "Zaporizhzhia regions.",
+        "Putin ordered the troops to take up defensive positions along the border with the "
+        "Sumy region.",
+    ],
+)
+def test_orders_that_take_no_region_are_no_threat(rules, text) -> None:
+    assert pairs(rules, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peskov said Russia has no demands beyond the withdrawal of Ukrainian troops from the "
+        "Donetsk and Luhansk regions.",
+        "Песков: у Москвы нет условий, кроме одного: вывода ВСУ из Донецкой и Луганской областей.",
+        "Пєсков: Росія не вимагає нічого, крім виведення ЗСУ з Донецької та Луганської областей.",
+    ],
+)
+def test_no_demand_but_one_keeps_that_one(rules, text) -> None:
+    assert pairs(rules, text) == of("withdraw", "donetsk", "luhansk")
+
+
+def test_against_a_russian_demand_keeps_russia_as_who_demands(rules) -> None:
+    text = "Zelensky pushed back against Russia's demand that Ukraine withdraw from Donetsk."
+    assert pairs(rules, text) == of("withdraw", "donetsk")

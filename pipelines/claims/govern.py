@@ -220,13 +220,8 @@ def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
     if any(m.kind == "condition" and m.first == governor.first for m in s.marks):
         return False  # "if Ukraine does not withdraw": the demand is to withdraw
     conditions = [m.last for m in s.marks if m.kind == "condition"]
-    if governor is not action and any(
-        m.kind == "negation"
-        and m.last == governor.first - 1
-        and not any(0 < m.first - c <= _CONDITION_NEGATION for c in conditions)
-        for m in s.marks
-    ):
-        return True  # "no plans to take Kharkiv"; not «якщо він не передбачатиме»
+    if governor is not action and governor.kind in _PLANS and _disowned(s, governor, conditions):
+        return True  # "no plans to take Kharkiv", «не хоче захоплювати»
     if governor is action and action.kind == "sovereign":
         lo, hi = action.first - _NEGATION_BEFORE, action.first
     elif governor is action and action.kind == "loss":  # not «не захочуть — залишаться без»
@@ -237,6 +232,7 @@ def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
         lo, hi = action.last + 1, governor.first
     return any(
         m.kind == "negation"
+        and m.label not in _NO_SUCH
         and lo <= m.first < hi
         and not any(0 < m.first - c <= _CONDITION_NEGATION for c in conditions)
         for m in s.marks
@@ -244,3 +240,26 @@ def negated(s: Sentence, governor: Mark, action: Mark) -> bool:
 
 
 _CONDITION_NEGATION = 3
+_PLANS = frozenset({"threat", "intent"})
+_NO_SUCH = frozenset({"has no", "have no", "had no", "немає", "нема", "нет"})
+"""Negations of having ("has no plans", «нет планов»): they negate the plan right after
+them, not an action further on ("has no demands beyond the withdrawal …")."""
+_EXCEPT = frozenset({"except", "beyond", "but", "besides", "кроме", "помимо", "крім", "окрім"})
+_EXCEPT_REACH = 4
+
+
+def _disowned(s: Sentence, governor: Mark, conditions: list[int]) -> bool:
+    """A negation right before a plan or intention ("has no plans to take …", «не хоче
+    захоплювати»), not one that a condition owns («якщо він не …») nor one an exception
+    follows ("has no plans other than …", «нет планов, кроме …»)."""
+    if any(
+        s.words.folded[j] in _EXCEPT
+        for j in range(governor.last + 1, min(governor.last + 1 + _EXCEPT_REACH, len(s.words)))
+    ):
+        return False
+    return any(
+        m.kind == "negation"
+        and m.last == governor.first - 1
+        and not any(0 < m.first - c <= _CONDITION_NEGATION for c in conditions)
+        for m in s.marks
+    )

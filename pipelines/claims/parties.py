@@ -147,6 +147,8 @@ def _object_positions(s: Sentence) -> set[int]:
     out: set[int] = set()
     for m in s.marks:
         if m.kind == "object_marker":
+            if m.last + 2 < len(s.words) and s.words.surface[m.last + 2] == "s":
+                continue  # "against Russia's demand": the possessor demands
             out.add(m.last + 1)
             nxt = m.last + 1
             if nxt < len(s.words) and s.words.surface[nxt][:1].isupper():
