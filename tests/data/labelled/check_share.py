@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""Form check of one language's share of blind5.jsonl (`python3 CHECK.py en|uk|ru`): the
-English writer's checker, made to take the language. Prints counts; exits 1 on any error."""
+"""Form check of one language's share of a blind set written by helpers (blind5 and later):
+`python3 tests/data/labelled/check_share.py blind7 en|uk|ru`. The English blind5 writer's
+checker, made to take the set and the language: keys, ids (`b7-en-001`), labels, claims,
+lengths, sources unused by earlier sets (`<set>_build/used_urls.txt`), the look-alike and
+claims shares. Prints counts; exits 1 on any error."""
 import json, re, sys, os, collections
 HERE = os.path.dirname(os.path.abspath(__file__))
-LANG = sys.argv[1] if len(sys.argv) > 1 else "en"
-P = os.path.join(HERE, "..", "blind5.jsonl")
-USED = os.path.join(HERE, "used_urls.txt")
+SET = sys.argv[1] if len(sys.argv) > 1 else "blind7"
+LANG = sys.argv[2] if len(sys.argv) > 2 else "en"
+PREFIX = "b" + SET.removeprefix("blind")
+P = os.path.join(HERE, f"{SET}.jsonl")
+USED = os.path.join(HERE, f"{SET}_build", "used_urls.txt")
 KEYS = ["id", "lang", "published", "title", "text", "labels", "claims", "source", "note"]
 LABELS = {"istanbul_talks", "territorial_demands"}
 REGIONS = {"donetsk", "luhansk", "zaporizhzhia", "kherson", "crimea", "kharkiv", "sumy",
@@ -25,7 +30,7 @@ for n, line in enumerate(open(P, encoding="utf-8"), 1):
     rows.append(r)
     if list(r.keys()) != KEYS:
         errs.append(f"line {n}: keys {list(r.keys())}")
-    if not re.fullmatch(rf"b5-{LANG}-\d{{3}}", r.get("id", "")):
+    if not re.fullmatch(rf"{PREFIX}-{LANG}-\d{{3}}", r.get("id", "")):
         errs.append(f"line {n}: bad id {r.get('id')}")
     if r.get("lang") != LANG:
         errs.append(f"{r.get('id')}: lang {r.get('lang')}")
