@@ -231,7 +231,6 @@ def _sourceitem_at(s: Sentence, action: Mark) -> int:
 
 
 _APPOSITION = "—–:("
-_APPOSITION_ENDS = frozenset({"clause_break"})
 _DESCRIBING = frozenset({"seize", "sovereign"})
 _RELATIVE = frozenset(["which", "who", "який", "яка", "які", "которые", "который", "которая"])
 """Clause words that open a description of the territories, not another clause."""
@@ -252,7 +251,7 @@ def _apposition(s: Sentence, action: Mark) -> int | None:
             return k - 1
         here = at.get(k, ())
         if s.broken(k - 1, k) or (
-            any(m.kind in _APPOSITION_ENDS for m in here) and s.words.folded[k] not in _RELATIVE
+            any(m.kind == "clause_break" for m in here) and s.words.folded[k] not in _RELATIVE
         ):
             return None  # "…, while Kyiv says the occupied territories: Donetsk …"
         if any(m.kind in ACTION_OF_CUE and m.kind not in _DESCRIBING for m in here):
@@ -262,6 +261,9 @@ def _apposition(s: Sentence, action: Mark) -> int | None:
 
 
 _BRACKETED = 3
+"""The most words a bracket of names inside a list holds ("(DPR)", "(Luhansk)")."""
+_BRACKETED_LIST = 40
+"""The most words a bracket that is itself the list holds ("(Zaporizhzhia, Donetsk, …)")."""
 _LISTED = frozenset({"glue", "region_noun"})
 
 
@@ -305,7 +307,7 @@ def _opens_list(s: Sentence, k: int) -> bool:
     Republic …"); after a bracket, the bracket holds names only ("(Zaporizhzhia, Donetsk,
     Luhansk and Kherson)", not "(Sumy was shelled again …)")."""
     if "(" in s.gap(k - 1, k):
-        j = _closing(s, k, 40)
+        j = _closing(s, k, _BRACKETED_LIST)
         if j < 0 or not _names_only(s, k, j):
             return False
     at = at_word(s)
