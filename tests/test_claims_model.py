@@ -24,9 +24,10 @@ from tests.claims_support import FOUR, REPO
 from tests.test_cli_demands import NEWSWATCH, newswatch
 
 LABELLED = REPO / "tests/data/labelled"
-HELD_OUT = "blind7.jsonl"
-"""Written blind after the model and the cues of this version were settled, never trained on
-(BLIND7.md)."""
+HELD_OUT = {"blind7.jsonl": (0.8, 0.72), "blind8.jsonl": (0.83, 0.7)}
+"""Sets written blind after the model and the cues of this version were settled, never
+trained on (BLIND7.md, BLIND8.md), with the precision and recall of the triples the reader
+must keep on each (a little under what it measured)."""
 
 
 TRAIN_LIBS = Path(sys.executable).parent.parent / "train-libs"
@@ -51,17 +52,19 @@ def gazetteer() -> LoadedRules:
 
 def test_the_shipped_model_was_not_trained_on_the_held_out_set() -> None:
     model = json.loads((REPO / "config/claims_model.json").read_text(encoding="utf-8"))
-    assert HELD_OUT not in model["trained_on"]
+    assert not set(HELD_OUT) & set(model["trained_on"])
     assert all((LABELLED / name).exists() for name in model["trained_on"])
 
 
-def test_on_held_out_text_the_model_finds_more_claims_than_the_cues(rules) -> None:
-    articles, _ = read_labelled(LABELLED / HELD_OUT)
+@pytest.mark.parametrize("held_out", sorted(HELD_OUT))
+def test_on_held_out_text_the_model_finds_more_claims_than_the_cues(rules, held_out) -> None:
+    articles, _ = read_labelled(LABELLED / held_out)
     cues = evaluate(articles, rules, learned=False).total
     both = evaluate(articles, rules).total
     assert both.recall >= cues.recall + 0.05, (cues, both)
     assert both.precision >= cues.precision - 0.05, (cues, both)
-    assert both.precision >= 0.8 and both.recall >= 0.72, both
+    precision, recall = HELD_OUT[held_out]
+    assert both.precision >= precision and both.recall >= recall, both
 
 
 def test_a_claim_the_cues_miss_is_added_with_its_sentence_and_reasons(rules) -> None:
@@ -258,8 +261,10 @@ def test_explain_names_the_learned_reader(tmp_path) -> None:
 
 
 def test_eval_cues_only_scores_without_the_model() -> None:
-    both = newswatch("demands", "eval", "-i", str(LABELLED / HELD_OUT), "--json")
-    cues = newswatch("demands", "eval", "-i", str(LABELLED / HELD_OUT), "--json", "--cues-only")
+    both = newswatch("demands", "eval", "-i", str(LABELLED / "blind8.jsonl"), "--json")
+    cues = newswatch(
+        "demands", "eval", "-i", str(LABELLED / "blind8.jsonl"), "--json", "--cues-only"
+    )
     a, b = json.loads(both.stdout), json.loads(cues.stdout)
     assert (a["reader"], b["reader"]) == ("cues+model", "cues")
     assert a["languages"]["all"]["recall"] > b["languages"]["all"]["recall"]
@@ -279,7 +284,7 @@ def test_the_model_names_regions_never_the_four_regions_entity(rules) -> None:
     four: a claim names the four, never `four_regions` itself."""
     regions = rules.regions - {"four_regions"}
     seen: set[str] = set()
-    for name in ("blind4.jsonl", HELD_OUT, "dev6.jsonl"):
+    for name in ("blind4.jsonl", *HELD_OUT, "dev6.jsonl"):
         for art in read_labelled(LABELLED / name)[0]:
             seen |= {c.region for c in claims_in(art.title, art.text, art.lang, rules)}
     assert seen and seen <= regions, seen - regions
