@@ -326,8 +326,8 @@ def _run(
 
     config = load_config(config_dir)
     # Checked here so a typo never starts a run (the run reuses what this compiles); skipped
-    # for files that compiled before (pipelines.rules.checked): then the run compiles them
-    # only when it has pages to match.
+    # for files that compiled before (pipelines.rules.checked): then only the extraction
+    # workers compile them, and this process only for a page they did not match (RunRules).
     rule_files = (config.rules_path, config.entities_path, config.claims_path)
     compiled = checked.fingerprint(rule_files)
     ruleset = None

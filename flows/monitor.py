@@ -270,14 +270,14 @@ class PrefectSteps(Steps):
     ) -> BatchResult:
         if not batch:
             return BatchResult([], [], 0.0, time.perf_counter())
-        config, ruleset = request.config, request.rules()
+        config, rules = request.config, request.rules()
         if self.dask_address:
             start = time.perf_counter()
             pages = await fetch_task(fetcher, q(batch))
             downloaded.set()
             done = time.perf_counter()
             articles = extract_on_dask(pages, config, self.dask_address, self.dask_batch_size)
-            matches = match_task(q(ruleset), q(articles)) if articles else []
+            matches = match_task(q(rules.ruleset()), q(articles)) if articles else []
             return BatchResult(articles, matches, done - start, done)
         return await fetch_extract_task(fetcher, q(request), q(batch), q(downloaded))
 

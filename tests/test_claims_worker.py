@@ -10,6 +10,7 @@ from pathlib import Path
 from pipelines.claims import article_claims, load_claim_rules
 from pipelines.config import DEFAULT_CONFIG_DIR, ExtractSettings
 from pipelines.extract import Extraction
+from pipelines.extract.run_rules import RunRules
 from pipelines.ingest.identity import canonical_url
 from pipelines.models import FeedItem, FetchResult
 from pipelines.rules import load_ruleset
@@ -40,9 +41,8 @@ def test_workers_read_claims_as_the_main_process_would(tmp_path: Path) -> None:
     def run(with_fallback: bool) -> list:
         extraction = Extraction(
             ExtractSettings(workers=2),
-            ruleset=ruleset,
+            rules=RunRules.compiled(ruleset, claim_rules if with_fallback else None),
             rules_files=tuple(files),
-            claim_rules=claim_rules if with_fallback else None,
         )
         for feed_item, fetched in pages():
             extraction.add(feed_item, fetched)

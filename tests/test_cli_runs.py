@@ -195,7 +195,7 @@ def test_ctrl_c_while_the_command_line_is_imported_is_one_line(tmp_path: Path) -
 
 def test_rules_compiled_once_are_not_compiled_again_until_they_change(tmp_path: Path) -> None:
     """A run with rule files that compiled before skips the up-front check (a good part of a
-    run with nothing to do) and compiles them only for pages, where they match as before; a
+    run with nothing to do) and leaves them to the workers, where they match as before; a
     changed file is checked again, so a typo still stops the run before anything starts."""
     import shutil
 

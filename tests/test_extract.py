@@ -13,6 +13,7 @@ from werkzeug import Request, Response
 
 from pipelines.config import ExtractSettings
 from pipelines.extract import extract_one, extract_pages
+from pipelines.extract.run_rules import RunRules
 from pipelines.ingest.identity import canonical_url
 from pipelines.models import FeedItem, FetchResult
 
@@ -301,7 +302,9 @@ def test_workers_match_as_the_main_process_would(tmp_path: Path) -> None:
 
     def run() -> tuple[list, list]:
         extraction = Extraction(
-            ExtractSettings(workers=2), ruleset=ruleset, rules_files=(rules, entities)
+            ExtractSettings(workers=2),
+            rules=RunRules.compiled(ruleset),
+            rules_files=(rules, entities),
         )
         for it, fetched in _pages_for_matching():
             extraction.add(it, fetched)

@@ -207,6 +207,35 @@ def model_path(claims_file: Path, name: str) -> Path:
     return shipped if not own.exists() and shipped.exists() else own
 
 
+def claims_version_of(gazetteer_version: str, text: str, model_digest: str | None) -> str:
+    """The claims version: of the gazetteer's, claims.yaml's text and the model's weights."""
+    digest = hashlib.sha256(gazetteer_version.encode() + b"\0" + text.encode("utf-8"))
+    if model_digest is not None:
+        digest.update(b"\0" + model_digest.encode())
+    return digest.hexdigest()[:16]
+
+
+def claims_version(path: Path, gazetteer_version: str) -> str:
+    """The version `load_claim_rules` gives claims.yaml (and the model it names) over a
+    gazetteer of this version, from the files alone: the lexicon is not compiled, nor the
+    model's weights read. ClaimsError when a file cannot be read or parsed."""
+    from pipelines.claims.model import weights_digest
+
+    claims_file = Path(path)
+    source = read_source(claims_file, ClaimsError)
+    data, _ = parse(source, ClaimsError)
+    model = data.get("model") if isinstance(data, dict) else None
+    name = model.get("file") if isinstance(model, dict) else None
+    digest = None
+    if isinstance(name, str) and name:
+        weights = model_path(claims_file, name)
+        try:
+            digest = weights_digest(weights.read_bytes())
+        except OSError as exc:
+            raise ClaimsError(f"cannot read the claims model {weights}: {exc}") from exc
+    return claims_version_of(gazetteer_version, source.text, digest)
+
+
 def load_claim_rules(path: Path, gazetteer: LoadedRules, with_model: bool = True) -> ClaimRules:
     """Read and check claims.yaml against the gazetteer; ClaimsError names file:line. Without
     `with_model`, the model it names is neither read nor part of the version: the cues alone
@@ -347,11 +376,10 @@ def load_claim_rules(path: Path, gazetteer: LoadedRules, with_model: bool = True
             )
         except ClaimModelError as exc:
             raise ClaimsError(f"{where(source, node_at(root, ('model', 'file')))}: {exc}") from exc
-    digest = hashlib.sha256(gazetteer.version.encode() + b"\0" + source.text.encode("utf-8"))
-    if model is not None:
-        digest.update(b"\0" + model.digest.encode())
     return ClaimRules(
-        version=digest.hexdigest()[:16],
+        version=claims_version_of(
+            gazetteer.version, source.text, model.digest if model is not None else None
+        ),
         topics=frozenset(spec.topics),
         regions=regions,
         russian_actors=actors,

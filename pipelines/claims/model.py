@@ -107,11 +107,16 @@ def load_model(path: Path, threshold: float | None = None, name: str = "") -> Cl
         intercepts,
         weights,
         tuple(map(str, data.get("trained_on", ()))),
-        hashlib.sha256(raw).hexdigest()[:16],
+        weights_digest(raw),
         name or Path(path).name,
         Path(path),
         stamp,
     )
+
+
+def weights_digest(raw: bytes) -> str:
+    """What a model file adds to the claims version: the hash of its bytes."""
+    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def _parsed(

@@ -31,8 +31,7 @@ from pipelines.models import (
 from pipelines.rules.matcher import TopicHit
 
 if TYPE_CHECKING:
-    from pipelines.claims import ClaimRules
-    from pipelines.rules import RuleSet
+    from pipelines.extract.run_rules import RunRules
 
 from pipelines.extract.page import _article, extract_one, not_markup
 from pipelines.extract.worker import RulesFiles, _rules_files, _worker_batch, _worker_ruleset
@@ -302,14 +301,12 @@ class Extraction:
         self,
         settings: ExtractSettings,
         batch_size: int = 4,
-        ruleset: RuleSet | None = None,
+        rules: RunRules | None = None,
         rules_files: tuple[Path, ...] | None = None,
-        claim_rules: ClaimRules | None = None,
     ) -> None:
         self.settings = settings
-        self.ruleset = ruleset
-        self.claim_rules = claim_rules
-        self._rules = _rules_files(rules_files) if ruleset else None
+        self.rules = rules
+        self._rules = _rules_files(rules_files) if rules else None
         self.batch_size = max(1, batch_size)
         self.now = datetime.now(UTC)
         self._pages: list[tuple[FeedItem, FetchResult]] = []
@@ -437,28 +434,34 @@ class Extraction:
 
     def matches(self, articles: Sequence[Article], now: datetime) -> list[Match]:
         """The matches of the articles `articles()` returned (same order), found by the workers
-        with the ruleset; an article a worker did not match with this ruleset's version is
-        matched here. So are its claims (`Article.claims`, set by `articles()` from the
-        workers' reading) when the workers read none with this claims lexicon."""
-        if self.ruleset is None:
-            raise ValueError("this extraction was started without a ruleset")
-        version = self.ruleset.version
+        with the run's rules; an article a worker did not match with their version is
+        matched here (`RunRules.ruleset`). So are its claims (`Article.claims`, set by
+        `articles()` from the workers' reading) when the workers read none with the run's
+        claims version."""
+        if self.rules is None:
+            raise ValueError("this extraction was started without rules")
+        rules = self.rules
         out: list[Match] = []
         for i, art in enumerate(articles):
             if art.extract_status != "ok":
                 continue
             data = self._outcomes.get(i, {}).get("ok", {})
+            version = rules.version
             if data.get("rules_version") == version:
                 hits = [TopicHit(t, r, s, EvidenceJSON(e)) for t, r, s, e in data["hits"]]
             else:
-                hits = self.ruleset.match(art.title, art.text, art.lang, art.published_at)
-            claims = self.claim_rules
-            if claims is not None and data.get("claims_version") != claims.version:
+                ruleset = rules.ruleset()
+                version = ruleset.version
+                hits = ruleset.match(art.title, art.text, art.lang, art.published_at)
+            wanted = rules.claims_version
+            if wanted is not None and data.get("claims_version") != wanted:
                 from pipelines.claims import article_claims
 
-                art.claims = article_claims(
-                    (h.topic for h in hits), art.title, art.text, art.lang, claims
-                )
+                lexicon = rules.claim_rules()
+                if lexicon is not None:
+                    art.claims = article_claims(
+                        (h.topic for h in hits), art.title, art.text, art.lang, lexicon
+                    )
             out += [
                 Match(art.article_id, h.topic, h.rule, h.score, h.evidence, version, now)
                 for h in hits

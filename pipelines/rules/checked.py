@@ -4,7 +4,8 @@ A run compiles rules.yaml, entities.yaml and claims.yaml before anything else, s
 never starts a run; compiling them costs a good part of a run that finds nothing due. Once a set
 of files has compiled, a marker named by the hash of their contents (and of the code that
 compiles them) is left in the user's cache directory, and a later run with the same files
-skips the check: it compiles the rules only when it has pages to match. A changed byte in
+skips the check: its extraction workers compile the rules for its pages, and the run's own
+process only for a page they did not match (`pipelines.extract.run_rules`). A changed byte in
 any of the files, or in the compiler, is a new hash and is checked again.
 """
 

@@ -206,8 +206,20 @@ def load_rules(rules_path: Path, entities_path: Path) -> LoadedRules:
                 t.min_salience,
             )
         )
+    version = version_of([sources[p].text for p in (rules_path, entities_path)])
+    return LoadedRules(tuple(topics), entities, groups, version)
+
+
+def version_of(texts: list[str]) -> str:
+    """The rules version of the texts of rules.yaml and entities.yaml: what a match records."""
     digest = hashlib.sha256()
-    for p in (rules_path, entities_path):
-        digest.update(sources[p].text.encode("utf-8"))
+    for text in texts:
+        digest.update(text.encode("utf-8"))
         digest.update(b"\0")
-    return LoadedRules(tuple(topics), entities, groups, digest.hexdigest()[:16])
+    return digest.hexdigest()[:16]
+
+
+def rules_version(rules_path: Path, entities_path: Path) -> str:
+    """The version `load_rules` gives these files, from their texts alone (nothing compiled);
+    RuleError when one cannot be read."""
+    return version_of([read_source(p, RuleError).text for p in (rules_path, entities_path)])

@@ -21,7 +21,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines.claims import cached_claim_rules
 from pipelines.config import Config
+from pipelines.extract.run_rules import RunRules
 from pipelines.models import (
     Article,
     Escalation,
@@ -31,7 +33,7 @@ from pipelines.models import (
     Match,
     PollResult,
 )
-from pipelines.rules import RuleSet, cached_ruleset
+from pipelines.rules import RuleSet
 from pipelines.run import steps
 from pipelines.run.batches import StageClock, micro_batches, overlapped
 from pipelines.run.summary import NewMatch, RunSummary, RunTally
@@ -47,7 +49,8 @@ class RunRequest:
 
     config: Config
     ruleset: RuleSet | None
-    """The compiled rules, or None: then compiled when the run first has pages to match."""
+    """The compiled rules, or None: then the workers compile them, and this process only when
+    a worker did not match a page with them (`RunRules`)."""
     db_path: Path
     force_all: bool = False
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -57,11 +60,14 @@ class RunRequest:
         """The feed-lease owner: this run in this process."""
         return leases.local_owner(self.run_id)
 
-    def rules(self) -> RuleSet:
-        """The run's rules: those given, else the config's, compiled once per process."""
+    def rules(self) -> RunRules:
+        """The run's rules: those given, else the versions of the config's files as they are
+        now, compiled only on demand."""
+        config = self.config
         if self.ruleset is not None:
-            return self.ruleset
-        return cached_ruleset(self.config.rules_path, self.config.entities_path)
+            claims = cached_claim_rules(config.claims_path, self.ruleset.loaded)
+            return RunRules.compiled(self.ruleset, claims, config.worker_files)
+        return RunRules.of_files(*config.worker_files)
 
 
 @dataclass(slots=True)

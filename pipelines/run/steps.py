@@ -28,6 +28,7 @@ from pipelines.alerts import (
 from pipelines.alerts.send import delivery_outcomes
 from pipelines.claims import cached_claim_rules
 from pipelines.config import AlertSettings, Config
+from pipelines.extract.run_rules import RunRules
 from pipelines.ingest.schedule import next_state
 from pipelines.models import (
     Article,
@@ -117,7 +118,7 @@ async def fetch_and_extract(
     fetcher: Fetcher,
     items: Sequence[FeedItem],
     config: Config,
-    ruleset: RuleSet | None = None,
+    ruleset: RuleSet | RunRules | None = None,
     downloaded: asyncio.Event | None = None,
 ) -> FetchedAndExtracted:
     """Fetch the pages and hand each to the extraction pool as soon as it arrives, so that
@@ -131,10 +132,7 @@ async def fetch_and_extract(
     if items:
         warm_up(config.settings.extract, config.worker_files)
     extraction = Extraction(
-        config.settings.extract,
-        ruleset=ruleset,
-        rules_files=config.worker_files,
-        claim_rules=cached_claim_rules(config.claims_path, ruleset.loaded) if ruleset else None,
+        config.settings.extract, rules=_run_rules(ruleset, config), rules_files=config.worker_files
     )
     order: list[int] = []
 
@@ -154,7 +152,7 @@ async def fetch_and_extract(
     if downloaded is not None:
         downloaded.set()
     extracted = await asyncio.to_thread(extraction.articles)
-    matches = extraction.matches(extracted, now_utc()) if ruleset is not None else None
+    matches = extraction.matches(extracted, now_utc()) if extraction.rules is not None else None
     by_index = dict(zip(order, extracted, strict=True))
     articles = [by_index[i] for i in range(len(items))]
     _feed_language_where_missing(articles, config.feeds)
@@ -162,6 +160,15 @@ async def fetch_and_extract(
         rank = {a.article_id: i for i, a in enumerate(articles)}
         matches.sort(key=lambda m: rank[m.article_id])  # stable: topics keep their order
     return FetchedAndExtracted(pages, articles, downloaded_at - start, matches, downloaded_at)
+
+
+def _run_rules(ruleset: RuleSet | RunRules | None, config: Config) -> RunRules | None:
+    """The run's rules for the extraction: as given, or compiled rules with the claims
+    lexicon of the config (compiled too)."""
+    if ruleset is None or isinstance(ruleset, RunRules):
+        return ruleset
+    claims = cached_claim_rules(config.claims_path, ruleset.loaded)
+    return RunRules.compiled(ruleset, claims, config.worker_files)
 
 
 def _claim_groups(deliveries: list[Delivery], settings: AlertSettings) -> list[list[Delivery]]:

@@ -1,0 +1,89 @@
+"""The rules a run matches with, as its main process needs them.
+
+The extraction workers compile the rules and the claims lexicon themselves and send back each
+article's topics and claims with the versions they were found with. The main process only
+checks those versions, so it needs the versions, not the compiled rules: they are read off the
+files (`rules_version`, `claims_version`), and the rules are compiled here only for an article
+a worker did not match or read with them (a worker whose rules failed to load, or files
+changed while the run went on). A run whose workers keep up compiles nothing in its main
+process: no time before its first page, no memory for rules it does not use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelines.claims import ClaimRules
+    from pipelines.rules import RuleSet
+
+
+@dataclass(slots=True)
+class RunRules:
+    """The versions a worker's results must carry, and the compiled rules on demand."""
+
+    version: str
+    """The rules version (`RuleSet.version`)."""
+    claims_version: str | None
+    """The claims version (`ClaimRules.version`); None: claims are not checked here."""
+    files: tuple[Path, Path, Path | None]
+    """rules.yaml, entities.yaml and claims.yaml (None: no claims read here)."""
+    _ruleset: RuleSet | None = field(default=None, repr=False)
+    _claims: ClaimRules | None = field(default=None, repr=False)
+
+    @classmethod
+    def of_files(cls, rules_path: Path, entities_path: Path, claims_path: Path) -> RunRules:
+        """The versions of the files as they are now, nothing compiled. A file that cannot be
+        read or parsed is compiled at once instead, so that its error is the compiler's."""
+        from pipelines.claims import cached_claim_rules
+        from pipelines.claims.lexicon import ClaimsError, claims_version
+        from pipelines.rules import cached_ruleset
+        from pipelines.rules.loader import RuleError, rules_version
+
+        files = (Path(rules_path), Path(entities_path), Path(claims_path))
+        try:
+            version = rules_version(files[0], files[1])
+        except RuleError:
+            ruleset = cached_ruleset(files[0], files[1])  # raises what is wrong
+            version = ruleset.version
+        try:
+            claims = claims_version(files[2], version)
+        except ClaimsError:
+            ruleset = cached_ruleset(files[0], files[1])
+            claims = cached_claim_rules(files[2], ruleset.loaded).version
+        return cls(version, claims, files)
+
+    @classmethod
+    def compiled(
+        cls,
+        ruleset: RuleSet,
+        claim_rules: ClaimRules | None = None,
+        files: tuple[Path, Path, Path | None] | None = None,
+    ) -> RunRules:
+        """Rules compiled already: their versions, and they serve every fallback."""
+        return cls(
+            ruleset.version,
+            claim_rules.version if claim_rules is not None else None,
+            files or (Path(), Path(), None),
+            ruleset,
+            claim_rules,
+        )
+
+    def ruleset(self) -> RuleSet:
+        """The compiled rules (compiled now, once per process, when not given): those of the
+        files as they are now, whose version may differ from `version` if they changed."""
+        if self._ruleset is None:
+            from pipelines.rules import cached_ruleset
+
+            self._ruleset = cached_ruleset(self.files[0], self.files[1])
+        return self._ruleset
+
+    def claim_rules(self) -> ClaimRules | None:
+        """The compiled claims lexicon, as `ruleset`; None when claims are not checked."""
+        if self._claims is None and self.claims_version is not None and self.files[2]:
+            from pipelines.claims import cached_claim_rules
+
+            self._claims = cached_claim_rules(self.files[2], self.ruleset().loaded)
+        return self._claims
