@@ -270,14 +270,15 @@ class PrefectSteps(Steps):
     ) -> BatchResult:
         if not batch:
             return BatchResult([], [], 0.0, time.perf_counter())
-        config, rules = request.config, request.rules()
+        config = request.config
         if self.dask_address:
             start = time.perf_counter()
             pages = await fetch_task(fetcher, q(batch))
             downloaded.set()
             done = time.perf_counter()
             articles = extract_on_dask(pages, config, self.dask_address, self.dask_batch_size)
-            matches = match_task(q(rules.ruleset()), q(articles)) if articles else []
+            ruleset = request.rules().ruleset()
+            matches = match_task(q(ruleset), q(articles)) if articles else []
             return BatchResult(articles, matches, done - start, done)
         return await fetch_extract_task(fetcher, q(request), q(batch), q(downloaded))
 

@@ -85,12 +85,13 @@ def test_unreadable_files_say_what_is_wrong(tmp_path: Path) -> None:
         claims_version(files[2], "v")
 
 
-def test_of_files_compiles_a_broken_file_at_once_so_its_error_is_the_compilers(
-    tmp_path: Path,
-) -> None:
+def test_of_files_says_which_file_it_cannot_read(tmp_path: Path) -> None:
     files = config_copy(tmp_path / "c")
     files[2].write_text("model: [unclosed\n", encoding="utf-8")
-    with pytest.raises(ClaimsError, match=r"claims\.yaml"):
+    with pytest.raises(ClaimsError, match=r"claims\.yaml:2:1: invalid YAML"):
+        RunRules.of_files(*files)
+    files[1].unlink()
+    with pytest.raises(RuleError, match=r"entities\.yaml: file not found"):
         RunRules.of_files(*files)
 
 

@@ -217,8 +217,8 @@ def claims_version_of(gazetteer_version: str, text: str, model_digest: str | Non
 
 def claims_version(path: Path, gazetteer_version: str) -> str:
     """The version `load_claim_rules` gives claims.yaml (and the model it names) over a
-    gazetteer of this version, from the files alone: the lexicon is not compiled, nor the
-    model's weights read. ClaimsError when a file cannot be read or parsed."""
+    gazetteer of this version, from the files alone: the lexicon is not compiled, and the
+    model file is hashed, not parsed. ClaimsError when a file cannot be read or parsed."""
     from pipelines.claims.model import weights_digest
 
     claims_file = Path(path)

@@ -457,11 +457,9 @@ class Extraction:
             if wanted is not None and data.get("claims_version") != wanted:
                 from pipelines.claims import article_claims
 
-                lexicon = rules.claim_rules()
-                if lexicon is not None:
-                    art.claims = article_claims(
-                        (h.topic for h in hits), art.title, art.text, art.lang, lexicon
-                    )
+                art.claims = article_claims(
+                    (h.topic for h in hits), art.title, art.text, art.lang, rules.claim_rules()
+                )
             out += [
                 Match(art.article_id, h.topic, h.rule, h.score, h.evidence, version, now)
                 for h in hits

@@ -35,25 +35,16 @@ class RunRules:
 
     @classmethod
     def of_files(cls, rules_path: Path, entities_path: Path, claims_path: Path) -> RunRules:
-        """The versions of the files as they are now, nothing compiled. A file that cannot be
-        read or parsed is compiled at once instead, so that its error is the compiler's."""
-        from pipelines.claims import cached_claim_rules
-        from pipelines.claims.lexicon import ClaimsError, claims_version
-        from pipelines.rules import cached_ruleset
-        from pipelines.rules.loader import RuleError, rules_version
+        """The versions of the files as they are now, nothing compiled: RuleError or
+        ClaimsError (naming the file) when one cannot be read, or claims.yaml not parsed. A
+        file that reads but does not compile (edited since the run checked it) is reported
+        when an article needs it compiled here: its workers cannot have matched with it."""
+        from pipelines.claims.lexicon import claims_version
+        from pipelines.rules.loader import rules_version
 
         files = (Path(rules_path), Path(entities_path), Path(claims_path))
-        try:
-            version = rules_version(files[0], files[1])
-        except RuleError:
-            ruleset = cached_ruleset(files[0], files[1])  # raises what is wrong
-            version = ruleset.version
-        try:
-            claims = claims_version(files[2], version)
-        except ClaimsError:
-            ruleset = cached_ruleset(files[0], files[1])
-            claims = cached_claim_rules(files[2], ruleset.loaded).version
-        return cls(version, claims, files)
+        version = rules_version(files[0], files[1])
+        return cls(version, claims_version(files[2], version), files)
 
     @classmethod
     def compiled(
@@ -72,17 +63,21 @@ class RunRules:
         )
 
     def ruleset(self) -> RuleSet:
-        """The compiled rules (compiled now, once per process, when not given): those of the
-        files as they are now, whose version may differ from `version` if they changed."""
+        """The compiled rules: those given (`compiled`: a Prefect flow run, or the first run of
+        new files, compiles them up front), else the files' as they are now, compiled once
+        per process; their version differs from `version` if the files changed since."""
         if self._ruleset is None:
             from pipelines.rules import cached_ruleset
 
             self._ruleset = cached_ruleset(self.files[0], self.files[1])
         return self._ruleset
 
-    def claim_rules(self) -> ClaimRules | None:
-        """The compiled claims lexicon, as `ruleset`; None when claims are not checked."""
-        if self._claims is None and self.claims_version is not None and self.files[2]:
+    def claim_rules(self) -> ClaimRules:
+        """The compiled claims lexicon, as `ruleset` (only when claims are checked:
+        `claims_version` is set)."""
+        if self._claims is None:
+            if self.claims_version is None or self.files[2] is None:
+                raise ValueError("this run checks no claims")
             from pipelines.claims import cached_claim_rules
 
             self._claims = cached_claim_rules(self.files[2], self.ruleset().loaded)
