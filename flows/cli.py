@@ -318,23 +318,12 @@ def _run(
     composition directly in this process (`pipelines.run.compose`), with no server to start."""
     import asyncio
 
-    from pipelines.claims import cached_claim_rules
     from pipelines.config import load_config
     from pipelines.extract import discard_pool, shutdown_pools
-    from pipelines.rules import checked, load_ruleset
-    from pipelines.run.compose import RunRequest, Steps, run_monitor
+    from pipelines.run.compose import RunRequest, Steps, checked_rules, run_monitor
 
     config = load_config(config_dir)
-    # Checked here so a typo never starts a run (the run reuses what this compiles); skipped
-    # for files that compiled before (pipelines.rules.checked): then only the extraction
-    # workers compile them, and this process only for a page they did not match (RunRules).
-    rule_files = (config.rules_path, config.entities_path, config.claims_path)
-    compiled = checked.fingerprint(rule_files)
-    ruleset = None
-    if not checked.known_good(compiled):
-        ruleset = load_ruleset(config.rules_path, config.entities_path)
-        cached_claim_rules(config.claims_path, ruleset.loaded)
-        checked.remember_good(compiled)
+    ruleset = checked_rules(config)  # a typo never starts a run; the run reuses what it compiles
     usable_db_path(db)
     say_if_held(db, config.settings.store)
     if with_prefect is None:

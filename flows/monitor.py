@@ -24,7 +24,6 @@ from prefect.utilities.annotations import quote as q
 from flows.events import MatchEvents, emit_escalation_events
 from flows.secrets import resolve_secret_refs
 from flows.write_slot import write_slot
-from pipelines.claims import cached_claim_rules
 from pipelines.config import DEFAULT_DB, RUN_CONFIG_DIR, Config, load_config
 from pipelines.errors import NewswatchError, StoreLockedError
 from pipelines.extract import shutdown_pools
@@ -39,12 +38,13 @@ from pipelines.models import (
     Match,
     PollResult,
 )
-from pipelines.rules import RuleSet, load_ruleset
+from pipelines.rules import RuleSet
 from pipelines.run import steps as monitor
 from pipelines.run.compose import (
     BatchResult,
     RunRequest,
     Steps,
+    checked_rules,
     fetch_extract_match,
     run_monitor,
 )
@@ -54,11 +54,11 @@ from pipelines.store import LandingReport, leases
 
 
 @task(name="load-config-and-rules", cache_policy=NO_CACHE)
-def load_config_task(config_dir: str) -> tuple[Config, RuleSet]:
+def load_config_task(config_dir: str) -> tuple[Config, RuleSet | None]:
+    """The config, and the rules compiled unless they compiled before (`checked_rules`): a
+    typo fails this task before the run starts."""
     config = load_config(Path(config_dir))
-    ruleset = load_ruleset(config.rules_path, config.entities_path)
-    cached_claim_rules(config.claims_path, ruleset.loaded)  # ClaimsError before the run starts
-    return config, ruleset
+    return config, checked_rules(config)
 
 
 @task(name="plan-and-claim-feeds", cache_policy=NO_CACHE)

@@ -137,3 +137,33 @@ def test_rules_changed_during_the_run_are_matched_here_with_their_own_version(
     assert {m.rules_version for m in found} == {new_rules}
     claimed = [c for a in articles for c in a.claims]
     assert claimed and {c.rules_version for c in claimed} == {new_claims}
+
+
+def test_checked_rules_compile_new_files_once_and_stop_a_typo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `newswatch run` and the Prefect flow check before a run: files never compiled are
+    compiled (and remembered), files that compiled before are left to the workers, and a
+    changed file with a typo stops the run with the compiler's error."""
+    from flows.seed_server import SEEDS_DIR
+    from pipelines.config import load_config
+    from pipelines.run.compose import checked_rules
+
+    monkeypatch.setenv("NEWSWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("NEWSWATCH_DEMO_BASE_URL", "http://127.0.0.1:9")
+    config_dir = tmp_path / "config"
+    shutil.copytree(SEEDS_DIR / "config", config_dir)
+    for name in ("rules.yaml", "entities.yaml", "claims.yaml"):
+        shutil.copy(DEFAULT_CONFIG_DIR / name, config_dir / name)
+    config = load_config(config_dir)
+
+    first = checked_rules(config)
+    assert first is not None and first.version == rules_version(*config.worker_files[:2])
+    assert checked_rules(config) is None  # remembered: nothing compiled
+
+    rules = config_dir / "rules.yaml"
+    rules.write_text(
+        rules.read_text("utf-8").replace("@claimed_regions", "@claimed_regoins", 1), "utf-8"
+    )
+    with pytest.raises(RuleError, match="unknown entity @claimed_regoins"):
+        checked_rules(config)

@@ -70,6 +70,24 @@ class RunRequest:
         return RunRules.of_files(*config.worker_files)
 
 
+def checked_rules(config: Config) -> RuleSet | None:
+    """Compile the config's rule files before a run starts, so that a typo never starts one:
+    their RuleSet (the claims lexicon compiled and cached too); RuleError or ClaimsError says
+    what is wrong. None, with nothing compiled, for files that compiled before
+    (`pipelines.rules.checked`): then the run's extraction workers compile them, and its
+    own process only for a page they did not match (`RunRequest.rules`)."""
+    from pipelines.rules import checked, load_ruleset
+
+    rule_files = config.worker_files
+    compiled = checked.fingerprint(rule_files)
+    if checked.known_good(compiled):
+        return None
+    ruleset = load_ruleset(config.rules_path, config.entities_path)
+    cached_claim_rules(config.claims_path, ruleset.loaded)
+    checked.remember_good(compiled)
+    return ruleset
+
+
 @dataclass(slots=True)
 class BatchResult:
     """One micro-batch after fetch, extraction and matching."""
