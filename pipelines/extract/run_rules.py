@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pipelines.claims import ClaimRules
+    from pipelines.config import Config
     from pipelines.rules import RuleSet
 
 
@@ -45,6 +46,18 @@ class RunRules:
         files = (Path(rules_path), Path(entities_path), Path(claims_path))
         version = rules_version(files[0], files[1])
         return cls(version, claims_version(files[2], version), files)
+
+    @classmethod
+    def of_config(cls, config: Config, ruleset: RuleSet | None) -> RunRules:
+        """The rules of a run on `config`: `ruleset`, compiled already, with the config's
+        claims lexicon (compiled too, once per process); without one, the versions of the
+        config's files (`of_files`)."""
+        if ruleset is None:
+            return cls.of_files(*config.worker_files)
+        from pipelines.claims import cached_claim_rules
+
+        claims = cached_claim_rules(config.claims_path, ruleset.loaded)
+        return cls.compiled(ruleset, claims, config.worker_files)
 
     @classmethod
     def compiled(

@@ -63,11 +63,7 @@ class RunRequest:
     def rules(self) -> RunRules:
         """The run's rules: those given, else the versions of the config's files as they are
         now, compiled only on demand."""
-        config = self.config
-        if self.ruleset is not None:
-            claims = cached_claim_rules(config.claims_path, self.ruleset.loaded)
-            return RunRules.compiled(self.ruleset, claims, config.worker_files)
-        return RunRules.of_files(*config.worker_files)
+        return RunRules.of_config(self.config, self.ruleset)
 
 
 def checked_rules(config: Config) -> RuleSet | None:

@@ -26,7 +26,6 @@ from pipelines.alerts import (
     plan_deliveries,
 )
 from pipelines.alerts.send import delivery_outcomes
-from pipelines.claims import cached_claim_rules
 from pipelines.config import AlertSettings, Config
 from pipelines.extract.run_rules import RunRules
 from pipelines.ingest.schedule import next_state
@@ -164,11 +163,10 @@ async def fetch_and_extract(
 
 def _run_rules(ruleset: RuleSet | RunRules | None, config: Config) -> RunRules | None:
     """The run's rules for the extraction: as given, or compiled rules with the claims
-    lexicon of the config (compiled too)."""
+    lexicon of the config; None: nothing is matched."""
     if ruleset is None or isinstance(ruleset, RunRules):
         return ruleset
-    claims = cached_claim_rules(config.claims_path, ruleset.loaded)
-    return RunRules.compiled(ruleset, claims, config.worker_files)
+    return RunRules.of_config(config, ruleset)
 
 
 def _claim_groups(deliveries: list[Delivery], settings: AlertSettings) -> list[list[Delivery]]:
