@@ -17,6 +17,7 @@ import pyarrow as pa
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.stop import stop_base
 
+from pipelines.allocators import use_lean_allocators
 from pipelines.config import StoreSettings
 from pipelines.errors import StoreError, StoreLockedError
 from pipelines.store.backend import Backend, parse_location, quote_ident
@@ -166,6 +167,7 @@ def connect(
     Gives up after `settings.lock_retries` retries, or once `max_wait_s` seconds have been
     spent waiting when that is given (an interactive reader's bound).
     """
+    use_lean_allocators()
     settings = settings or StoreSettings()
     backend = parse_location(path)
     if read_only and not backend.exists():
