@@ -80,7 +80,7 @@ def headline(fig: dict) -> str:
         return (
             f"newswatch run, {fig['articles']} {fig['corpus']} pages: {fig['newswatch_wall_s']} s"
             f" vs bare {fig['bare_s']} s: ratio {fig['ratio']} (≥ {fig['target_ratio']}); "
-            f"main peak RSS {fig['main_peak_rss_mb']} MB"
+            f"main peak RSS {fig['main_peak_rss_mb']} MB (≤ {fig['target_main_peak_rss_mb']})"
         )
     if name == "poll":
         return f"{fig['feeds']} feeds ({fig['not_modified']} × 304) in {fig['seconds']} s"

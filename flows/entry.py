@@ -13,13 +13,13 @@ from __future__ import annotations
 import signal
 import sys
 
-from pipelines.allocators import use_lean_allocators
+from pipelines.allocators import at_process_start
 
 INTERRUPTED_EXIT = 130
 
 
 def main() -> None:
-    use_lean_allocators()
+    at_process_start()
     noted: list[int] = []
     watching = signal.getsignal(signal.SIGINT) is signal.default_int_handler
     if watching:

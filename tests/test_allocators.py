@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.allocators import limit_malloc_arenas
+
 GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
 
 ARENAS_AFTER_THREADS = """
@@ -50,7 +52,7 @@ def _run(tmp_path: Path, **env: str) -> dict[str, object]:
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("ARROW_DEFAULT_MEMORY_POOL", "MALLOC_ARENA_MAX")
+        if k not in ("ARROW_DEFAULT_MEMORY_POOL", "MALLOC_ARENA_MAX", "GLIBC_TUNABLES")
     }
     done = subprocess.run(
         [sys.executable, "-c", ARENAS_AFTER_THREADS, str(tmp_path)],
@@ -75,11 +77,17 @@ def test_opening_the_store_limits_arenas_and_puts_arrow_on_the_system_allocator(
 def test_what_the_environment_sets_is_kept(tmp_path: Path) -> None:
     got = _run(tmp_path, ARROW_DEFAULT_MEMORY_POOL="mimalloc", MALLOC_ARENA_MAX="5")
     assert got == {"arrow": "mimalloc", "heaps": 5}
+    assert _run(tmp_path, GLIBC_TUNABLES="glibc.malloc.arena_max=3")["heaps"] == 3
+
+
+def test_without_glibc_the_allocator_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert limit_malloc_arenas(2) is False
 
 
 def test_the_command_sets_them_before_pyarrow_is_imported() -> None:
     code = (
-        "import os, sys; from flows.entry import use_lean_allocators; use_lean_allocators(); "
+        "import os, sys; from flows.entry import at_process_start; at_process_start(); "
         "assert 'pyarrow' not in sys.modules; import pyarrow as pa; "
         "print(pa.default_memory_pool().backend_name)"
     )

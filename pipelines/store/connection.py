@@ -17,7 +17,7 @@ import pyarrow as pa
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.stop import stop_base
 
-from pipelines.allocators import use_lean_allocators
+from pipelines.allocators import when_opening_the_store
 from pipelines.config import StoreSettings
 from pipelines.errors import StoreError, StoreLockedError
 from pipelines.store.backend import Backend, parse_location, quote_ident
@@ -167,7 +167,7 @@ def connect(
     Gives up after `settings.lock_retries` retries, or once `max_wait_s` seconds have been
     spent waiting when that is given (an interactive reader's bound).
     """
-    use_lean_allocators()
+    when_opening_the_store()
     settings = settings or StoreSettings()
     backend = parse_location(path)
     if read_only and not backend.exists():
