@@ -3,6 +3,7 @@ records store each once; merging its files keeps every row."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,81 @@ def test_a_lake_copied_elsewhere_says_how_to_move_it(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "copied or moved" in done.stderr and "newswatch store migrate --db" in done.stderr
+
+
+def _newswatch(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "newswatch"), *args],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+    )  # fmt: skip
+
+
+def _sqlite_state(path: Path) -> tuple[list[str], bytes]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        tables = sorted(r[0] for r in db.execute("SELECT name FROM sqlite_master"))
+    return tables, path.read_bytes()[:20]
+
+
+FOREIGN = (
+    "is not a DuckLake SQLite catalog (a SQLite database of another program, with tables "
+    "notes); nothing was read or written"
+)
+
+
+def test_another_program_s_sqlite_file_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    """A `.sqlite` of another program given as --db: a run wrote DuckLake's tables into it
+    (and set WAL mode), readers ended in a DuckDB traceback; now every command says what it
+    is, and the file is not changed."""
+    import sqlite3
+
+    other = tmp_path / "app.sqlite"
+    with contextlib.closing(sqlite3.connect(other)) as db:
+        db.execute("CREATE TABLE notes (body TEXT)")
+        db.execute("INSERT INTO notes VALUES ('mine')")
+        db.commit()
+    before = _sqlite_state(other)
+    for command in (
+        ["run", "--config-dir", str(REPO / "config")],
+        ["query", "SELECT 1"],
+        ["search", "kharkiv"],
+        ["demands"],
+        ["rematch"],
+    ):
+        done = _newswatch(*command, "--db", str(other))
+        assert done.returncode != 0, command
+        assert "Traceback" not in done.stderr, (command, done.stderr)
+        assert FOREIGN in done.stderr, done.stderr
+    assert _sqlite_state(other) == before
+
+
+@pytest.mark.parametrize("content", ["text", "duckdb"])
+def test_a_file_that_is_not_sqlite_says_what_it_is(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "news.sqlite"
+    if content == "text":
+        path.write_text("hello\n")
+        said = "(it is not a SQLite database)"
+    else:
+        import duckdb
+
+        with duckdb.connect(str(tmp_path / "made.duckdb")) as con:
+            con.execute("CREATE TABLE t (a INT)")
+        (tmp_path / "made.duckdb").rename(path)
+        said = (
+            "(it is a DuckDB database file); nothing was read or written. To use it, name "
+            f"it PATH.duckdb (or give --db duckdb:{path})"
+        )
+    for command in (["query", "SELECT 1"], ["feeds"], ["alerts", "pending"]):
+        done = _newswatch(*command, "--db", str(path))
+        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+        assert said in done.stderr, done.stderr
+
+
+def test_the_dashboard_reports_a_foreign_file_as_a_store_error(tmp_path: Path) -> None:
+    from pipelines.dashboard.connection import read_connection
+
+    path = tmp_path / "news.sqlite"
+    path.write_text("hello\n")
+    with pytest.raises(store.StoreError, match="not a SQLite database"), read_connection(path):
+        pass

@@ -43,6 +43,7 @@ def read_connection(
     backend = parse_location(path)
     if not backend.exists():
         raise StoreError(f"{backend.describe()} does not exist; run `newswatch run` first")
+    backend.check()
     if not backend.enforces_keys:
         cursor = _lake_reader(backend.location).cursor()
         try:

@@ -176,6 +176,12 @@ class Backend(ABC):
     def describe(self) -> str:
         """How messages name the store."""
 
+    def check(self) -> None:
+        """Raise `StoreError` when what is at the location already cannot be this store
+        (another program's file): before a first write changes it, or a reader fails
+        inside the engine. Nothing to check by default."""
+        return None
+
     def local_path(self) -> Path | None:
         """The file or catalog file on this host, when there is one (space and path errors)."""
         return None
@@ -267,7 +273,9 @@ class DuckLakeSQLite(Backend):
         locked' (and left the writer's catalog connection unusable, measured here)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if _is_wal(self.path):
+            self.check()
             return
+        self.check()
         try:
             db = sqlite3.connect(self.path, timeout=30)
         except sqlite3.Error as exc:
@@ -280,17 +288,31 @@ class DuckLakeSQLite(Backend):
         except sqlite3.OperationalError:
             pass  # busy: another process has it open, so it was prepared already
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self.path} is not a DuckLake SQLite catalog ({exc}). If it is a DuckDB "
-                "file, name it PATH.duckdb (or give --db duckdb:PATH), or copy it into a lake "
-                f"with `newswatch store migrate --db duckdb:{self.path} --to NEW.sqlite`"
-            ) from None
+            raise self._not_a_catalog(_foreign_sqlite(self.path) or str(exc)) from None
         finally:
             db.close()
+
+    def check(self) -> None:
+        problem = _foreign_sqlite(self.path)
+        if problem is not None:
+            raise self._not_a_catalog(problem)
+
+    def _not_a_catalog(self, problem: str) -> StoreError:
+        advice = (
+            f"To use it, name it PATH.duckdb (or give --db duckdb:{self.path}), or copy it "
+            f"into a lake with `newswatch store migrate --db duckdb:{self.path} --to NEW.sqlite`"
+            if problem == _DUCKDB_FILE
+            else "Give --db a new path or a newswatch store's (for example data/newswatch.sqlite)"
+        )
+        return StoreError(
+            f"{self.path} is not a DuckLake SQLite catalog ({problem}); nothing was read or "
+            f"written. {advice}"
+        )
 
     def attach(
         self, con: duckdb.DuckDBPyConnection, read_only: bool, alias: str | None = None
     ) -> None:
+        self.check()
         load_extension(con, "sqlite_scanner")
         load_extension(con, "ducklake")
         data = quote_literal(str(self.data_path.resolve()) + "/")
@@ -323,6 +345,43 @@ class DuckLakeSQLite(Backend):
 
     def local_path(self) -> Path | None:
         return self.path
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_CATALOG_TABLE = "ducklake_metadata"
+_DUCKDB_FILE = "it is a DuckDB database file"
+
+
+def _foreign_sqlite(path: Path) -> str | None:
+    """Why an existing file cannot be a DuckLake SQLite catalog, or None (no file, an empty
+    one, an empty SQLite database or a catalog). Read-only: the file is not changed."""
+    try:
+        with path.open("rb") as f:
+            header = f.read(len(_SQLITE_HEADER))
+    except OSError:
+        return None  # missing or unreadable: creating or opening it says what is wrong
+    if not header:
+        return None
+    if header != _SQLITE_HEADER:
+        if header[8:12] == b"DUCK":
+            return _DUCKDB_FILE
+        return "it is not a SQLite database"
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return None
+    try:
+        tables = [
+            row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+    except sqlite3.Error as exc:
+        return f"SQLite cannot read it: {exc}"
+    finally:
+        db.close()
+    if tables and _CATALOG_TABLE not in tables:
+        shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+        return f"a SQLite database of another program, with tables {shown}"
+    return None
 
 
 def _is_wal(path: Path) -> bool:
