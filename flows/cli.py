@@ -94,8 +94,9 @@ def _main(
     """Monitor RSS/Atom feeds for the stories you care about, land them in DuckDB, alert."""
 
 
-def print_summary(summary: RunSummary, db_path: Path) -> None:
-    """A readable account of one run: feeds, articles, matches per topic, alerts."""
+def print_summary(summary: RunSummary, db_path: Path, no_channels_in: Path | None = None) -> None:
+    """A readable account of one run: feeds, articles, matches per topic, alerts.
+    `no_channels_in`: the config directory, when its settings name no alert channel."""
     console.print(
         f"[bold]Feeds polled:[/] {summary.feeds_polled}  "
         f"(ok {summary.feeds_ok}, not modified {summary.feeds_not_modified}, "
@@ -171,6 +172,19 @@ def print_summary(summary: RunSummary, db_path: Path) -> None:
         f"[bold]Alerts:[/] sent {summary.alerts_sent}, failed {summary.alerts_failed}, "
         f"pending {summary.alerts_pending}"
     )
+    unsent = sum(
+        summary.new_match_counts.get(topic, len(rows))
+        for topic, rows in summary.new_matches.items()
+    ) + len(summary.escalations)
+    if no_channels_in is not None and unsent:
+        console.print(
+            f"  no alert channel is configured, so none of the {unsent} new match(es) and "
+            "escalation(s) went out: add one "
+            f"under `alerts: channels:` in {no_channels_in / 'settings.yaml'} (README, "
+            "Alerts); later runs alert on what they land",
+            highlight=False,
+            markup=False,
+        )
     errors = summary.alert_errors
     for error in errors[:5]:  # one per channel (and the uncertain ones): each says what to fix
         console.print(f"  [yellow]! {escape(error)}[/]", highlight=False)
@@ -346,7 +360,8 @@ def _run(
     if as_json:
         sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
-        print_summary(summary, db)
+        channels = config.settings.alerts.channels
+        print_summary(summary, db, None if channels else config_dir)
     if failure := summary.failure():
         raise fail(failure)
     return summary
@@ -437,12 +452,18 @@ def demo(
     with reported_interrupt(), serve_demo(ports) as server:
         os.environ["NEWSWATCH_DEMO_BASE_URL"] = server.base_url
         if previous is not None and server.port != previous:
-            busy = "is in use" if previous in server.wanted else "was not asked for"
+            if previous in server.wanted:
+                busy = "is in use"
+                fix = (
+                    f"Free port {previous} (another `newswatch demo` still running?) and run again"
+                )
+            else:
+                busy = f"was not asked for (--port {port})"
+                fix = f"Run again without --port (or with --port {previous})"
             raise fail(
                 f"the demo corpus in {db} came from port {previous}, which {busy}: served on "
                 f"port {server.port}, its URLs would be new to {db}, which would land the whole "
-                f"corpus a second time. Free port {previous} (another `newswatch demo` still "
-                "running?) and run again, or demo into a new database (--db "
+                f"corpus a second time. {fix}, or demo into a new database (--db "
                 f"{db.with_name('demo2' + db.suffix)}). Nothing was run."
             )
         if server.wanted and server.port not in server.wanted:

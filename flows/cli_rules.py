@@ -308,8 +308,9 @@ def _print_why(error: dict[str, Any]) -> None:
 
 
 def _print_changes(changes: list[Any], against: str, version: str) -> None:
+    end = ":" if changes else ": the labelled articles are matched as they were."
     console.print(
-        f"\n{len(changes)} label change(s) against {escape(against)} (version {version}):",
+        f"\n{len(changes)} label change(s) against {escape(against)} (version {version}){end}",
         highlight=False,
     )
     for c in changes:

@@ -605,6 +605,13 @@ def test_a_second_demo_whose_port_is_taken_stops_instead_of_landing_again(
         again = newswatch("demo", "--db", str(db), cwd=tmp_path, timeout=240)
     line = one_clear_line(again)
     assert f"came from port {port}, which is in use" in line and "Nothing was run" in line
+    assert f"Free port {port}" in line
+    # another port asked for: the advice is to stop asking for it, not to free the old one
+    other = newswatch("demo", "--db", str(db), "--port", "0", cwd=tmp_path, timeout=240)
+    line = one_clear_line(other)
+    assert f"came from port {port}, which was not asked for (--port 0)" in line
+    assert f"Run again without --port (or with --port {port})" in line
+    assert "Free port" not in line
     with store.open_store(db, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone() == before
 

@@ -234,3 +234,32 @@ def test_rules_compiled_once_are_not_compiled_again_until_they_change(tmp_path: 
     )
     assert typo.returncode == 2 and "unknown entity @claimed_regoins" in typo.stderr
     assert not (tmp_path / "c.duckdb").exists()  # stopped before the store was made
+
+
+def test_a_run_without_alert_channels_says_its_matches_went_nowhere(
+    tmp_path: Path, seed_base_url: str
+) -> None:
+    """The shipped config has no settings.yaml: a run found matches and printed "Alerts:
+    sent 0, failed 0, pending 0" with nothing to say that no channel exists."""
+    import shutil
+
+    config = tmp_path / "config"
+    shutil.copytree(SEEDS_DIR / "config", config)
+    settings = config / "settings.yaml"
+    settings.write_text(settings.read_text().split("alerts:")[0])
+    env = {"NEWSWATCH_DEMO_BASE_URL": seed_base_url}
+    db = str(tmp_path / "news.duckdb")
+    args = ("run", "--all", "--config-dir", str(config), "--db", db)
+    first = newswatch(*args, home=tmp_path, extra_env=env)
+    assert first.returncode == 0, first.stderr
+    matches = sum(map(int, re.findall(r": (\d+) new match\(es\)", first.stdout)))
+    escalations = int(re.search(r"Demand escalations: (\d+)", first.stdout).group(1))  # type: ignore[union-attr]
+    assert matches and escalations
+    said = (
+        f"no alert channel is configured, so none of the {matches + escalations} new match(es) "
+        f"and escalation(s) went out: add one under `alerts: channels:` in {settings}"
+    )
+    assert said in " ".join(first.stdout.split()), first.stdout
+    # a run with nothing new has nothing to say about it
+    again = newswatch(*args, home=tmp_path, extra_env=env)
+    assert again.returncode == 0 and "no alert channel" not in again.stdout
