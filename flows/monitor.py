@@ -22,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote as q
 
 from flows.events import MatchEvents, emit_escalation_events
-from flows.secrets import resolve_secret_refs
+from flows.secret_refs import resolve_secret_refs
 from flows.write_slot import write_slot
 from pipelines.config import DEFAULT_DB, RUN_CONFIG_DIR, Config, load_config
 from pipelines.errors import NewswatchError, StoreLockedError

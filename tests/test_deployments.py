@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import importlib
 import inspect
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -304,3 +305,19 @@ def test_serve_without_a_prefect_api_stops_and_says_how_to_start_one(tmp_path: P
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("error: newswatch serve needs a Prefect server")
     assert "prefect server start" in done.stderr and "PREFECT_API_URL=" in done.stderr
+
+
+def test_no_module_beside_an_entrypoint_shadows_the_standard_library() -> None:
+    """Prefect puts an entrypoint's folder first on `sys.path` when it loads the flow from
+    its file, and processes spawned after that (Dask's workers, a spawned pool) inherit it:
+    `flows/secrets.py` then answered pydantic's `import secrets`, every Dask task failed to
+    unpickle and the run waited for results forever."""
+    folders = {entrypoint_file(d["entrypoint"], REPO)[0].parent for d in DOC["deployments"]}
+    assert folders == {REPO / "flows"}
+    shadowing = sorted(
+        str(path.relative_to(REPO))
+        for folder in folders
+        for path in folder.iterdir()
+        if (path.stem if path.suffix == ".py" else path.name) in sys.stdlib_module_names
+    )
+    assert shadowing == []

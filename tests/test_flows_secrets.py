@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.secrets import resolve_secret_refs
+from flows.secret_refs import resolve_secret_refs
 from pipelines.config import load_config
 from pipelines.errors import ConfigError
 
