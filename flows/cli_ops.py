@@ -102,5 +102,4 @@ def serve(
         schedules=not no_schedule,
     )
     names = ", ".join(f"{flow.name}/{arguments['name']}" for flow, arguments in specs)
-    console.print(f"Serving {names}", highlight=False)
-    serve_flows(specs, poll_seconds)
+    serve_flows(specs, poll_seconds, lambda: console.print(f"Serving {names}", highlight=False))

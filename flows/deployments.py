@@ -8,6 +8,8 @@ the config directory, the database and the monitor's interval from the command l
 from __future__ import annotations
 
 import importlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -85,7 +87,11 @@ def build_deployments(
     ]
 
 
-def serve_flows(specs: list[tuple[Any, dict[str, Any]]], poll_seconds: float) -> None:
+def serve_flows(
+    specs: list[tuple[Any, dict[str, Any]]],
+    poll_seconds: float,
+    on_started: Callable[[], None] = lambda: None,
+) -> None:
     """Serve the deployments `specs` from this process until interrupted (`newswatch serve`).
 
     Each flow object is handed to the runner (`Runner.add_flow`, which registers the same
@@ -94,22 +100,80 @@ def serve_flows(specs: list[tuple[Any, dict[str, Any]]], poll_seconds: float) ->
     from the API and imports the flow again from its entrypoint; and those runs start from a
     forkserver that has imported the flows already (`flows.run_children`). The runner looks
     for runs created for now (`prefect deployment run`) every `poll_seconds`; a schedule's
-    runs it fetches ahead of their time.
+    runs it fetches ahead of their time. `on_started` is called once the runner is up.
     """
     import asyncio
     import contextlib
 
     from prefect.exceptions import TerminationSignal
-    from prefect.runner import Runner
 
     from flows.run_children import fork_flow_runs
 
-    runner = Runner(pause_on_shutdown=True, query_seconds=poll_seconds)
+    runner = _serve_runner(PAUSE_ON_STOP_S, on_started)(
+        pause_on_shutdown=True, query_seconds=poll_seconds
+    )
     for flow, arguments in specs:
         runner.add_flow(flow, **arguments)
     fork_flow_runs()
+    _one_line_prefect_warnings()
     with contextlib.suppress(KeyboardInterrupt, TerminationSignal):  # stopped: not an error
         asyncio.run(runner.start())
+
+
+PAUSE_ON_STOP_S = 5.0
+"""How long a stopping `serve` tries to pause its deployments' schedules."""
+
+
+def _serve_runner(seconds: float, on_started: Callable[[], None]) -> type[Any]:
+    """Prefect's `Runner`, which calls `on_started` once it is up, and whose pause of the
+    schedules on stopping gives up after `seconds`.
+
+    With the Prefect API down, the pause retried each deployment's request for about a
+    minute, then raised: `serve` ignored SIGTERM that long, printed the client's traceback,
+    and skipped the rest of the runner's shutdown (which stops the runs it started). Now it
+    says in one line that the schedules stay as they are, and the shutdown goes on."""
+    import asyncio
+
+    import httpx
+    from prefect.exceptions import ObjectNotFound
+    from prefect.runner import Runner
+
+    class ServeRunner(Runner):
+        async def __aenter__(self) -> ServeRunner:
+            await super().__aenter__()
+            on_started()
+            return self
+
+        async def _pause_schedules(self) -> None:
+            try:
+                await asyncio.wait_for(super()._pause_schedules(), seconds)
+            except (TimeoutError, httpx.HTTPError, ObjectNotFound) as exc:
+                reason = f"no answer within {seconds:g} s" if isinstance(exc, TimeoutError) else exc
+                self._logger.warning(
+                    "Could not pause the served deployments' schedules (%s): the Prefect API "
+                    "keeps them. Pause them with `prefect deployment schedule pause`, or let "
+                    "the next `newswatch serve` run them.",
+                    reason,
+                )
+
+    return ServeRunner
+
+
+class _WithoutTraceback(logging.Filter):
+    """Prefect's warnings (a lost connection to its API, a retry) in one line: the
+    traceback it attaches says nothing an operator can act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and record.name.startswith("prefect"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _one_line_prefect_warnings() -> None:
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _WithoutTraceback) for f in handler.filters):
+            handler.addFilter(_WithoutTraceback())
 
 
 QUALIFIED_NAMES = (

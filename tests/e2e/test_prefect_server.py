@@ -5,6 +5,7 @@ Every wait is bounded by a deadline; every process is killed in `finally`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -49,9 +50,9 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    home = tmp_path_factory.mktemp("prefect-home")
+@contextlib.contextmanager
+def started_server(home: Path) -> Iterator[tuple[dict[str, str], subprocess.Popen[bytes]]]:
+    """A real `prefect server` on a free port: the environment that reaches it, and it."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(
@@ -79,10 +80,16 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
 
     try:
         wait_until(healthy, 120, "prefect server health")
-        yield env
+        yield env, proc
     finally:
         stop(proc)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    with started_server(tmp_path_factory.mktemp("prefect-home")) as (env, _):
+        yield env
 
 
 def test_deployment_run_through_served_deployment(
@@ -326,3 +333,33 @@ def test_serve_after_prefect_deploy_says_what_to_do_then_replaces(
     with duckdb.connect(str(db), read_only=True) as con:
         row = con.execute("SELECT count(*) FROM articles").fetchone()
     assert row is not None and row[0] >= 20
+
+
+def test_serve_stops_promptly_and_in_one_line_when_the_prefect_server_is_gone(
+    tmp_path: Path,
+) -> None:
+    """With the Prefect API down, SIGTERM left `serve` pausing its schedules for about a
+    minute, then printing the client's traceback and skipping the runner's own shutdown."""
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    log_path = tmp_path / "serve.log"
+    with started_server(home) as (env, server), log_path.open("wb") as log:
+        served = subprocess.Popen(
+            [str(BIN / "newswatch"), "serve", "--config-dir", str(SEEDS_DIR / "config"),
+             "--db", str(tmp_path / "x.duckdb"), "--no-schedule"],
+            env={**env, "NEWSWATCH_DEMO_BASE_URL": "http://127.0.0.1:9"},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path,
+        )  # fmt: skip
+        try:
+            wait_until(lambda: "Serving " in log_path.read_text(), 120, "serve to start")
+            stop(server)  # "Serving" is printed once the runner is up
+            os.kill(served.pid, signal.SIGTERM)
+            started = time.monotonic()
+            served.wait(timeout=60)
+            took = time.monotonic() - started
+        finally:
+            stop(served)
+    out = log_path.read_text()
+    assert took < 30, out
+    assert "Traceback" not in out, out
+    assert "Could not pause the served deployments' schedules (" in out, out
