@@ -101,7 +101,8 @@ def usable_db_path(db: Path) -> None:
     except OSError as exc:
         raise fail(str(path_error(db, exc))) from None
     if db.is_dir():
-        raise fail(f"{db} is a directory; --db names the database file, e.g. {db / 'news.duckdb'}")
+        example = db / "newswatch.sqlite"
+        raise fail(f"{db} is a directory; --db names the database file, e.g. {example}")
     target = db if db.exists() else db.parent
     if not os.access(target, os.W_OK):
         raise fail(
