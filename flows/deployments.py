@@ -109,8 +109,9 @@ def serve_flows(
 
     from flows.run_children import fork_flow_runs
 
+    scheduled = any(arguments.get("schedules") for _, arguments in specs)
     runner = _serve_runner(PAUSE_ON_STOP_S, on_started)(
-        pause_on_shutdown=True, query_seconds=poll_seconds
+        pause_on_shutdown=scheduled, query_seconds=poll_seconds
     )
     for flow, arguments in specs:
         runner.add_flow(flow, **arguments)
@@ -160,11 +161,20 @@ def _serve_runner(seconds: float, on_started: Callable[[], None]) -> type[Any]:
 
 
 class _WithoutTraceback(logging.Filter):
-    """Prefect's warnings (a lost connection to its API, a retry) in one line: the
-    traceback it attaches says nothing an operator can act on."""
+    """Prefect's warnings (a lost connection to its API, a retry) in one line, ending with
+    their cause (`ConnectError: …`) in place of the traceback, which says nothing more an
+    operator can act on."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.WARNING and record.name.startswith("prefect"):
+        if (
+            record.levelno == logging.WARNING
+            and record.name.startswith("prefect")
+            and record.exc_info
+        ):
+            exc = record.exc_info[1]
+            if exc is not None:
+                record.msg = f"{record.getMessage()} ({type(exc).__name__}: {exc})"
+                record.args = None
             record.exc_info = None
             record.exc_text = None
         return True

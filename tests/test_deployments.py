@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import importlib
 import inspect
+import logging
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -321,3 +322,60 @@ def test_no_module_beside_an_entrypoint_shadows_the_standard_library() -> None:
         if (path.stem if path.suffix == ".py" else path.name) in sys.stdlib_module_names
     )
     assert shadowing == []
+
+
+def test_a_stopping_serve_gives_up_pausing_schedules_the_api_does_not_answer() -> None:
+    """The pause on stopping retried each deployment for about a minute with the API down."""
+    import time
+    from uuid import uuid4
+
+    from flows.deployments import _serve_runner
+
+    class Silent:
+        async def pause_deployment(self, deployment_id: object) -> None:
+            await asyncio.sleep(3600)
+
+    runner = _serve_runner(0.2, lambda: None)(pause_on_shutdown=True)
+    runner._client = Silent()
+    runner._deployment_registry.get_deployment_ids = lambda: [uuid4()]
+    said: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            said.append(record.getMessage())
+
+    logger, keep = runner._logger, Keep()
+    level = logger.level
+    logger.addHandler(keep)
+    logger.setLevel(logging.WARNING)  # whatever Prefect's logging set-up left it at
+    try:
+        started = time.monotonic()
+        asyncio.run(runner._pause_schedules())
+        took = time.monotonic() - started
+    finally:
+        logger.removeHandler(keep)
+        logger.setLevel(level)
+    assert took < 5
+    assert any(
+        "Could not pause the served deployments' schedules (no answer within 0.2 s)" in line
+        for line in said
+    ), said
+
+
+def test_prefect_warnings_print_their_cause_in_place_of_a_traceback() -> None:
+    from flows.deployments import _WithoutTraceback
+
+    try:
+        raise ConnectionError("All connection attempts failed")
+    except ConnectionError:
+        import sys as _sys
+
+        failure = _sys.exc_info()
+    record = logging.LogRecord(
+        "prefect.runner", logging.WARNING, __file__, 1, "lost %s", ("the API",), failure
+    )
+    assert _WithoutTraceback().filter(record)
+    assert record.exc_info is None
+    assert record.getMessage() == "lost the API (ConnectionError: All connection attempts failed)"
+    error = logging.LogRecord("prefect.runner", logging.ERROR, __file__, 1, "failed", None, failure)
+    assert _WithoutTraceback().filter(error) and error.exc_info is failure  # errors keep theirs

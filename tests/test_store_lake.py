@@ -111,12 +111,16 @@ def _newswatch(*args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def _sqlite_state(path: Path) -> tuple[list[str], bytes]:
+def _sqlite_state(path: Path) -> tuple[list[str], list[str], bytes]:
+    """Its tables, the files of its folder, and its header."""
     import sqlite3
 
-    with contextlib.closing(sqlite3.connect(path)) as db:
+    files = sorted(p.name for p in path.parent.iterdir())
+    header = path.read_bytes()[:100]
+    uri = f"{path.as_uri()}?mode=ro&immutable=1"  # a plain reader would add -wal and -shm
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
         tables = sorted(r[0] for r in db.execute("SELECT name FROM sqlite_master"))
-    return tables, path.read_bytes()[:20]
+    return tables, files, header
 
 
 FOREIGN = (
@@ -125,14 +129,20 @@ FOREIGN = (
 )
 
 
-def test_another_program_s_sqlite_file_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_another_program_s_sqlite_file_is_refused_and_left_as_it_was(
+    tmp_path: Path, journal: str
+) -> None:
     """A `.sqlite` of another program given as --db: a run wrote DuckLake's tables into it
     (and set WAL mode), readers ended in a DuckDB traceback; now every command says what it
-    is, and the file is not changed."""
+    is, and neither the file nor its folder changes (a WAL-mode file gets no -wal or -shm
+    beside it)."""
     import sqlite3
 
-    other = tmp_path / "app.sqlite"
+    other = tmp_path / "app" / "app.sqlite"
+    other.parent.mkdir()
     with contextlib.closing(sqlite3.connect(other)) as db:
+        db.execute(f"PRAGMA journal_mode={journal}")
         db.execute("CREATE TABLE notes (body TEXT)")
         db.execute("INSERT INTO notes VALUES ('mine')")
         db.commit()
@@ -149,6 +159,23 @@ def test_another_program_s_sqlite_file_is_refused_and_left_as_it_was(tmp_path: P
         assert "Traceback" not in done.stderr, (command, done.stderr)
         assert FOREIGN in done.stderr, done.stderr
     assert _sqlite_state(other) == before
+
+
+def test_a_busy_catalog_is_not_called_another_program_s(tmp_path: Path) -> None:
+    """A catalog another process holds locked cannot be read in time: that is no verdict on
+    what it is, so the check leaves it to the engine."""
+    import sqlite3
+
+    from pipelines.store.backend import _foreign_sqlite
+
+    path = tmp_path / "busy.sqlite"
+    with contextlib.closing(sqlite3.connect(path, timeout=0)) as holder:
+        holder.execute("CREATE TABLE notes (body TEXT)")
+        holder.commit()
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        assert _foreign_sqlite(path) is None
+    assert _foreign_sqlite(path) == "a SQLite database of another program, with tables notes"
 
 
 @pytest.mark.parametrize("content", ["text", "duckdb"])

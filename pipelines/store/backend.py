@@ -350,30 +350,39 @@ class DuckLakeSQLite(Backend):
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _CATALOG_TABLE = "ducklake_metadata"
 _DUCKDB_FILE = "it is a DuckDB database file"
+_PEEK_TIMEOUT_S = 0.5
+"""How long the check waits for a busy catalog before leaving the verdict to the engine."""
 
 
 def _foreign_sqlite(path: Path) -> str | None:
     """Why an existing file cannot be a DuckLake SQLite catalog, or None (no file, an empty
-    one, an empty SQLite database or a catalog). Read-only: the file is not changed."""
+    one, an empty SQLite database, a catalog, or one that cannot be read now: busy or locked,
+    which opening it reports). Read-only, and leaves no file beside it: a WAL-mode database
+    that nobody has open is read as immutable, since SQLite would otherwise make its -wal
+    and -shm files even for a reader."""
     try:
         with path.open("rb") as f:
-            header = f.read(len(_SQLITE_HEADER))
+            header = f.read(20)
     except OSError:
         return None  # missing or unreadable: creating or opening it says what is wrong
     if not header:
         return None
-    if header != _SQLITE_HEADER:
+    if not header.startswith(_SQLITE_HEADER):
         if header[8:12] == b"DUCK":
             return _DUCKDB_FILE
         return "it is not a SQLite database"
+    idle_wal = _is_wal(path) and not Path(f"{path}-wal").exists()
+    uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if idle_wal else "")
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        db = sqlite3.connect(uri, uri=True, timeout=_PEEK_TIMEOUT_S)
     except sqlite3.Error:
         return None
     try:
         tables = [
             row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         ]
+    except sqlite3.OperationalError:
+        return None  # locked or busy: not a verdict on what the file is
     except sqlite3.Error as exc:
         return f"SQLite cannot read it: {exc}"
     finally:
