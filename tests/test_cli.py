@@ -239,3 +239,24 @@ def test_version() -> None:
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"newswatch {version('newswatch')}"
+
+
+def test_help_paragraphs_are_wrapped_by_the_terminal_not_the_source() -> None:
+    """typer kept a docstring's line breaks after its first paragraph: `demo --help` cut
+    "a second demo into the / same database" at the source's width."""
+    import os
+    import subprocess
+    import sys
+
+    from flows.cli import reflowed
+
+    doc = "Short.\n\n    One paragraph\n    in two lines.\n\n    - a list\n    - kept"
+    assert reflowed(doc) == "Short.\n\nOne paragraph in two lines.\n\n- a list\n- kept"
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.entry", "demo", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=120,
+    )
+    assert "so a second demo into the same database gets 304" in done.stdout, done.stdout
