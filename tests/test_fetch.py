@@ -57,6 +57,17 @@ def test_connection_refused_is_reported() -> None:
 
 
 @pytest.mark.parametrize("settings", [LOCAL, FetchSettings(timeout_s=3)])
+def test_a_name_that_does_not_resolve_reads_the_same_with_or_without_the_guard(
+    settings: FetchSettings,
+) -> None:
+    """With `allow_private_networks` (the demo's config) it read "ConnectError: [Errno -2]
+    Name or service not known", with the SSRF guard "cannot resolve host …"."""
+    res = fetch("http://no-such-host.invalid/feed.xml", settings)
+    assert res.status_code is None and res.error is not None
+    assert res.error.startswith("cannot resolve host 'no-such-host.invalid': "), res.error
+
+
+@pytest.mark.parametrize("settings", [LOCAL, FetchSettings(timeout_s=3)])
 def test_url_httpx_cannot_parse_is_reported_not_raised(settings: FetchSettings) -> None:
     """A leading zero in an IPv4 octet: the resolver reads it, httpx refuses the URL."""
     res = fetch("http://93.184.216.034/x", settings)

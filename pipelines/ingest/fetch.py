@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import urllib.request
 import zlib
@@ -198,7 +199,7 @@ class Fetcher:
             error = str(exc).removeprefix(f"{url}: ")
             result = FetchResult(url, url, None, error=error, blocked=True)
         except httpx.HTTPError as exc:
-            result = FetchResult(url, url, None, error=f"{type(exc).__name__}: {exc}".rstrip(": "))
+            result = FetchResult(url, url, None, error=http_error_text(exc, host))
         except (OSError, ValueError, httpx.InvalidURL) as exc:
             result = FetchResult(url, url, None, error=f"{type(exc).__name__}: {exc}")
         result.elapsed_s = time.monotonic() - started
@@ -290,3 +291,17 @@ def fetch_one(url: str, settings: FetchSettings) -> FetchResult:
     if result.error is not None:
         raise FetchError(f"cannot fetch {url}: {result.error}")
     return result
+
+
+def http_error_text(exc: httpx.HTTPError, host: str) -> str:
+    """An HTTP failure in one line. A name that does not resolve reads as the SSRF guard
+    words it ("cannot resolve host …"), whether or not the guard is on
+    (`fetch.allow_private_networks`): httpx alone said "ConnectError: [Errno -2] …"."""
+    cause: BaseException | None = exc
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, socket.gaierror):
+            return f"cannot resolve host {host!r}: {cause}"
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")
