@@ -8,7 +8,6 @@ Every expected failure prints one clear line and exits non-zero, without a trace
 from __future__ import annotations
 
 import contextlib
-import inspect
 import json
 import os
 import shlex
@@ -22,6 +21,7 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from flows.alert_coverage import AlertCoverage
 from flows.cli_alerts import alerts_app
 from flows.cli_common import (
     CONFIG_DIR_DEFAULT,
@@ -41,6 +41,7 @@ from flows.cli_common import (
 )
 from flows.cli_demands import demands_app
 from flows.cli_feeds import feeds_app
+from flows.cli_help import reflow_help
 from flows.cli_ops import ops_app
 from flows.cli_rules import rules_app
 from flows.cli_store import store_app
@@ -95,9 +96,11 @@ def _main(
     """Monitor RSS/Atom feeds for the stories you care about, land them in DuckDB, alert."""
 
 
-def print_summary(summary: RunSummary, db_path: Path, no_channels_in: Path | None = None) -> None:
-    """A readable account of one run: feeds, articles, matches per topic, alerts.
-    `no_channels_in`: the config directory, when its settings name no alert channel."""
+def print_summary(
+    summary: RunSummary, db_path: Path, channels: AlertCoverage | None = None
+) -> None:
+    """A readable account of one run: feeds, articles, matches per topic, alerts, and
+    (given the run's `channels`) what no channel took."""
     console.print(
         f"[bold]Feeds polled:[/] {summary.feeds_polled}  "
         f"(ok {summary.feeds_ok}, not modified {summary.feeds_not_modified}, "
@@ -173,19 +176,9 @@ def print_summary(summary: RunSummary, db_path: Path, no_channels_in: Path | Non
         f"[bold]Alerts:[/] sent {summary.alerts_sent}, failed {summary.alerts_failed}, "
         f"pending {summary.alerts_pending}"
     )
-    unsent = sum(
-        summary.new_match_counts.get(topic, len(rows))
-        for topic, rows in summary.new_matches.items()
-    ) + len(summary.escalations)
-    if no_channels_in is not None and unsent:
-        console.print(
-            f"  no alert channel is configured, so none of the {unsent} new match(es) and "
-            "escalation(s) went out: add one "
-            f"under `alerts: channels:` in {no_channels_in / 'settings.yaml'} (README, "
-            "Alerts); later runs alert on what they land",
-            highlight=False,
-            markup=False,
-        )
+    if channels is not None:
+        for line in channels.left_out(summary):
+            console.print(f"  {line}", highlight=False, markup=False)
     errors = summary.alert_errors
     for error in errors[:5]:  # one per channel (and the uncertain ones): each says what to fix
         console.print(f"  [yellow]! {escape(error)}[/]", highlight=False)
@@ -361,8 +354,7 @@ def _run(
     if as_json:
         sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
-        channels = config.settings.alerts.channels
-        print_summary(summary, db, None if channels else config_dir)
+        print_summary(summary, db, AlertCoverage(config.settings.alerts.channels, config_dir))
     if failure := summary.failure():
         raise fail(failure)
     return summary
@@ -491,29 +483,6 @@ app.add_typer(ui_app)
 app.add_typer(rules_app, name="rules")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(demands_app, name="demands")
-
-
-def reflowed(text: str) -> str:
-    """A docstring as `--help` should show it: each paragraph's lines joined into one, so that
-    the terminal wraps it (typer keeps a docstring's line breaks after its first paragraph,
-    which cut sentences at the source's width); lists and indented blocks stay as written."""
-    paragraphs = inspect.cleandoc(text).split("\n\n")
-    kept = (
-        p if any(line.startswith((" ", "- ", "* ", "|", "```")) for line in p.splitlines()) else
-        " ".join(p.split("\n"))
-        for p in paragraphs
-    )  # fmt: skip
-    return "\n\n".join(kept)
-
-
-def reflow_help(typer_app: typer.Typer) -> None:
-    """`reflowed` help for every command of `typer_app` and its groups."""
-    for command in typer_app.registered_commands:
-        if command.help is None and command.callback is not None and command.callback.__doc__:
-            command.help = reflowed(command.callback.__doc__)
-    for group in typer_app.registered_groups:
-        if group.typer_instance is not None:
-            reflow_help(group.typer_instance)
 
 
 def main() -> None:

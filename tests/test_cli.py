@@ -248,7 +248,7 @@ def test_help_paragraphs_are_wrapped_by_the_terminal_not_the_source() -> None:
     import subprocess
     import sys
 
-    from flows.cli import reflowed
+    from flows.cli_help import reflowed
 
     doc = "Short.\n\n    One paragraph\n    in two lines.\n\n    - a list\n    - kept"
     assert reflowed(doc) == "Short.\n\nOne paragraph in two lines.\n\n- a list\n- kept"

@@ -263,3 +263,33 @@ def test_a_run_without_alert_channels_says_its_matches_went_nowhere(
     # a run with nothing new has nothing to say about it
     again = newswatch(*args, home=tmp_path, extra_env=env)
     assert again.returncode == 0 and "no alert channel" not in again.stdout
+
+
+def test_a_run_says_what_its_channels_topics_and_kinds_leave_out(
+    tmp_path: Path, seed_base_url: str
+) -> None:
+    """A console channel for territorial demands' matches only: the talks' matches and the
+    escalations of the demo go to no channel, and the run says which."""
+    import shutil
+
+    config = tmp_path / "config"
+    shutil.copytree(SEEDS_DIR / "config", config)
+    settings = config / "settings.yaml"
+    settings.write_text(
+        settings.read_text().split("alerts:")[0]
+        + "alerts:\n  channels:\n    console:\n      url: console://\n"
+        + "      topics: [territorial_demands]\n      kinds: [match]\n"
+    )
+    env = {"NEWSWATCH_DEMO_BASE_URL": seed_base_url}
+    args = ("run", "--all", "--config-dir", str(config), "--db", str(tmp_path / "news.duckdb"))
+    done = newswatch(*args, home=tmp_path, extra_env=env)
+    assert done.returncode == 0, done.stderr
+    talks = int(re.search(r"istanbul_talks: (\d+) new match", done.stdout).group(1))  # type: ignore[union-attr]
+    escalations = int(re.search(r"Demand escalations: (\d+)", done.stdout).group(1))  # type: ignore[union-attr]
+    demands = int(re.search(r"territorial_demands: (\d+) new match", done.stdout).group(1))  # type: ignore[union-attr]
+    assert alerts_sent(done.stdout) == demands
+    said = (
+        f"no alert channel takes {talks + escalations} of them (istanbul_talks, escalations): "
+        f"the channels' `topics` and `kinds` in {settings} leave them out"
+    )
+    assert said in " ".join(done.stdout.split()), done.stdout
