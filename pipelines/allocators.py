@@ -28,6 +28,7 @@ import ctypes
 import os
 import sys
 import threading
+from collections.abc import Callable
 
 MALLOC_ARENAS = 2
 _M_ARENA_MAX = -8
@@ -42,27 +43,30 @@ def at_process_start() -> None:
     """Before pyarrow is imported: Arrow's default pool is the system allocator for this
     process (and its children, which inherit the variable), and glibc keeps at most
     `MALLOC_ARENAS` arenas."""
-    global _applied
-    with _LOCK:
-        if _applied:
-            return
-        os.environ.setdefault(_ARROW_POOL, "system")
-        _cap_arenas()
-        _applied = True
+    _once(lambda: os.environ.setdefault(_ARROW_POOL, "system"))
 
 
 def when_opening_the_store() -> None:
     """The same for a process whose start this package did not see, once per process."""
+    _once(_system_arrow_pool)
+
+
+def _once(arrow_pool: Callable[[], object]) -> None:
+    """Arrow's pool set by `arrow_pool`, and the arenas capped, once per process."""
     global _applied
     with _LOCK:
         if _applied:
             return
-        if _ARROW_POOL not in os.environ:
-            import pyarrow as pa
-
-            pa.set_memory_pool(pa.system_memory_pool())
+        arrow_pool()
         _cap_arenas()
         _applied = True
+
+
+def _system_arrow_pool() -> None:
+    if _ARROW_POOL not in os.environ:
+        import pyarrow as pa
+
+        pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _cap_arenas() -> None:

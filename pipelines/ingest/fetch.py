@@ -28,7 +28,7 @@ import httpx
 
 from pipelines.config import FetchSettings
 from pipelines.errors import BlockedURLError, FetchError
-from pipelines.ingest.guard import GuardedNetworkBackend, check_url
+from pipelines.ingest.guard import GuardedNetworkBackend, cannot_resolve, check_url
 from pipelines.ingest.robots import RobotsCache
 from pipelines.ingest.transport import PerOriginTransport
 from pipelines.models import FetchResult
@@ -301,7 +301,7 @@ def http_error_text(exc: httpx.HTTPError, host: str) -> str:
     seen: set[int] = set()
     while cause is not None and id(cause) not in seen:
         if isinstance(cause, socket.gaierror):
-            return f"cannot resolve host {host!r}: {cause}"
+            return cannot_resolve(host, cause)
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
     return f"{type(exc).__name__}: {exc}".rstrip(": ")

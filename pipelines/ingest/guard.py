@@ -61,6 +61,11 @@ def blocked_reason(addr: Address) -> str | None:
     return None
 
 
+def cannot_resolve(host: str, reason: object) -> str:
+    """How a fetch's error names a host that does not resolve (guarded or not)."""
+    return f"cannot resolve host {host!r}: {reason}"
+
+
 async def resolve(host: str, port: int) -> list[Address]:
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -80,7 +85,7 @@ async def check_url(url: str, allow_private: bool) -> None:
     try:
         addrs = await resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
     except (OSError, UnicodeError) as exc:
-        raise BlockedURLError(f"{url}: cannot resolve host {host!r}: {exc}") from exc
+        raise BlockedURLError(f"{url}: {cannot_resolve(host, exc)}") from exc
     refuse_blocked(url, host, addrs)
 
 
@@ -117,9 +122,9 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         try:
             addrs = await resolve(host, port)
         except (OSError, UnicodeError) as exc:
-            raise httpcore.ConnectError(f"cannot resolve host {host!r}: {exc}") from exc
+            raise httpcore.ConnectError(cannot_resolve(host, exc)) from exc
         if not addrs:
-            raise httpcore.ConnectError(f"cannot resolve host {host!r}: no address")
+            raise httpcore.ConnectError(cannot_resolve(host, "no address"))
         refuse_blocked(f"{host}:{port}", host, addrs)
         error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for addr in dict.fromkeys(addrs):

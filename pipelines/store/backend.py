@@ -273,9 +273,8 @@ class DuckLakeSQLite(Backend):
         locked' (and left the writer's catalog connection unusable, measured here)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if _is_wal(self.path):
-            self.check()
-            return
-        self.check()
+            return  # prepared already; `attach` checks what the file is
+        self.check()  # before the journal mode of another program's file is changed
         try:
             db = sqlite3.connect(self.path, timeout=30)
         except sqlite3.Error as exc:
@@ -371,7 +370,7 @@ def _foreign_sqlite(path: Path) -> str | None:
         if header[8:12] == b"DUCK":
             return _DUCKDB_FILE
         return "it is not a SQLite database"
-    idle_wal = _is_wal(path) and not Path(f"{path}-wal").exists()
+    idle_wal = _wal_header(header) and not Path(f"{path}-wal").exists()
     uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if idle_wal else "")
     try:
         db = sqlite3.connect(uri, uri=True, timeout=_PEEK_TIMEOUT_S)
@@ -401,6 +400,11 @@ def _is_wal(path: Path) -> bool:
             header = f.read(20)
     except FileNotFoundError:
         return False
+    return _wal_header(header)
+
+
+def _wal_header(header: bytes) -> bool:
+    """Whether the first 20 bytes of a SQLite file say WAL mode (bytes 18 and 19 are 2)."""
     return len(header) == 20 and header[18] == 2 and header[19] == 2
 
 
