@@ -53,7 +53,8 @@ def test_connection_refused_is_reported() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     res = fetch(f"http://127.0.0.1:{port}/x")
-    assert res.status_code is None and res.error and "Connect" in res.error
+    assert res.status_code is None
+    assert res.error == "connection refused by 127.0.0.1: nothing listens on that port"
 
 
 @pytest.mark.parametrize("settings", [LOCAL, FetchSettings(timeout_s=3)])
@@ -188,8 +189,22 @@ def test_failing_robots_txt_disallows_the_origin_for_now(httpserver: HTTPServer)
     httpserver.expect_request("/a.html").respond_with_data("ok")
     res = _fetch_with_robots(httpserver.url_for("/a.html"))
     assert not res.blocked and res.content == b""
-    assert res.error is not None and "robots.txt could not be read" in res.error
+    assert res.error == "robots.txt could not be read (HTTP 503): not fetched for now (RFC 9309)"
     assert [r.path for r, _ in httpserver.log] == ["/robots.txt"]
+
+
+def test_an_unreachable_robots_txt_says_what_stood_in_the_way() -> None:
+    """Nothing listens on the port: the page's error names the refused connection, where it
+    said "server error or unreachable"."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    res = _fetch_with_robots(f"http://127.0.0.1:{port}/a.html")
+    assert res.error is not None
+    assert res.error == (
+        "robots.txt could not be read (connection refused by 127.0.0.1: nothing listens on "
+        "that port): not fetched for now (RFC 9309)"
+    )
 
 
 def test_per_host_limit_bounds_concurrency(httpserver: HTTPServer) -> None:

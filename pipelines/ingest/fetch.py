@@ -15,6 +15,8 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import socket
 import time
 import urllib.request
@@ -180,8 +182,8 @@ class Fetcher:
                         url,
                         url,
                         None,
-                        error="robots.txt could not be read (server error or unreachable): "
-                        "not fetched for now (RFC 9309); a later run tries again",
+                        error="robots.txt could not be read "
+                        f"({self.robots.why_unavailable(url)}): not fetched for now (RFC 9309)",
                     )
             async with self._global, self._hosts[host]:
                 await self._polite_wait(host)
@@ -293,15 +295,24 @@ def fetch_one(url: str, settings: FetchSettings) -> FetchResult:
     return result
 
 
+_UNROUTABLE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
+
+
 def http_error_text(exc: httpx.HTTPError, host: str) -> str:
     """An HTTP failure in one line. A name that does not resolve reads as the SSRF guard
     words it ("cannot resolve host …"), whether or not the guard is on
-    (`fetch.allow_private_networks`): httpx alone said "ConnectError: [Errno -2] …"."""
+    (`fetch.allow_private_networks`): httpx alone said "ConnectError: [Errno -2] …"; a
+    refused or unroutable connection says so, where httpx said "All connection attempts
+    failed"."""
     cause: BaseException | None = exc
     seen: set[int] = set()
     while cause is not None and id(cause) not in seen:
         if isinstance(cause, socket.gaierror):
             return cannot_resolve(host, cause)
+        if isinstance(cause, ConnectionRefusedError):
+            return f"connection refused by {host}: nothing listens on that port"
+        if isinstance(cause, OSError) and cause.errno in _UNROUTABLE:
+            return f"cannot connect to {host}: {os.strerror(cause.errno).lower()}"
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
     return f"{type(exc).__name__}: {exc}".rstrip(": ")

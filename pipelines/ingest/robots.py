@@ -27,6 +27,7 @@ class RobotsCache:
         self.user_agent = user_agent
         self._parsers: dict[str, Protego | Verdict] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._unavailable: dict[str, str] = {}
 
     async def allowed(self, url: str, fetch: FetchFn) -> bool:
         return await self.verdict(url, fetch) == "allowed"
@@ -43,11 +44,21 @@ class RobotsCache:
             return rules
         return "allowed" if rules.can_fetch(url, self.user_agent) else "disallowed"
 
+    def why_unavailable(self, url: str) -> str:
+        """What reading the robots.txt of `url`'s origin met, when its verdict is
+        "unavailable": the HTTP status, or the fetch's error (a name that does not resolve,
+        a refused connection, a timeout)."""
+        parts = urlsplit(url)
+        return self._unavailable.get(f"{parts.scheme}://{parts.netloc}", "unreachable")
+
     async def _load(self, origin: str, fetch: FetchFn) -> Protego | Verdict:
         result = await fetch(f"{origin}/robots.txt")
         status = result.status_code
         if status is not None and 400 <= status < 500:
             return "allowed"
         if status is None or status >= 500 or result.error is not None:
+            self._unavailable[origin] = (
+                f"HTTP {status}" if status is not None and status >= 500 else result.error
+            ) or "unreachable"
             return "unavailable"
         return Protego.parse(result.content.decode("utf-8", errors="replace"))
