@@ -36,6 +36,14 @@ class FeedsFormat(StrEnum):
     json = "json"
 
 
+class Health(StrEnum):
+    healthy = "healthy"
+    quiet = "quiet"
+    failing = "failing"
+    disabled = "disabled"
+    new = "new"
+
+
 @dataclass(frozen=True)
 class FeedRow:
     """One row of `feed_state`, as the command shows it."""
@@ -198,6 +206,16 @@ def feeds(
         str | None,
         typer.Option("--enable", help="Re-enable a disabled feed (by URL) and poll it next run."),
     ] = None,
+    health: Annotated[
+        list[Health] | None,
+        typer.Option("--health", help="Only feeds of this health (repeat for several)."),
+    ] = None,
+    problems: Annotated[
+        bool,
+        typer.Option(
+            "--problems", help="Only feeds with a problem: an error, a warning, why disabled."
+        ),
+    ] = False,
     wait: WaitSeconds = DEFAULT_WAIT_S,
 ) -> None:
     """Show feed health: health, HTTP code, failures, last new item, next poll, problem.
@@ -223,6 +241,11 @@ def feeds(
         console.print(f"re-enabled {enable}", highlight=False)
     with open_store(db, read_only=True, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
         rows = [FeedRow(*row) for row in con.execute(_SQL).fetchall()]
+    polled = bool(rows)
+    if health:
+        rows = [r for r in rows if r.health in health]
+    if problems:
+        rows = [r for r in rows if r.problem]
     if fmt is FeedsFormat.json:
         records = [asdict(r) for r in rows]
         sys.stdout.write(json.dumps(records, default=str, indent=2, ensure_ascii=False) + "\n")
@@ -234,7 +257,12 @@ def feeds(
         print_wide(rows, db)
     else:
         console.print(f"Feeds in {db}", highlight=False, markup=False)
-        for text in compact_lines(rows, console.width, datetime.now(UTC)):
-            console.print(text, highlight=False, markup=False)
-        if not rows:
+        if not polled:
             console.print("no feeds polled yet", highlight=False)
+        elif not rows:
+            kinds = " or ".join(health or ())
+            some = f"no {kinds} feed" if kinds else "no feed"
+            console.print(some + (" with a problem" if problems else ""), highlight=False)
+        else:
+            for text in compact_lines(rows, console.width, datetime.now(UTC)):
+                console.print(text, highlight=False, markup=False)

@@ -3,6 +3,7 @@ its stdout, stderr and exit code."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -302,6 +303,35 @@ def test_feeds_wide_and_formats_show_everything(tmp_path: Path) -> None:
     assert header.startswith("name,feed_url,health") and len(rows) == 2
     as_json = newswatch("feeds", "--db", "f.duckdb", "--format", "json", cwd=tmp_path)
     assert '"problem": "HTTP 503' in as_json.stdout
+
+
+def test_feeds_health_and_problems_pick_the_feeds_to_show(tmp_path: Path) -> None:
+    feeds_db(tmp_path / "f.duckdb")
+    failing = newswatch(
+        "feeds", "--db", "f.duckdb", "--health", "failing", "-f", "json", cwd=tmp_path
+    )
+    assert failing.returncode == 0, failing.stderr
+    assert [r["health"] for r in json.loads(failing.stdout)] == ["failing"]
+    both = newswatch(
+        "feeds",
+        "--db",
+        "f.duckdb",
+        "--health",
+        "failing",
+        "--health",
+        "healthy",
+        "-f",
+        "csv",
+        cwd=tmp_path,
+    )
+    assert len(both.stdout.strip().splitlines()) == 3  # header and both feeds
+    problems = newswatch("feeds", "--db", "f.duckdb", "--problems", "-f", "json", cwd=tmp_path)
+    assert [r["problem"][:8] for r in json.loads(problems.stdout)] == ["HTTP 503"]
+    none = newswatch("feeds", "--db", "f.duckdb", "--health", "disabled", cwd=tmp_path)
+    assert none.returncode == 0 and none.stdout.splitlines()[-1] == "no disabled feed"
+    typo = newswatch("feeds", "--db", "f.duckdb", "--health", "broken", cwd=tmp_path)
+    assert typo.returncode == 2 and "'broken' is not one of" in typo.stderr
+    assert "Traceback" not in typo.stderr
 
 
 # --- item 9: rules check warnings ---------------------------------------------------------------

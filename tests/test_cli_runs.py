@@ -293,3 +293,30 @@ def test_a_run_says_what_its_channels_topics_and_kinds_leave_out(
         f"the channels' `topics` and `kinds` in {settings} leave them out"
     )
     assert said in " ".join(done.stdout.split()), done.stdout
+
+
+def test_a_run_with_many_failing_feeds_lists_twenty_and_says_how_to_see_the_rest(
+    tmp_path: Path,
+) -> None:
+    """A first run over 2,107 feeds printed 1,362 failure lines; now twenty of each list,
+    and the `newswatch feeds` filter that shows the others."""
+    from flows.cli_common import console
+    from flows.cli_summary import LISTED_FEEDS, print_summary
+    from pipelines.run.summary import FeedError, FeedWarning, RunSummary
+
+    summary = RunSummary(
+        feeds_polled=60,
+        feeds_failed=45,
+        feed_errors=[FeedError(feed=f"http://f.example/{i}", error="HTTP 500") for i in range(45)],
+        feed_warnings=[FeedWarning(feed=f"http://w.example/{i}", warning="odd") for i in range(23)],
+    )
+    db = tmp_path / "x.sqlite"
+    with console.capture() as captured:
+        print_summary(summary, db)
+    out = captured.get()
+    assert out.count("! http://f.example/") == LISTED_FEEDS == 20
+    assert out.count("~ http://w.example/") == 20
+    assert f"… and 25 more (failed feeds): newswatch feeds --health failing --wide --db {db}" in out
+    assert (
+        f"… and 3 more (feeds with a warning): newswatch feeds --problems --wide --db {db}" in out
+    )
