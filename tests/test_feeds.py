@@ -16,7 +16,8 @@ RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 def test_rss_items_canonical_dedupe_and_relative_links() -> None:
     parsed = parse_feed(RSS, {"content-type": "application/rss+xml"}, "https://news.example/rss")
-    assert parsed.error is None and parsed.warning is None
+    assert parsed.error is None
+    assert parsed.warning == "skipped 1 entry without a link to an article page"
     assert [i.title for i in parsed.items] == ["One", "Relative"]
     first, rel = parsed.items
     assert first.guid == "g1" and first.canonical_url == "https://news.example/a"
@@ -89,3 +90,69 @@ def test_max_items_bounds_the_batch() -> None:
     )
     feed = f'<rss version="2.0"><channel><title>x</title>{items}</channel></rss>'.encode()
     assert len(parse_feed(feed, {}, "https://n.example/rss", max_items=10).items) == 10
+
+
+JSON_FEED = b"""{
+  "version": "https://jsonfeed.org/version/1.1",
+  "title": "Desk",
+  "items": [
+    {"id": 7, "url": "https://news.example/a?utm_source=json", "title": "One",
+     "summary": "S", "date_published": "2025-05-16T12:00:00+02:00",
+     "authors": [{"name": "Olena"}]},
+    {"id": "b", "external_url": "/b.html", "content_text": "Body",
+     "date_modified": "2025-05-17T08:00:00", "author": {"name": "Old style"}},
+    {"id": "c", "title": "No link"},
+    {"id": "d", "url": "javascript:alert(1)"},
+    "not an object",
+    {"id": "e", "url": "https://news.example/e", "date_published": "yesterday",
+     "title": 5}
+  ]
+}"""
+
+
+def test_a_json_feed_reads_as_an_rss_feed_would() -> None:
+    parsed = parse_feed(
+        JSON_FEED, {"content-type": "application/feed+json"}, "https://news.example/feed.json"
+    )
+    assert parsed.error is None and parsed.title == "Desk" and parsed.listed == 5
+    one, two, three = parsed.items
+    assert one.guid == "7" and one.canonical_url == "https://news.example/a"
+    assert one.published_at is not None and one.published_at.isoformat() == (
+        "2025-05-16T10:00:00+00:00"
+    )
+    assert one.author == "Olena" and one.summary == "S"
+    assert two.url == "https://news.example/b.html" and two.summary == "Body"
+    assert two.author == "Old style" and two.published_at is not None
+    assert two.published_at.isoformat() == "2025-05-17T08:00:00+00:00"  # no offset: UTC
+    assert three.title == "" and three.published_at is None  # not a string, not a date
+    assert parsed.warning == (
+        "skipped 1 item that is not a JSON object; skipped 1 entry without a link to an "
+        "article page; skipped 1 entry whose link is not a valid http(s) URL"
+    )
+
+
+def test_a_json_feed_is_known_by_its_first_brace_and_reads_in_windows() -> None:
+    parsed = parse_feed(JSON_FEED, {}, "https://news.example/feed.json", max_items=2, skip=1)
+    assert parsed.offset == 1 and [i.guid for i in parsed.items] == ["b"]
+    assert parsed.warning is not None and "the feed lists 5 entries, of which 2-3" in (
+        parsed.warning
+    )
+
+
+def test_json_that_is_no_json_feed_says_what_it_is() -> None:
+    cases = {
+        b'{"items": [{"url": "https://x.example/1"}]}': "its `version` is None",
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": {}}': "no `items` list",
+        b'{"version": ': "not valid JSON",
+        b"[" * 100_000 + b"]" * 100_000: "nested too deeply",
+        b"{" + b'"a":{' * 50_000: "nested too deeply",
+    }
+    for body, says in cases.items():
+        parsed = parse_feed(body, {"content-type": "application/json"}, "https://x.example/f")
+        assert parsed.items == [] and parsed.error is not None, body[:40]
+        assert says in parsed.error and "got application/json" in parsed.error, parsed.error
+
+
+def test_rss_labelled_as_json_is_read_as_rss() -> None:
+    parsed = parse_feed(RSS, {"content-type": "application/json"}, "https://news.example/rss")
+    assert [i.title for i in parsed.items] == ["One", "Relative"]

@@ -1,4 +1,5 @@
-"""Feed bytes → feed items, with feedparser (which is never allowed to fetch anything itself).
+"""Feed bytes → feed items, with feedparser (which is never allowed to fetch anything itself);
+a JSON Feed goes to `jsonfeed` instead, and entries of both become items in `entries`.
 
 Feeds are hostile input. Before feedparser sees a byte, `parse_feed`:
 
@@ -21,21 +22,16 @@ Feeds are hostile input. Before feedparser sees a byte, `parse_feed`:
 
 from __future__ import annotations
 
-import hashlib
 import re
 import xml.parsers.expat
-from calendar import timegm
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
-from pipelines.ingest.identity import canonical_url
-from pipelines.ingest.text import capped_id, decode_declared, strip_control
-from pipelines.models import FeedItem
+from pipelines.ingest.entries import MAX_NAME_BYTES, ParsedFeed, feed_items, more_listed
+from pipelines.ingest.jsonfeed import looks_like_json, parse_json_feed
+from pipelines.ingest.text import decode_declared
 
 _UTF8_HEADERS = {"content-type": "application/xml; charset=utf-8"}
 _XML_DECLARATION = re.compile(rb"^<\?xml[^>]*?>")
@@ -54,29 +50,6 @@ DTD_IGNORED = (
     "the feed declares a DTD (<!DOCTYPE … [ … ]>); it was ignored: newswatch never expands "
     "entities a feed declares nor fetches external ones"
 )
-
-
-@dataclass(slots=True)
-class ParsedFeed:
-    items: list[FeedItem] = field(default_factory=list)
-    title: str | None = None
-    warning: str | None = None
-    error: str | None = None
-    listed: int = 0
-    """Entries the document lists: more than were read when it is longer than `max_items`."""
-    offset: int = 0
-    """Index of the first entry read (`skip`, or 0 when the document has fewer entries)."""
-
-
-def _when(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if value:
-            try:
-                return datetime.fromtimestamp(timegm(value), UTC)
-            except (OverflowError, ValueError, TypeError):
-                continue
-    return None
 
 
 def _to_utf8(content: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
@@ -140,7 +113,6 @@ def _declared_charset(content: bytes, headers: dict[str, str]) -> str | None:
 # Elements whose text feedparser scans with a regex whose cost grows faster than its length
 # (the author's e-mail address: 16 KB took 2 s, 64 KB 82 s), and long runs of plain text
 # anywhere, are cut before parsing (`_capped_fields`).
-MAX_NAME_BYTES = 256
 MAX_RUN_BYTES = 16 * 1024
 _NAME_TEXT = re.compile(
     rb"(<(?:[\w.-]+:)?(?:author|creator|name|email|managingEditor|webMaster|contributor|"
@@ -339,18 +311,6 @@ def _within_tag_budget(data: bytes) -> tuple[bytes, str | None]:
     return data[: m.start()], f"the feed has more than {MAX_TAGS:,} tags; the rest was not read"
 
 
-def _item_urls(feed_url: str, link: str) -> tuple[str, str] | None:
-    """The absolute URL of an entry link and its canonical form; None unless it is a valid
-    http(s) URL with a host (urllib raises ValueError on e.g. '[' in a host or a bad port)."""
-    try:
-        url = urljoin(feed_url, link.strip())
-        if not url.startswith(("http://", "https://")) or not urlsplit(url).hostname:
-            return None
-        return url, canonical_url(url)
-    except ValueError:
-        return None
-
-
 def parse_feed(
     content: bytes, headers: dict[str, str], feed_url: str, max_items: int = 200, skip: int = 0
 ) -> ParsedFeed:
@@ -360,6 +320,8 @@ def parse_feed(
     if not content.strip():
         return ParsedFeed(error="feed returned an empty body")
     lowered = {k.lower(): v for k, v in headers.items()}
+    if looks_like_json(content, lowered.get("content-type", "")):
+        return parse_json_feed(content, lowered, feed_url, max_items, skip)
     text, encoding_problem = _to_utf8(content, lowered)
     data, declared_dtd = _strip_doctypes(text)
     data, capped = _capped_fields(data)
@@ -378,53 +340,12 @@ def parse_feed(
             error=f"feed is too malformed to parse (feedparser failed: {type(exc).__name__}: "
             f"{exc}); check it with a feed validator such as https://validator.w3.org/feed/"
         )
-    items: list[FeedItem] = []
-    seen: set[str] = set()
-    bad_links = 0
     if not parsed.entries[skip : skip + max_items]:
         skip = 0  # fewer entries than counted (a broken document): read from the top
-    for entry in parsed.entries[skip : skip + max_items]:
-        link = entry.get("link") or ""
-        if not link and entry.get("links"):
-            link = entry["links"][0].get("href", "")
-        if not link:
-            continue
-        urls = _item_urls(feed_url, link)
-        if urls is None:
-            bad_links += 1
-            continue
-        url, canonical = urls
-        if canonical in seen:
-            continue
-        seen.add(canonical)
-        title = strip_control(entry.get("title") or "").strip()[:1000]
-        published = _when(entry)
-        guid = capped_id(
-            (entry.get("id") or "").strip()
-            or url
-            or hashlib.sha256(f"{title}{published}".encode()).hexdigest()
-        )
-        author = strip_control(entry.get("author") or "").strip()[:MAX_NAME_BYTES] or None
-        items.append(
-            FeedItem(
-                feed_url=feed_url,
-                guid=guid,
-                url=url,
-                canonical_url=canonical,
-                title=title,
-                summary=strip_control(entry.get("summary") or "")[:2000],
-                published_at=published,
-                author=author,
-            )
-        )
+    items, skipped = feed_items(parsed.entries[skip : skip + max_items], feed_url)
     problems = [DTD_IGNORED] if declared_dtd else []
     if listed > skip + max_items:
-        problems.append(
-            f"the feed lists {listed:,} entries, of which {skip + 1:,}-{skip + max_items:,} "
-            f"were read (poll.max_items_per_feed: {max_items}): the "
-            f"{listed - skip - max_items:,} more are read by the next polls while the feed "
-            "still lists them"
-        )
+        problems.append(more_listed(listed, skip, max_items))
     if capped:
         problems.append(
             f"over-long fields were cut before parsing (names to {MAX_NAME_BYTES} bytes, "
@@ -432,8 +353,6 @@ def parse_feed(
         )
     if over_budget:
         problems.append(over_budget)
-    if bad_links:
-        problems.append(f"skipped {bad_links} entries whose link is not a valid http(s) URL")
     if parsed.get("bozo"):
         bozo = parsed.get("bozo_exception")
         problems.append(
@@ -441,6 +360,7 @@ def parse_feed(
         )
     elif encoding_problem:
         problems.append(f"malformed feed: {encoding_problem}")
+    problems += skipped
     problem = "; ".join(problems) or None
     title = parsed.feed.get("title") if parsed.get("feed") else None
     if not parsed.entries and parsed.get("version") and not parsed.get("bozo"):
