@@ -1,13 +1,16 @@
 """feedparser's own test corpus (2,107 feeds: RSS 0.9x–2.0, RDF, Atom 0.3/1.0, CDF, JSON
 Feed; encodings, entities, ill-formed documents) through newswatch: first `parse_feed` on
-every document, then all of them served to one real `newswatch run` (tests/data/feedparser)."""
+every document, then all of them served to two real `newswatch run`s (tests/data/feedparser);
+and a JSON Feed whose pages land."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import tarfile
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import feedparser
@@ -15,17 +18,22 @@ import pytest
 
 from pipelines.ingest.feeds import parse_feed
 from tests.reliability.newsroom import (
+    HTML,
     REPO,
     Answer,
     Site,
     newswatch_command,
     newswatch_env,
+    page,
     query,
+    run_newswatch,
     serve_site,
+    story,
     write_config,
 )
 
 CORPUS = REPO / "tests" / "data" / "feedparser" / "corpus.tar.xz"
+JSON_FEED_TYPE = {"Content-Type": "application/feed+json"}
 _HEADER = re.compile(rb"^Header:\s*([\w-]+):\s*(.*?)\s*$", re.MULTILINE)
 
 
@@ -150,3 +158,41 @@ def test_a_run_over_the_whole_corpus_reports_each_feed_and_lands_nothing_twice(
     assert {url for (url,) in kept} == items  # and nothing lost: landed, or tried again later
     hosts = {r.headers.get("host") for r in proxy.log}
     assert "example.org" in hosts or "www.example.org" in hosts
+
+
+def test_a_json_feed_lands_its_articles_once(tmp_path: Path) -> None:
+    """A JSON Feed through a real run: its pages land with the feed's dates and authors, and
+    the next run lands nothing again."""
+    with serve_site() as site:
+        site.route("/robots.txt", Answer(404))
+        feed = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "JSON desk",
+            "items": [
+                {
+                    "id": f"j{n}",
+                    "url": site.url(f"/j{n}"),
+                    "title": f"JSON story {n}",
+                    "date_published": f"2025-05-1{n}T09:30:00+03:00",
+                    "authors": [{"name": f"Author {n}"}],
+                }
+                for n in (1, 2)
+            ],
+        }
+        site.route("/feed.json", Answer(200, json.dumps(feed).encode(), JSON_FEED_TYPE))
+        for n in (1, 2):
+            site.route(f"/j{n}", Answer(200, page(f"JSON story {n}", story(n)), HTML))
+        config = write_config(tmp_path / "cfg", [site.url("/feed.json")])
+        db = tmp_path / "data" / "json.sqlite"
+        first = run_newswatch(config, db)
+        second = run_newswatch(config, db)
+    assert first.code == 0 and second.code == 0, first.stderr + second.stderr
+    assert first.summary["articles_landed"] == 2 and second.summary["articles_landed"] == 0
+    assert first.summary["feed_errors"] == [] and first.summary["feed_warnings"] == []
+    rows = query(db, "SELECT url, extract_status, author, published_at FROM articles ORDER BY url")
+    assert [(u, s) for u, s, _, _ in rows] == [(site.url("/j1"), "ok"), (site.url("/j2"), "ok")]
+    assert [a for _, _, a, _ in rows] == ["Author 1", "Author 2"]
+    assert [p.astimezone(UTC).isoformat() for _, _, _, p in rows] == [
+        "2025-05-11T06:30:00+00:00",
+        "2025-05-12T06:30:00+00:00",
+    ]
