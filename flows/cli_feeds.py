@@ -230,12 +230,16 @@ def feeds(
         usable_db_path(db)
         existing_db(db)
         with open_store(db, on_wait=lock_notice(db, wait), max_wait_s=wait) as con:
+            # No RETURNING: a DuckLake table does not support it on an UPDATE.
             found = con.execute(
-                "UPDATE feed_state SET disabled = false, disabled_reason = NULL, "
-                "consecutive_failures = 0, next_poll_at = NULL WHERE feed_url = ? "
-                "RETURNING feed_url",
-                [enable],
+                "SELECT feed_url FROM feed_state WHERE feed_url = ?", [enable]
             ).fetchall()
+            if found:
+                con.execute(
+                    "UPDATE feed_state SET disabled = false, disabled_reason = NULL, "
+                    "consecutive_failures = 0, next_poll_at = NULL WHERE feed_url = ?",
+                    [enable],
+                )
         if not found:
             raise fail(f"no feed {enable} in {db}; `newswatch feeds` lists them")
         console.print(f"re-enabled {enable}", highlight=False)

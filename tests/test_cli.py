@@ -128,11 +128,14 @@ def test_rules_explain_missing_file() -> None:
     assert result.exit_code == 2 and "no such file" in result.output
 
 
-def test_feeds_enable_re_enables_a_disabled_feed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["f.duckdb", "f.sqlite"])
+def test_feeds_enable_re_enables_a_disabled_feed(tmp_path: Path, name: str) -> None:
+    """On the default lake too: its UPDATE once asked for RETURNING, which a DuckLake table
+    does not support, and every --enable ended in a traceback."""
     from pipelines import store
     from pipelines.models import FeedState
 
-    db = tmp_path / "f.duckdb"
+    db = tmp_path / name
     state = FeedState(
         "https://f.example/rss",
         name="F",
@@ -149,6 +152,9 @@ def test_feeds_enable_re_enables_a_disabled_feed(tmp_path: Path) -> None:
     with store.open_store(db) as con:
         loaded = store.load_feed_states(con)["https://f.example/rss"]
     assert not loaded.disabled and loaded.consecutive_failures == 0
+    unknown = runner.invoke(app, ["feeds", "--db", str(db), "--enable", "https://g.example/"])
+    assert unknown.exit_code == 2 and "Traceback" not in unknown.output
+    assert "no feed https://g.example/ in" in unknown.output
 
 
 def test_rules_explain_fetches_through_the_guarded_fetcher(
