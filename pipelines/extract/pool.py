@@ -9,6 +9,7 @@ import contextlib
 import gc
 import inspect
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import sys
@@ -64,7 +65,25 @@ def _pool(workers: int, rules: RulesFiles | None = None) -> ProcessPoolExecutor:
             initializer=_init_worker,
             initargs=(os.getpid(), rules),
         )
+        _stop_before_children_are_joined()
     return pool
+
+
+_EXIT_HOOKED: set[int] = set()
+
+
+def _stop_before_children_are_joined() -> None:
+    """In a process multiprocessing started (a `newswatch serve` flow run), stop the pools
+    before the process's exit joins its children: it ends with `os._exit`, so Python's own
+    exit handler, which would stop the pools, never runs, and joining the idle workers
+    waited forever (the finished run's process stayed, and so did `serve`, deaf to SIGTERM,
+    waiting for it). A finaliser of priority 0 or more runs before that join; this one runs
+    first, while the pool's call queue can still send its workers the word to stop (the
+    queue's own finaliser, of priority 10, closes it)."""
+    if os.getpid() in _EXIT_HOOKED:
+        return
+    _EXIT_HOOKED.add(os.getpid())
+    multiprocessing.util.Finalize(None, shutdown_pools, exitpriority=100)
 
 
 def ready_pool(settings: ExtractSettings) -> ProcessPoolExecutor | None:

@@ -40,6 +40,19 @@ def wait_until(check, timeout: float, what: str) -> None:  # type: ignore[no-unt
     raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
 
 
+def alive_in_group(pgid: int) -> list[int]:
+    """The processes of a process group that have not ended (zombies left out)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(int(stat.parent.name))
+    return alive
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -142,6 +155,13 @@ def test_deployment_run_through_served_deployment(
             return True
 
         wait_until(triggered, 280, "the deployment to be served and its run to complete")
+        # A finished run's process used to stay, joining its idle extraction workers forever,
+        # and `serve`, waiting for it, ignored SIGTERM and Ctrl-C.
+        wait_until(lambda: len(alive_in_group(served.pid)) <= 3, 30, "the run's processes to end")
+        os.kill(served.pid, signal.SIGTERM)
+        served.wait(timeout=20)
+        # its forkserver and resource tracker end once they see it gone
+        wait_until(lambda: not alive_in_group(served.pid), 10, "serve's helpers to end")
     finally:
         stop(served)
         log.close()
