@@ -98,10 +98,13 @@ def print_summary(
                 highlight=False,
                 markup=False,
             )
-    console.print(
+    line = (
         f"[bold]Alerts:[/] sent {summary.alerts_sent}, failed {summary.alerts_failed}, "
         f"pending {summary.alerts_pending}"
     )
+    if summary.alerts_failed and summary.alerts_pending:
+        line += " (failed: not delivered by this run; pending: later runs send them)"
+    console.print(line)
     if channels is not None:
         for line in channels.left_out(summary):
             console.print(f"  {line}", highlight=False, markup=False)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-_SOURCES = ("rules", "claims")
+_SOURCES = ("rules", "claims", "alerts")
 """Packages under pipelines/ whose code decides whether rule files compile."""
 _MODULES = ("config.py", "yamlfile.py")
 _SHIPPED_CONFIG = Path(__file__).resolve().parent.parent.parent / "config"
@@ -50,15 +50,17 @@ def _code_stamp() -> str | None:
     return digest.hexdigest() if files else None
 
 
-def fingerprint(paths: Iterable[Path]) -> str | None:
+def fingerprint(paths: Iterable[Path], extra: str = "") -> str | None:
     """The hash of the files' contents, of the JSON files beside them and in the shipped
     config directory (the claims model claims.yaml names is one of these: its `file:` is a
-    name in one of the two) and of the compiling code; None when a file cannot be read (the
-    compile then says what is wrong)."""
+    name in one of the two), of the compiling code and of `extra` (what else was checked
+    with them: the alert channels); None when a file cannot be read (the compile then says
+    what is wrong)."""
     code = _code_stamp()
     if code is None:
         return None
     digest = hashlib.sha256(code.encode())
+    digest.update(extra.encode("utf-8", "surrogatepass"))
     paths = [Path(p) for p in paths]
     folders = {p.resolve().parent for p in paths} | {_SHIPPED_CONFIG}
     data = sorted({j for folder in folders for j in folder.glob("*.json")})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -69,17 +70,26 @@ class RunRequest:
 def checked_rules(config: Config) -> RuleSet | None:
     """Compile the config's rule files before a run starts, so that a typo never starts one:
     their RuleSet (the claims lexicon compiled and cached too); RuleError or ClaimsError says
-    what is wrong. None, with nothing compiled, for files that compiled before
-    (`pipelines.rules.checked`): then the run's extraction workers compile them, and its
-    own process only for a page they did not match (`RunRequest.rules`)."""
+    what is wrong. The alert channels are checked against them (`check_channels`: URLs no
+    sender takes, topics that are none). None, with nothing compiled, for files and channels
+    that passed before (`pipelines.rules.checked`): then the run's extraction workers compile
+    the rules, and its own process only for a page they did not match (`RunRequest.rules`)."""
+    from pipelines.alerts.check import check_channels
     from pipelines.rules import checked, load_ruleset
 
-    rule_files = config.worker_files
-    compiled = checked.fingerprint(rule_files)
+    channels = config.settings.alerts.channels
+    stamp = json.dumps({k: [c.url, c.topics] for k, c in sorted(channels.items())})
+    compiled = checked.fingerprint(config.worker_files, stamp)
     if checked.known_good(compiled):
         return None
     ruleset = load_ruleset(config.rules_path, config.entities_path)
     cached_claim_rules(config.claims_path, ruleset.loaded)
+    check_channels(
+        channels,
+        [t.id for t in ruleset.topics],
+        config.config_dir / "settings.yaml",
+        config.rules_path,
+    )
     checked.remember_good(compiled)
     return ruleset
 
