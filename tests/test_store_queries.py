@@ -73,6 +73,35 @@ def test_full_text_search_finds_by_word(filled_db: Path) -> None:
     assert [r[2] for r in results] == ["https://a.example/talks"]
 
 
+def test_a_search_word_finds_its_other_forms_in_every_language(
+    tmp_path: Path, store_suffix: str
+) -> None:
+    """«Стамбул» once found no article that says «Стамбулі» or «Стамбуле»: fts stems English
+    only. A query word now also finds the indexed words of the same stem, as the rules stem
+    them; a word of another stem is not found."""
+    db = tmp_path / f"news{store_suffix}"
+    texts = {
+        "https://uk.example/1": "Делегації зустрілися у Стамбулі, щоб обговорити Харківщину.",
+        "https://ru.example/2": "Второй раунд переговоров в Стамбуле завершился без итогов.",
+        "https://ru.example/3": "Харьков снова под ударом: повреждены жилые дома.",
+        "https://en.example/4": "The talks in Istanbul ended without a ceasefire.",
+    }
+    with store.open_store(db) as con:
+        store.land_batch(con, batch_for([article(u, t) for u, t in texts.items()], topics=()))
+        search.refresh_index(con)
+
+    def found(query: str) -> list[str]:
+        with store.connect(db, read_only=True) as con:
+            return sorted(r[2] for r in search.search(con, query))
+
+    assert found("Стамбул") == ["https://ru.example/2", "https://uk.example/1"]
+    assert found("переговоры") == ["https://ru.example/2"]
+    assert found("Харків") == ["https://ru.example/3"]  # «Харьков», the same stem
+    assert found("Харківщина") == ["https://uk.example/1"]
+    assert found("talk") == ["https://en.example/4"]
+    assert found("Одеса") == []
+
+
 def test_query_is_read_only_and_errors_are_clear(filled_db: Path) -> None:
     result = runner.invoke(app, ["query", "DELETE FROM articles", "--db", str(filled_db)])
     assert result.exit_code == 2 and "read-only" in result.output

@@ -1,6 +1,12 @@
 """Full-text search over articles with DuckDB's fts extension, loaded from the PyPI package
 that ships it (never downloaded at run time).
 
+fts stems English only (Porter). A query word also finds the indexed words that share its
+stem as the rules stem them (`pipelines.rules.text`: Ukrainian and Russian endings,
+«Стамбул» finds «Стамбулі», «Стамбуле», «Стамбула»): the index keeps each of its words'
+stem beside it (`fts_main_articles.stems`), and `rank` adds a query word's stem-mates to
+the query.
+
 fts indexes are not incremental: `refresh_index` rebuilds the BM25 index over all articles
 (titles and texts), which grows with the database. So runs never build it: `ensure_index`
 rebuilds it when someone searches and articles landed since the last build.
@@ -9,6 +15,7 @@ rebuilds it when someone searches and articles landed since the last build.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -18,6 +25,7 @@ import duckdb
 
 from pipelines.config import StoreSettings
 from pipelines.errors import StoreError
+from pipelines.rules.text import WORD
 from pipelines.store.backend import backend_of
 
 
@@ -90,6 +98,12 @@ def _build_index(con: duckdb.DuckDBPyConnection, table: str) -> None:
         f"PRAGMA create_fts_index('{table}', 'article_id', 'title', 'text', "
         "stemmer = 'porter', stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1)"
     )
+    terms = [t for (t,) in con.execute("SELECT term FROM fts_main_articles.dict").fetchall()]
+    con.execute("CREATE TABLE fts_main_articles.stems (stem VARCHAR, term VARCHAR)")
+    con.execute(
+        "INSERT INTO fts_main_articles.stems SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+        [word_stems(terms), terms],
+    )
     con.execute(_STATE_DDL)
     con.execute("DELETE FROM search_index_state")
     con.execute(f"INSERT INTO search_index_state SELECT *, now() FROM ({_ARTICLES_NOW})")
@@ -156,14 +170,45 @@ def ensure_index(db_path: Path, settings: StoreSettings | None = None) -> int | 
     return int(row[0]) if row else 0
 
 
+def word_stems(words: list[str]) -> list[str]:
+    """Each word's stem as the rules stem it, after fts's own lower-casing and accent
+    stripping (which turns «й» into «и» in the index)."""
+    from pipelines.rules.compiled import fold_stem_all
+
+    stripped = [
+        "".join(c for c in unicodedata.normalize("NFD", w.lower()) if not unicodedata.combining(c))
+        for w in words
+    ]
+    return [stem for _, stem in fold_stem_all(stripped)]
+
+
+def expanded(side: duckdb.DuckDBPyConnection, query: str) -> str:
+    """The query with, after its own words, the indexed words that share a stem with one of
+    them; the query as it is for an index built without stems."""
+    words = WORD.findall(query)
+    if not words:
+        return query
+    try:
+        mates = side.execute(
+            "SELECT DISTINCT term FROM fts_main_articles.stems "
+            "WHERE stem IN (SELECT unnest(?::VARCHAR[])) ORDER BY term",
+            [word_stems(words)],
+        ).fetchall()
+    except duckdb.CatalogException:
+        return query
+    return " ".join([query, *(t for (t,) in mates)])
+
+
 def rank(con: duckdb.DuckDBPyConnection, query: str, limit: int = 20) -> list[tuple[str, float]]:
-    """(article_id, score) of the best-matching articles for a plain-words query, best first.
+    """(article_id, score) of the best-matching articles for a plain-words query, best first
+    (`expanded`: with the indexed forms of its words).
 
     Only ids and scores go through the ranking; carrying every article's title and URL
     through it cost more than the scoring itself on a large store (bench/bench_ui.py)."""
     try:
         with _index_connection(con) as side:
             load_fts(side)
+            query = expanded(side, query)
             return [
                 (r[0], float(r[1]))
                 for r in side.execute(
