@@ -354,7 +354,9 @@ def _score(hits: list[Hit]) -> float:
 
 
 def _snippet(text: str, spans: list[tuple[int, int]]) -> str:
-    """About SNIPPET_CHARS of text around the densest cluster of hits, hits in [brackets]."""
+    """About SNIPPET_CHARS of text around the densest cluster of hits, hits in [brackets];
+    a paragraph break it spans shows as ¶ (a headline at the top of the text ran into the
+    first sentence)."""
     if not spans:
         return text[:SNIPPET_CHARS].strip()
     starts = [start for start, _ in spans]  # spans are sorted
@@ -379,5 +381,6 @@ def _snippet(text: str, spans: list[tuple[int, int]]) -> str:
         parts.append(text[pos:s] + "[" + text[s:e] + "]")
         pos = e
     parts.append(text[pos:hi])
-    body = " ".join("".join(parts).split())
+    lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
+    body = " ¶ ".join(line for line in lines if line)
     return ("… " if lo > 0 else "") + body + (" …" if hi < len(text) else "")

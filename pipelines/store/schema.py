@@ -19,7 +19,7 @@ from pipelines.store.backend import enforces_keys
 from pipelines.store.claims import MIGRATION_SQL as CLAIMS_MIGRATION_SQL
 from pipelines.store.connection import LockWait, connect, no_space_error, rollback, utc_now
 from pipelines.store.txn import is_write_conflict
-from pipelines.store.views import VIEWS_SQL
+from pipelines.store.views import LATEST_MATCHES_SQL, VIEWS_SQL
 
 T = TypeVar("T")
 
@@ -202,6 +202,9 @@ MIGRATIONS: list[str] = [
     CREATE TABLE IF NOT EXISTS store_writer (writes BIGINT NOT NULL);
     INSERT INTO store_writer SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM store_writer);
     """,
+    # 9: latest_matches orders a landing's matches by publication (a backfill's matches all
+    # share one matched_at, and came out in no useful order)
+    LATEST_MATCHES_SQL,
 ]
 
 

@@ -3,7 +3,7 @@ SQL tool sees them. Described with example queries in docs/QUERYING.md."""
 
 from __future__ import annotations
 
-VIEWS_SQL = """
+LATEST_MATCHES_SQL = """
 CREATE OR REPLACE VIEW latest_matches AS
 SELECT m.matched_at, m.topic, a.title, a.url,
        coalesce(a.site_name, f.name, a.feed_url) AS outlet,
@@ -14,8 +14,14 @@ SELECT m.matched_at, m.topic, a.title, a.url,
 FROM matches m
 JOIN articles a USING (article_id)
 LEFT JOIN feed_state f ON f.feed_url = a.feed_url
-ORDER BY m.matched_at DESC, m.topic;
+ORDER BY m.matched_at DESC, coalesce(a.published_at, a.fetched_at) DESC, m.topic;
+"""
+"""Newest landing first; within one landing (a backfill lands many at one time), newest
+published first."""
 
+VIEWS_SQL = (
+    LATEST_MATCHES_SQL
+    + """
 CREATE OR REPLACE VIEW matches_per_topic_day AS
 SELECT m.topic, CAST(coalesce(a.published_at, a.fetched_at) AS DATE) AS day,
        count(*) AS matches, count(DISTINCT a.story_id) AS stories
@@ -54,3 +60,4 @@ SELECT a.story_id, min(a.fetched_at) AS first_seen, count(*) AS copies,
        arg_min(a.title, a.fetched_at) AS title, arg_min(a.url, a.fetched_at) AS url
 FROM articles a GROUP BY a.story_id;
 """
+)
