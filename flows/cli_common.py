@@ -87,11 +87,13 @@ def lock_notice(db: Path, max_wait_s: float) -> Callable[[float, float, str], No
 
 def usable_db_path(db: Path) -> None:
     """Stop with one line before anything starts when `db` cannot be created or written:
-    its directory cannot be made (read-only or forbidden filesystem, a file in the way), or
-    it is not writable."""
+    its directory cannot be made (read-only or forbidden filesystem, a file in the way), it
+    is not writable, or a new store's name says neither kind of store (`news.sqlit`, a typo,
+    once made a DuckDB file where a lake was meant)."""
     from pipelines.store.backend import parse_location
     from pipelines.store.connection import path_error
 
+    location = db
     local = parse_location(db).local_path()
     if local is None:
         return
@@ -103,12 +105,29 @@ def usable_db_path(db: Path) -> None:
     if db.is_dir():
         example = db / "newswatch.sqlite"
         raise fail(f"{db} is a directory; --db names the database file, e.g. {example}")
+    if not db.exists() and not _names_a_store_kind(str(location)):
+        raise fail(
+            f"{db}: a new store is named PATH.sqlite (a DuckLake, the default) or PATH.duckdb "
+            f"(one DuckDB file), e.g. {db.with_suffix('.sqlite')}; `duckdb:{db}` makes a "
+            "DuckDB file under this very name"
+        )
     target = db if db.exists() else db.parent
     if not os.access(target, os.W_OK):
         raise fail(
             f"cannot write {target} (permission denied); choose a path in a directory you can "
             "write (--db or NEWSWATCH_DB)"
         )
+
+
+_STORE_SUFFIXES = (".sqlite", ".sqlite3", ".duckdb", ".db")
+
+
+def _names_a_store_kind(location: str) -> bool:
+    """An explicit kind (`duckdb:…`, `ducklake:…`) or a suffix that names one."""
+    return (
+        location.startswith(("duckdb:", "ducklake:"))
+        or Path(location).suffix.lower() in _STORE_SUFFIXES
+    )
 
 
 def existing_db(db: Path) -> None:

@@ -266,3 +266,14 @@ def test_help_paragraphs_are_wrapped_by_the_terminal_not_the_source() -> None:
         timeout=120,
     )
     assert "so a second demo into the same database gets 304" in done.stdout, done.stdout
+
+
+def test_a_new_store_whose_name_says_no_kind_is_refused(tmp_path: Path) -> None:
+    """`--db news.sqlit` (a typo) silently made a single DuckDB file where a lake was meant."""
+    typo = tmp_path / "news.sqlit"
+    result = runner.invoke(app, ["alerts", "retry", "--all", "--db", str(typo)])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert f"{typo}: a new store is named PATH.sqlite" in said
+    assert f"`duckdb:{typo}` makes a DuckDB file under this very name" in said
+    assert not typo.exists()
