@@ -99,13 +99,28 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
+def _url_label(url: str) -> str:
+    """A feed without a name, as its URL without the scheme: the host and path tell feeds
+    apart, where "http://127.0.0…" did not."""
+    return url.split("://", 1)[-1]
+
+
+def _middle_cut(text: str, width: int) -> str:
+    """`text` within `width`, cut in the middle when it is a URL label (its host and the end
+    of its path are what tell it apart), at the end otherwise."""
+    if len(text) <= width or "/" not in text or width < 12:
+        return text
+    host = text.split("/", 1)[0][: max(width // 2, width - 20)]
+    return f"{host}…{text[-(width - len(host) - 1) :]}"
+
+
 def compact_lines(rows: list[FeedRow], width: int, now: datetime) -> list[str]:
     """The default view: one line per feed within `width` columns; the feed's name and its
     problem are cut with … to fit, times are relative to `now` at minute precision."""
     headers = ("feed", "health", "http", "new item", "next poll", "problem")
     cells = [
         (
-            r.name or r.feed_url,
+            r.name if r.name and r.name != r.feed_url else _url_label(r.feed_url),
             f"{r.health} ({r.consecutive_failures})" if r.health == "failing" else r.health,
             "" if r.last_http_status is None else str(r.last_http_status),
             relative_time(r.last_new_item_at, now),
@@ -116,7 +131,9 @@ def compact_lines(rows: list[FeedRow], width: int, now: datetime) -> list[str]:
     ]
     widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(headers)]
     flexible = width - sum(widths[1:5]) - 2 * (len(headers) - 1)
-    widths[0] = min(widths[0], 28, max(8, int(flexible * 0.4)))
+    problem_share = min(widths[5], int(flexible * 0.6))  # what problems there are, first
+    widths[0] = min(widths[0], 40, max(8, int(flexible * 0.4), flexible - problem_share - 2))
+    cells = [(_middle_cut(c[0], widths[0]), *c[1:]) for c in cells]
     widths[5] = max(min(widths[5], flexible - widths[0]), 7)
     right = {2}
 

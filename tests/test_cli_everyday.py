@@ -669,3 +669,24 @@ def test_a_run_on_a_lake_others_have_open_says_nothing_about_waiting(
         reader.close()
     assert result.returncode == 0, result.stderr
     assert "waiting for" not in result.stderr and "another process" not in result.stderr
+
+
+def test_feeds_without_a_name_are_told_apart_by_host_and_path() -> None:
+    """Unnamed feeds (named by their URL) all read "http://127.0.0…" at 80 columns."""
+    from flows.cli_feeds import FeedRow, compact_lines
+
+    now = datetime.now(UTC)
+    rows = [
+        FeedRow(url, url, "healthy", 200, 0, 3, now, now, now, None)
+        for url in (
+            "http://127.0.0.1:8901/feeds/world/europe/ukraine/rss.xml",
+            "http://127.0.0.1:8901/feeds/world/europe/russia/rss.xml",
+            "https://named.example/rss",
+        )
+    ]
+    lines = compact_lines(rows, 80, now)[2:]
+    labels = [line.split("  ")[0] for line in lines]
+    assert len(set(labels)) == 3, labels
+    assert labels[0].startswith("127.0") and labels[0].endswith("/rss.xml")
+    assert labels[2] == "named.example/rss"
+    assert all(len(line) <= 80 for line in lines)
