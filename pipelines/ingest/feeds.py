@@ -118,7 +118,10 @@ _NAME_TEXT = re.compile(
     rb"(<(?:[\w.-]+:)?(?:author|creator|name|email|managingEditor|webMaster|contributor|"
     rb"publisher)\b[^>]{0,512}>)([^<]{%d,})" % (MAX_NAME_BYTES + 1)
 )
-_LONG_RUN = re.compile(rb"[^<>\"'\]]{%d,}" % (MAX_RUN_BYTES + 1))
+_LONG_RUN = re.compile(rb"(?<![^<>\"'\]])[^<>\"'\]]{%d,}" % (MAX_RUN_BYTES + 1))
+"""A run longer than MAX_RUN_BYTES, matched only from the run's first character: tried at
+every character of a run a little shorter than the bound, the repeat scanned to the run's
+end each time (a 4.8 MB feed of 16 KB descriptions took a minute)."""
 
 
 def _cut(run: bytes, size: int) -> bytes:
@@ -154,6 +157,28 @@ def _capped_fields(data: bytes) -> tuple[bytes, int]:
     data = _LONG_RUN.sub(run, data)
     data = _NAME_TEXT.sub(name, data)
     return data, cut
+
+
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
+
+
+def _valid_char_refs(data: bytes) -> tuple[bytes, int]:
+    """The document with each numeric character reference to no character (a surrogate, or
+    past U+10FFFF) turned into one to U+FFFD, and how many: feedparser turned one such
+    reference in one title into a UnicodeEncodeError that failed the whole feed."""
+    if b"&#" not in data:
+        return data, 0
+    bad = 0
+
+    def fixed(m: re.Match[bytes]) -> bytes:
+        nonlocal bad
+        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            bad += 1
+            return b"&#xFFFD;"
+        return m.group(0)
+
+    return _CHAR_REF.sub(fixed, data), bad
 
 
 def _doctype_end(data: bytes, start: int) -> tuple[int, bool]:
@@ -325,6 +350,7 @@ def parse_feed(
     text, encoding_problem = _to_utf8(content, lowered)
     data, declared_dtd = _strip_doctypes(text)
     data, capped = _capped_fields(data)
+    data, bad_refs = _valid_char_refs(data)
     listed = _count_entries(data)
     skip = skip if skip < listed else 0
     data, over_budget = _within_tag_budget(_first_entries(data, skip + max_items))
@@ -350,6 +376,11 @@ def parse_feed(
         problems.append(
             f"over-long fields were cut before parsing (names to {MAX_NAME_BYTES} bytes, "
             f"other text to {MAX_RUN_BYTES // 1024} KB)"
+        )
+    if bad_refs:
+        problems.append(
+            f"{bad_refs} character reference(s) to no Unicode character (a lone surrogate "
+            "such as &#xD800;, or past U+10FFFF) were read as U+FFFD"
         )
     if over_budget:
         problems.append(over_budget)

@@ -11,12 +11,14 @@ crash.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from pipelines.ingest.entries import ParsedFeed, feed_items, more_listed
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
@@ -80,7 +82,7 @@ def _entry(item: dict[str, Any]) -> dict[str, Any]:
     identifier = item.get("id")
     return {
         "link": link,
-        "id": str(identifier) if isinstance(identifier, str | int) else "",
+        "id": _text(str(identifier)) if isinstance(identifier, str | int) else "",
         "title": _text(item.get("title")),
         "summary": _text(item.get("summary")) or _text(item.get("content_text")),
         "author": _author(item),
@@ -94,7 +96,8 @@ def _shown(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    """A string field; JSON may escape a lone surrogate (\\ud800), which no store can hold."""
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else ""
 
 
 def _author(item: dict[str, Any]) -> str:

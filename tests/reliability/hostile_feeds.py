@@ -270,6 +270,27 @@ def build_corpus(canary_url: str, canary_file: str) -> dict[str, HostileFeed]:
             RSS_TYPE,
             Expect(200, ("malformed", "100,000 entries"), within_s=2.0),
         ),
+        "char_refs_to_no_character": HostileFeed(  # failed the whole feed
+            rss(item(1, title=b"Bad &#xD800; &#55296; &#x110000;"), item(2)),
+            RSS_TYPE,
+            Expect(2, ("3 character reference(s) to no unicode character",)),
+        ),
+        "json_feed_lone_surrogates": HostileFeed(
+            b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "\\ud800",'
+            b' "url": "https://hostile.example/1", "title": "A \\udfff title"}]}',
+            {"content-type": "application/feed+json"},
+            Expect(1, (), first_title="A \ufffd title"),
+        ),
+        "runs_just_under_the_cut": HostileFeed(  # the cut's regex was quadratic: 66 s
+            rss(
+                *(
+                    item(n, extra=b"<description>" + b"y" * 16_384 + b"</description>")
+                    for n in range(290)
+                )
+            ),
+            RSS_TYPE,
+            Expect(200, ("290 entries",), within_s=3.0),
+        ),
         "deeply_nested": HostileFeed(
             rss(item(1, extra=b"<a>" * 100_000 + b"</a>" * 100_000)),
             RSS_TYPE,
