@@ -158,13 +158,14 @@ def test_pages_wait_while_the_pool_is_starting_then_go_one_per_worker_first() ->
     first page added once it has started, one alone for each worker, then in batches."""
     import threading
 
+    from pipelines.extract import Extraction
     from pipelines.extract import pool as extract
 
     settings = ExtractSettings(workers=2)
     starting = threading.Event()
     extract._STARTING[2] = starting
     try:
-        extraction = extract.Extraction(settings, batch_size=4)
+        extraction = Extraction(settings, batch_size=4)
         fetched = [
             (item(f"https://ru.example/{i}"), FetchResult("u", f"https://ru.example/{i}", 200, p))
             for i, p in enumerate([page(BODY_RU).encode()] * 7)
@@ -592,3 +593,42 @@ def test_the_forkserver_starts_with_ctrl_c_blocked() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_a_worker_stuck_in_c_code_is_stopped_and_only_its_page_fails() -> None:
+    """lxml on one `<p>` with 300,000 attributes runs for minutes in C code, where the page's
+    alarm cannot reach it: the batch waited for its overall deadline (timeout × rounds), and
+    the good pages batched with it failed as timeouts too. Now the board shows the worker on
+    that page past its deadline plus the grace, the worker is stopped, the page fails as a
+    timeout and the pages the pool lost with it are extracted by a new pool."""
+    from pipelines.extract import watchdog
+
+    paragraph = "<p>Delegations met in Istanbul to talk about a ceasefire and an exchange.</p>"
+    good = f"<html><body><article><h1>Talks</h1>{paragraph * 20}</article></body></html>"
+    attributes = " ".join(f"a{i}='x'" for i in range(300_000))
+    stuck = f"<html><body><article><p>{paragraph}</p><p {attributes}>t</p></article></body></html>"
+    pages = [
+        (
+            item(f"https://g.example/{i}"),
+            FetchResult("u", f"https://g.example/{i}", 200, good.encode()),
+        )
+        for i in range(12)
+    ]
+    pages.insert(
+        3,
+        (
+            item("https://bad.example/x"),
+            FetchResult("u", "https://bad.example/x", 200, stuck.encode()),
+        ),
+    )
+    arts = extract_pages(pages, ExtractSettings(workers=2, timeout_s=1))
+    by_url = {a.url: a for a in arts}
+    bad = by_url.pop("https://bad.example/x")
+    assert bad.extract_status == "timeout"
+    assert bad.extract_error == (
+        f"extraction was still running after {1 + watchdog.GRACE_S:g}s, in a parser's C code "
+        "that its deadline cannot stop: the worker was stopped"
+    )
+    assert {a.extract_status for a in by_url.values()} == {"ok"}, [
+        (a.url, a.extract_error) for a in by_url.values() if a.extract_status != "ok"
+    ]

@@ -1,11 +1,11 @@
 """Page bytes → Article: `page` (trafilatura, charset, metadata), `worker` (what a worker
-process runs per page: deadline, hashes, rules), `pool` (the process pool and `Extraction`)."""
+process runs per page: deadline, hashes, rules), `pool` (the process pool), `extraction`
+(`Extraction`: pages in, outcomes out) and `watchdog` (a worker stuck in C code)."""
 
+from pipelines.extract.extraction import Extraction, extract_pages
 from pipelines.extract.page import TRAFILATURA_OPTIONS, extract_one, not_markup
 from pipelines.extract.pool import (
-    Extraction,
     discard_pool,
-    extract_pages,
     forkserver_context,
     forkserver_preload,
     ready_pool,

@@ -16,6 +16,7 @@ from pipelines.models import (
 if TYPE_CHECKING:
     pass
 
+from pipelines.extract import watchdog
 from pipelines.extract.page import _on_alarm, _PageTimeout, _parse_date, extract_one
 
 Job = tuple[bytes, str, str | None, str, datetime | None]
@@ -29,15 +30,28 @@ def _rules_files(paths: tuple[Path, ...] | None) -> RulesFiles | None:
     return tuple(str(p) for p in paths) if paths else None
 
 
-def _worker_batch(jobs: list[Job], timeout_s: float, rules: RulesFiles | None = None) -> list[dict]:
+def _worker_batch(
+    jobs: list[Job],
+    timeout_s: float,
+    rules: RulesFiles | None = None,
+    pages: list[int] | None = None,
+) -> list[dict]:
     """Extract (and match, and read claims from) several pages in one task (fewer round
-    trips); each keeps its own deadline."""
+    trips); each keeps its own deadline, and is put on the pool's board as `pages` numbers
+    it while it runs (`watchdog`)."""
     ruleset = _worker_ruleset(rules) if rules else None
     claim_rules = _worker_claim_rules(rules, ruleset) if rules and ruleset else None
-    return [
-        _worker(content, url, ctype, timeout_s, title, ruleset, claim_rules, published)
-        for content, url, ctype, title, published in jobs
-    ]
+    out = []
+    for k, (content, url, ctype, title, published) in enumerate(jobs):
+        if pages is not None:
+            watchdog.on_page(pages[k])
+        try:
+            out.append(
+                _worker(content, url, ctype, timeout_s, title, ruleset, claim_rules, published)
+            )
+        finally:
+            watchdog.off_page()
+    return out
 
 
 def _worker_claim_rules(rules: RulesFiles, ruleset: Any) -> Any:
