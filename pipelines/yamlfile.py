@@ -119,9 +119,35 @@ def _read(
     reader = loader(source.text)
     try:
         root = reader.get_single_node()
+        _check_unique_keys(source, root, error)
         return (reader.construct_document(root) if root is not None else None), root
     finally:
         reader.dispose()
+
+
+def _check_unique_keys(
+    source: YamlSource, root: yaml.Node | None, error: type[ConfigError]
+) -> None:
+    """A key written twice in one mapping is an error at its second place: YAML keeps the last
+    and drops the first without a word (a second `fetch:` section lost the first one's
+    `allow_private_networks`)."""
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Node] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    first = seen.setdefault(key.value, key)
+                    if first is not key:
+                        raise error(
+                            f"{where(source, key)}: the key {key.value!r} is already set at "
+                            f"line {first.start_mark.line + 1}; YAML would keep only this one\n"
+                            "  hint: merge the two into one"
+                        )
+                todo.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
 
 
 def parse(

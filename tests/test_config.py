@@ -284,3 +284,26 @@ def test_an_unset_variable_is_reported_where_the_file_uses_it(
     )
     with pytest.raises(ConfigError, match=r"feeds\.yaml:3:10: environment variable NW_TEST_UNSET"):
         load_config(tmp_path)
+
+
+def test_a_key_written_twice_is_an_error_where_it_is_written_again(tmp_path: Path) -> None:
+    """A second `fetch:` section replaced the first without a word (its
+    `allow_private_networks` lost, every feed then refused by the SSRF guard)."""
+    from pipelines.config import load_settings
+
+    (tmp_path / "settings.yaml").write_text(
+        "fetch:\n  allow_private_networks: true\npoll:\n  max_items_per_feed: 10\n"
+        "fetch:\n  timeout_s: 5\n",
+        "utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / 'settings.yaml'}:5:1: the key 'fetch' is already set at line 1; YAML "
+        "would keep only this one\n  hint: merge the two into one"
+    )
+    (tmp_path / "settings.yaml").write_text(
+        "alerts:\n  channels:\n    a:\n      url: console://\n      url: json://x\n", "utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"settings.yaml:5:7: the key 'url' is already set"):
+        load_settings(tmp_path)
