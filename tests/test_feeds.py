@@ -156,3 +156,29 @@ def test_json_that_is_no_json_feed_says_what_it_is() -> None:
 def test_rss_labelled_as_json_is_read_as_rss() -> None:
     parsed = parse_feed(RSS, {"content-type": "application/json"}, "https://news.example/rss")
     assert [i.title for i in parsed.items] == ["One", "Relative"]
+
+
+def test_an_id_that_is_no_url_is_not_fetched_as_a_page() -> None:
+    """feedparser makes a permalink guid the link of an entry without one; a guid such as
+    "g-12" then resolved against the feed's URL, was fetched (404) eight times and landed as
+    a fetch error."""
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><title>Id only</title><guid>g-12</guid></item>
+<item><title>Permalink</title><guid>https://news.example/p</guid></item>
+</channel></rss>"""
+    parsed = parse_feed(feed, {}, "https://news.example/rss")
+    assert [i.url for i in parsed.items] == ["https://news.example/p"]
+    assert parsed.warning == "skipped 1 entry without a link to an article page"
+
+
+def test_a_date_far_ahead_is_no_date() -> None:
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><title>Far</title><link>https://news.example/far</link>
+<pubDate>Fri, 31 Dec 9999 23:59:59 GMT</pubDate></item>
+<item><title>Old</title><link>https://news.example/old</link>
+<pubDate>Mon, 01 Jan 1900 00:00:00 GMT</pubDate></item>
+</channel></rss>"""
+    parsed = parse_feed(feed, {}, "https://news.example/rss")
+    far, old = parsed.items
+    assert far.published_at is None and old.published_at is not None
+    assert parsed.warning is not None and "1 entry dated more than a day ahead" in parsed.warning

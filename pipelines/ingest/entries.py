@@ -7,7 +7,7 @@ import hashlib
 from calendar import timegm
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -17,6 +17,9 @@ from pipelines.models import FeedItem
 
 MAX_NAME_BYTES = 256
 """Names (author, e-mail, …) are cut to this many bytes (`feeds` cuts them before parsing)."""
+FUTURE_SLACK = timedelta(days=1)
+"""A publication date later than now by more than this is no date (year 9999 would head
+every newest-first view for ever); within it, time zones written wrong."""
 MAX_URL_CHARS = 16 * 1024
 """A longer entry link is no article's address (an XML feed's text runs are cut there too)."""
 
@@ -66,11 +69,14 @@ def feed_items(
     canonical URL, in the feed's order; and what was skipped, said."""
     items: list[FeedItem] = []
     seen: set[str] = set()
-    bad_links = no_link = 0
+    bad_links = no_link = future = 0
+    latest = datetime.now(UTC) + FUTURE_SLACK
     for entry in entries:
         link = entry.get("link") or ""
         if not link and entry.get("links"):
             link = entry["links"][0].get("href", "")
+        if entry.get("guidislink") and not link.strip().lower().startswith(("http:", "https:")):
+            link = ""  # feedparser's stand-in from an id that is no URL ("g-12"): no page
         if not link:
             no_link += 1
             continue
@@ -84,6 +90,9 @@ def feed_items(
         seen.add(canonical)
         title = strip_control(entry.get("title") or "").strip()[:1000]
         published = entry_time(entry)
+        if published is not None and published > latest:
+            future += 1
+            published = None
         guid = capped_id(
             (entry.get("id") or "").strip()
             or url
@@ -107,6 +116,11 @@ def feed_items(
         skipped.append(f"skipped {_entries(no_link)} without a link to an article page")
     if bad_links:
         skipped.append(f"skipped {_entries(bad_links)} whose link is not a valid http(s) URL")
+    if future:
+        skipped.append(
+            f"{_entries(future)} dated more than a day ahead: read as undated (the page's "
+            "own date, or the time it is fetched, stands for it)"
+        )
     return items, skipped
 
 
