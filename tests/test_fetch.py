@@ -193,6 +193,24 @@ def test_failing_robots_txt_disallows_the_origin_for_now(httpserver: HTTPServer)
     assert [r.path for r, _ in httpserver.log] == ["/robots.txt"]
 
 
+def test_a_robots_txt_longer_than_the_body_cap_is_read_in_part(httpserver: HTTPServer) -> None:
+    """RFC 9309 §2.5: a crawler reads at least 500 KiB of robots.txt. One longer than the
+    body cap (here 200 KB; 5 MB by default) made the origin "unreachable" and held all its
+    pages back; its first 500 KiB are read now, gzip bombs included."""
+    import gzip
+
+    rules = b"User-agent: *\nDisallow: /private\n"
+    padded = rules + b"# padding\n" * 200_000  # 2 MB
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        gzip.compress(padded), headers={"Content-Encoding": "gzip"}
+    )
+    httpserver.expect_request("/a.html").respond_with_data("ok")
+    allowed = _fetch_with_robots(httpserver.url_for("/a.html"))
+    assert allowed.error is None and allowed.content == b"ok"
+    refused = _fetch_with_robots(httpserver.url_for("/private/b.html"))
+    assert refused.blocked and refused.error == "disallowed by robots.txt"
+
+
 def test_an_unreachable_robots_txt_says_what_stood_in_the_way() -> None:
     """Nothing listens on the port: the page's error names the refused connection, where it
     said "server error or unreachable"."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import os
 import socket
 import time
@@ -166,13 +167,17 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         check_robots: bool = False,
+        keep_bytes: int | None = None,
     ) -> FetchResult:
-        """GET one URL within every limit; returns content, a 304, or an error description."""
+        """GET one URL within every limit; returns content, a 304, or an error description.
+        With `keep_bytes`, a longer body is cut there rather than refused (robots.txt)."""
         started = time.monotonic()
         host = urlsplit(url).hostname or ""
         try:
             if check_robots and self.settings.respect_robots_txt:
-                verdict = await self.robots.verdict(url, self.fetch)
+                verdict = await self.robots.verdict(
+                    url, functools.partial(self.fetch, keep_bytes=ROBOTS_BYTES)
+                )
                 if verdict == "disallowed":
                     return FetchResult(
                         url, url, None, error="disallowed by robots.txt", blocked=True
@@ -188,7 +193,7 @@ class Fetcher:
             async with self._global, self._hosts[host]:
                 await self._polite_wait(host)
                 async with asyncio.timeout(self.settings.timeout_s):
-                    result = await self._get(url, etag, last_modified)
+                    result = await self._get(url, etag, last_modified, keep_bytes)
         except TimeoutError:
             result = FetchResult(
                 url,
@@ -207,7 +212,9 @@ class Fetcher:
         result.elapsed_s = time.monotonic() - started
         return result
 
-    async def _get(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
+    async def _get(
+        self, url: str, etag: str | None, last_modified: str | None, keep_bytes: int | None = None
+    ) -> FetchResult:
         assert self._client is not None, "use `async with Fetcher(...)`"
         headers: dict[str, str] = {}
         if etag:
@@ -225,7 +232,7 @@ class Fetcher:
                 if response.status_code == 304:
                     return FetchResult(url, current, 304, headers=resp_headers)
                 try:
-                    body = await self._read_capped(response)
+                    body = await self._read_capped(response, keep_bytes)
                 except _BodyTooLarge:
                     return FetchResult(
                         url,
@@ -248,25 +255,33 @@ class Fetcher:
             url, current, None, error=f"more than {self.settings.max_redirects} redirects"
         )
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
+    async def _read_capped(self, response: httpx.Response, keep_bytes: int | None = None) -> bytes:
         """The decoded body, read and decompressed here in bounded steps (never by httpx,
         which inflates a whole received chunk at once: 64 KB of gzip bomb became 67 MB), so
-        a body of any compression ratio costs at most `max_bytes` plus one step."""
-        cap = self.settings.max_bytes
+        a body of any compression ratio costs at most `max_bytes` plus one step. With
+        `keep_bytes`, its first `keep_bytes` bytes, however long it is (and whatever the cap)."""
+        cap = self.settings.max_bytes if keep_bytes is None else keep_bytes
         declared = response.headers.get("content-length")
         encoding = response.headers.get("content-encoding", "").strip().lower()
-        if declared and declared.isdigit() and int(declared) > cap and not encoding:
+        too_long = declared is not None and declared.isdigit() and int(declared) > cap
+        if too_long and keep_bytes is None and not encoding:
             raise _BodyTooLarge
         decoder = _Decoder(encoding)
         chunks: list[bytes] = []
         size = 0
         async for raw in response.aiter_raw():
             for piece in decoder.feed(raw):
+                if keep_bytes is not None and size + len(piece) >= keep_bytes:
+                    chunks.append(piece[: keep_bytes - size])
+                    return b"".join(chunks)
                 size += len(piece)
                 if size > cap:
                     raise _BodyTooLarge
                 chunks.append(piece)
         for piece in decoder.flush():
+            if keep_bytes is not None and size + len(piece) >= keep_bytes:
+                chunks.append(piece[: keep_bytes - size])
+                break
             size += len(piece)
             if size > cap:
                 raise _BodyTooLarge
@@ -294,6 +309,10 @@ def fetch_one(url: str, settings: FetchSettings) -> FetchResult:
         raise FetchError(f"cannot fetch {url}: {result.error}")
     return result
 
+
+ROBOTS_BYTES = 500 * 1024
+"""The part of a robots.txt read (RFC 9309 §2.5: at least 500 KiB); the rest is ignored, not a
+reason to call the file unreachable and the origin's pages not fetchable for now."""
 
 _UNROUTABLE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
 
