@@ -22,6 +22,7 @@ Feeds are hostile input. Before feedparser sees a byte, `parse_feed`:
 
 from __future__ import annotations
 
+import codecs
 import re
 import xml.parsers.expat
 from typing import Any
@@ -58,6 +59,12 @@ def _to_utf8(content: bytes, headers: dict[str, str]) -> tuple[bytes, str | None
     declared = _declared_charset(content, headers)
     if declared is not None:
         decoded = decode_declared(content, declared)
+        if decoded is None and _known(declared) and (found := _detected(content)) is not None:
+            text, used = found
+            data = b"<?xml version='1.0' encoding='utf-8'?>\n" + _XML_DECLARATION.sub(
+                b"", text.lstrip("\ufeff").encode("utf-8")
+            )
+            return data, f"the feed declares {declared} but its bytes are {used}; read as {used}"
         if decoded is not None and decoded[1]:
             text, bad = decoded
             data = b"<?xml version='1.0' encoding='utf-8'?>\n" + _XML_DECLARATION.sub(
@@ -93,6 +100,32 @@ def _to_utf8(content: bytes, headers: dict[str, str]) -> tuple[bytes, str | None
 
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:-]+)[\"']")
+
+
+def _detected(content: bytes) -> tuple[str, str] | None:
+    """The text of a feed whose declared charset does not fit its bytes at all, in the
+    charset its bytes show (charset-normalizer's reading), and that charset's name; None when
+    none fits. feedparser alone fell back to windows-1252, which turned a cp1251 feed
+    declared as UTF-8 into «Ïåðåãîâîðû»."""
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(content[:262_144]).best()
+    if best is None:
+        return None
+    try:
+        return content.decode(best.encoding), codecs.lookup(best.encoding).name
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _known(charset: str) -> bool:
+    """A charset Python can decode text with (not `undefined`, which refuses every byte):
+    else feedparser's reading says it is unusable."""
+    try:
+        b"a".decode(codecs.lookup(charset.strip().strip("\"'")).name)
+    except (LookupError, UnicodeError):
+        return False
+    return True
 
 
 def _declared_charset(content: bytes, headers: dict[str, str]) -> str | None:

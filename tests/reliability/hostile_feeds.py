@@ -105,7 +105,9 @@ def build_corpus(canary_url: str, canary_file: str) -> dict[str, HostileFeed]:
             XML_DECL + b"<rss vers", RSS_TYPE, Expect(0, ("no entries",))
         ),
         "cp1251_declared_utf8": HostileFeed(
-            cyr_feed.decode().encode("cp1251"), {}, Expect(1, ("declared as utf-8",))
+            cyr_feed.decode().encode("cp1251"),
+            {},
+            Expect(1, ("declares utf-8 but its bytes are cp1251",), cyrillic),
         ),
         "utf8_declared_cp1251": HostileFeed(
             cyr_feed.replace(b'encoding="utf-8"', b'encoding="windows-1251"'),
