@@ -286,3 +286,28 @@ def test_bodies_are_decompressed_here_in_every_form_and_refused_when_unreadable(
     assert corrupt.content == b"" and "corrupt" in (corrupt.error or "")
     brotli = fetch(httpserver.url_for("/brotli"))
     assert "unsupported Content-Encoding 'br'" in (brotli.error or "")
+
+
+def test_a_connection_closed_mid_answer_says_so() -> None:
+    """It read "ReadError", for feeds and pages alike."""
+    import threading
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+
+        def answer_half() -> None:
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 100)
+                conn.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                )
+
+        threading.Thread(target=answer_half, daemon=True).start()
+        res = fetch(f"http://127.0.0.1:{port}/page")
+    assert res.error is not None and res.error.startswith("127.0.0.1 closed the connection"), (
+        res.error
+    )

@@ -105,6 +105,8 @@ def not_markup(content: bytes, content_type: str | None) -> str | None:
     """Why a fetched body is not worth extracting (an image, a PDF, binary data served as an
     article), or None. Decided on the bytes, not the header alone: servers often label HTML
     as text/plain or application/octet-stream."""
+    if not content.strip():
+        return "the page is empty (the server sent no content): not extracted"
     if _MARKUP.search(content[:4096]):
         return None
     kind = (content_type or "unknown").split(";")[0].strip() or "unknown"

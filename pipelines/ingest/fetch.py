@@ -323,6 +323,8 @@ def http_error_text(exc: httpx.HTTPError, host: str) -> str:
     (`fetch.allow_private_networks`): httpx alone said "ConnectError: [Errno -2] …"; a
     refused or unroutable connection says so, where httpx said "All connection attempts
     failed"."""
+    if isinstance(exc, httpx.ReadError):
+        return f"{host} closed the connection before the whole answer arrived (ReadError)"
     cause: BaseException | None = exc
     seen: set[int] = set()
     while cause is not None and id(cause) not in seen:

@@ -41,6 +41,14 @@ Stuck = Callable[[], None]
 them is still parsing) so that the pool is started afresh."""
 
 
+def _span(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 async def _parse(
     content: bytes,
     headers: dict[str, str],
@@ -104,6 +112,8 @@ async def poll_one(
         base.error = res.error
         if res.status_code in (429, 503):
             base.retry_after_s = parse_retry_after(res.headers.get("retry-after"))
+            if base.retry_after_s:
+                base.error += f" (the server asks to wait {_span(base.retry_after_s)}: polled then)"
         return base
     skip = state.entries_offset if state else 0
     parsed = await _parse(res.content, res.headers, source.url, settings, parse_in, stuck, skip)

@@ -67,6 +67,10 @@ def _rows(items: Sequence[tuple[FeedItem, int, str | None, datetime]], now: date
     return pa.table(cols, schema=_ROWS)
 
 
+GONE = "HTTP 410"
+"""A page its server says is gone for good: landed as a fetch error at once, not tried again."""
+
+
 def defer(
     con: duckdb.DuckDBPyConnection,
     entries: Sequence[FeedItem],
@@ -82,7 +86,9 @@ def defer(
     failed = {
         a.canonical_url: a.extract_error
         for a in articles
-        if a.extract_status == "fetch_error" and a.canonical_url in by_url
+        if a.extract_status == "fetch_error"
+        and a.canonical_url in by_url
+        and not (a.extract_error or "").startswith(GONE)
     }
     counted = dict(
         con.execute(

@@ -152,3 +152,33 @@ def test_control_characters_long_guids_deep_pages_and_long_feeds(
     assert sorted(landed) == [site.url(f"/l{n}") for n in range(5)]
     warned = [w["warning"] for w in runs[0].summary["feed_warnings"] if "long" in w["feed"]]
     assert warned and "3 more" in warned[0]
+
+
+def test_gone_lands_at_once_and_the_rest_say_what_happened(site: Site, tmp_path: Path) -> None:
+    """A 410 page was tried eight times like a 503; an empty page read "starts with bytes )";
+    a feed's 429 said "HTTP 429" whatever wait it asked for."""
+    site.route(
+        "/feed",
+        Answer(
+            200,
+            rss([{"title": t, "link": site.url(f"/{t}")} for t in ("gone", "busy", "empty")]),
+            RSS,
+        ),
+    )
+    site.route("/gone", Answer(410, b"gone"))
+    site.route("/busy", Answer(503, b"busy"))
+    site.route("/empty", Answer(200, b"", HTML))
+    site.route("/limited", Answer(429, b"slow down", {"Retry-After": "7200"}))
+    config = write_config(tmp_path / "cfg", [site.url("/feed"), site.url("/limited")])
+    db = tmp_path / "data" / "nw.sqlite"
+    run = run_newswatch(config, db)
+    assert run.code == 0, run.stderr
+    landed = dict(query(db, "SELECT url, extract_error FROM articles"))
+    assert landed[site.url("/gone")] == "HTTP 410"
+    assert landed[site.url("/empty")] == (
+        "the page is empty (the server sent no content): not extracted"
+    )
+    pending = [u for (u,) in query(db, "SELECT url FROM pending_entries")]
+    assert pending == [site.url("/busy")]
+    [limited] = [e for e in run.summary["feed_errors"] if e["feed"] == site.url("/limited")]
+    assert limited["error"] == "HTTP 429 (the server asks to wait 2.0 h: polled then)"
