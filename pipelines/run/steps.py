@@ -41,6 +41,7 @@ from pipelines.models import (
 from pipelines.rules import RuleSet
 from pipelines.store import pending, upkeep
 from pipelines.store.leases import DEFAULT_TTL_S, local_owner, release_leases, renew_leases
+from pipelines.store.sources import record_other_sources
 
 if TYPE_CHECKING:
     from pipelines.ingest.fetch import Fetcher
@@ -76,7 +77,9 @@ async def poll(
 def new_entries(db_path: Path, config: Config, results: Sequence[PollResult]) -> list[FeedItem]:
     """Entries of this poll that were never seen (by GUID per feed or by canonical URL), then
     the entries of the polled feeds not landed yet whose next attempt has come, whatever their
-    feed answered (a 304 included; see `pipelines.store.pending`)."""
+    feed answered (a 304 included; see `pipelines.store.pending`). An entry whose page has
+    landed already, under another feed or GUID, is recorded as a source of that article
+    (`pipelines.store.sources`)."""
     items = [item for r in results for item in r.items]
     if not results:
         return []
@@ -84,6 +87,7 @@ def new_entries(db_path: Path, config: Config, results: Sequence[PollResult]) ->
     with store.open_store(db_path, settings=config.settings.store) as con:
         fresh = store.unseen_items(con, items, now)
         retry = pending.due(con, [r.feed_url for r in results], now)
+        record_other_sources(con, items, now)
     listed = {it.canonical_url for it in fresh}
     return fresh + [it for it in retry if it.canonical_url not in listed]
 

@@ -182,3 +182,30 @@ def test_gone_lands_at_once_and_the_rest_say_what_happened(site: Site, tmp_path:
     assert pending == [site.url("/busy")]
     [limited] = [e for e in run.summary["feed_errors"] if e["feed"] == site.url("/limited")]
     assert limited["error"] == "HTTP 429 (the server asks to wait 2.0 h: polled then)"
+
+
+def test_every_feed_that_lists_an_article_is_a_source_of_it(
+    site: Site, tmp_path: Path, store_suffix: str
+) -> None:
+    """The same link in two feeds: the article lands once, and both feeds become its
+    sources (the second feed's entry used to vanish, read again at every poll)."""
+    shared = site.url("/shared")
+    site.route("/a", Answer(200, rss([{"title": "Shared", "link": shared, "guid": "a-1"}]), RSS))
+    site.route(
+        "/b",
+        Answer(
+            200, rss([{"title": "Shared", "link": shared + "?utm_source=b", "guid": "b-9"}]), RSS
+        ),
+    )
+    site.route("/shared", Answer(200, page("Shared", story(5)), HTML))
+    config = write_config(tmp_path / "cfg", [site.url("/a"), site.url("/b")])
+    db = tmp_path / "data" / f"nw{store_suffix}"
+    for _ in range(3):
+        run = run_newswatch(config, db)
+        assert run.code == 0, run.stderr
+    assert query(db, "SELECT count(*) FROM articles") == [(1,)]
+    sources = sorted(f for (f,) in query(db, "SELECT feed_url FROM article_sources"))
+    assert sources == [site.url("/a"), site.url("/b")]
+    seen = sorted(query(db, "SELECT feed_url, guid FROM seen_entries"))
+    assert seen == [(site.url("/a"), "a-1"), (site.url("/b"), "b-9")]
+    assert len(site.requests("/shared")) == 1
