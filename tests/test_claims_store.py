@@ -130,7 +130,8 @@ def test_escalation_alert_reads_as_one(tmp_path: Path) -> None:
     assert alert.escalation is not None and alert.escalation.outlets == 2
     message = format_message(alert)
     assert message.title == "[newswatch] escalation: sumy / seize_threat"
-    assert SENTENCE in message.body and "Outlets so far: 2" in message.body
+    assert SENTENCE in message.body and "Outlets with this demand since " in message.body
+    assert message.body.split("Outlets with this demand since ")[1].split("\n")[0].endswith(": 2")
     body = payload(alert)
     assert body["kind"] == "escalation" and body["region"] == "sumy"
     assert body["sentence"] == SENTENCE and body["outlets_count"] == 2

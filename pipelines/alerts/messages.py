@@ -80,7 +80,7 @@ def _escalation_message(alert: PendingAlert, e: Escalation) -> Message:
         f"Who: {e.actor}",
         f"Sentence: {e.sentence.strip()}",
         f"First article: {alert.title}",
-        f"Outlets so far: {e.outlets}",
+        f"Outlets with this demand since {e.period_start:%Y-%m-%d}: {e.outlets}",
         f"Link: {alert.url}",
     ]
     return Message(

@@ -54,6 +54,8 @@ class AlertStatus:
     last_error: str | None
     sent_at: datetime | None
     next_attempt_at: datetime | None
+    escalation: str | None = None
+    """For an escalation alert, what escalated: "sumy / seize_threat"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +152,10 @@ def article_view(
         {"story": row[9], "id": article_id},
     ).fetchall()
     alerts = con.execute(
-        "SELECT channel, topic, status, attempts, last_error, sent_at, next_attempt_at "
-        "FROM alerts WHERE story_id = $story ORDER BY topic, channel",
+        "SELECT al.channel, al.topic, al.status, al.attempts, al.last_error, al.sent_at, "
+        "al.next_attempt_at, e.region || ' / ' || e.action "
+        "FROM alerts al LEFT JOIN demand_escalation_alerts e USING (escalation_id) "
+        "WHERE al.story_id = $story ORDER BY al.topic, e.region, e.action, al.channel",
         {"story": row[9]},
     ).fetchall()
     return ArticleView(

@@ -189,3 +189,37 @@ def test_search_uses_the_index_newswatch_search_built(tmp_path: Path, suffix: st
         found = now.search_articles(con, "buffer")
     assert found.indexed and found.unindexed_articles == 0
     assert [h.article_id for h in found.hits] == ["a1"]
+
+
+def test_an_escalation_alert_on_the_article_page_says_what_escalated(db: Path) -> None:
+    """Eight escalation alerts read as eight identical "console · demand escalation · sent"
+    rows; each now names its region and action."""
+    from pipelines.dashboard.article import article_view
+
+    with store.open_store(db) as con:
+        for n, (region, action) in enumerate([("sumy", "seize_threat"), ("kharkiv", "withdraw")]):
+            con.execute(
+                "INSERT INTO demand_escalation_alerts VALUES (?, ?, ?, ?, 'a1', 's', 'russia', "
+                "1, true, ?)",
+                [f"e{n}", region, action, T0, T0],
+            )
+            con.execute(
+                "INSERT INTO alerts (alert_id, article_id, story_id, topic, channel, status, "
+                "attempts, created_at, kind, escalation_id) VALUES (?, 'a1', 's1', "
+                "'demand_escalation', 'console', 'sent', 1, ?, 'escalation', ?)",
+                [f"x{n}", T0, f"e{n}"],
+            )
+        con.execute(
+            "INSERT INTO alerts (alert_id, article_id, story_id, topic, channel, status, "
+            "attempts, created_at) VALUES ('m', 'a1', 's1', 'territorial_demands', 'console', "
+            "'sent', 1, ?)",
+            [T0],
+        )
+    with read_connection(db) as con:
+        view = article_view(con, "a1")
+    assert view is not None
+    assert [(a.topic, a.escalation) for a in view.alerts] == [
+        ("demand_escalation", "kharkiv / withdraw"),
+        ("demand_escalation", "sumy / seize_threat"),
+        ("territorial_demands", None),
+    ]
