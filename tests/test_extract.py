@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pipelines.config import ExtractSettings
-from pipelines.extract import extract_one, extract_pages
+from pipelines.extract import extract_one, extract_pages, not_markup
 from pipelines.extract.run_rules import RunRules
 from pipelines.ingest.identity import canonical_url
 from pipelines.models import FeedItem, FetchResult
@@ -632,3 +632,14 @@ def test_a_worker_stuck_in_c_code_is_stopped_and_only_its_page_fails() -> None:
     assert {a.extract_status for a in by_url.values()} == {"ok"}, [
         (a.url, a.extract_error) for a in by_url.values() if a.extract_status != "ok"
     ]
+
+
+def test_a_utf16_page_with_its_byte_order_mark_is_read() -> None:
+    """It was refused as "not an HTML page (… starts with bytes ff fe 3c 00 …)"."""
+    html = page(BODY_RU)
+    for header in ("text/html; charset=utf-16", "text/html"):
+        body = html.encode("utf-16")
+        assert not_markup(body, header) is None
+        assert (
+            "переговоров в Стамбуле" in extract_one(body, "https://ru.example/u16", header)["text"]
+        )

@@ -182,3 +182,15 @@ def test_a_date_far_ahead_is_no_date() -> None:
     far, old = parsed.items
     assert far.published_at is None and old.published_at is not None
     assert parsed.warning is not None and "1 entry dated more than a day ahead" in parsed.warning
+
+
+def test_links_with_credentials_or_port_zero() -> None:
+    """`http://evil@127.0.0.1/…` was fetched and stored with its userinfo; a `:0` port was
+    taken as valid and retried."""
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><title>A</title><link>http://user:secret@news.example/a</link></item>
+<item><title>B</title><link>http://news.example:0/b</link></item>
+</channel></rss>"""
+    parsed = parse_feed(feed, {}, "https://news.example/rss")
+    assert [i.url for i in parsed.items] == ["http://news.example/a"]
+    assert parsed.warning == "skipped 1 entry whose link is not a valid http(s) URL"

@@ -63,6 +63,8 @@ def _decode(content: bytes, content_type: str | None) -> bytes | str:
     declared: str | None = None
     if content.startswith(b"\xef\xbb\xbf"):
         declared = "utf-8"
+    elif content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        declared = "utf-16"
     elif match := _CHARSET.search(content_type or ""):
         declared = match.group(1)
     elif found := _META_CHARSET.search(content[:4096]):
@@ -109,6 +111,10 @@ def not_markup(content: bytes, content_type: str | None) -> str | None:
         return "the page is empty (the server sent no content): not extracted"
     if _MARKUP.search(content[:4096]):
         return None
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte order mark
+        head = content[:8192].decode("utf-16", "replace")
+        if _MARKUP.search(head.encode("utf-8", "replace")):
+            return None
     kind = (content_type or "unknown").split(";")[0].strip() or "unknown"
     head = content[:8].hex(" ")
     return (

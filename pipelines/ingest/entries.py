@@ -49,14 +49,18 @@ def entry_time(entry: Any) -> datetime | None:
 
 def item_urls(feed_url: str, link: str) -> tuple[str, str] | None:
     """The absolute URL of an entry link and its canonical form; None unless it is a valid
-    http(s) URL with a host (urllib raises ValueError on e.g. '[' in a host or a bad port)
-    of at most MAX_URL_CHARS."""
+    http(s) URL with a host and a port other than 0 (urllib raises ValueError on e.g. '[' in
+    a host or a bad port) of at most MAX_URL_CHARS. Credentials in it (`user:pass@`, a way to
+    make `evil@host` look like `evil`) are dropped: a feed never makes newswatch send any."""
     if len(link) > MAX_URL_CHARS:
         return None
     try:
         url = urljoin(feed_url, link.strip())
-        if not url.startswith(("http://", "https://")) or not urlsplit(url).hostname:
+        parts = urlsplit(url)
+        if not url.startswith(("http://", "https://")) or not parts.hostname or parts.port == 0:
             return None
+        if parts.username is not None or parts.password is not None:  # never sent on
+            url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
         return url, canonical_url(url)
     except ValueError:
         return None
