@@ -216,3 +216,12 @@ def test_alerts_of_one_run_go_out_in_publication_order(db_path: Path) -> None:
         pending = store.pending_alerts(con)
     published = [p.published_at for p in pending]
     assert len(published) == 6 and published == sorted(published)
+
+
+def test_a_snippet_drops_the_headline_and_the_paragraph_mark_after_it() -> None:
+    from pipelines.alerts.messages import without_title
+
+    snippet = "[Kremlin] repeats [demand] that Ukraine quit ¶ [Kremlin] spokesman said so"
+    title = "Kremlin repeats demand that Ukraine quit"
+    assert without_title(snippet, title) == "[Kremlin] spokesman said so"
+    assert without_title("Other words ¶ then", title) == "Other words ¶ then"

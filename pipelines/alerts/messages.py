@@ -116,8 +116,8 @@ def without_title(snippet: str, title: str | None) -> str:
     """The snippet without the headline it starts with, if it does.
 
     Extracted article text usually starts with the headline, so a snippet from its start
-    repeats the alert's title and runs it into the first sentence. Hit marks ([ ]) in the
-    headline are skipped while comparing; a snippet that is only the headline stays whole."""
+    repeats the alert's title (a paragraph mark ¶ after it). Hit marks ([ ]) in the headline
+    are skipped while comparing; a snippet that is only the headline stays whole."""
     if not title:
         return snippet
     wanted = " ".join(title.split())
@@ -134,7 +134,7 @@ def without_title(snippet: str, title: str | None) -> str:
         pos += 1
     while pos < len(snippet) and snippet[pos] == "]":
         pos += 1
-    rest = snippet[pos:].lstrip(" .:–—-")
+    rest = snippet[pos:].lstrip(" .:–—-¶")
     dropped = snippet[:pos]
     if (
         matched < len(wanted)
