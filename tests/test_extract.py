@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -643,3 +646,73 @@ def test_a_utf16_page_with_its_byte_order_mark_is_read() -> None:
         assert (
             "переговоров в Стамбуле" in extract_one(body, "https://ru.example/u16", header)["text"]
         )
+
+
+def test_a_stuck_worker_is_stopped_while_pages_are_still_downloading() -> None:
+    """One worker, the stuck page first: the downloads waited for room its pages held, and
+    nothing looked at the board until they were all in, so the run stalled for as long as
+    lxml ran. The board is watched from the first page on."""
+    from pipelines.extract import Extraction
+
+    paragraph = "<p>Delegations met in Istanbul to talk about a ceasefire and an exchange.</p>"
+    good = f"<html><body><article><h1>Talks</h1>{paragraph * 20}</article></body></html>"
+    attributes = " ".join(f"a{i}='x'" for i in range(300_000))
+    stuck = f"<html><body><article><p>{paragraph}</p><p {attributes}>t</p></article></body></html>"
+    extraction = Extraction(ExtractSettings(workers=1, timeout_s=1), batch_size=4)
+
+    async def download(i: int) -> None:
+        await extraction.wait_for_room()
+        body = (stuck if i == 0 else good).encode()
+        extraction.add(
+            item(f"https://g.example/{i}"), FetchResult("u", f"https://g.example/{i}", 200, body)
+        )
+
+    async def run() -> None:
+        await asyncio.wait_for(asyncio.gather(*(download(i) for i in range(60))), 120)
+
+    asyncio.run(run())
+    arts = extraction.articles()
+    assert arts[0].extract_status == "timeout" and "the worker was stopped" in (
+        arts[0].extract_error or ""
+    )
+    assert {a.extract_status for a in arts[1:]} == {"ok"}
+
+
+def test_a_page_that_kills_its_worker_fails_alone() -> None:
+    """A crash (a segfault in a parser, an out-of-memory kill) on one page broke the pool,
+    and every page it lost counted a death: after three, 64 good pages failed with it. The
+    board tells which page a dead worker was on; only that one is blamed."""
+    import threading
+
+    from pipelines.extract import pool as extract
+
+    settings = ExtractSettings(workers=2, timeout_s=5)
+    paragraph = "<p>Delegations met in Istanbul to talk about a ceasefire and an exchange.</p>"
+    good = f"<html><body><article><h1>Talks</h1>{paragraph * 20}</article></body></html>".encode()
+    stop = threading.Event()
+
+    def crash_on_page_0() -> None:  # a real SIGKILL of the worker that is on page 0
+        while not stop.is_set():
+            board = extract._BOARDS.get(2)
+            values = board[:] if board is not None else []
+            for at in range(1, len(values), 3):
+                pid, page, started = values[at : at + 3]
+                if started and int(page) == 0:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(int(pid), signal.SIGKILL)
+            stop.wait(0.002)
+
+    threading.Thread(target=crash_on_page_0, daemon=True).start()
+    try:
+        pages = [
+            (item(f"https://g.example/{i}"), FetchResult("u", f"https://g.example/{i}", 200, good))
+            for i in range(120)
+        ]
+        arts = extract_pages(pages, settings)
+    finally:
+        stop.set()
+    assert arts[0].extract_status == "error"
+    assert arts[0].extract_error == (
+        "its extraction worker died on it twice: a crash in a parser, or out of memory"
+    )
+    assert {a.extract_status for a in arts[1:]} == {"ok"}

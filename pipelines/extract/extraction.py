@@ -7,9 +7,10 @@ import asyncio
 import contextlib
 import os
 import signal
+import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,13 +19,18 @@ from typing import TYPE_CHECKING, Any
 from pipelines.config import ExtractSettings
 from pipelines.extract import watchdog
 from pipelines.extract.page import _article, not_markup
-from pipelines.extract.pool import _BOARDS, _discard_pool, _pool, _started, _workers
+from pipelines.extract.pool import _BOARDS, _POOLS, _discard_pool, _pool, _started, _workers
 from pipelines.extract.worker import Job, _rules_files, _worker_batch
 from pipelines.models import Article, EvidenceJSON, FeedItem, FetchResult, Match
 from pipelines.rules.matcher import TopicHit
 
 if TYPE_CHECKING:
     from pipelines.extract.run_rules import RunRules
+
+
+MAX_BREAKS = 6
+"""Times the pool may break in one batch before the pages it loses fail instead of going to
+yet another pool (when no page could be blamed)."""
 
 
 class Extraction:
@@ -56,6 +62,11 @@ class Extraction:
         self._waiting: list[int] = []
         self._futures: dict[Future[list[dict[str, Any]]], list[int]] = {}
         self._jobs: dict[Future[list[dict[str, Any]]], list[Job]] = {}
+        self._pool_of: dict[Future[list[dict[str, Any]]], ProcessPoolExecutor] = {}
+        self._stopped: dict[int, dict[str, Any]] = {}
+        """Pages whose worker `_watch` stopped, stuck in C code, with their outcome."""
+        self._watching: threading.Thread | None = None
+        self._watched = threading.Event()
         self._decided: dict[int, dict[str, Any]] = {}
         self._outcomes: dict[int, dict[str, Any]] = {}
         self._room: asyncio.Semaphore | None = None
@@ -137,13 +148,49 @@ class Extraction:
                 )
                 for i in chunk
             ]
-        pool = _pool(_workers(self.settings), self._rules)
-        future = pool.submit(_worker_batch, jobs, self.settings.timeout_s, self._rules, chunk)
+        workers = _workers(self.settings)
+        pool = _pool(workers, self._rules)
+        try:
+            future = pool.submit(_worker_batch, jobs, self.settings.timeout_s, self._rules, chunk)
+        except (BrokenProcessPool, RuntimeError):  # a worker was stopped: a pool of new ones
+            _discard_pool(workers)
+            pool = _pool(workers, self._rules)
+            future = pool.submit(_worker_batch, jobs, self.settings.timeout_s, self._rules, chunk)
+        self._pool_of[future] = pool
+        if self._watching is None:
+            self._watching = threading.Thread(
+                target=self._watch, name="newswatch-extraction-watch", daemon=True
+            )
+            self._watching.start()
         self._futures[future] = chunk
-        self._jobs[future] = jobs  # the pool holds them too, until the worker is done
+        self._jobs[future] = jobs  # to hand over again should the pool break before it is done
         for i in chunk:
             self._pages[i][1].content = b""
+        future.add_done_callback(self._forget_jobs)
         future.add_done_callback(lambda _: self._release_later(len(chunk)))
+
+    def _forget_jobs(self, future: Future[list[dict[str, Any]]]) -> None:
+        """Drop a done task's pages unless the pool broke under it (then `_settle` hands them
+        over again): kept until the batch ends, a batch's pages stayed in memory whole."""
+        if future.cancelled() or not isinstance(future.exception(), BrokenProcessPool):
+            self._jobs.pop(future, None)
+
+    def _watch(self) -> None:
+        """Every second, for as long as pages are out (downloads may be waiting for the room
+        a stuck worker's pages hold): stop each worker the board shows on one page past the
+        page's deadline plus `watchdog.GRACE_S`, and fail that page as a timeout."""
+        workers = _workers(self.settings)
+        limit = self.settings.timeout_s + watchdog.GRACE_S
+        while not self._watched.wait(1.0):
+            board = _BOARDS.get(workers)
+            for pid, page in watchdog.stuck(board, limit) if board is not None else []:
+                self._stopped[page] = {
+                    "timeout": f"extraction was still running after {limit:g}s, in a parser's "
+                    "C code that its deadline cannot stop: the worker was stopped"
+                }
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                watchdog.let_go(board, pid)
 
     def articles(self) -> list[Article]:
         """Wait for every page (bounded: see below) and build the articles."""
@@ -151,7 +198,10 @@ class Extraction:
         self._flush(final=True)
         outcomes: dict[int, dict[str, Any]] = dict(self._decided)
         if self._futures:
-            outcomes.update(self._settle())
+            try:
+                outcomes.update(self._settle())
+            finally:
+                self._watched.set()
         self._outcomes = outcomes
         return [
             _article(item, fetched, outcomes.get(i, {}), self.settings, self.now)
@@ -159,46 +209,45 @@ class Extraction:
         ]
 
     def _settle(self) -> dict[int, dict[str, Any]]:
-        """The outcome of every page handed to the pool. Each page is bounded by its alarm;
-        a worker stuck in C code on one page (never back in Python to take the alarm) is
-        killed once the board (`watchdog`) shows it on that page past the page's deadline
-        plus `GRACE_S`: that page fails as a timeout, and the pages the pool's breaking took
-        down with it go to a new pool, twice at most. The overall deadline stays as the last
-        resort."""
+        """The outcome of every page handed to the pool. Each page is bounded by its alarm,
+        and a worker stuck in C code past it by `_watch`. When the pool breaks (a worker
+        stopped, or dead of a crash), the pages it lost go to a new pool; a page its worker
+        died on twice fails, the others are not blamed. The overall deadline stays as the
+        last resort."""
         workers = _workers(self.settings)
         pages = sum(len(c) for c in self._futures.values())
         deadline = time.monotonic() + self.settings.timeout_s * (-(-pages // workers) + 1) + 10
-        limit = self.settings.timeout_s + watchdog.GRACE_S
         out: dict[int, dict[str, Any]] = {}
-        breaks: dict[int, int] = {}
+        deaths: dict[int, int] = {}
+        breaks = 0
         while self._futures:
             done, _ = wait(self._futures, timeout=1.0, return_when=FIRST_COMPLETED)
             lost: list[tuple[list[int], list[Job]]] = []
+            broken: set[int] = set()
             for fut in done:
-                chunk, jobs = self._futures.pop(fut), self._jobs.pop(fut)
+                chunk, jobs = self._futures.pop(fut), self._jobs.pop(fut, [])
+                pool = self._pool_of.pop(fut, None)
                 try:
                     out.update(zip(chunk, fut.result(), strict=True))
                 except BrokenProcessPool:
                     lost.append((chunk, jobs))
+                    broken.add(id(pool))
                 except Exception as exc:
                     out.update((i, {"error": f"worker failed: {exc}"}) for i in chunk)
-            board = _BOARDS.get(workers)
-            for pid, page in watchdog.stuck(board, limit) if board is not None else []:
-                out[page] = {
-                    "timeout": f"extraction was still running after {limit:g}s, in a parser's "
-                    "C code that its deadline cannot stop: the worker was stopped"
-                }
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            if lost:
+            out.update(self._stopped)
+            if id(_POOLS.get(workers)) in broken:  # still the pool new pages go to
+                board = _BOARDS.get(workers)
+                for page in watchdog.dead_on(board) if board is not None else []:
+                    deaths[page] = deaths.get(page, 0) + 1
                 _discard_pool(workers)
+            breaks += bool(lost)
             for chunk, jobs in lost:
                 again = [(i, j) for i, j in zip(chunk, jobs, strict=True) if i not in out]
-                for i, _job in again:
-                    breaks[i] = breaks.get(i, 0) + 1
-                tried = [(i, j) for i, j in again if breaks[i] > 2]
-                out.update((i, {"error": "its extraction worker died, twice"}) for i, _ in tried)
-                again = [(i, j) for i, j in again if breaks[i] <= 2]
+                for i, _ in again:
+                    if deaths.get(i, 0) >= 2 or breaks > MAX_BREAKS:
+                        out[i] = {"error": "its extraction worker died on it twice: a crash "
+                                  "in a parser, or out of memory"}  # fmt: skip
+                again = [(i, j) for i, j in again if i not in out]
                 if again:
                     self._submit([i for i, _ in again], [j for _, j in again])
             if self._futures and time.monotonic() > deadline:
@@ -206,8 +255,9 @@ class Extraction:
                     out.update(
                         (i, {"timeout": "extraction worker did not finish in time"}) for i in chunk
                     )
-                self._futures, self._jobs = {}, {}
+                self._futures, self._jobs, self._pool_of = {}, {}, {}
                 _discard_pool(workers)
+        out.update(self._stopped)
         return out
 
     def matches(self, articles: Sequence[Article], now: datetime) -> list[Match]:

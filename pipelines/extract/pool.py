@@ -16,13 +16,9 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pipelines.config import ExtractSettings
-
-if TYPE_CHECKING:
-    pass
-
 from pipelines.extract import watchdog
 from pipelines.extract.page import extract_one
 from pipelines.extract.worker import RulesFiles, _rules_files, _worker_ruleset

@@ -56,6 +56,37 @@ def off_page() -> None:
         _board[1 + _FIELDS * _slot + 2] = 0.0
 
 
+def let_go(board: Any, pid: int) -> None:
+    """Clear the slot of a worker that was stopped, so that it is not stopped twice (its pid
+    may come back as another process's)."""
+    with board.get_lock():
+        for at in range(1, len(board), _FIELDS):
+            if int(board[at]) == pid:
+                board[at + 2] = 0.0
+
+
+def dead_on(board: Any) -> list[int]:
+    """The pages workers were on when they died (a crash in a parser, or out of memory):
+    slots that show a page started by a process that no longer exists."""
+    out = []
+    values = board[:]
+    for at in range(1, len(values), _FIELDS):
+        pid, page, started = values[at : at + _FIELDS]
+        if started and pid and not _alive(int(pid)):
+            out.append(int(page))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def stuck(board: Any, limit_s: float) -> list[tuple[int, int]]:
     """(pid, page) of each worker that has been on one page for longer than `limit_s`."""
     now = time.monotonic()
