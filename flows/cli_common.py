@@ -119,7 +119,7 @@ def usable_db_path(db: Path) -> None:
         )
 
 
-_STORE_SUFFIXES = (".sqlite", ".sqlite3", ".duckdb", ".db")
+_STORE_SUFFIXES = (".sqlite", ".sqlite3", ".duckdb")
 
 
 def _names_a_store_kind(location: str) -> bool:

@@ -106,8 +106,8 @@ def _url_label(url: str) -> str:
 
 
 def _middle_cut(text: str, width: int) -> str:
-    """`text` within `width`, cut in the middle when it is a URL label (its host and the end
-    of its path are what tell it apart), at the end otherwise."""
+    """A URL label within `width`, cut in the middle: its host and the end of its path are
+    what tell it apart (a name is cut at its end, as every cell is)."""
     if len(text) <= width or "/" not in text or width < 12:
         return text
     host = text.split("/", 1)[0][: max(width // 2, width - 20)]
@@ -133,7 +133,10 @@ def compact_lines(rows: list[FeedRow], width: int, now: datetime) -> list[str]:
     flexible = width - sum(widths[1:5]) - 2 * (len(headers) - 1)
     problem_share = min(widths[5], int(flexible * 0.6))  # what problems there are, first
     widths[0] = min(widths[0], 40, max(8, int(flexible * 0.4), flexible - problem_share - 2))
-    cells = [(_middle_cut(c[0], widths[0]), *c[1:]) for c in cells]
+    cells = [
+        (_middle_cut(c[0], widths[0]) if not r.name or r.name == r.feed_url else c[0], *c[1:])
+        for r, c in zip(rows, cells, strict=True)
+    ]
     widths[5] = max(min(widths[5], flexible - widths[0]), 7)
     right = {2}
 

@@ -46,7 +46,7 @@ def print_summary(
         )
     for err in summary.feed_errors[:LISTED_FEEDS]:
         console.print(f"  [yellow]! {escape(err.feed)}[/]: {escape(str(err.error))}")
-    _rest(len(summary.feed_errors), "failed feeds", "--health failing", db_path)
+    _rest(len(summary.feed_errors), "failed feeds", "--health failing --health disabled", db_path)
     for warn in summary.feed_warnings[:LISTED_FEEDS]:
         console.print(f"  [dim]~ {escape(warn.feed)}: {escape(str(warn.warning))}[/]")
     _rest(len(summary.feed_warnings), "feeds with a warning", "--problems", db_path)

@@ -132,8 +132,12 @@ def _check_unique_keys(
     and drops the first without a word (a second `fetch:` section lost the first one's
     `allow_private_networks`)."""
     todo = [root]
+    visited: set[int] = set()
     while todo:
         node = todo.pop()
+        if id(node) in visited:  # an alias points at a node already read
+            continue
+        visited.add(id(node))
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, yaml.Node] = {}
             for key, value in node.value:

@@ -25,6 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
         "json://127.0.0.1:8080/path",
         "tgram://123456789:abcdefg_hijklmnop/12315544/",
         "mailto://user:secret@example.com",
+        "tgram://{prefect-secret:bot-token}/123456789",  # filled in when the flow sends
+        "{prefect-secret:whole-url}",
     ],
 )
 def test_urls_a_sender_takes_pass(url: str) -> None:
@@ -39,6 +41,7 @@ def test_urls_a_sender_takes_pass(url: str) -> None:
         ("hooks.slack.com/services/x", "it has no scheme://"),
         ("webhook+ftp://files.example/x", "is no webhook+http(s)://HOST/… URL"),
         ("webhook+https://", "is no webhook+http(s)://HOST/… URL"),
+        ("nosuch://{prefect-secret:x}", "nosuch:// is no service it knows"),
     ],
 )
 def test_urls_no_sender_takes_say_why(url: str, says: str) -> None:

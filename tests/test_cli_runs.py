@@ -316,7 +316,10 @@ def test_a_run_with_many_failing_feeds_lists_twenty_and_says_how_to_see_the_rest
     out = captured.get()
     assert out.count("! http://f.example/") == LISTED_FEEDS == 20
     assert out.count("~ http://w.example/") == 20
-    assert f"… and 25 more (failed feeds): newswatch feeds --health failing --wide --db {db}" in out
+    assert (
+        "… and 25 more (failed feeds): newswatch feeds --health failing --health disabled "
+        f"--wide --db {db}" in out
+    )
     assert (
         f"… and 3 more (feeds with a warning): newswatch feeds --problems --wide --db {db}" in out
     )

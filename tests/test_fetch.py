@@ -211,6 +211,21 @@ def test_a_robots_txt_longer_than_the_body_cap_is_read_in_part(httpserver: HTTPS
     assert refused.blocked and refused.error == "disallowed by robots.txt"
 
 
+def test_a_robots_txt_cut_mid_line_drops_the_cut_line(httpserver: HTTPServer) -> None:
+    """Cut at 500 KiB right after "Disallow: /" of "Disallow: /private/", the partial line
+    disallowed the whole origin, whose pages then landed as blocked for good."""
+    from pipelines.ingest.robots import ROBOTS_BYTES
+
+    head = b"User-agent: *\n"
+    padding = b"#" * (ROBOTS_BYTES - len(head) - len(b"Disallow: /") - 1) + b"\n"
+    body = head + padding + b"Disallow: /private/\n"
+    assert body[:ROBOTS_BYTES].endswith(b"Disallow: /")
+    httpserver.expect_request("/robots.txt").respond_with_data(body)
+    httpserver.expect_request("/a.html").respond_with_data("ok")
+    allowed = _fetch_with_robots(httpserver.url_for("/a.html"))
+    assert allowed.error is None and allowed.content == b"ok"
+
+
 def test_an_unreachable_robots_txt_says_what_stood_in_the_way() -> None:
     """Nothing listens on the port: the page's error names the refused connection, where it
     said "server error or unreachable"."""

@@ -65,6 +65,11 @@ def url_problem(url: str) -> str | None:
     import apprise
     from apprise.manager_plugins import NotificationManager
 
+    if SECRET_REF in url:  # filled in when the flow sends: only its service can be checked
+        scheme = url.partition("://")[0].lower() if "://" in url else ""
+        if SECRET_REF in scheme or not scheme or scheme in NotificationManager().schemas():
+            return None
+        return f"{redact(url)} is no URL Apprise can send to ({scheme}:// is no service it knows)"
     with _library_logs_redacted(_redactor(url)):  # Apprise logs the URL it cannot parse
         if apprise.Apprise().add(url):
             return None
@@ -79,6 +84,10 @@ def url_problem(url: str) -> str | None:
         f"{redact(url)} is no URL Apprise can send to ({said}); the services and their URLs: "
         "https://github.com/caronc/apprise/wiki"
     )
+
+
+SECRET_REF = "{prefect-secret:"
+"""A Prefect Secret block's value, filled in only when a flow sends (`flows.secret_refs`)."""
 
 
 def _where(path: Path, loc: tuple[str | int, ...]) -> str:

@@ -192,7 +192,7 @@ def _capped_fields(data: bytes) -> tuple[bytes, int]:
     return data, cut
 
 
-_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
+_CHAR_REF = re.compile(rb"&#(?:[xX]0*+([0-9a-fA-F]+)|0*+([0-9]+));")
 
 
 def _valid_char_refs(data: bytes) -> tuple[bytes, int]:
@@ -205,7 +205,8 @@ def _valid_char_refs(data: bytes) -> tuple[bytes, int]:
 
     def fixed(m: re.Match[bytes]) -> bytes:
         nonlocal bad
-        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        digits = m.group(1) or m.group(2)
+        code = 0x110000 if len(digits) > 7 else int(digits, 16 if m.group(1) else 10)
         if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
             bad += 1
             return b"&#xFFFD;"

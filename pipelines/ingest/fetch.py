@@ -32,7 +32,7 @@ import httpx
 from pipelines.config import FetchSettings
 from pipelines.errors import BlockedURLError, FetchError
 from pipelines.ingest.guard import GuardedNetworkBackend, cannot_resolve, check_url
-from pipelines.ingest.robots import RobotsCache
+from pipelines.ingest.robots import ROBOTS_BYTES, RobotsCache
 from pipelines.ingest.transport import PerOriginTransport
 from pipelines.models import FetchResult
 
@@ -309,10 +309,6 @@ def fetch_one(url: str, settings: FetchSettings) -> FetchResult:
         raise FetchError(f"cannot fetch {url}: {result.error}")
     return result
 
-
-ROBOTS_BYTES = 500 * 1024
-"""The part of a robots.txt read (RFC 9309 §2.5: at least 500 KiB); the rest is ignored, not a
-reason to call the file unreachable and the origin's pages not fetchable for now."""
 
 _UNROUTABLE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
 

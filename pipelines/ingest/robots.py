@@ -18,6 +18,10 @@ from protego import Protego
 
 from pipelines.models import FetchResult
 
+ROBOTS_BYTES = 500 * 1024
+"""The part of a robots.txt read (RFC 9309 §2.5: at least 500 KiB); the rest is ignored, not a
+reason to call the file unreachable and the origin's pages not fetchable for now."""
+
 FetchFn = Callable[[str], Awaitable[FetchResult]]
 Verdict = Literal["allowed", "disallowed", "unavailable"]
 
@@ -61,4 +65,7 @@ class RobotsCache:
                 f"HTTP {status}" if status is not None and status >= 500 else result.error
             ) or "unreachable"
             return "unavailable"
-        return Protego.parse(result.content.decode("utf-8", errors="replace"))
+        content = result.content
+        if len(content) >= ROBOTS_BYTES:  # cut mid-line, "Disallow: /private/" read "Disallow: /"
+            content = content[: content.rfind(b"\n") + 1]
+        return Protego.parse(content.decode("utf-8", errors="replace"))

@@ -38,8 +38,8 @@ def pending_alerts(
         LEFT JOIN matches m ON m.article_id = al.article_id AND m.topic = al.topic
         WHERE al.status = 'pending' AND (al.next_attempt_at IS NULL OR al.next_attempt_at <= ?)
           AND (m.article_id IS NOT NULL OR al.kind = 'escalation')
-        ORDER BY coalesce(a.published_at, a.fetched_at), al.article_id,
-                 al.kind = 'escalation', al.created_at, al.alert_id
+        ORDER BY date_trunc('hour', al.created_at), coalesce(a.published_at, a.fetched_at),
+                 al.article_id, al.kind = 'escalation', al.created_at, al.alert_id
         """,
         [now],
     ).fetchall()

@@ -273,9 +273,12 @@ def build_corpus(canary_url: str, canary_file: str) -> dict[str, HostileFeed]:
             Expect(200, ("malformed", "100,000 entries"), within_s=2.0),
         ),
         "char_refs_to_no_character": HostileFeed(  # failed the whole feed
-            rss(item(1, title=b"Bad &#xD800; &#55296; &#x110000;"), item(2)),
+            rss(
+                item(1, title=b"Bad &#xD800; &#55296; &#x110000; &#x11111111111111111;"),
+                item(2, title=b"&#99999999999999999999999; &#x" + b"0" * 20_000),
+            ),
             RSS_TYPE,
-            Expect(2, ("3 character reference(s) to no unicode character",)),
+            Expect(2, ("5 character reference(s) to no unicode character",)),
         ),
         "json_feed_lone_surrogates": HostileFeed(
             b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "\\ud800",'
