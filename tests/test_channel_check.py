@@ -3,9 +3,6 @@ topic of the rules, stop the run at their line and column (pipelines/alerts/chec
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +10,7 @@ import pytest
 from pipelines.alerts.check import check_channels, url_problem
 from pipelines.config import ChannelSettings
 from pipelines.errors import ConfigError
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.reliability.newsroom import run_newswatch
 
 
 @pytest.mark.parametrize(
@@ -100,19 +96,9 @@ def test_a_run_with_a_channel_typo_stops_before_it_starts(tmp_path: Path) -> Non
         "      topics: [territorial_demand]\n",
         "utf-8",
     )
-    env = {**os.environ, "NEWSWATCH_CACHE_DIR": str(tmp_path / "cache")}
-    env = {k: v for k, v in env.items() if not k.startswith("PREFECT_")}
     db = tmp_path / "news.sqlite"
-    done = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "run", "--config-dir", str(config), "--db", str(db)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 2, done.stdout + done.stderr
+    done = run_newswatch(config, db, timeout=120, extra_env={"NEWSWATCH_CACHE_DIR": str(tmp_path)})
+    assert done.code == 2, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert "settings.yaml:5:16: alerts.channels.desk.topics: 'territorial_demand'" in done.stderr
     assert not db.exists()

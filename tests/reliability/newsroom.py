@@ -234,11 +234,13 @@ def newswatch_env(db: Path) -> dict[str, str]:
     return env
 
 
-def run_newswatch(config_dir: Path, db: Path, timeout: float = 240) -> Run:
+def run_newswatch(
+    config_dir: Path, db: Path, timeout: float = 240, extra_env: dict[str, str] | None = None
+) -> Run:
     done = subprocess.run(
         newswatch_command(config_dir, db),
         cwd=REPO,
-        env=newswatch_env(db),
+        env={**newswatch_env(db), **(extra_env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import tarfile
 from collections.abc import Iterator
 from datetime import UTC
@@ -22,8 +21,6 @@ from tests.reliability.newsroom import (
     REPO,
     Answer,
     Site,
-    newswatch_command,
-    newswatch_env,
     page,
     query,
     run_newswatch,
@@ -119,19 +116,10 @@ def test_a_run_over_the_whole_corpus_reports_each_feed_and_lands_nothing_twice(
     urls = [corpus_site.url(f"/{name}") for name, _, _ in DOCUMENTS]
     config = write_config(tmp_path / "cfg", urls)
     db = tmp_path / "data" / "corpus.sqlite"
-    env = newswatch_env(db)
-    env.update(HTTP_PROXY=proxy.base, HTTPS_PROXY=proxy.base, NO_PROXY="127.0.0.1")
+    proxied = {"HTTP_PROXY": proxy.base, "HTTPS_PROXY": proxy.base, "NO_PROXY": "127.0.0.1"}
     for _ in range(2):
-        done = subprocess.run(
-            newswatch_command(config, db),
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
+        done = run_newswatch(config, db, timeout=600, extra_env=proxied)
+        assert done.code == 0, done.stderr[-2000:]
         assert "Traceback" not in done.stdout + done.stderr
     expected_failing = {
         corpus_site.url(f"/{name}")
