@@ -61,16 +61,13 @@ def _to_utf8(content: bytes, headers: dict[str, str]) -> tuple[bytes, str | None
         decoded = decode_declared(content, declared)
         if decoded is None and _known(declared) and (found := _detected(content)) is not None:
             text, used = found
-            data = b"<?xml version='1.0' encoding='utf-8'?>\n" + _XML_DECLARATION.sub(
-                b"", text.lstrip("\ufeff").encode("utf-8")
+            return (
+                _utf8_document(text),
+                f"the feed declares {declared} but its bytes are {used}; read as {used}",
             )
-            return data, f"the feed declares {declared} but its bytes are {used}; read as {used}"
         if decoded is not None and decoded[1]:
             text, bad = decoded
-            data = b"<?xml version='1.0' encoding='utf-8'?>\n" + _XML_DECLARATION.sub(
-                b"", text.lstrip("\ufeff").encode("utf-8")
-            )
-            return data, (
+            return _utf8_document(text), (
                 f"the feed declares {declared} but holds {bad} invalid byte sequence(s); they "
                 "were replaced by U+FFFD (the rest kept as declared)"
             )
@@ -80,9 +77,10 @@ def _to_utf8(content: bytes, headers: dict[str, str]) -> tuple[bytes, str | None
     except (UnicodeError, ValueError) as exc:
         # feedparser fails on an encoding name that is not UTF-8, holds a NUL byte or names
         # the 'undefined' codec, in the XML declaration or the Content-Type header.
-        text = content.decode("utf-8", "replace").encode("utf-8")
-        data = b"<?xml version='1.0' encoding='utf-8'?>\n" + _XML_DECLARATION.sub(b"", text)
-        return data, f"the feed names an unusable character encoding ({exc}); read as UTF-8"
+        return (
+            _utf8_document(content.decode("utf-8", "replace")),
+            f"the feed names an unusable character encoding ({exc}); read as UTF-8",
+        )
     problem = result.get("bozo_exception")
     used = str(result.get("encoding") or "").lower().replace("_", "-")
     if not used.startswith("utf") and not content.isascii():
@@ -100,6 +98,14 @@ def _to_utf8(content: bytes, headers: dict[str, str]) -> tuple[bytes, str | None
 
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:-]+)[\"']")
+
+
+def _utf8_document(text: str) -> bytes:
+    """Decoded feed text as the UTF-8 document feedparser reads: its own XML declaration
+    (and byte order mark) replaced by one that says UTF-8."""
+    return b"<?xml version='1.0' encoding='utf-8'?>\n" + _XML_DECLARATION.sub(
+        b"", text.lstrip("\ufeff").encode("utf-8")
+    )
 
 
 def _detected(content: bytes) -> tuple[str, str] | None:

@@ -269,23 +269,26 @@ class Fetcher:
         decoder = _Decoder(encoding)
         chunks: list[bytes] = []
         size = 0
-        async for raw in response.aiter_raw():
-            for piece in decoder.feed(raw):
-                if keep_bytes is not None and size + len(piece) >= keep_bytes:
-                    chunks.append(piece[: keep_bytes - size])
-                    return b"".join(chunks)
-                size += len(piece)
-                if size > cap:
-                    raise _BodyTooLarge
-                chunks.append(piece)
-        for piece in decoder.flush():
+
+        def full(piece: bytes) -> bool:
+            """Take a decoded piece; True once `keep_bytes` are in (the rest is not read)."""
+            nonlocal size
             if keep_bytes is not None and size + len(piece) >= keep_bytes:
                 chunks.append(piece[: keep_bytes - size])
-                break
+                return True
             size += len(piece)
             if size > cap:
                 raise _BodyTooLarge
             chunks.append(piece)
+            return False
+
+        async for raw in response.aiter_raw():
+            for piece in decoder.feed(raw):
+                if full(piece):
+                    return b"".join(chunks)
+        for piece in decoder.flush():
+            if full(piece):
+                break
         return b"".join(chunks)
 
     async def fetch_many(self, urls: list[str], check_robots: bool = True) -> list[FetchResult]:

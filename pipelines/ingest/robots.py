@@ -37,8 +37,7 @@ class RobotsCache:
         return await self.verdict(url, fetch) == "allowed"
 
     async def verdict(self, url: str, fetch: FetchFn) -> Verdict:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = _origin(url)
         lock = self._locks.setdefault(origin, asyncio.Lock())
         async with lock:
             if origin not in self._parsers:
@@ -52,8 +51,7 @@ class RobotsCache:
         """What reading the robots.txt of `url`'s origin met, when its verdict is
         "unavailable": the HTTP status, or the fetch's error (a name that does not resolve,
         a refused connection, a timeout)."""
-        parts = urlsplit(url)
-        return self._unavailable.get(f"{parts.scheme}://{parts.netloc}", "unreachable")
+        return self._unavailable.get(_origin(url), "unreachable")
 
     async def _load(self, origin: str, fetch: FetchFn) -> Protego | Verdict:
         result = await fetch(f"{origin}/robots.txt")
@@ -69,3 +67,8 @@ class RobotsCache:
         if len(content) >= ROBOTS_BYTES:  # cut mid-line, "Disallow: /private/" read "Disallow: /"
             content = content[: content.rfind(b"\n") + 1]
         return Protego.parse(content.decode("utf-8", errors="replace"))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
