@@ -223,7 +223,7 @@ class Extraction:
         while self._futures:
             done, _ = wait(self._futures, timeout=1.0, return_when=FIRST_COMPLETED)
             lost: list[tuple[list[int], list[Job]]] = []
-            broken: set[int] = set()
+            broken: set[ProcessPoolExecutor | None] = set()
             for fut in done:
                 chunk, jobs = self._futures.pop(fut), self._jobs.pop(fut, [])
                 pool = self._pool_of.pop(fut, None)
@@ -231,11 +231,11 @@ class Extraction:
                     out.update(zip(chunk, fut.result(), strict=True))
                 except BrokenProcessPool:
                     lost.append((chunk, jobs))
-                    broken.add(id(pool))
+                    broken.add(pool)
                 except Exception as exc:
                     out.update((i, {"error": f"worker failed: {exc}"}) for i in chunk)
             out.update(self._stopped)
-            if id(_POOLS.get(workers)) in broken:  # still the pool new pages go to
+            if workers in _POOLS and _POOLS[workers] in broken:  # the pool new pages go to
                 board = _BOARDS.get(workers)
                 for page in watchdog.dead_on(board) if board is not None else []:
                     deaths[page] = deaths.get(page, 0) + 1
@@ -244,9 +244,12 @@ class Extraction:
             for chunk, jobs in lost:
                 again = [(i, j) for i, j in zip(chunk, jobs, strict=True) if i not in out]
                 for i, _ in again:
-                    if deaths.get(i, 0) >= 2 or breaks > MAX_BREAKS:
+                    if deaths.get(i, 0) >= 2:
                         out[i] = {"error": "its extraction worker died on it twice: a crash "
                                   "in a parser, or out of memory"}  # fmt: skip
+                    elif breaks > MAX_BREAKS:
+                        out[i] = {"error": f"the extraction pool broke {breaks} times in this "
+                                  "batch, under pages it could not tell apart"}  # fmt: skip
                 again = [(i, j) for i, j in again if i not in out]
                 if again:
                     self._submit([i for i, _ in again], [j for _, j in again])

@@ -216,11 +216,16 @@ def discard_pool(settings: ExtractSettings) -> None:
     _discard_pool(_workers(settings))
 
 
-def _discard_pool(workers: int) -> None:
-    """Kill a pool whose workers are stuck (a page that never returned to Python)."""
-    pool = _POOLS.pop(workers, None)
+def _take_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Forget the pool of `workers` processes, with its start and its board; returns it."""
     _STARTING.pop(workers, None)
     _BOARDS.pop(workers, None)
+    return _POOLS.pop(workers, None)
+
+
+def _discard_pool(workers: int) -> None:
+    """Kill a pool whose workers are stuck (a page that never returned to Python)."""
+    pool = _take_pool(workers)
     if pool is None:
         return
     for proc in list((getattr(pool, "_processes", None) or {}).values()):
@@ -248,9 +253,7 @@ def shutdown_pools() -> None:
         if starting is not None and not starting.wait(START_WAIT_S):
             _discard_pool(workers)
             continue
-        pool = _POOLS.pop(workers, None)
-        _STARTING.pop(workers, None)
-        _BOARDS.pop(workers, None)
+        pool = _take_pool(workers)
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     _CANCELLED.clear()

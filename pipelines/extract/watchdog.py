@@ -68,12 +68,23 @@ def let_go(board: Any, pid: int) -> None:
 def dead_on(board: Any) -> list[int]:
     """The pages workers were on when they died (a crash in a parser, or out of memory):
     slots that show a page started by a process that no longer exists."""
-    out = []
+    return [page for pid, page, _ in _busy(board) if not _alive(pid)]
+
+
+def stuck(board: Any, limit_s: float) -> list[tuple[int, int]]:
+    """(pid, page) of each worker that has been on one page for longer than `limit_s`."""
+    now = time.monotonic()
+    return [(pid, page) for pid, page, started in _busy(board) if now - started > limit_s]
+
+
+def _busy(board: Any) -> list[tuple[int, int, float]]:
+    """(pid, page, start time) of each slot that shows a worker on a page."""
     values = board[:]
+    out = []
     for at in range(1, len(values), _FIELDS):
         pid, page, started = values[at : at + _FIELDS]
-        if started and pid and not _alive(int(pid)):
-            out.append(int(page))
+        if started and pid:
+            out.append((int(pid), int(page), started))
     return out
 
 
@@ -82,18 +93,6 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # another user's process under that pid: it exists
+        pass
     return True
-
-
-def stuck(board: Any, limit_s: float) -> list[tuple[int, int]]:
-    """(pid, page) of each worker that has been on one page for longer than `limit_s`."""
-    now = time.monotonic()
-    values = board[:]
-    out = []
-    for at in range(1, len(values), _FIELDS):
-        pid, page, started = values[at : at + _FIELDS]
-        if started and now - started > limit_s:
-            out.append((int(pid), int(page)))
-    return out
