@@ -119,15 +119,14 @@ def usable_db_path(db: Path) -> None:
         )
 
 
-_STORE_SUFFIXES = (".sqlite", ".sqlite3", ".duckdb")
-
-
 def _names_a_store_kind(location: str) -> bool:
-    """An explicit kind (`duckdb:…`, `ducklake:…`) or a suffix that names one."""
-    return (
-        location.startswith(("duckdb:", "ducklake:"))
-        or Path(location).suffix.lower() in _STORE_SUFFIXES
-    )
+    """An explicit kind (`duckdb:…`, `ducklake:…`) or a suffix that names one, as
+    `parse_location` reads them."""
+    from pipelines.store.backend import DUCKDB_PREFIX, DUCKLAKE_PREFIX, LAKE_SUFFIXES
+
+    return location.startswith((DUCKDB_PREFIX, DUCKLAKE_PREFIX)) or Path(
+        location
+    ).suffix.lower() in (*LAKE_SUFFIXES, ".duckdb")
 
 
 def existing_db(db: Path) -> None:

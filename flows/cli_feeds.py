@@ -99,6 +99,11 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
+def _unnamed(row: FeedRow) -> bool:
+    """A feed without a name of its own (feeds.yaml's `name` defaults to the URL)."""
+    return not row.name or row.name == row.feed_url
+
+
 def _url_label(url: str) -> str:
     """A feed without a name, as its URL without the scheme: the host and path tell feeds
     apart, where "http://127.0.0…" did not."""
@@ -120,7 +125,7 @@ def compact_lines(rows: list[FeedRow], width: int, now: datetime) -> list[str]:
     headers = ("feed", "health", "http", "new item", "next poll", "problem")
     cells = [
         (
-            r.name if r.name and r.name != r.feed_url else _url_label(r.feed_url),
+            _url_label(r.feed_url) if _unnamed(r) else r.name or r.feed_url,
             f"{r.health} ({r.consecutive_failures})" if r.health == "failing" else r.health,
             "" if r.last_http_status is None else str(r.last_http_status),
             relative_time(r.last_new_item_at, now),
@@ -134,7 +139,7 @@ def compact_lines(rows: list[FeedRow], width: int, now: datetime) -> list[str]:
     problem_share = min(widths[5], int(flexible * 0.6))  # what problems there are, first
     widths[0] = min(widths[0], 40, max(8, int(flexible * 0.4), flexible - problem_share - 2))
     cells = [
-        (_middle_cut(c[0], widths[0]) if not r.name or r.name == r.feed_url else c[0], *c[1:])
+        (_middle_cut(c[0], widths[0]) if _unnamed(r) else c[0], *c[1:])
         for r, c in zip(rows, cells, strict=True)
     ]
     widths[5] = max(min(widths[5], flexible - widths[0]), 7)

@@ -65,18 +65,18 @@ def url_problem(url: str) -> str | None:
     import apprise
     from apprise.manager_plugins import NotificationManager
 
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    known = scheme in NotificationManager().schemas()
     if SECRET_REF in url:  # filled in when the flow sends: only its service can be checked
-        scheme = url.partition("://")[0].lower() if "://" in url else ""
-        if SECRET_REF in scheme or not scheme or scheme in NotificationManager().schemas():
+        if SECRET_REF in scheme or not scheme or known:
             return None
         return f"{redact(url)} is no URL Apprise can send to ({scheme}:// is no service it knows)"
     with _library_logs_redacted(_redactor(url)):  # Apprise logs the URL it cannot parse
         if apprise.Apprise().add(url):
             return None
-    scheme = url.partition("://")[0].lower() if "://" in url else ""
     if not scheme:
         said = "it has no scheme://"
-    elif scheme not in NotificationManager().schemas():
+    elif not known:
         said = f"{scheme}:// is no service Apprise knows"
     else:
         said = f"the rest of it is not what {scheme}:// needs"

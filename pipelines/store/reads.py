@@ -17,6 +17,19 @@ def load_feed_states(con: duckdb.DuckDBPyConnection) -> dict[str, FeedState]:
     return {row[0]: FeedState(**dict(zip(cols, row, strict=True))) for row in rows}
 
 
+def items_table(items: Sequence[FeedItem]) -> pa.Table:
+    """Feed items as a table to register: their place `i` in `items`, feed, GUID and URLs."""
+    return pa.table(
+        {
+            "i": list(range(len(items))),
+            "feed_url": [it.feed_url for it in items],
+            "guid": [it.guid for it in items],
+            "canonical_url": [it.canonical_url for it in items],
+            "url": [it.url for it in items],
+        }
+    )
+
+
 def unseen_items(
     con: duckdb.DuckDBPyConnection, items: Sequence[FeedItem], now: datetime | None = None
 ) -> list[FeedItem]:
@@ -27,15 +40,7 @@ def unseen_items(
     """
     if not items:
         return []
-    batch = pa.table(
-        {
-            "i": list(range(len(items))),
-            "feed_url": [it.feed_url for it in items],
-            "guid": [it.guid for it in items],
-            "canonical_url": [it.canonical_url for it in items],
-        }
-    )
-    con.register("_batch_items", batch)
+    con.register("_batch_items", items_table(items))
     try:
         rows = con.execute(
             """

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import duckdb
-import pyarrow as pa
 
 from pipelines.models import FeedItem
+from pipelines.store.reads import items_table
 from pipelines.store.txn import write_transaction
 
 _FOUND = """
@@ -30,57 +30,34 @@ def record_other_sources(
 ) -> int:
     """Record the entries among `items` whose page has landed already and whose entry is
     not seen yet: the entry as seen, its feed as a source of the article (once per feed).
-    Returns how many entries were recorded; writes nothing when there are none."""
+    Returns how many entries were recorded; takes no write transaction when there are none."""
     if not items:
         return 0
-    entries = pa.table(
-        {
-            "i": list(range(len(items))),
-            "feed_url": [it.feed_url for it in items],
-            "guid": [it.guid for it in items],
-            "canonical_url": [it.canonical_url for it in items],
-            "url": [it.url for it in items],
-        }
-    )
-    con.register("_entries", entries)
+    con.register("_entries", items_table(items))
     try:
         if not con.execute(f"SELECT count(*) FROM ({_FOUND})").fetchone()[0]:  # type: ignore[index]
             return 0
 
         def record(con: duckdb.DuckDBPyConnection) -> int:
-            found = con.execute(_FOUND).fetchall()
-            if not found:
-                return 0
-            rows = pa.table(
-                {
-                    "feed_url": [r[0] for r in found],
-                    "guid": [r[1] for r in found],
-                    "canonical_url": [r[2] for r in found],
-                    "article_id": [r[3] for r in found],
-                    "url": [r[4] for r in found],
-                }
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _found AS {_FOUND}")
+            con.execute(
+                "INSERT INTO seen_entries SELECT feed_url, guid, canonical_url, article_id, ? "
+                "FROM _found",
+                [now],
             )
-            con.register("_found", rows)
-            try:
-                con.execute(
-                    "INSERT INTO seen_entries SELECT feed_url, guid, canonical_url, article_id, ? "
-                    "FROM _found",
-                    [now],
-                )
-                con.execute(
-                    """
-                    INSERT INTO article_sources
-                    SELECT DISTINCT ON (article_id, feed_url) article_id, feed_url, url, ?
-                    FROM _found f
-                    WHERE NOT EXISTS (SELECT 1 FROM article_sources s
-                                      WHERE s.article_id = f.article_id
-                                        AND s.feed_url = f.feed_url)
-                    """,
-                    [now],
-                )
-            finally:
-                con.unregister("_found")
-            return len(found)
+            con.execute(
+                """
+                INSERT INTO article_sources
+                SELECT DISTINCT ON (article_id, feed_url) article_id, feed_url, url, ?
+                FROM _found f
+                WHERE NOT EXISTS (SELECT 1 FROM article_sources s
+                                  WHERE s.article_id = f.article_id AND s.feed_url = f.feed_url)
+                """,
+                [now],
+            )
+            row = con.execute("SELECT count(*) FROM _found").fetchone()
+            con.execute("DROP TABLE _found")
+            return int(row[0]) if row else 0
 
         return write_transaction(con, record)
     finally:
